@@ -1,0 +1,1 @@
+"""Per-module analysis: one libcst parse and one walk per file, producing ``ModuleFacts``."""

@@ -1,0 +1,263 @@
+"""The facts one pass over a module extracts: plain, path-independent, JSON-serialisable data.
+
+A ``ModuleFacts`` depends only on a file's bytes and the analysis options, so it is cached by
+content hash. Rules never see syntax trees: they read these facts, together with the facts of
+the modules they import (see ``isolint.project``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+
+@dataclass
+class Span:
+    """Where a fact sits: 1-based lines and columns, end exclusive (as ruff reports them)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class Key:
+    """The key of a subscript or keyed method call, classified once by the pass.
+
+    kind: ``none`` (no key), ``const`` (literal or UPPER_CASE constant), ``user`` (mentions a
+    user-key pattern, so the store is per user), ``dynamic`` (anything else: a path, a run id).
+    """
+
+    kind: str
+    text: str = ""
+
+
+@dataclass
+class Access:
+    """An expression such as ``state.CACHE["a"]``: a root name, attributes, then subscripts."""
+
+    root: str
+    attrs: list[str] = field(default_factory=list)
+    keys: list[Key] = field(default_factory=list)
+
+    def text(self) -> str:
+        dotted = ".".join([self.root, *self.attrs])
+        return dotted + "".join(f"[{key.text}]" for key in self.keys)
+
+
+@dataclass
+class Function:
+    """A def or async def; ``owner`` is the outermost def containing it (for import time)."""
+
+    qualname: str
+    name: str
+    owner: str
+    class_name: str | None
+    is_async: bool
+    is_entry: bool
+    has_request_param: bool
+    span: Span
+    decorator_names: list[str] = field(default_factory=list)
+    cache_decorator: Span | None = None
+    request_params: list[str] = field(default_factory=list)
+    returns_calls: list[Access] = field(default_factory=list)
+
+
+@dataclass
+class WriteSite:
+    """A statement in function scope that may write long-lived state.
+
+    ``operation`` is one of ``setitem``, ``delitem``, ``augitem``, ``setattr``, ``delattr``,
+    ``augattr``, ``rebind`` (through ``global``) or ``call:<method>`` (a mutating method).
+    ``target`` is what is written; for ``self`` writes its root is the method's first
+    parameter and ``self_class`` names the class.
+    """
+
+    target: Access
+    operation: str
+    key: Key
+    span: Span
+    function: str
+    value_from_param: bool = False
+    value_call: Access | None = None
+    value_is_call_of_call: bool = False
+    self_class: str | None = None
+    after_await_check: bool = False
+    lazy_init_guard: bool = False
+
+
+@dataclass
+class CallSite:
+    """A call (or decorator use) whose callee may be a project function or method."""
+
+    callee: Access
+    at_import_time: bool
+    function: str | None = None
+    self_class: str | None = None
+
+
+@dataclass
+class Binding:
+    """A name bound at module level, or an attribute bound in a class body.
+
+    kind: ``container`` (list/dict/set/... literal or constructor), ``call`` (the result of
+    another call: resolved later to a class instance, session, engine, factory, ...),
+    ``constant`` (anything else never reassigned), ``threading_local``.
+    """
+
+    name: str
+    kind: str
+    span: Span
+    type_name: str = ""
+    callee: Access | None = None
+    call_of_call: bool = False
+
+
+@dataclass
+class ClassFacts:
+    name: str
+    span: Span
+    bases: list[Access] = field(default_factory=list)
+    is_dsl: bool = False
+    attributes: dict[str, Binding] = field(default_factory=dict)
+    init_attributes: list[str] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    is_singleton: bool = False
+    is_dataclass: bool = False
+
+
+@dataclass
+class ImportRef:
+    """``module`` is absolute after resolution; ``level`` > 0 marks a relative import."""
+
+    module: str
+    name: str | None
+    level: int = 0
+    span: Span | None = None
+
+
+@dataclass
+class LegacyUse:
+    """A reference to a legacy shared-state class; context says which ISO2xx rule applies."""
+
+    context: str
+    name: str
+    span: Span
+
+
+@dataclass
+class MutableDefault:
+    """A parameter with a mutable default that its function mutates or stores."""
+
+    function: str
+    parameter: str
+    how: str
+    span: Span
+
+
+@dataclass
+class ContextVarDefault:
+    name: str
+    default: str
+    span: Span
+
+
+@dataclass
+class AsyncUse:
+    """A module-level name read inside ``async def`` code (for thread locals, ISO501)."""
+
+    root: str
+    span: Span
+
+
+@dataclass
+class Suppression:
+    line: int
+    codes: list[str]
+    reason: str = ""
+
+
+@dataclass
+class ModuleFacts:
+    """Everything the rules need to know about one module."""
+
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    imports: dict[str, ImportRef] = field(default_factory=dict)
+    classes: dict[str, ClassFacts] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    writes: list[WriteSite] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    async_uses: list[AsyncUse] = field(default_factory=list)
+    legacy_uses: list[LegacyUse] = field(default_factory=list)
+    mutable_defaults: list[MutableDefault] = field(default_factory=list)
+    contextvar_defaults: list[ContextVarDefault] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    skip_file: bool = False
+    error: str | None = None
+    error_span: Span | None = None
+
+
+def schema_fingerprint() -> str:
+    """A digest of every facts class's fields: the cache folder changes when they do."""
+    import hashlib
+
+    described = [
+        f"{cls.__name__}:{','.join(f'{f.name}={f.type}' for f in dataclasses.fields(cls))}"
+        for cls in (Span, Key, Access, Function, WriteSite, CallSite, Binding, ClassFacts,
+                    ImportRef, LegacyUse, MutableDefault, ContextVarDefault, AsyncUse,
+                    Suppression, ModuleFacts)
+    ]
+    return hashlib.sha256(";".join(described).encode()).hexdigest()[:8]
+
+
+# --- JSON codec -------------------------------------------------------------------------
+# The cache must never execute anything it reads, so facts travel as JSON, not pickle.
+
+T = TypeVar("T")
+
+
+def to_json(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_json(item) for item in value]
+    return value
+
+
+def from_json(cls: type[T], data: Any) -> T:
+    return typing.cast(T, _decode(cls, data))
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+    return _HINTS[cls]
+
+
+def _decode(kind: Any, data: Any) -> Any:
+    if data is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        inner = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        return _decode(inner[0], data)
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        return [_decode(item, element) for element in data]
+    if origin is dict:
+        _, item = typing.get_args(kind)
+        return {key: _decode(item, element) for key, element in data.items()}
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        hints = _hints(kind)
+        return kind(**{name: _decode(hints[name], element) for name, element in data.items()})
+    return data

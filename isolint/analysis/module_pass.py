@@ -1,0 +1,1027 @@
+"""One pass over one module: bindings, scopes, writes and uses, turned into ``ModuleFacts``.
+
+This is the hot path of ``isolint check``. It walks the libcst tree exactly once with our own
+scope frames (a pyflakes-style binding analysis), instead of libcst's ScopeProvider and
+QualifiedNameProvider, which cost several times the parse itself. Positions are resolved
+once, at the end, only for the nodes that became facts.
+
+Names are resolved the way Python does: a name bound anywhere in a function is local to it
+unless declared ``global``. Sites whose root name is not local are handed to the enclosing
+function, then to the module, where they stay as references the project index resolves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from isolint.analysis import expressions as ex
+from isolint.analysis.facts import (
+    Access,
+    AsyncUse,
+    Binding,
+    CallSite,
+    ClassFacts,
+    ContextVarDefault,
+    Function,
+    ImportRef,
+    Key,
+    LegacyUse,
+    ModuleFacts,
+    MutableDefault,
+    Span,
+    Suppression,
+    WriteSite,
+)
+
+_REQUEST_PARAM_NAMES = frozenset(
+    {"request", "req", "user", "session", "websocket", "ws", "context", "ctx", "state",
+     "user_id", "token", "current_user", "conn", "connection", "message"}
+)
+_REQUEST_ANNOTATIONS = frozenset(
+    {"Request", "WebSocket", "HttpRequest", "Session", "AsyncSession", "User"}
+)
+_CACHE_DECORATORS = frozenset({"lru_cache", "cache"})
+_INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
+_SINGLETON_ATTRIBUTE = re.compile(r"^_*instance$")
+_SUPPRESSION = re.compile(
+    r"#\s*isolint:\s*(?P<kind>ignore|skip-file)(?:\[(?P<codes>[A-Z0-9,\s]*)\])?"
+    r"(?:\s*--\s*(?P<reason>.*))?"
+)
+
+
+@dataclass(frozen=True)
+class PassOptions:
+    """The analysis options that shape facts (part of the cache key)."""
+
+    legacy_classes: frozenset[str]
+    context_class: str
+    user_keys: ex.UserKeyMatcher
+    entry_decorators: frozenset[str]
+    dsl_bases: frozenset[str]
+
+
+@dataclass
+class _Pending:
+    """A fact whose root name may still turn out to be a local of some function."""
+
+    kind: str  # "write", "call", "async", "return"
+    access: Access
+    fact: WriteSite | CallSite | AsyncUse | Access
+
+
+@dataclass
+class _Check:
+    """An open ``if key not in CACHE:`` in async code, waiting for an await then a write."""
+
+    container: str
+    key: str
+    locked: bool
+    awaited: bool = False
+
+
+@dataclass
+class _Frame:
+    kind: str  # "module", "class", "function"
+    qualname: str
+    owner: str = ""
+    bound: set[str] = field(default_factory=set)
+    globals: set[str] = field(default_factory=set)
+    pending: list[_Pending] = field(default_factory=list)
+    aliases: dict[str, Access] = field(default_factory=dict)
+    assignments: Counter[str] = field(default_factory=Counter)
+    tainted: set[str] = field(default_factory=set)
+    stored: set[str] = field(default_factory=set)
+    self_name: str | None = None
+    class_name: str | None = None
+    function: Function | None = None
+    mutable_defaults: dict[str, str] = field(default_factory=dict)
+    checks: list[_Check] = field(default_factory=list)
+    lock_depth: int = 0
+    none_guards: list[str] = field(default_factory=list)
+    class_facts: ClassFacts | None = None
+
+
+class ModulePass(cst.CSTVisitor):
+    """Collects ModuleFacts in one walk. Use ``analyze_module``; this class is the walk."""
+
+    def __init__(self, options: PassOptions) -> None:
+        self.options = options
+        self.facts = ModuleFacts()
+        self.frames: list[_Frame] = [_Frame("module", "")]
+        self._spans: list[tuple[object, str, cst.CSTNode]] = []
+        self._decorator_calls: set[int] = set()
+        self._legacy_local: set[str] = set()
+        self._skip_legacy: set[int] = set()
+        self._annotation_depth = 0
+        self._import_depth = 0
+        self._type_checking_depth = 0
+        self._legacy_class_depth = 0
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    @property
+    def frame(self) -> _Frame:
+        return self.frames[-1]
+
+    def _function_frame(self) -> _Frame | None:
+        for frame in reversed(self.frames):
+            if frame.kind == "function":
+                return frame
+        return None
+
+    def _span_later(self, fact: object, attribute: str, node: cst.CSTNode) -> None:
+        self._spans.append((fact, attribute, node))
+
+    def _placeholder(self) -> Span:
+        return Span(0, 0, 0, 0)
+
+    def _at_import_time(self) -> bool:
+        return self._function_frame() is None
+
+    # ---- imports -------------------------------------------------------------------------
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._import_depth += 1
+        for alias in node.names:
+            dotted = ex.dotted_name(alias.name) or ""
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+                ref = ImportRef(dotted, None)
+            else:
+                local = dotted.split(".")[0]
+                ref = ImportRef(local, None)
+            self._bind_import(local, ref, node)
+
+    def leave_Import(self, original_node: cst.Import) -> None:
+        self._import_depth -= 1
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._import_depth += 1
+        module = ex.dotted_name(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            imported = ex.dotted_name(alias.name) or ""
+            local = imported
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self._bind_import(local, ImportRef(module or "", imported, level), node)
+            if imported in self.options.legacy_classes:
+                self._legacy_local.add(local)
+                self._record_legacy("import", imported, node)
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom) -> None:
+        self._import_depth -= 1
+
+    def _bind_import(self, local: str, ref: ImportRef, node: cst.CSTNode) -> None:
+        if self.frame.kind == "module":
+            if self._type_checking_depth == 0 or local not in self.facts.imports:
+                self.facts.imports[local] = ref
+                ref.span = self._placeholder()
+                self._span_later(ref, "span", node)
+        else:
+            self.frame.bound.add(local)
+
+    # ---- module level --------------------------------------------------------------------
+
+    def visit_If(self, node: cst.If) -> None:
+        test = ex.dotted_name(node.test)
+        if test in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            self._type_checking_depth += 1
+        frame = self._function_frame()
+        if frame is None:
+            return
+        guarded = _none_guard(node.test)
+        if guarded is not None:
+            frame.none_guards.append(guarded)
+        if frame.function is not None and frame.function.is_async:
+            check = _membership_check(node.test)
+            if check is not None:
+                frame.checks.append(_Check(check[0], check[1], locked=frame.lock_depth > 0))
+
+    def leave_If(self, original_node: cst.If) -> None:
+        test = ex.dotted_name(original_node.test)
+        if test in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            self._type_checking_depth -= 1
+        frame = self._function_frame()
+        if frame is None:
+            return
+        if _none_guard(original_node.test) is not None:
+            frame.none_guards.pop()
+        if frame.function is not None and frame.function.is_async:
+            if _membership_check(original_node.test) is not None:
+                frame.checks.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._assignment(target.target, node.value, node, "set")
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        final = ex.last_name(_unsubscript(node.annotation.annotation)) == "Final"
+        if node.value is None:
+            if self.frame.kind == "function" and isinstance(node.target, cst.Name):
+                self.frame.bound.add(node.target.value)
+            return
+        self._assignment(node.target, node.value, node, "set", final=final)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._assignment(node.target, node.value, node, "aug")
+
+    def visit_Del(self, node: cst.Del) -> None:
+        for target in _flatten_targets(node.target):
+            if isinstance(target, cst.Name):
+                self._bind_local(target.value)
+            elif isinstance(target, (cst.Subscript, cst.Attribute)):
+                self._write_target(target, None, node, "del")
+
+    def _assignment(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression,
+        node: cst.CSTNode,
+        how: str,
+        final: bool = False,
+    ) -> None:
+        frame = self.frame
+        if frame.kind == "module":
+            if how == "set" and self._type_checking_depth == 0:
+                self._module_binding(target, value, node, final)
+            return
+        if frame.kind == "class":
+            if how == "set" and isinstance(target, cst.Name) and frame.class_facts is not None:
+                binding = _binding(target.value, value, final)
+                if binding is not None and target.value not in frame.class_facts.attributes:
+                    frame.class_facts.attributes[target.value] = binding
+                    self._span_later(binding, "span", node)
+            return
+        for element in _flatten_targets(target):
+            if isinstance(element, cst.Name):
+                self._assign_name(element.value, value, node, how)
+            elif isinstance(element, (cst.Subscript, cst.Attribute)):
+                self._write_target(element, value, node, how)
+
+    def _module_binding(
+        self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode, final: bool
+    ) -> None:
+        pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = [(target, value)]
+        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
+            if len(target.elements) == len(value.elements):
+                pairs = [(t.value, v.value) for t, v in zip(target.elements, value.elements)]
+        for name_node, bound_value in pairs:
+            if not isinstance(name_node, cst.Name):
+                continue
+            name = name_node.value
+            existing = self.facts.bindings.get(name)
+            if existing is not None and existing.kind != "constant":
+                continue
+            binding = _binding(name, bound_value, final or name in ("__all__", "__slots__"))
+            if binding is None:
+                binding = Binding(name, "constant", self._placeholder())
+            self.facts.bindings[name] = binding
+            self._span_later(binding, "span", node)
+
+    def _assign_name(
+        self, name: str, value: cst.BaseExpression, node: cst.CSTNode, how: str
+    ) -> None:
+        frame = self.frame
+        if name in frame.globals:
+            site = WriteSite(
+                target=Access(name),
+                operation="rebind",
+                key=Key("none"),
+                span=self._placeholder(),
+                function=frame.owner,
+                value_from_param=bool(ex.names_read(value) & frame.tainted),
+                lazy_init_guard=name in frame.none_guards,
+            )
+            self._set_value_call(site, value)
+            self._span_later(site, "span", node)
+            self.facts.writes.append(site)
+            return
+        frame.bound.add(name)
+        frame.assignments[name] += 1
+        if how == "set":
+            access = ex.access_of(value, self.options.user_keys)
+            if access is not None and frame.assignments[name] == 1:
+                frame.aliases[name] = access
+            else:
+                frame.aliases.pop(name, None)
+        if ex.names_read(value) & frame.tainted:
+            frame.tainted.add(name)
+
+    def _write_target(
+        self,
+        target: cst.Subscript | cst.Attribute,
+        value: cst.BaseExpression | None,
+        node: cst.CSTNode,
+        how: str,
+    ) -> None:
+        frame = self.frame
+        matcher = self.options.user_keys
+        if isinstance(target, cst.Subscript):
+            access = ex.access_of(target.value, matcher)
+            key = ex.classify_subscript(target, matcher)
+            operation = {"set": "setitem", "aug": "augitem", "del": "delitem"}[how]
+        else:
+            access = ex.access_of(target, matcher)
+            key = Key("none")
+            operation = {"set": "setattr", "aug": "augattr", "del": "delattr"}[how]
+            if isinstance(value, cst.Name) and operation == "setattr":
+                frame.stored.add(value.value)
+        if access is None:
+            return
+        site = WriteSite(
+            target=access,
+            operation=operation,
+            key=key,
+            span=self._placeholder(),
+            function=frame.owner,
+            value_from_param=bool(ex.names_read(value) & frame.tainted),
+        )
+        if value is not None:
+            self._set_value_call(site, value)
+        self._mark_check_then_act(site, frame)
+        self._span_later(site, "span", node)
+        frame.pending.append(_Pending("write", access, site))
+
+    def _set_value_call(self, site: WriteSite, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Call):
+            inner = value.func
+            if isinstance(inner, cst.Call):
+                site.value_is_call_of_call = True
+                inner = inner.func
+            site.value_call = ex.access_of(inner, self.options.user_keys)
+
+    def _mark_check_then_act(self, site: WriteSite, frame: _Frame) -> None:
+        if site.operation not in ("setitem", "call:setdefault", "call:__setitem__"):
+            return
+        container = site.target.text()
+        for check in frame.checks:
+            if check.awaited and not check.locked and check.container == container:
+                if check.key == site.key.text:
+                    site.after_await_check = True
+
+    def _bind_local(self, name: str) -> None:
+        if self.frame.kind == "function" and name not in self.frame.globals:
+            self.frame.bound.add(name)
+
+    # ---- calls ---------------------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        callee_name = ex.last_name(node.func)
+        if callee_name == "ContextVar":
+            self._contextvar_default(node)
+        if callee_name in self.options.legacy_classes or (
+            isinstance(node.func, cst.Name) and node.func.value in self._legacy_local
+        ):
+            if self._is_legacy_reference(node.func):
+                self._record_legacy("instantiation", callee_name or "", node.func)
+                self._skip_legacy.add(id(node.func))
+        if id(node) in self._decorator_calls:
+            return
+        frame = self._function_frame()
+        if frame is None:
+            callee = ex.access_of(node.func, self.options.user_keys)
+            if callee is not None:
+                self.facts.calls.append(CallSite(callee, at_import_time=True))
+            return
+        self._function_call(node, frame)
+
+    def _function_call(self, node: cst.Call, frame: _Frame) -> None:
+        matcher = self.options.user_keys
+        callee = ex.access_of(node.func, matcher)
+        if callee is not None:
+            call = CallSite(callee, at_import_time=False, function=frame.owner)
+            frame.pending.append(_Pending("call", callee, call))
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) >= 3:
+            self._setattr_builtin(node, frame)
+            return
+        if not isinstance(func, cst.Attribute) or func.attr.value not in ex.MUTATING_METHODS:
+            return
+        method = func.attr.value
+        target = ex.access_of(func.value, matcher)
+        if target is None:
+            return
+        args = [arg.value for arg in node.args]
+        if method in ex.KEYED_METHODS and args:
+            key = ex.classify_key(args[0], matcher)
+        elif method == "update" and args and isinstance(args[0], cst.Dict):
+            key = _strongest_key(args[0], matcher)
+        else:
+            key = Key("none")
+        read: set[str] = set()
+        for arg in args:
+            read |= ex.names_read(arg)
+            if isinstance(arg, cst.Name):
+                frame.stored.add(arg.value)
+        site = WriteSite(
+            target=target,
+            operation=f"call:{method}",
+            key=key,
+            span=self._placeholder(),
+            function=frame.owner,
+            value_from_param=bool(read & frame.tainted),
+        )
+        value_index = 1 if method in ("setdefault", "__setitem__", "insert") else 0
+        if len(args) > value_index:
+            self._set_value_call(site, args[value_index])
+        self._mark_check_then_act(site, frame)
+        self._span_later(site, "span", node)
+        frame.pending.append(_Pending("write", target, site))
+
+    def _setattr_builtin(self, node: cst.Call, frame: _Frame) -> None:
+        target = ex.access_of(node.args[0].value, self.options.user_keys)
+        attribute = node.args[1].value
+        if target is None or not isinstance(attribute, cst.SimpleString):
+            return
+        name = attribute.evaluated_value
+        if not isinstance(name, str) or target.keys:
+            return
+        target.attrs.append(name)
+        site = WriteSite(
+            target=target,
+            operation="setattr",
+            key=Key("none"),
+            span=self._placeholder(),
+            function=frame.owner,
+            value_from_param=bool(ex.names_read(node.args[2].value) & frame.tainted),
+        )
+        self._span_later(site, "span", node)
+        frame.pending.append(_Pending("write", target, site))
+
+    def _contextvar_default(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "default":
+                kind = ex.container_type(arg.value)
+                if kind is not None:
+                    name = ""
+                    if node.args and isinstance(node.args[0].value, cst.SimpleString):
+                        evaluated = node.args[0].value.evaluated_value
+                        name = evaluated if isinstance(evaluated, str) else ""
+                    fact = ContextVarDefault(name, kind, self._placeholder())
+                    self._span_later(fact, "span", node)
+                    self.facts.contextvar_defaults.append(fact)
+
+    def visit_Await(self, node: cst.Await) -> None:
+        frame = self._function_frame()
+        if frame is not None:
+            for check in frame.checks:
+                check.awaited = True
+
+    def visit_With(self, node: cst.With) -> None:
+        frame = self._function_frame()
+        if frame is not None and _is_lock(node):
+            frame.lock_depth += 1
+        for item in node.items:
+            if item.asname is not None:
+                for target in _flatten_targets(item.asname.name):
+                    if isinstance(target, cst.Name):
+                        self._bind_local(target.value)
+
+    def leave_With(self, original_node: cst.With) -> None:
+        frame = self._function_frame()
+        if frame is not None and _is_lock(original_node):
+            frame.lock_depth -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        frame = self._function_frame()
+        for target in _flatten_targets(node.target):
+            if isinstance(target, cst.Name):
+                self._bind_local(target.value)
+                if frame is not None and ex.names_read(node.iter) & frame.tainted:
+                    frame.tainted.add(target.value)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        for target in _flatten_targets(node.target):
+            if isinstance(target, cst.Name):
+                self._bind_local(target.value)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name):
+            self._bind_local(node.target.value)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self._bind_local(node.name.name.value)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        if self.frame.kind == "function":
+            self.frame.globals.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        if self.frame.kind == "function":
+            self.frame.bound.update(item.name.value for item in node.names)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        frame = self.frame
+        if frame.kind != "function" or node.value is None:
+            return
+        if isinstance(node.value, cst.Name):
+            frame.stored.add(node.value.value)
+        if isinstance(node.value, cst.Call):
+            callee = ex.access_of(node.value.func, self.options.user_keys)
+            if callee is not None:
+                frame.pending.append(_Pending("return", callee, callee))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in self.options.legacy_classes:
+            self._skip_legacy.add(id(node.attr))
+            if id(node) not in self._skip_legacy and self._is_legacy_reference(node):
+                self._record_legacy("reference", node.attr.value, node)
+        frame = self.frame
+        if (
+            isinstance(node.value, cst.Name)
+            and frame.function is not None
+            and frame.function.is_async
+        ):
+            use = AsyncUse(node.value.value, self._placeholder())
+            self._span_later(use, "span", node)
+            frame.pending.append(_Pending("async", Access(use.root), use))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self._legacy_local and id(node) not in self._skip_legacy:
+            if self._is_legacy_reference(node):
+                self._record_legacy("reference", node.value, node)
+
+    # ---- legacy class ----------------------------------------------------------------------
+
+    def _is_legacy_reference(self, node: cst.CSTNode) -> bool:
+        return (
+            self._annotation_depth == 0
+            and self._import_depth == 0
+            and self._legacy_class_depth == 0
+            and id(node) not in self._skip_legacy
+        )
+
+    def _record_legacy(self, context: str, name: str, node: cst.CSTNode) -> None:
+        use = LegacyUse(context, name, self._placeholder())
+        self._span_later(use, "span", node)
+        self.facts.legacy_uses.append(use)
+
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        if self._annotation_depth == 0 and self._legacy_class_depth == 0:
+            mentioned = self._legacy_in_annotation(node.annotation)
+            if mentioned is not None:
+                self._record_legacy("annotation", mentioned, node.annotation)
+        self._annotation_depth += 1
+
+    def leave_Annotation(self, original_node: cst.Annotation) -> None:
+        self._annotation_depth -= 1
+
+    def _legacy_in_annotation(self, node: cst.BaseExpression) -> str | None:
+        legacy = self.options.legacy_classes
+        for chain in ex.dotted_chains(node):
+            last = chain.rsplit(".", 1)[-1]
+            if last in legacy or chain in self._legacy_local:
+                return last
+        for string in _strings_in(node):
+            for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", string):
+                if name in legacy or name in self._legacy_local:
+                    return name
+        return None
+
+    # ---- functions and classes -----------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        parent = self.frame
+        name = node.name.value
+        qualname = f"{parent.qualname}.{name}" if parent.qualname else name
+        outer = self._function_frame()
+        owner = outer.owner if outer is not None else qualname
+        if parent.kind == "function":
+            parent.bound.add(name)
+        decorator_names = [ex.last_name(d.decorator) or "" for d in node.decorators]
+        self._record_decorators(node)
+        function = Function(
+            qualname=qualname,
+            name=name,
+            owner=owner,
+            class_name=parent.qualname if parent.kind == "class" else None,
+            is_async=node.asynchronous is not None,
+            is_entry=any(d in self.options.entry_decorators for d in decorator_names),
+            has_request_param=False,
+            span=self._placeholder(),
+            decorator_names=decorator_names,
+        )
+        self._span_later(function, "span", node.name)
+        frame = _Frame("function", qualname, owner=owner, function=function)
+        params = _all_params(node.params)
+        frame.bound.update(p.name.value for p in params)
+        if parent.kind == "class" and params and "staticmethod" not in decorator_names:
+            frame.self_name = params[0].name.value
+            frame.class_name = parent.qualname
+            if parent.class_facts is not None:
+                parent.class_facts.methods.append(name)
+        for param in params:
+            param_name = param.name.value
+            if param_name != frame.self_name:
+                frame.tainted.add(param_name)
+            if self._is_request_param(param):
+                function.request_params.append(param_name)
+            default_kind = ex.container_type(param.default)
+            if default_kind is None and isinstance(param.default, cst.Name):
+                binding = self.facts.bindings.get(param.default.value)
+                if binding is not None and binding.kind == "container":
+                    default_kind = binding.type_name
+            if default_kind is not None:
+                frame.mutable_defaults[param_name] = default_kind
+        function.has_request_param = bool(function.request_params)
+        for decorator in node.decorators:
+            if ex.last_name(decorator.decorator) in _CACHE_DECORATORS:
+                function.cache_decorator = self._placeholder()
+                self._span_later(function, "cache_decorator", decorator)
+        if outer is None:
+            self.facts.functions[qualname] = function
+        self.frames.append(frame)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._resolve_pending(self.frames.pop(), original_node)
+
+    def _is_request_param(self, param: cst.Param) -> bool:
+        name = param.name.value
+        if name in _REQUEST_PARAM_NAMES or name.endswith(("_request", "_websocket", "_context")):
+            return True
+        if param.annotation is None:
+            return False
+        wanted = _REQUEST_ANNOTATIONS | self.options.legacy_classes | {self.options.context_class}
+        return any(
+            chain.rsplit(".", 1)[-1] in wanted
+            for chain in ex.dotted_chains(param.annotation.annotation)
+        )
+
+    def _record_decorators(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        at_import_time = self._at_import_time()
+        frame = self._function_frame()
+        for decorator in node.decorators:
+            expression = decorator.decorator
+            if isinstance(expression, cst.Call):
+                self._decorator_calls.add(id(expression))
+                expression = expression.func
+            callee = ex.access_of(expression, self.options.user_keys)
+            if callee is None:
+                continue
+            if at_import_time:
+                self.facts.calls.append(CallSite(callee, at_import_time=True))
+            elif frame is not None:
+                call = CallSite(callee, at_import_time=False, function=frame.owner)
+                self.frame.pending.append(_Pending("call", callee, call))
+
+    def _resolve_pending(self, frame: _Frame, node: cst.FunctionDef) -> None:
+        """Drop sites rooted in locals, follow aliases, hand the rest to the enclosing scope."""
+        outward: list[_Pending] = []
+        returns: list[Access] = []
+        for pending in frame.pending:
+            resolved = self._resolve_in_frame(frame, pending, node)
+            if resolved is None:
+                continue
+            if resolved.kind == "return":
+                returns.append(resolved.access)
+            else:
+                outward.append(resolved)
+        if frame.function is not None:
+            frame.function.returns_calls = returns
+        for param, kind in frame.mutable_defaults.items():
+            if param in frame.stored:
+                self._mutable_default(frame, param, f"stores it ({kind})", node)
+        parent = self._enclosing_scope()
+        if parent.kind == "module":
+            self._commit(outward)
+        else:
+            parent.pending.extend(outward)
+
+    def _resolve_in_frame(
+        self, frame: _Frame, pending: _Pending, node: cst.FunctionDef
+    ) -> _Pending | None:
+        for _ in range(8):
+            root = pending.access.root
+            if root in frame.globals or root not in frame.bound:
+                return pending
+            if root == frame.self_name:
+                self._commit_self(frame, pending)
+                return None
+            if root in frame.mutable_defaults and pending.kind == "write":
+                self._mutable_default(frame, root, "mutates it", node)
+                return None
+            alias = frame.aliases.get(root)
+            if alias is None or frame.assignments[root] != 1:
+                return None
+            pending = _rebased(pending, alias)
+        return None
+
+    def _enclosing_scope(self) -> _Frame:
+        for candidate in reversed(self.frames):
+            if candidate.kind != "class":
+                return candidate
+        return self.frames[0]
+
+    def _commit(self, items: list[_Pending]) -> None:
+        for pending in items:
+            if pending.kind == "write" and isinstance(pending.fact, WriteSite):
+                self.facts.writes.append(pending.fact)
+            elif pending.kind == "call" and isinstance(pending.fact, CallSite):
+                self.facts.calls.append(pending.fact)
+            elif pending.kind == "async" and isinstance(pending.fact, AsyncUse):
+                pending.fact.root = pending.access.root
+                if all(use.root != pending.fact.root for use in self.facts.async_uses):
+                    self.facts.async_uses.append(pending.fact)
+
+    def _commit_self(self, frame: _Frame, pending: _Pending) -> None:
+        class_name = frame.class_name
+        if class_name is None:
+            return
+        fact = pending.fact
+        if isinstance(fact, WriteSite):
+            fact.self_class = class_name
+            self.facts.writes.append(fact)
+            self._note_self_write(frame, class_name, fact)
+        elif isinstance(fact, CallSite):
+            fact.self_class = class_name
+            self.facts.calls.append(fact)
+
+    def _note_self_write(self, frame: _Frame, class_name: str, site: WriteSite) -> None:
+        facts = self.facts.classes.get(class_name)
+        if facts is None or not site.target.attrs:
+            return
+        method = frame.qualname.rsplit(".", 1)[-1]
+        if site.operation == "setattr" and len(site.target.attrs) == 1:
+            if method in _INIT_METHODS and site.target.attrs[0] not in facts.init_attributes:
+                facts.init_attributes.append(site.target.attrs[0])
+            if _SINGLETON_ATTRIBUTE.match(site.target.attrs[0]):
+                facts.is_singleton = True
+
+    def _mutable_default(self, frame: _Frame, param: str, how: str, node: cst.FunctionDef) -> None:
+        if any(
+            d.function == frame.qualname and d.parameter == param
+            for d in self.facts.mutable_defaults
+        ):
+            return
+        fact = MutableDefault(frame.qualname, param, how, self._placeholder())
+        self._span_later(fact, "span", node.name)
+        self.facts.mutable_defaults.append(fact)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        for param in _all_params(node.params):
+            self._bind_local(param.name.value)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        parent = self.frame
+        name = node.name.value
+        qualname = f"{parent.qualname}.{name}" if parent.qualname else name
+        if parent.kind == "function":
+            parent.bound.add(name)
+        self._record_decorators(node)
+        bases = [
+            access
+            for arg in node.bases
+            if arg.keyword is None
+            and (access := ex.access_of(arg.value, self.options.user_keys)) is not None
+        ]
+        for arg in node.bases:
+            mentioned = ex.last_name(arg.value)
+            if mentioned in self.options.legacy_classes or mentioned in self._legacy_local:
+                self._record_legacy("subclass", mentioned or "", node.name)
+                self._skip_legacy.add(id(arg.value))
+                if isinstance(arg.value, cst.Attribute):
+                    self._skip_legacy.add(id(arg.value.attr))
+        class_facts: ClassFacts | None = None
+        if parent.kind in ("module", "class") and self._function_frame() is None:
+            class_facts = ClassFacts(
+                name=qualname,
+                span=self._placeholder(),
+                bases=bases,
+                is_dsl=self._is_dsl(name, bases, parent),
+                is_dataclass=any(
+                    ex.last_name(d.decorator) in ("dataclass", "define", "frozen", "attrs")
+                    for d in node.decorators
+                ),
+            )
+            self._span_later(class_facts, "span", node.name)
+            self.facts.classes[qualname] = class_facts
+        if name in self.options.legacy_classes:
+            self._legacy_class_depth += 1
+            self._legacy_local.add(name)
+            self._skip_legacy.add(id(node.name))
+        frame = _Frame("class", qualname, class_facts=class_facts)
+        outer = self._function_frame()
+        frame.owner = outer.owner if outer is not None else qualname
+        self.frames.append(frame)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.frames.pop()
+        if original_node.name.value in self.options.legacy_classes:
+            self._legacy_class_depth -= 1
+
+    def _is_dsl(self, name: str, bases: list[Access], parent: _Frame) -> bool:
+        if parent.kind == "class" and name in ("Meta", "Config"):
+            return True
+        for base in bases:
+            last = (base.attrs or [base.root])[-1]
+            if last in self.options.dsl_bases:
+                return True
+            inherited = self.facts.classes.get(base.root)
+            if inherited is not None and inherited.is_dsl and not base.attrs:
+                return True
+        return False
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self._commit(self.frames[0].pending)
+        self.frames[0].pending = []
+
+    # ---- finishing ------------------------------------------------------------------------
+
+    def resolve_spans(self, wrapper: MetadataWrapper) -> None:
+        if not self._spans:
+            return
+        positions = wrapper.resolve(PositionProvider)
+        for fact, attribute, node in self._spans:
+            code_range = positions.get(node)
+            if code_range is None:
+                continue
+            span = Span(
+                code_range.start.line,
+                code_range.start.column + 1,
+                code_range.end.line,
+                code_range.end.column + 1,
+            )
+            setattr(fact, attribute, span)
+
+
+# ---- pure helpers ----------------------------------------------------------------------------
+
+
+def _binding(name: str, value: cst.BaseExpression, final: bool) -> Binding | None:
+    placeholder = Span(0, 0, 0, 0)
+    if final:
+        return Binding(name, "constant", placeholder)
+    kind = ex.container_type(value)
+    if kind is not None:
+        return Binding(name, "container", placeholder, type_name=kind)
+    if isinstance(value, cst.Call):
+        func = value.func
+        call_of_call = isinstance(func, cst.Call)
+        if isinstance(func, cst.Call):
+            func = func.func
+        dotted = ex.dotted_name(func)
+        if dotted in ("threading.local", "local", "_threading_local.local"):
+            return Binding(name, "threading_local", placeholder, type_name="threading.local")
+        callee = ex.access_of(func, _NO_USER_KEYS)
+        if callee is not None:
+            return Binding(name, "call", placeholder, callee=callee, call_of_call=call_of_call)
+        return None
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        alias = ex.access_of(value, _NO_USER_KEYS)
+        if alias is not None:
+            return Binding(name, "alias", placeholder, callee=alias)
+    return None
+
+
+_NO_USER_KEYS = ex.UserKeyMatcher(())
+
+
+def _rebased(pending: _Pending, alias: Access) -> _Pending:
+    access = pending.access
+    attrs = [*alias.attrs, *(access.attrs if not alias.keys else [])]
+    rebased = Access(alias.root, attrs, [*alias.keys, *access.keys])
+    fact = pending.fact
+    if isinstance(fact, WriteSite):
+        fact.target = rebased
+    elif isinstance(fact, CallSite):
+        fact.callee = rebased
+    else:
+        fact = rebased
+    return _Pending(pending.kind, rebased, fact)
+
+
+def _flatten_targets(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(node, (cst.Tuple, cst.List)):
+        flat: list[cst.BaseExpression] = []
+        for element in node.elements:
+            flat.extend(_flatten_targets(element.value))
+        return flat
+    if isinstance(node, cst.StarredElement):
+        return _flatten_targets(node.value)
+    return [node]
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    collected = [*params.posonly_params, *params.params, *params.kwonly_params]
+    if isinstance(params.star_arg, cst.Param):
+        collected.append(params.star_arg)
+    if params.star_kwarg is not None:
+        collected.append(params.star_kwarg)
+    return collected
+
+
+def _unsubscript(node: cst.BaseExpression) -> cst.BaseExpression:
+    return node.value if isinstance(node, cst.Subscript) else node
+
+
+def _none_guard(test: cst.BaseExpression) -> str | None:
+    """``X`` for ``if X is None`` / ``if not X`` (lazy initialisation guards)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return ex.dotted_name(test.expression)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comparison = test.comparisons[0]
+        if isinstance(comparison.operator, (cst.Is, cst.Equal)):
+            if ex.dotted_name(comparison.comparator) == "None":
+                return ex.dotted_name(test.left)
+    return None
+
+
+def _membership_check(test: cst.BaseExpression) -> tuple[str, str] | None:
+    """(container, key) for ``k not in C``, ``C.get(k) is None`` and ``not C.get(k)``."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        comparison = test.comparisons[0]
+        if isinstance(comparison.operator, cst.NotIn):
+            container = ex.access_of(comparison.comparator, _NO_USER_KEYS)
+            if container is not None:
+                return container.text(), ex.expression_text(test.left)
+        if isinstance(comparison.operator, cst.Is) and ex.dotted_name(comparison.comparator) == (
+            "None"
+        ):
+            return _get_call(test.left)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _get_call(test.expression)
+    return None
+
+
+def _get_call(node: cst.BaseExpression) -> tuple[str, str] | None:
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "get"
+        and node.args
+    ):
+        container = ex.access_of(node.func.value, _NO_USER_KEYS)
+        if container is not None:
+            return container.text(), ex.expression_text(node.args[0].value)
+    return None
+
+
+def _strongest_key(node: cst.Dict, matcher: ex.UserKeyMatcher) -> Key:
+    keys = [
+        ex.classify_key(element.key, matcher)
+        for element in node.elements
+        if isinstance(element, cst.DictElement)
+    ]
+    if not keys:
+        return Key("none")
+    if all(key.kind == "user" for key in keys):
+        return keys[0]
+    for key in keys:
+        if key.kind == "dynamic":
+            return key
+    return keys[0]
+
+
+def _is_lock(node: cst.With) -> bool:
+    for item in node.items:
+        text = ex.dotted_name(_unsubscript(item.item)) or ""
+        if isinstance(item.item, cst.Call):
+            text = ex.dotted_name(item.item.func) or ""
+        if "lock" in text.lower() or "semaphore" in text.lower():
+            return True
+    return False
+
+
+def _strings_in(node: cst.CSTNode) -> list[str]:
+    found: list[str] = []
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.SimpleString):
+            value = current.evaluated_value
+            if isinstance(value, str):
+                found.append(value)
+        else:
+            stack.extend(current.children)
+    return found
+
+
+def read_suppressions(text: str) -> tuple[list[Suppression], bool]:
+    """Inline ``# isolint: ignore[...]`` comments, and whether the file opts out entirely."""
+    if "isolint:" not in text:
+        return [], False
+    found: list[Suppression] = []
+    skip_file = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "isolint:" not in line:
+            continue
+        match = _SUPPRESSION.search(line)
+        if match is None:
+            continue
+        if match["kind"] == "skip-file":
+            skip_file = True
+            continue
+        codes = [c.strip() for c in (match["codes"] or "").split(",") if c.strip()]
+        found.append(Suppression(number, codes, (match["reason"] or "").strip()))
+    return found, skip_file

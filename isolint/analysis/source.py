@@ -1,0 +1,56 @@
+"""Turning a file's bytes into ModuleFacts, with every failure turned into a clear error fact.
+
+Nothing here imports or runs the analysed code: the bytes go to libcst's parser only.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from isolint.analysis.facts import ModuleFacts, Span
+from isolint.analysis.module_pass import ModulePass, PassOptions, read_suppressions
+
+
+def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
+    """The facts of one module; a file that cannot be decoded or parsed yields an error fact."""
+    try:
+        text = _decode(source)
+    except (UnicodeDecodeError, LookupError, SyntaxError) as error:
+        return _error_facts(f"cannot decode: {error}", None)
+    suppressions, skip_file = read_suppressions(text)
+    if skip_file:
+        return ModuleFacts(skip_file=True, suppressions=suppressions)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        span = Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 1)
+        return _error_facts(f"syntax error: {error.message}", span, suppressions)
+    except RecursionError:
+        return _error_facts("too deeply nested to parse", None, suppressions)
+    except Exception as error:  # libcst raises a few undocumented errors on odd input
+        return _error_facts(f"cannot parse: {type(error).__name__}: {error}", None, suppressions)
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        walk = ModulePass(options)
+        wrapper.module.visit(walk)
+        walk.resolve_spans(wrapper)
+    except RecursionError:
+        return _error_facts("too deeply nested to analyse", None, suppressions)
+    walk.facts.suppressions = suppressions
+    return walk.facts
+
+
+def _decode(source: bytes) -> str:
+    """The text of ``source`` per PEP 263 (BOM, then coding cookie, then UTF-8)."""
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    return source.decode(encoding)
+
+
+def _error_facts(
+    message: str, span: Span | None, suppressions: list | None = None
+) -> ModuleFacts:
+    return ModuleFacts(error=message, error_span=span, suppressions=suppressions or [])

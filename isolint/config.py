@@ -1,0 +1,288 @@
+"""`[tool.isolint]`: finding the pyproject.toml, the defaults, and validation with clear errors.
+
+Every option has one definition here (key, type, default). A wrong key or type raises
+``ConfigError`` naming the key and the file; the CLI turns that into exit code 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the message names the file and the key."""
+
+
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".env",
+    "env",
+    "build",
+    "dist",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".isolint_cache",
+    "site-packages",
+    "node_modules",
+    "*.egg-info",
+)
+
+DEFAULT_USER_KEY_PATTERNS = (
+    "user_id",
+    "user.id",
+    "user.pk",
+    "uid",
+    "tenant_id",
+    "account_id",
+    "org_id",
+    "organization_id",
+    "customer_id",
+    "owner_id",
+    "session_id",
+)
+
+DEFAULT_SESSION_CONSTRUCTORS = (
+    "Session",
+    "AsyncSession",
+    "sqlite3.connect",
+    "psycopg2.connect",
+    "psycopg.connect",
+    "pymysql.connect",
+    "MySQLdb.connect",
+    "cx_Oracle.connect",
+    "oracledb.connect",
+    "aiosqlite.connect",
+)
+
+DEFAULT_DSL_BASES = (
+    "BaseModel",
+    "BaseSettings",
+    "RootModel",
+    "Model",
+    "Form",
+    "ModelForm",
+    "Serializer",
+    "ModelSerializer",
+    "Migration",
+    "AppConfig",
+    "ModelAdmin",
+    "Admin",
+    "TabularInline",
+    "StackedInline",
+    "Base",
+    "DeclarativeBase",
+    "Enum",
+    "IntEnum",
+    "StrEnum",
+    "Flag",
+    "IntFlag",
+    "TypedDict",
+    "NamedTuple",
+    "Protocol",
+    "Schema",
+    "SQLModel",
+)
+
+DEFAULT_ENTRY_DECORATORS = (
+    "route",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "websocket",
+    "websocket_route",
+    "api_view",
+    "action",
+    "task",
+    "shared_task",
+    "on_message",
+    "on_event",
+    "execute",
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective settings of one run. Frozen: it travels to worker processes as is."""
+
+    select: tuple[str, ...] = ("ISO",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    legacy_state_classes: tuple[str, ...] = ("DeepAgentState",)
+    context_class: str = "UserExecutionContext"
+    user_key_patterns: tuple[str, ...] = DEFAULT_USER_KEY_PATTERNS
+    session_constructors: tuple[str, ...] = DEFAULT_SESSION_CONSTRUCTORS
+    shared_safe_types: tuple[str, ...] = ()
+    dsl_bases: tuple[str, ...] = DEFAULT_DSL_BASES
+    entry_decorators: tuple[str, ...] = DEFAULT_ENTRY_DECORATORS
+    source: str | None = field(default=None, compare=False)
+
+    def analysis_fingerprint(self) -> str:
+        """A hash of every option that changes per-file analysis results (the cache key)."""
+        relevant = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in _REPORT_ONLY_OPTIONS
+        }
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+    def is_selected(self, code: str) -> bool:
+        """ruff's rule: the most specific matching prefix among select and ignore wins."""
+        chosen = self.select + self.extend_select
+        best_select = max((len(p) for p in chosen if code.startswith(p)), default=-1)
+        best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        return best_select >= 0 and best_select > best_ignore
+
+
+_REPORT_ONLY_OPTIONS = frozenset(
+    {"select", "ignore", "extend_select", "exclude", "extend_exclude", "per_file_ignores", "source"}
+)
+
+# key in pyproject -> (attribute, expected kind)
+_OPTIONS: dict[str, tuple[str, str]] = {
+    "select": ("select", "codes"),
+    "ignore": ("ignore", "codes"),
+    "extend-select": ("extend_select", "codes"),
+    "exclude": ("exclude", "strings"),
+    "extend-exclude": ("extend_exclude", "strings"),
+    "per-file-ignores": ("per_file_ignores", "table-of-codes"),
+    "legacy-state-classes": ("legacy_state_classes", "strings"),
+    "context-class": ("context_class", "string"),
+    "user-key-patterns": ("user_key_patterns", "strings"),
+    "session-constructors": ("session_constructors", "extend-strings"),
+    "shared-safe-types": ("shared_safe_types", "extend-strings"),
+    "dsl-bases": ("dsl_bases", "extend-strings"),
+    "entry-decorators": ("entry_decorators", "extend-strings"),
+}
+
+# Tables owned by other commands; accepted here so that `check` does not reject them.
+_SUBTABLES = frozenset({"migrate-context", "race"})
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start``."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            return pyproject
+    return None
+
+
+def load_config(pyproject: Path | None) -> Config:
+    """The configuration in ``pyproject`` (defaults when None or without [tool.isolint])."""
+    if pyproject is None:
+        return Config()
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{pyproject}: cannot read: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{pyproject}: invalid TOML: {error}") from error
+    table = document.get("tool", {}).get("isolint")
+    if table is None:
+        return Config(source=str(pyproject))
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.isolint] must be a table")
+    return config_from_table(table, str(pyproject))
+
+
+def config_from_table(table: dict[str, Any], source: str) -> Config:
+    config = Config(source=source)
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in _SUBTABLES:
+            continue
+        if key not in _OPTIONS:
+            known = ", ".join(sorted(_OPTIONS))
+            raise ConfigError(f"{source}: unknown option `{key}` in [tool.isolint] (known: {known})")
+        attribute, kind = _OPTIONS[key]
+        changes[attribute] = _parse_value(config, attribute, kind, key, value, source)
+    return replace(config, **changes)
+
+
+def _parse_value(
+    config: Config, attribute: str, kind: str, key: str, value: Any, source: str
+) -> Any:
+    if kind == "string":
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{source}: `{key}` must be a non-empty string, got {value!r}")
+        return value
+    if kind in ("strings", "codes", "extend-strings"):
+        items = _string_list(key, value, source)
+        if kind == "codes":
+            _check_codes(key, items, source)
+        if kind == "extend-strings":
+            return tuple(dict.fromkeys((*getattr(config, attribute), *items)))
+        return items
+    if kind == "table-of-codes":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: `{key}` must be a table of glob = [codes], got {value!r}")
+        table = []
+        for pattern, codes in value.items():
+            parsed = _string_list(f"{key}.{pattern}", codes, source)
+            _check_codes(f"{key}.{pattern}", parsed, source)
+            table.append((pattern, parsed))
+        return tuple(table)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _string_list(key: str, value: Any, source: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{source}: `{key}` must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _check_codes(key: str, codes: Iterable[str], source: str) -> None:
+    for code in codes:
+        suffix = code[3:]
+        if not (code.startswith("ISO") and (suffix == "" or suffix.isdigit())):
+            raise ConfigError(
+                f"{source}: `{key}` holds `{code}`, which is not a rule code or prefix "
+                "(ISO, ISO1, ISO101, ...)"
+            )
+
+
+def with_cli_overrides(
+    config: Config,
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    extend_select: tuple[str, ...] | None,
+) -> Config:
+    """Command-line rule selection on top of the file's (command line wins, as in ruff)."""
+    source = "command line"
+    changes: dict[str, tuple[str, ...]] = {}
+    if select:
+        _check_codes("--select", select, source)
+        changes["select"] = select
+    if ignore:
+        _check_codes("--ignore", ignore, source)
+        changes["ignore"] = config.ignore + ignore
+    if extend_select:
+        _check_codes("--extend-select", extend_select, source)
+        changes["extend_select"] = config.extend_select + extend_select
+    return replace(config, **changes)

@@ -1,0 +1,221 @@
+"""The check pipeline: settings, files, facts (cached, in parallel), project index, findings.
+
+This is the library API the CLI calls (``load_settings`` then ``check``). It never imports or
+runs the code it analyses.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from isolint.analysis.expressions import UserKeyMatcher
+from isolint.analysis.facts import ModuleFacts
+from isolint.analysis.module_pass import PassOptions
+from isolint.analysis.source import analyze_source
+from isolint.cache import FactsCache, content_hash
+from isolint.config import Config, ConfigError, find_pyproject, load_config
+from isolint.files import discover, display_path
+from isolint.findings import Finding
+from isolint.project import ModuleRecord, Project
+from isolint.rules import run_rules
+from isolint.suppress import ignored_by_path, is_suppressed
+
+# Below this many files to analyse, a process pool costs more than it saves.
+_POOL_THRESHOLD = 48
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The configuration of a run and the project root it belongs to."""
+
+    config: Config
+    root: Path
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    files_checked: int
+    settings: Settings
+
+
+def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Settings:
+    """The nearest pyproject.toml at or above the first path (or ``config_file``) and its root.
+
+    Without a pyproject.toml the root is the top of the package tree the first path is in.
+    """
+    first = paths[0] if paths else Path(".")
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: no such configuration file")
+        return Settings(load_config(config_file), config_file.resolve().parent)
+    pyproject = find_pyproject(first)
+    if pyproject is not None:
+        return Settings(load_config(pyproject), pyproject.parent)
+    return Settings(Config(), package_top(first.resolve()))
+
+
+def package_top(path: Path) -> Path:
+    """The outermost package folder containing ``path`` (or its folder if not in a package)."""
+    folder = path if path.is_dir() else path.parent
+    top = folder
+    while (top / "__init__.py").is_file() and (top.parent / "__init__.py").is_file():
+        top = top.parent
+    return top
+
+
+def pass_options(config: Config) -> PassOptions:
+    return PassOptions(
+        legacy_classes=frozenset(config.legacy_state_classes),
+        context_class=config.context_class,
+        user_keys=UserKeyMatcher(config.user_key_patterns),
+        entry_decorators=frozenset(config.entry_decorators),
+        dsl_bases=frozenset(config.dsl_bases),
+    )
+
+
+def check(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    cwd: Path | None = None,
+) -> CheckResult:
+    """Check ``paths`` within the project of ``settings``; findings sorted by path and line."""
+    cwd = cwd or Path.cwd()
+    config, root = settings.config, settings.root
+    exclude = (*config.exclude, *config.extend_exclude)
+    targets = discover(paths or [Path(".")], exclude)
+    scope = {path.resolve(): None for path in discover([root], exclude)}
+    for target in targets:
+        scope.setdefault(target.resolve(), None)
+    target_set = {target.resolve() for target in targets}
+    options = pass_options(config)
+    cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
+    facts = _facts_for(list(scope), options, cache, jobs)
+    project = Project(_records(facts, target_set, cwd), config)
+    findings = _reportable(project, root, config)
+    return CheckResult(findings, len(targets), settings)
+
+
+def _facts_for(
+    files: list[Path], options: PassOptions, cache: FactsCache | None, jobs: int | None
+) -> dict[Path, ModuleFacts]:
+    """Facts for every file: from the cache where the content is unchanged, else analysed."""
+    results: dict[Path, ModuleFacts] = {}
+    misses: list[tuple[Path, bytes, str]] = []
+    for path in files:
+        try:
+            source = path.read_bytes()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            results[path] = ModuleFacts(error=f"cannot read: {reason}")
+            continue
+        digest = content_hash(source)
+        cached = cache.get(digest) if cache is not None else None
+        if cached is not None:
+            results[path] = cached
+        else:
+            misses.append((path, source, digest))
+    for (path, _, digest), facts in zip(misses, _analyze(misses, options, jobs)):
+        results[path] = facts
+        if cache is not None:
+            cache.put(digest, facts)
+    return results
+
+
+def _analyze(
+    misses: list[tuple[Path, bytes, str]], options: PassOptions, jobs: int | None
+) -> list[ModuleFacts]:
+    sources = [source for _, source, _ in misses]
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or len(sources) < _POOL_THRESHOLD:
+        return [analyze_source(source, options) for source in sources]
+    chunksize = max(1, len(sources) // (workers * 8))
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(options,)
+    ) as pool:
+        return list(pool.map(_analyze_in_worker, sources, chunksize=chunksize))
+
+
+_WORKER_OPTIONS: PassOptions | None = None
+
+
+def _init_worker(options: PassOptions) -> None:
+    global _WORKER_OPTIONS  # isolint: ignore[ISO102] -- set once per worker process at start
+    _WORKER_OPTIONS = options
+
+
+def _analyze_in_worker(source: bytes) -> ModuleFacts:
+    assert _WORKER_OPTIONS is not None
+    return analyze_source(source, _WORKER_OPTIONS)
+
+
+def _records(
+    facts: dict[Path, ModuleFacts], targets: set[Path], cwd: Path
+) -> dict[str, ModuleRecord]:
+    records: dict[str, ModuleRecord] = {}
+    packages: dict[Path, bool] = {}
+    for path, module_facts in facts.items():
+        name, is_package = module_name(path, packages)
+        if name in records:
+            name = path.as_posix()
+        records[name] = ModuleRecord(
+            name=name,
+            display_path=display_path(path, cwd),
+            is_package=is_package,
+            facts=module_facts,
+            is_target=path in targets,
+        )
+    return records
+
+
+def module_name(path: Path, packages: dict[Path, bool]) -> tuple[str, bool]:
+    """The dotted module name of a file, found by walking up through ``__init__.py`` folders."""
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    folder = path.parent
+    while _is_package(folder, packages):
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts) or path.stem, is_package
+
+
+def _is_package(folder: Path, packages: dict[Path, bool]) -> bool:
+    known = packages.get(folder)
+    if known is None:
+        known = packages[folder] = (folder / "__init__.py").is_file()
+    return known
+
+
+def _reportable(project: Project, root: Path, config: Config) -> list[Finding]:
+    by_path = {record.display_path: record for record in project.targets()}
+    seen: set[tuple[str, str, int, int]] = set()
+    kept: list[Finding] = []
+    for finding in run_rules(project):
+        key = (finding.code, finding.path, finding.line, finding.column)
+        if key in seen or not config.is_selected(finding.code):
+            continue
+        seen.add(key)
+        record = by_path[finding.path]
+        if record.facts.skip_file or is_suppressed(finding, record.facts.suppressions):
+            continue
+        if config.per_file_ignores and ignored_by_path(
+            finding, _relative_to_root(finding.path, root), config
+        ):
+            continue
+        kept.append(finding)
+    kept.sort(key=Finding.sort_key)
+    return kept
+
+
+def _relative_to_root(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path

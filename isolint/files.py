@@ -1,0 +1,63 @@
+"""Which files to check: walking the given paths and applying excludes.
+
+Walking never follows symlinked folders (so symlink loops cannot hang a run) and never reads
+file contents; reading is the pipeline's job. As in ruff, a path named on the command line is
+checked even when a pattern would exclude it; patterns apply to what the walk finds below it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+
+def discover(paths: Iterable[Path], exclude: Iterable[str]) -> list[Path]:
+    """Every ``.py`` file under ``paths`` (files named explicitly are kept as given), sorted."""
+    patterns = tuple(pattern.rstrip("/") for pattern in exclude)
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            for file in _walk(path, patterns):
+                found[file] = None
+        else:
+            found[path] = None
+    return sorted(found)
+
+
+def _walk(top: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
+    for folder, dirnames, filenames in os.walk(top, followlinks=False):
+        relative_folder = os.path.relpath(folder, top)
+        prefix = "" if relative_folder == "." else relative_folder.replace(os.sep, "/") + "/"
+        dirnames[:] = sorted(
+            name for name in dirnames if not is_excluded(prefix + name, patterns)
+        )
+        for name in sorted(filenames):
+            if name.endswith(".py") and not is_excluded(prefix + name, patterns):
+                yield Path(folder, name)
+
+
+def is_excluded(relative: str, patterns: Iterable[str]) -> bool:
+    """Whether a path relative to the walked folder matches an exclude pattern.
+
+    A bare pattern (``build``, ``*.egg-info``) matches the last component, so it excludes a
+    file or folder of that name anywhere; a pattern with a slash matches the relative path.
+    """
+    name = relative.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        if "/" in pattern:
+            if fnmatch.fnmatch(relative, pattern):
+                return True
+        elif fnmatch.fnmatch(name, pattern):
+            return True
+    return False
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """The path as findings show it: relative to the current folder when below it."""
+    absolute = path if path.is_absolute() else cwd / path
+    try:
+        return absolute.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

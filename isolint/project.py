@@ -1,0 +1,414 @@
+"""The whole-project index: modules by dotted name, name resolution across imports, and the
+project-wide facts rules need (which classes have long-lived instances, which functions run
+only at import time).
+
+It is built from every module's cached facts in one cheap pass; no syntax tree is needed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from isolint.analysis.facts import (
+    Access,
+    Binding,
+    ClassFacts,
+    Function,
+    ImportRef,
+    ModuleFacts,
+    Span,
+    WriteSite,
+)
+from isolint.config import Config
+
+_MAX_HOPS = 8
+_INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
+_REQUEST_METHOD_NAMES = frozenset({"execute", "run", "handle", "dispatch", "__call__"})
+_SAFE_TYPES = frozenset(
+    {
+        "Lock",
+        "RLock",
+        "Semaphore",
+        "BoundedSemaphore",
+        "Event",
+        "Condition",
+        "Barrier",
+        "Queue",
+        "LifoQueue",
+        "PriorityQueue",
+        "SimpleQueue",
+        "JoinableQueue",
+        "Logger",
+        "getLogger",
+        "ContextVar",
+        "TypeVar",
+        "ParamSpec",
+        "NewType",
+        "compile",
+        "namedtuple",
+        "Engine",
+        "create_engine",
+        "create_async_engine",
+        "sessionmaker",
+        "async_sessionmaker",
+        "scoped_session",
+        "Redis",
+        "StrictRedis",
+        "Client",
+        "AsyncClient",
+    }
+)
+_NOT_DB_MODULES = ("requests", "aiohttp", "httpx", "boto3", "botocore", "urllib3", "tornado")
+_SESSION_FACTORIES = frozenset({"sessionmaker", "async_sessionmaker"})
+_ENGINE_FACTORIES = frozenset({"create_engine", "create_async_engine"})
+
+
+@dataclass
+class ModuleRecord:
+    """One module of the project: its dotted name, where it is, and its facts."""
+
+    name: str
+    display_path: str
+    is_package: bool
+    facts: ModuleFacts
+    is_target: bool = True
+
+
+# --- what a name resolves to ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an access such as ``state.CACHE.items`` refers to, and the attributes left over.
+
+    kind: ``binding`` (a module-level name), ``class``, ``function``, ``module`` (a project
+    module) or ``external`` (outside the project; ``qualified`` is its dotted name).
+    """
+
+    kind: str
+    module: str
+    name: str
+    rest: tuple[str, ...] = ()
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module}.{self.name}" if self.module and self.name else self.module or self.name
+
+
+@dataclass(frozen=True)
+class Creation:
+    """Where a long-lived instance of a class is created."""
+
+    module: str
+    span: Span
+    how: str
+
+
+@dataclass
+class Project:
+    """All modules of the project and the derived, project-wide facts."""
+
+    modules: dict[str, ModuleRecord]
+    config: Config
+
+    # ---- resolution ----------------------------------------------------------------------
+
+    def resolve(self, module: str, access: Access) -> Target | None:
+        """Follow imports and aliases from ``module`` until the definition of ``access``."""
+        return self._resolve_name(module, access.root, tuple(access.attrs), 0)
+
+    def _resolve_name(
+        self, module: str, name: str, rest: tuple[str, ...], hops: int
+    ) -> Target | None:
+        record = self.modules.get(module)
+        if record is None or hops > _MAX_HOPS:
+            return None
+        facts = record.facts
+        if name in facts.bindings or name in facts.classes or name in facts.functions:
+            return self._lookup(module, name, rest, hops)
+        ref = facts.imports.get(name)
+        if ref is not None:
+            return self._follow_import(record, ref, rest, hops)
+        return Target("external", "", name, rest)
+
+    def _follow_import(
+        self, record: ModuleRecord, ref: ImportRef, rest: tuple[str, ...], hops: int
+    ) -> Target | None:
+        base = absolute_module(record.name, record.is_package, ref)
+        if ref.name is None:
+            return self._walk_modules(base, rest, hops)
+        return self._lookup(base, ref.name, rest, hops + 1)
+
+    def _lookup(self, module: str, name: str, rest: tuple[str, ...], hops: int) -> Target | None:
+        record = self.modules.get(module)
+        if record is None:
+            if f"{module}.{name}" in self.modules:
+                return self._walk_modules(f"{module}.{name}", rest, hops)
+            return Target("external", module, name, rest)
+        facts = record.facts
+        if name in facts.classes:
+            return Target("class", module, name, rest)
+        if name in facts.functions:
+            return Target("function", module, name, rest)
+        binding = facts.bindings.get(name)
+        if binding is not None:
+            if binding.kind == "alias" and binding.callee is not None and hops < _MAX_HOPS:
+                alias = binding.callee
+                return self._resolve_name(module, alias.root, (*alias.attrs, *rest), hops + 1)
+            return Target("binding", module, name, rest)
+        if name in facts.imports:
+            return self._resolve_name(module, name, rest, hops + 1)
+        if f"{module}.{name}" in self.modules:
+            return self._walk_modules(f"{module}.{name}", rest, hops)
+        return None
+
+    def _walk_modules(self, module: str, rest: tuple[str, ...], hops: int) -> Target | None:
+        while rest and f"{module}.{rest[0]}" in self.modules:
+            module, rest = f"{module}.{rest[0]}", rest[1:]
+        if not rest:
+            kind = "module" if module in self.modules else "external"
+            return Target(kind, module, "")
+        if module not in self.modules:
+            return Target("external", module, rest[0], rest[1:])
+        return self._lookup(module, rest[0], rest[1:], hops + 1)
+
+    def binding(self, target: Target) -> Binding | None:
+        if target.kind != "binding":
+            return None
+        return self.modules[target.module].facts.bindings.get(target.name)
+
+    def class_facts(self, target: Target) -> ClassFacts | None:
+        if target.kind != "class":
+            return None
+        return self.modules[target.module].facts.classes.get(target.name)
+
+    def function(self, module: str, qualname: str) -> Function | None:
+        record = self.modules.get(module)
+        return None if record is None else record.facts.functions.get(qualname)
+
+    def callee_name(self, module: str, callee: Access, call_of_call: bool = False) -> str:
+        """The dotted name a call goes to, project-qualified where possible (for matching)."""
+        target = self.resolve(module, callee)
+        if target is None:
+            return callee.text()
+        return ".".join([target.qualified, *target.rest])
+
+    # ---- instances and classes -----------------------------------------------------------
+
+    def instance_class(self, module: str, binding: Binding) -> Target | None:
+        """The project class whose instance ``binding`` holds (``x = Cls(...)``), if any."""
+        if binding.kind != "call" or binding.callee is None or binding.call_of_call:
+            return None
+        target = self.resolve(module, binding.callee)
+        if target is None or target.kind != "class" or target.rest:
+            return None
+        return target
+
+    def is_shared_safe(self, target: Target) -> bool:
+        class_facts = self.class_facts(target)
+        safe = _SAFE_TYPES | set(self.config.shared_safe_types)
+        if target.name.rsplit(".", 1)[-1] in safe or target.qualified in safe:
+            return True
+        return class_facts is not None and class_facts.is_dsl
+
+    @cached_property
+    def long_lived(self) -> dict[tuple[str, str], list[Creation]]:
+        """Classes with an instance that outlives requests, and where it is created."""
+        found: dict[tuple[str, str], list[Creation]] = defaultdict(list)
+        for module, record in self.modules.items():
+            facts = record.facts
+            for binding in facts.bindings.values():
+                cls = self.instance_class(module, binding)
+                if cls is not None:
+                    found[(cls.module, cls.name)].append(
+                        Creation(module, binding.span, "module-level instance")
+                    )
+            for name, class_facts in facts.classes.items():
+                if class_facts.is_singleton:
+                    found[(module, name)].append(
+                        Creation(module, class_facts.span, "singleton (`_instance`)")
+                    )
+            for site in facts.writes:
+                if site.operation == "rebind" and site.value_call is not None:
+                    cls = self.resolve(module, site.value_call)
+                    if cls is not None and cls.kind == "class" and not cls.rest:
+                        found[(cls.module, cls.name)].append(
+                            Creation(module, site.span, "lazily created global singleton")
+                        )
+            for function in facts.functions.values():
+                if function.cache_decorator is None:
+                    continue
+                for returned in function.returns_calls:
+                    cls = self.resolve(module, returned)
+                    if cls is not None and cls.kind == "class" and not cls.rest:
+                        found[(cls.module, cls.name)].append(
+                            Creation(module, function.span, "cached factory")
+                        )
+        return dict(found)
+
+    def class_attribute(self, module: str, class_name: str, attribute: str) -> Binding | None:
+        """A class-body binding of ``attribute`` on the class or a project base class."""
+        seen: set[tuple[str, str]] = set()
+        queue = [(module, class_name)]
+        while queue:
+            current = queue.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            record = self.modules.get(current[0])
+            class_facts = record.facts.classes.get(current[1]) if record else None
+            if class_facts is None:
+                continue
+            if class_facts.is_dsl:
+                return None
+            if attribute in class_facts.attributes:
+                return class_facts.attributes[attribute]
+            for base in class_facts.bases:
+                target = self.resolve(current[0], base)
+                if target is not None and target.kind == "class" and not target.rest:
+                    queue.append((target.module, target.name))
+        return None
+
+    def sets_in_init(self, module: str, class_name: str, attribute: str) -> bool:
+        record = self.modules.get(module)
+        class_facts = record.facts.classes.get(class_name) if record else None
+        return class_facts is not None and attribute in class_facts.init_attributes
+
+    # ---- import time -------------------------------------------------------------------------
+
+    @cached_property
+    def import_time_functions(self) -> frozenset[tuple[str, str]]:
+        """Functions and methods that run only while modules are imported (registration).
+
+        A function is import-time when every call or decorator use of it in the project runs
+        at module level, or inside another import-time function; a function named like
+        ``register`` counts as registration unless called from request-time code.
+        """
+        callers: dict[tuple[str, str], list[tuple[str, str] | None]] = defaultdict(list)
+        for module, record in self.modules.items():
+            for call in record.facts.calls:
+                key = self._call_key(module, call.callee, call.self_class)
+                if key is None:
+                    continue
+                caller = None if call.at_import_time else (module, call.function or "")
+                callers[key].append(caller)
+        known: set[tuple[str, str]] = set()
+        for key, key_callers in callers.items():
+            if _is_registration_name(key[1]) and all(c is None for c in key_callers):
+                known.add(key)
+        changed = True
+        while changed:
+            changed = False
+            for key, key_callers in callers.items():
+                if key in known:
+                    continue
+                if all(c is None or c in known for c in key_callers):
+                    known.add(key)
+                    changed = True
+        for module, record in self.modules.items():
+            for qualname in record.facts.functions:
+                key = (module, qualname)
+                if key not in callers and _is_registration_name(qualname):
+                    known.add(key)
+        return frozenset(known)
+
+    def _call_key(self, module: str, callee: Access, self_class: str | None) -> tuple[str, str] | None:
+        if self_class is not None:
+            if len(callee.attrs) == 1:
+                return (module, f"{self_class}.{callee.attrs[0]}")
+            return None
+        target = self.resolve(module, callee)
+        if target is None:
+            return None
+        if target.kind == "function" and not target.rest:
+            return (target.module, target.name)
+        if target.kind == "class" and len(target.rest) == 1:
+            return (target.module, f"{target.name}.{target.rest[0]}")
+        if target.kind == "binding" and len(target.rest) == 1:
+            binding = self.binding(target)
+            cls = self.instance_class(target.module, binding) if binding else None
+            if cls is not None:
+                return (cls.module, f"{cls.name}.{target.rest[0]}")
+        return None
+
+    def runs_at_import_time(self, module: str, site: WriteSite) -> bool:
+        return (module, site.function) in self.import_time_functions
+
+    # ---- request evidence ------------------------------------------------------------------
+
+    def request_evidence(self, module: str, site: WriteSite) -> list[str]:
+        """Why this write is likely concurrent: async, an entry point, or request data."""
+        reasons: list[str] = []
+        function = self.function(module, site.function)
+        if function is not None:
+            if function.is_async:
+                reasons.append("runs in `async def`")
+            if function.is_entry:
+                reasons.append("is a request entry point")
+            elif function.class_name is not None and function.name in _REQUEST_METHOD_NAMES:
+                reasons.append(f"runs in `{function.name}`")
+        if site.value_from_param:
+            reasons.append("stores a value derived from an argument")
+        return reasons
+
+    # ---- sessions ------------------------------------------------------------------------
+
+    def is_session_creation(self, module: str, callee: Access | None, call_of_call: bool) -> bool:
+        """True for ``Session()``, ``SessionLocal()``, ``sessionmaker(...)()``, ``connect()``."""
+        if callee is None:
+            return False
+        name = self.callee_name(module, callee)
+        if call_of_call:
+            return name.rsplit(".", 1)[-1] in _SESSION_FACTORIES
+        if name.split(".", 1)[0] in _NOT_DB_MODULES:
+            return False
+        for constructor in self.config.session_constructors:
+            if "." in constructor:
+                if name == constructor or name.endswith("." + constructor):
+                    return True
+            elif name.rsplit(".", 1)[-1] == constructor:
+                return True
+        target = self.resolve(module, callee)
+        if target is None:
+            return False
+        if target.kind == "binding":
+            binding = self.binding(target)
+            if binding is None or binding.kind != "call" or binding.callee is None:
+                return False
+            made_by = self.callee_name(target.module, binding.callee).rsplit(".", 1)[-1]
+            if not target.rest and made_by in _SESSION_FACTORIES and not binding.call_of_call:
+                return True
+            if target.rest == ("connect",) and made_by in _ENGINE_FACTORIES:
+                return True
+        return False
+
+    # ---- iteration -------------------------------------------------------------------------
+
+    def targets(self) -> Iterator[ModuleRecord]:
+        for record in self.modules.values():
+            if record.is_target:
+                yield record
+
+
+def absolute_module(current: str, is_package: bool, ref: ImportRef) -> str:
+    """The absolute module an import refers to (``from ..x import y`` in ``a.b.c`` -> ``a.x``)."""
+    if ref.level == 0:
+        return ref.module
+    package = current if is_package else current.rpartition(".")[0]
+    for _ in range(ref.level - 1):
+        package = package.rpartition(".")[0]
+    if not ref.module:
+        return package
+    return f"{package}.{ref.module}" if package else ref.module
+
+
+def _is_registration_name(qualname: str) -> bool:
+    name = qualname.rsplit(".", 1)[-1].lower()
+    return name.startswith("register") or name.endswith("register")
+
+
+def is_init_method(qualname: str) -> bool:
+    return qualname.rsplit(".", 1)[-1] in _INIT_METHODS

@@ -1,0 +1,1 @@
+"""Reporters: turning findings into text for people or JSON for machines."""

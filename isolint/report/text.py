@@ -1,0 +1,82 @@
+"""The human report: ``path:line:col CODE message``, a code frame, the fix hint, a summary.
+
+Colour and the code frame's highlighting come from rich when the output is a terminal; when
+piped the output is plain text with the same lines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from isolint.findings import Finding, Severity
+
+_CONTEXT_LINES = 1
+
+
+def write_text(
+    findings: Sequence[Finding], console: Console, files_checked: int, show_source: bool = True
+) -> None:
+    sources: dict[str, list[str] | None] = {}
+    for finding in findings:
+        _write_finding(finding, console, sources if show_source else None)
+    _write_summary(findings, console, files_checked)
+
+
+def _write_finding(
+    finding: Finding, console: Console, sources: dict[str, list[str] | None] | None
+) -> None:
+    colour = "red" if finding.severity is Severity.ERROR else "yellow"
+    console.print(
+        f"[bold]{escape(finding.path)}[/]:{finding.line}:{finding.column} "
+        f"[bold {colour}]{finding.code}[/] {escape(finding.message)}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if sources is not None:
+        for number, text in _frame(finding, sources):
+            marker = ">" if number == finding.line else " "
+            console.print(
+                f"  {marker} {number:>4} | {escape(text)}", highlight=False, soft_wrap=True
+            )
+    for related in finding.related:
+        console.print(
+            f"    [dim]note: {escape(related.path)}:{related.line}: {escape(related.message)}[/]",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(f"    [cyan]fix:[/] {escape(finding.fix)}", highlight=False, soft_wrap=True)
+    console.print()
+
+
+def _frame(finding: Finding, sources: dict[str, list[str] | None]) -> list[tuple[int, str]]:
+    if finding.path not in sources:
+        try:
+            text = Path(finding.path).read_text(encoding="utf-8", errors="replace")
+            sources[finding.path] = text.splitlines()
+        except OSError:
+            sources[finding.path] = None
+    lines = sources[finding.path]
+    if not lines:
+        return []
+    first = max(1, finding.line - _CONTEXT_LINES)
+    last = min(len(lines), finding.line + _CONTEXT_LINES)
+    return [(number, lines[number - 1]) for number in range(first, last + 1)]
+
+
+def _write_summary(findings: Sequence[Finding], console: Console, files_checked: int) -> None:
+    files = "file" if files_checked == 1 else "files"
+    if not findings:
+        console.print(f"[green]All checks passed[/] ({files_checked} {files} checked).")
+        return
+    by_family = Counter(finding.code[:4] + "xx" for finding in findings)
+    families = ", ".join(f"{family}: {count}" for family, count in sorted(by_family.items()))
+    noun = "finding" if len(findings) == 1 else "findings"
+    console.print(
+        f"[bold]Found {len(findings)} {noun}[/] in {files_checked} {files} checked ({families}).",
+        highlight=False,
+    )

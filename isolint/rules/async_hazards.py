@@ -1,0 +1,90 @@
+"""ISO5xx async and context hazards.
+
+ISO501: a ``threading.local()`` used from ``async def`` code (tasks share the thread).
+ISO502: a ``ContextVar`` with a mutable default (one object shared by every context).
+ISO503: shared state checked, then written after an ``await`` with a non-user key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from isolint.analysis.facts import Access
+from isolint.findings import Finding, Related, Severity
+from isolint.project import Project
+from isolint.rules.base import defined_here, finding
+from isolint.rules.writes import classified_writes
+
+
+def check(project: Project) -> Iterator[Finding]:
+    yield from _threading_locals(project)
+    for record in project.targets():
+        for default in record.facts.contextvar_defaults:
+            yield finding(
+                "ISO502",
+                record,
+                default.span,
+                f"ContextVar `{default.name}` has a mutable `{default.default}` default; "
+                "`.get()` returns that one object in every context, so users share it",
+                "Use `default=None` and create a new container per context "
+                "(`var.set([])` at the start of the request).",
+                Severity.ERROR,
+            )
+    for classified in classified_writes(project):
+        if classified.code != "ISO503":
+            continue
+        site = classified.site
+        related: tuple[Related, ...] = ()
+        if classified.defined_module is not None and classified.defined_span is not None:
+            related = (
+                defined_here(
+                    project, classified.defined_module, classified.defined_span,
+                    f"`{classified.subject}` is defined here and lives as long as the process",
+                ),
+            )
+        yield finding(
+            "ISO503",
+            classified.record,
+            site.span,
+            f"`{classified.subject}[{site.key.text}]` is checked, then written after an "
+            "`await`; other tasks run in between, so two users can interleave and one can "
+            "receive the other's value",
+            "Key the entry by user, or hold an `asyncio.Lock` across the check and the write.",
+            Severity.ERROR,
+            related,
+        )
+
+
+def _threading_locals(project: Project) -> Iterator[Finding]:
+    used_from_async: dict[tuple[str, str], list[Related]] = {}
+    for module, record in project.modules.items():
+        for use in record.facts.async_uses:
+            target = project.resolve(module, Access(use.root))
+            if target is None or target.kind != "binding":
+                continue
+            binding = project.binding(target)
+            if binding is not None and binding.kind == "threading_local":
+                used_from_async.setdefault((target.module, target.name), []).append(
+                    Related(
+                        record.display_path,
+                        use.span.line,
+                        f"`{target.name}` is used from `async def` code here",
+                    )
+                )
+    for (module, name), users in sorted(used_from_async.items()):
+        record = project.modules[module]
+        if not record.is_target:
+            continue
+        binding = record.facts.bindings[name]
+        related = tuple(sorted(users, key=lambda r: (r.path, r.line)))
+        yield finding(
+            "ISO501",
+            record,
+            binding.span,
+            f"`{name}` is a `threading.local()` used from `async def` code; all tasks on "
+            "the event loop share one thread, so they share its values",
+            "Use a `contextvars.ContextVar`, which is per task.",
+            Severity.ERROR,
+            related,
+        )
+

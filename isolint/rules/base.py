@@ -1,0 +1,84 @@
+"""What every rule family shares: building a Finding from facts, and classifying writes."""
+
+from __future__ import annotations
+
+from isolint.analysis.facts import Span, WriteSite
+from isolint.findings import Finding, Related, Severity
+from isolint.project import ModuleRecord, Project
+from isolint.rules.catalog import rule_for
+
+CONTAINER_OPERATIONS_PREFIX = "call:"
+
+
+def finding(
+    code: str,
+    record: ModuleRecord,
+    span: Span,
+    message: str,
+    fix: str,
+    severity: Severity = Severity.WARNING,
+    related: tuple[Related, ...] = (),
+) -> Finding:
+    return Finding(
+        code=code,
+        name=rule_for(code).name,
+        severity=severity,
+        path=record.display_path,
+        line=span.line,
+        column=span.column,
+        end_line=span.end_line,
+        end_column=span.end_column,
+        message=message,
+        fix=fix,
+        related=related,
+    )
+
+
+def defined_here(project: Project, module: str, span: Span, message: str) -> Related:
+    return Related(project.modules[module].display_path, span.line, message)
+
+
+def is_container_write(site: WriteSite) -> bool:
+    """Writes into an object's contents (as opposed to rebinding a name or an attribute)."""
+    return site.operation in ("setitem", "delitem", "augitem") or site.operation.startswith(
+        CONTAINER_OPERATIONS_PREFIX
+    )
+
+
+def keyed_code(site: WriteSite, default: str) -> str | None:
+    """The code for a container write by its keys: None when the store is per user.
+
+    ``default`` applies to unkeyed or constant-keyed writes; a write keyed by anything else
+    (a path, a run id) is a registry or cache write (ISO402), and a keyed write that follows
+    a check and an ``await`` is a check-then-act race (ISO503).
+    """
+    keys = [*site.target.keys, site.key]
+    if any(key.kind == "user" for key in keys):
+        return None
+    if site.after_await_check:
+        return "ISO503"
+    if any(key.kind == "dynamic" for key in keys):
+        return "ISO402"
+    return default
+
+
+def severity_for(project: Project, module: str, site: WriteSite) -> tuple[Severity, str]:
+    reasons = project.request_evidence(module, site)
+    if reasons:
+        return Severity.ERROR, "; it " + " and ".join(reasons)
+    return Severity.WARNING, ""
+
+
+def describe(site: WriteSite) -> str:
+    operation = site.operation
+    if operation.startswith(CONTAINER_OPERATIONS_PREFIX):
+        return f"`.{operation.removeprefix(CONTAINER_OPERATIONS_PREFIX)}()`"
+    return {
+        "setitem": "item assignment",
+        "delitem": "`del`",
+        "augitem": "augmented assignment",
+        "setattr": "attribute assignment",
+        "delattr": "`del`",
+        "augattr": "augmented assignment",
+        "rebind": "rebinding",
+    }.get(operation, operation)

@@ -1,0 +1,150 @@
+"""The rule catalogue: every public rule code, its name, family and one-line summary.
+
+Codes are public API: they never change meaning and are never reused. The analysis
+modules emit findings by code; reporters, docs and ``--select`` read this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    family: str
+    summary: str
+
+
+FAMILIES: dict[str, str] = {
+    "ISO1": "shared mutable state",
+    "ISO2": "legacy shared-state class",
+    "ISO3": "module-level database sessions",
+    "ISO4": "unscoped registries, singletons and caches",
+    "ISO5": "async and context hazards",
+    "ISO9": "isolint itself",
+}
+
+_RULES = [
+    Rule(
+        "ISO101",
+        "mutated-module-container",
+        "ISO1",
+        "A module-level mutable container is written from function scope at request time.",
+    ),
+    Rule(
+        "ISO102",
+        "global-rebinding",
+        "ISO1",
+        "A function rebinds a module-level name through `global` at request time.",
+    ),
+    Rule(
+        "ISO103",
+        "mutated-class-container",
+        "ISO1",
+        "A container defined in a class body is written through `self`, `cls` or the class.",
+    ),
+    Rule(
+        "ISO104",
+        "foreign-module-attribute-write",
+        "ISO1",
+        "A function rebinds an attribute of another module (`state.current = value`).",
+    ),
+    Rule(
+        "ISO105",
+        "mutated-mutable-default",
+        "ISO1",
+        "A mutable argument default is mutated or stored by the function.",
+    ),
+    Rule(
+        "ISO201",
+        "legacy-state-import",
+        "ISO2",
+        "The legacy shared-state class is imported.",
+    ),
+    Rule(
+        "ISO202",
+        "legacy-state-annotation",
+        "ISO2",
+        "An annotation names the legacy shared-state class.",
+    ),
+    Rule(
+        "ISO203",
+        "legacy-state-instantiation",
+        "ISO2",
+        "The legacy shared-state class is constructed.",
+    ),
+    Rule(
+        "ISO204",
+        "legacy-state-subclass",
+        "ISO2",
+        "A class inherits from the legacy shared-state class.",
+    ),
+    Rule(
+        "ISO205",
+        "legacy-state-reference",
+        "ISO2",
+        "The legacy shared-state class is referenced (isinstance, passed as a value, ...).",
+    ),
+    Rule(
+        "ISO301",
+        "module-level-db-session",
+        "ISO3",
+        "A database session or connection is created at import time and shared.",
+    ),
+    Rule(
+        "ISO302",
+        "long-lived-db-session",
+        "ISO3",
+        "A database session or connection is kept on a class or a long-lived object.",
+    ),
+    Rule(
+        "ISO401",
+        "singleton-stores-request-data",
+        "ISO4",
+        "A method of a long-lived instance stores request data on `self`.",
+    ),
+    Rule(
+        "ISO402",
+        "unscoped-registry-write",
+        "ISO4",
+        "A module-level registry or cache is written with a key not scoped to the user.",
+    ),
+    Rule(
+        "ISO403",
+        "cached-request-function",
+        "ISO4",
+        "A `functools` cache wraps a function that takes request-bound arguments.",
+    ),
+    Rule(
+        "ISO501",
+        "threading-local-in-async",
+        "ISO5",
+        "A `threading.local()` is used from `async def` code, where tasks share the thread.",
+    ),
+    Rule(
+        "ISO502",
+        "mutable-contextvar-default",
+        "ISO5",
+        "A `ContextVar` has a mutable default shared by every context.",
+    ),
+    Rule(
+        "ISO503",
+        "check-then-act-across-await",
+        "ISO5",
+        "Shared state is checked, then written after an `await` with a key not scoped to the user.",
+    ),
+    Rule(
+        "ISO900",
+        "unparsable-file",
+        "ISO9",
+        "A file could not be read or parsed, so it was not checked.",
+    ),
+]
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+
+
+def rule_for(code: str) -> Rule:
+    return RULES[code]

@@ -1,0 +1,74 @@
+"""ISO4xx unscoped registries, singletons and caches.
+
+ISO401: a method of a long-lived instance stores request data on ``self``. ISO402: a
+module-level registry or cache written with a key not scoped to the user. ISO403: a
+``functools`` cache on a function that takes request-bound arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from isolint.findings import Finding, Related, Severity
+from isolint.project import Project
+from isolint.rules.base import defined_here, describe, finding, severity_for
+from isolint.rules.writes import ClassifiedWrite, classified_writes
+
+_FIXES = {
+    "ISO401": "Keep per-request data out of the shared instance: key it by user "
+    "(`self._by_user[user_id] = ...`), or create the object per request.",
+    "ISO402": "Scope the key to the user (`store[(user_id, key)]`) or keep the data in the "
+    "request's context.",
+    "ISO403": "Cache only on values that are the same for every user, or key the cache "
+    "by user explicitly.",
+}
+
+
+def check(project: Project) -> Iterator[Finding]:
+    for classified in classified_writes(project):
+        if classified.code in ("ISO401", "ISO402"):
+            yield _write_finding(project, classified)
+    for record in project.targets():
+        for function in record.facts.functions.values():
+            if function.cache_decorator is None or not function.request_params:
+                continue
+            if function.class_name is not None:
+                continue
+            params = ", ".join(f"`{p}`" for p in function.request_params)
+            yield finding(
+                "ISO403",
+                record,
+                function.cache_decorator,
+                f"`{function.qualname}` is cached process-wide but takes request-bound "
+                f"argument(s) {params}; one user's result can be served to another and the "
+                "cache keeps request objects alive",
+                _FIXES["ISO403"],
+                Severity.WARNING,
+            )
+
+
+def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
+    site = classified.site
+    severity, evidence = severity_for(project, classified.record.name, site)
+    related: tuple[Related, ...] = ()
+    if classified.defined_module is not None and classified.defined_span is not None:
+        note = (
+            f"the long-lived instance ({classified.what}) is created here"
+            if classified.code == "ISO401"
+            else f"`{classified.subject}` is defined here and lives as long as the process"
+        )
+        related = (defined_here(project, classified.defined_module, classified.defined_span, note),)
+    if classified.code == "ISO401":
+        message = (
+            f"{describe(site)} stores request data on `{classified.subject}`, but this object "
+            f"is a {classified.what} shared by every request and user"
+        )
+    else:
+        message = (
+            f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared by "
+            f"every request, under key `{site.key.text or '?'}`, which is not scoped to the user"
+        )
+    return finding(
+        classified.code, classified.record, site.span, message + evidence,
+        _FIXES[classified.code], severity, related,
+    )

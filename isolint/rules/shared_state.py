@@ -1,0 +1,78 @@
+"""ISO1xx shared mutable state: module- and class-level objects written at request time.
+
+ISO101 module container written, ISO102 ``global`` rebinding, ISO103 class-level container
+written through ``self``/``cls``, ISO104 another module's attribute rebound, ISO105 mutable
+argument default mutated or stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from isolint.findings import Finding, Severity
+from isolint.project import Project
+from isolint.rules.base import defined_here, describe, finding, severity_for
+from isolint.rules.writes import ClassifiedWrite, classified_writes
+
+_FIXES = {
+    "ISO101": "Keep per-request data in a local, a parameter or the request's context; "
+    "if it must be shared, key it by user and guard it with a lock.",
+    "ISO102": "Return the value or keep it in a ContextVar instead of rebinding a global.",
+    "ISO103": "Create the container per instance in `__init__` (or with "
+    "`field(default_factory=...)` in a dataclass).",
+    "ISO104": "Pass the value explicitly or keep it in a ContextVar; do not rebind another "
+    "module's globals at request time.",
+    "ISO105": "Default to `None` and create a new container inside the function.",
+}
+
+
+def check(project: Project) -> Iterator[Finding]:
+    for classified in classified_writes(project):
+        if classified.code in _FIXES:
+            yield _write_finding(project, classified)
+    for record in project.targets():
+        for default in record.facts.mutable_defaults:
+            yield finding(
+                "ISO105",
+                record,
+                default.span,
+                f"`{default.parameter}` has a mutable default and `{default.function}` "
+                f"{default.how}; the default is created once, at definition, and every call "
+                "without that argument shares it",
+                _FIXES["ISO105"],
+                Severity.WARNING,
+            )
+
+
+def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
+    site = classified.site
+    severity, evidence = severity_for(project, classified.record.name, site)
+    related = ()
+    if classified.defined_module is not None and classified.defined_span is not None:
+        related = (
+            defined_here(
+                project,
+                classified.defined_module,
+                classified.defined_span,
+                f"`{classified.subject}` is defined here and lives as long as the process",
+            ),
+        )
+    message = {
+        "ISO101": f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared "
+        "by every request in this process",
+        "ISO102": f"`global {classified.subject}` is rebound at request time; every request "
+        "and user sees the last value written",
+        "ISO103": f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared "
+        "by every instance and every request",
+        "ISO104": f"`{classified.subject}` is rebound from a function; a module attribute is "
+        "process-wide, so the value leaks to every other request",
+    }[classified.code]
+    return finding(
+        classified.code,
+        classified.record,
+        site.span,
+        message + evidence,
+        _FIXES[classified.code],
+        severity,
+        related,
+    )

@@ -1,0 +1,191 @@
+"""Deciding, once per write site, which rule (if any) it breaks.
+
+A single statement can look like several problems at once (a module-level dict written with
+a path key after an ``await``); DESIGN says one finding per site. So the decision lives here,
+in one place, and the families only phrase the findings they own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from isolint.analysis.facts import Access, Span, WriteSite
+from isolint.project import ModuleRecord, Project, Target, is_init_method
+from isolint.rules.base import is_container_write, keyed_code
+
+_ATTRIBUTE_OPERATIONS = frozenset({"setattr", "augattr", "delattr"})
+
+
+@dataclass(frozen=True)
+class ClassifiedWrite:
+    """A write site and the rule it breaks; ``defined`` is where the shared object lives."""
+
+    record: ModuleRecord
+    site: WriteSite
+    code: str
+    subject: str
+    what: str
+    defined_module: str | None = None
+    defined_span: Span | None = None
+
+
+def classified_writes(project: Project) -> list[ClassifiedWrite]:
+    """Every rule-breaking write in the project's target modules (memoised per project)."""
+    cached: list[ClassifiedWrite] | None = getattr(project, "_classified_writes", None)
+    if cached is None:
+        cached = [
+            classified
+            for record in project.targets()
+            for site in record.facts.writes
+            if (classified := _classify(project, record, site)) is not None
+        ]
+        project.__dict__["_classified_writes"] = cached
+    return cached
+
+
+def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> ClassifiedWrite | None:
+    module = record.name
+    if project.runs_at_import_time(module, site):
+        return None
+    if site.self_class is not None:
+        return _classify_self(project, record, site, site.self_class)
+    if site.operation == "rebind":
+        return _classify_rebind(project, record, site)
+    target = project.resolve(module, site.target)
+    if target is None:
+        return None
+    if target.kind == "module":
+        return None
+    if target.kind == "binding":
+        return _classify_binding_write(project, record, site, target)
+    if target.kind == "class" and target.rest and is_container_write(site):
+        attribute = project.class_attribute(target.module, target.name, target.rest[0])
+        if attribute is not None and attribute.kind == "container" and len(target.rest) == 1:
+            code = keyed_code(site, "ISO103")
+            if code is not None:
+                return ClassifiedWrite(
+                    record, site, code, f"{target.name}.{target.rest[0]}",
+                    f"class-level {attribute.type_name}", target.module, attribute.span,
+                )
+    return _classify_module_attribute(project, record, site)
+
+
+def _classify_module_attribute(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``state.current = v`` where ``state`` is an imported module (ISO104)."""
+    if site.operation not in _ATTRIBUTE_OPERATIONS or not site.target.attrs:
+        return None
+    owner = project.resolve(record.name, _parent(site))
+    if owner is None or owner.kind not in ("module", "external") or owner.rest or owner.name:
+        return None
+    if owner.kind == "external" and owner.module not in _imported_modules(record):
+        return None
+    attribute = site.target.attrs[-1]
+    return ClassifiedWrite(
+        record, site, "ISO104", f"{owner.module}.{attribute}", "module attribute"
+    )
+
+
+def _imported_modules(record: ModuleRecord) -> set[str]:
+    return {ref.module for ref in record.facts.imports.values() if ref.name is None}
+
+
+def _parent(site: WriteSite) -> Access:
+    return Access(site.target.root, site.target.attrs[:-1])
+
+
+def _classify_rebind(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    name = site.target.root
+    binding = record.facts.bindings.get(name)
+    span = binding.span if binding is not None else None
+    if project.is_session_creation(record.name, site.value_call, site.value_is_call_of_call):
+        return ClassifiedWrite(
+            record, site, "ISO302", name, "global database session", record.name, span
+        )
+    if site.lazy_init_guard:
+        return None
+    return ClassifiedWrite(record, site, "ISO102", name, "module-level name", record.name, span)
+
+
+def _classify_binding_write(
+    project: Project, record: ModuleRecord, site: WriteSite, target: Target
+) -> ClassifiedWrite | None:
+    binding = project.binding(target)
+    if binding is None:
+        return None
+    subject = ".".join([target.name, *target.rest])
+    if binding.kind == "container":
+        if target.rest or not is_container_write(site):
+            return None
+        code = keyed_code(site, "ISO101")
+        if code is None:
+            return None
+        return ClassifiedWrite(
+            record, site, code, target.name, f"module-level {binding.type_name}",
+            target.module, binding.span,
+        )
+    cls = project.instance_class(target.module, binding)
+    if cls is None or project.is_shared_safe(cls) or not target.rest:
+        return None
+    what = f"module-level `{cls.name}` instance"
+    if site.operation in _ATTRIBUTE_OPERATIONS and len(target.rest) == 1:
+        code: str | None = "ISO101"
+    elif is_container_write(site):
+        code = keyed_code(site, "ISO101")
+    else:
+        return None
+    if code is None:
+        return None
+    return ClassifiedWrite(record, site, code, subject, what, target.module, binding.span)
+
+
+def _classify_self(
+    project: Project, record: ModuleRecord, site: WriteSite, class_name: str
+) -> ClassifiedWrite | None:
+    attrs = site.target.attrs
+    if not attrs:
+        return None
+    module = record.name
+    attribute = attrs[0]
+    subject = f"{class_name}.{attribute}"
+    class_binding = project.class_attribute(module, class_name, attribute)
+    if (
+        class_binding is not None
+        and class_binding.kind == "container"
+        and len(attrs) == 1
+        and is_container_write(site)
+        and not project.sets_in_init(module, class_name, attribute)
+    ):
+        code = keyed_code(site, "ISO103")
+        if code is None:
+            return None
+        return ClassifiedWrite(
+            record, site, code, subject, f"class-level {class_binding.type_name}",
+            module, class_binding.span,
+        )
+    creations = project.long_lived.get((module, class_name))
+    if not creations:
+        return None
+    creation = creations[0]
+    sets_attribute = site.operation == "setattr" and len(attrs) == 1
+    if sets_attribute and project.is_session_creation(
+        module, site.value_call, site.value_is_call_of_call
+    ):
+        return ClassifiedWrite(
+            record, site, "ISO302", subject, creation.how, creation.module, creation.span
+        )
+    if is_init_method(site.function):
+        return None
+    if sets_attribute and site.value_from_param:
+        code: str | None = "ISO401"
+    elif is_container_write(site):
+        code = keyed_code(site, "ISO401")
+        code = "ISO401" if code == "ISO402" else code
+    else:
+        return None
+    if code is None:
+        return None
+    return ClassifiedWrite(record, site, code, subject, creation.how, creation.module, creation.span)
