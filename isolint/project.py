@@ -272,6 +272,12 @@ class Project:
                     queue.append((target.module, target.name))
         return None
 
+    def holds_container(self, module: str, class_name: str, attribute: str) -> bool:
+        """Whether instances of the class keep a container in ``attribute`` (set on self)."""
+        record = self.modules.get(module)
+        class_facts = record.facts.classes.get(class_name) if record else None
+        return class_facts is not None and attribute in class_facts.container_attributes
+
     def sets_in_init(self, module: str, class_name: str, attribute: str) -> bool:
         record = self.modules.get(module)
         class_facts = record.facts.classes.get(class_name) if record else None
@@ -303,7 +309,7 @@ class Project:
         while changed:
             changed = False
             for key, key_callers in callers.items():
-                if key in known:
+                if key in known or self._handles_requests(key):
                     continue
                 if all(c is None or c in known for c in key_callers):
                     known.add(key)
@@ -314,6 +320,11 @@ class Project:
                 if key not in callers and _is_registration_name(qualname):
                     known.add(key)
         return frozenset(known)
+
+    def _handles_requests(self, key: tuple[str, str]) -> bool:
+        """Entry points and coroutines serve requests even when a script also calls them."""
+        function = self.function(*key)
+        return function is not None and (function.is_entry or function.is_async)
 
     def _call_key(self, module: str, callee: Access, self_class: str | None) -> tuple[str, str] | None:
         if self_class is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 
 import libcst as cst
 
@@ -95,29 +96,33 @@ def last_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def access_of(node: cst.BaseExpression, matcher: UserKeyMatcher) -> Access | None:
+def access_of(
+    node: cst.BaseExpression, matcher: UserKeyMatcher, user_names: AbstractSet[str] = frozenset()
+) -> Access | None:
     """The Access for a Name/Attribute/Subscript chain, or None for anything else."""
     if isinstance(node, cst.Name):
         return Access(node.value)
     if isinstance(node, cst.Attribute):
-        inner = access_of(node.value, matcher)
+        inner = access_of(node.value, matcher, user_names)
         if inner is not None and not inner.keys:
             inner.attrs.append(node.attr.value)
         return inner
     if isinstance(node, cst.Subscript):
-        inner = access_of(node.value, matcher)
+        inner = access_of(node.value, matcher, user_names)
         if inner is not None:
-            inner.keys.append(classify_subscript(node, matcher))
+            inner.keys.append(classify_subscript(node, matcher, user_names))
         return inner
     return None
 
 
-def classify_subscript(node: cst.Subscript, matcher: UserKeyMatcher) -> Key:
+def classify_subscript(
+    node: cst.Subscript, matcher: UserKeyMatcher, user_names: AbstractSet[str] = frozenset()
+) -> Key:
     """``x[k]`` and ``x[a, b]`` classify their key; a slice ``x[1:]`` counts as constant."""
     indexes = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
     if len(indexes) != len(node.slice):
         return Key("const", "slice")
-    keys = [classify_key(index, matcher) for index in indexes]
+    keys = [classify_key(index, matcher, user_names) for index in indexes]
     text = ", ".join(key.text for key in keys)
     for kind in ("user", "dynamic"):
         if any(key.kind == kind for key in keys):
@@ -125,13 +130,20 @@ def classify_subscript(node: cst.Subscript, matcher: UserKeyMatcher) -> Key:
     return Key("const", text)
 
 
-def classify_key(node: cst.BaseExpression, matcher: UserKeyMatcher) -> Key:
+def classify_key(
+    node: cst.BaseExpression, matcher: UserKeyMatcher, user_names: AbstractSet[str] = frozenset()
+) -> Key:
+    """``user_names`` are locals already known to hold a user-scoped value (``key = (uid, p)``)."""
     text = expression_text(node)
-    if any(matcher.matches(chain) for chain in dotted_chains(node)):
+    if any(is_user_chain(chain, matcher, user_names) for chain in dotted_chains(node)):
         return Key("user", text)
     if is_constant(node):
         return Key("const", text)
     return Key("dynamic", text)
+
+
+def is_user_chain(chain: str, matcher: UserKeyMatcher, user_names: AbstractSet[str]) -> bool:
+    return matcher.matches(chain) or chain.split(".", 1)[0] in user_names
 
 
 def is_constant(node: cst.BaseExpression) -> bool:

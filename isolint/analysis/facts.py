@@ -66,6 +66,7 @@ class Function:
     cache_decorator: Span | None = None
     request_params: list[str] = field(default_factory=list)
     returns_calls: list[Access] = field(default_factory=list)
+    reads_request_state: bool = False
 
 
 @dataclass
@@ -89,6 +90,7 @@ class WriteSite:
     self_class: str | None = None
     after_await_check: bool = False
     lazy_init_guard: bool = False
+    is_container: bool = False
 
 
 @dataclass
@@ -129,6 +131,7 @@ class ClassFacts:
     methods: list[str] = field(default_factory=list)
     is_singleton: bool = False
     is_dataclass: bool = False
+    container_attributes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -173,6 +176,7 @@ class AsyncUse:
 
     root: str
     span: Span
+    through_class: str | None = None
 
 
 @dataclass
@@ -187,6 +191,7 @@ class ModuleFacts:
     """Everything the rules need to know about one module."""
 
     bindings: dict[str, Binding] = field(default_factory=dict)
+    rebindings: list[Binding] = field(default_factory=list)
     imports: dict[str, ImportRef] = field(default_factory=dict)
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)

@@ -40,7 +40,9 @@ from isolint.analysis.facts import (
 
 _REQUEST_PARAM_NAMES = frozenset(
     {"request", "req", "user", "session", "websocket", "ws", "context", "ctx", "state",
-     "user_id", "token", "current_user", "conn", "connection", "message"}
+     "user_id", "token", "current_user", "conn", "connection", "message", "thread_id",
+     "run_id", "request_id", "session_id", "conversation_id", "chat_id", "tenant_id",
+     "account_id"}
 )
 _REQUEST_ANNOTATIONS = frozenset(
     {"Request", "WebSocket", "HttpRequest", "Session", "AsyncSession", "User"}
@@ -95,6 +97,7 @@ class _Frame:
     aliases: dict[str, Access] = field(default_factory=dict)
     assignments: Counter[str] = field(default_factory=Counter)
     tainted: set[str] = field(default_factory=set)
+    user_scoped: set[str] = field(default_factory=set)
     stored: set[str] = field(default_factory=set)
     self_name: str | None = None
     class_name: str | None = None
@@ -277,14 +280,15 @@ class ModulePass(cst.CSTVisitor):
             if not isinstance(name_node, cst.Name):
                 continue
             name = name_node.value
-            existing = self.facts.bindings.get(name)
-            if existing is not None and existing.kind != "constant":
-                continue
             binding = _binding(name, bound_value, final or name in ("__all__", "__slots__"))
             if binding is None:
                 binding = Binding(name, "constant", self._placeholder())
-            self.facts.bindings[name] = binding
             self._span_later(binding, "span", node)
+            existing = self.facts.bindings.get(name)
+            if existing is None or existing.kind == "constant":
+                self.facts.bindings[name] = binding
+            elif binding.kind != "constant":
+                self.facts.rebindings.append(binding)
 
     def _assign_name(
         self, name: str, value: cst.BaseExpression, node: cst.CSTNode, how: str
@@ -314,6 +318,11 @@ class ModulePass(cst.CSTVisitor):
                 frame.aliases.pop(name, None)
         if ex.names_read(value) & frame.tainted:
             frame.tainted.add(name)
+        matcher = self.options.user_keys
+        if any(ex.is_user_chain(c, matcher, frame.user_scoped) for c in ex.dotted_chains(value)):
+            frame.user_scoped.add(name)
+        else:
+            frame.user_scoped.discard(name)
 
     def _write_target(
         self,
@@ -325,8 +334,8 @@ class ModulePass(cst.CSTVisitor):
         frame = self.frame
         matcher = self.options.user_keys
         if isinstance(target, cst.Subscript):
-            access = ex.access_of(target.value, matcher)
-            key = ex.classify_subscript(target, matcher)
+            access = ex.access_of(target.value, matcher, frame.user_scoped)
+            key = ex.classify_subscript(target, matcher, frame.user_scoped)
             operation = {"set": "setitem", "aug": "augitem", "del": "delitem"}[how]
         else:
             access = ex.access_of(target, matcher)
@@ -346,6 +355,7 @@ class ModulePass(cst.CSTVisitor):
         )
         if value is not None:
             self._set_value_call(site, value)
+            site.is_container = ex.container_type(value) is not None
         self._mark_check_then_act(site, frame)
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", access, site))
@@ -377,6 +387,13 @@ class ModulePass(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         callee_name = ex.last_name(node.func)
+        if (
+            callee_name in ("getattr", "hasattr", "setattr")
+            and node.args
+            and isinstance(node.args[0].value, cst.Name)
+            and self.frame.function is not None
+        ):
+            self._note_request_state_read(self.frame, node.args[0].value.value)
         if callee_name == "ContextVar":
             self._contextvar_default(node)
         if callee_name in self.options.legacy_classes or (
@@ -408,14 +425,14 @@ class ModulePass(cst.CSTVisitor):
         if not isinstance(func, cst.Attribute) or func.attr.value not in ex.MUTATING_METHODS:
             return
         method = func.attr.value
-        target = ex.access_of(func.value, matcher)
+        target = ex.access_of(func.value, matcher, frame.user_scoped)
         if target is None:
             return
         args = [arg.value for arg in node.args]
         if method in ex.KEYED_METHODS and args:
-            key = ex.classify_key(args[0], matcher)
+            key = ex.classify_key(args[0], matcher, frame.user_scoped)
         elif method == "update" and args and isinstance(args[0], cst.Dict):
-            key = _strongest_key(args[0], matcher)
+            key = _strongest_key(args[0], matcher, frame.user_scoped)
         else:
             key = Key("none")
         read: set[str] = set()
@@ -538,14 +555,35 @@ class ModulePass(cst.CSTVisitor):
             if id(node) not in self._skip_legacy and self._is_legacy_reference(node):
                 self._record_legacy("reference", node.attr.value, node)
         frame = self.frame
+        if isinstance(node.value, cst.Name) and frame.function is not None:
+            self._note_request_state_read(frame, node.value.value)
         if (
             isinstance(node.value, cst.Name)
             and frame.function is not None
             and frame.function.is_async
         ):
+            if node.value.value == frame.self_name and frame.class_name is not None:
+                use = AsyncUse(node.attr.value, self._placeholder(), frame.class_name)
+                self._span_later(use, "span", node)
+                self.facts.async_uses.append(use)
+                return
             use = AsyncUse(node.value.value, self._placeholder())
             self._span_later(use, "span", node)
             frame.pending.append(_Pending("async", Access(use.root), use))
+
+    def _note_request_state_read(self, frame: _Frame, name: str) -> None:
+        """A function reading this module's thread local or ContextVar reads request state."""
+        if frame.function is None or name in frame.bound:
+            return
+        binding = self.facts.bindings.get(name)
+        if binding is None:
+            return
+        if binding.kind == "threading_local" or (
+            binding.kind == "call"
+            and binding.callee is not None
+            and (binding.callee.attrs or [binding.callee.root])[-1] == "ContextVar"
+        ):
+            frame.function.reads_request_state = True
 
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in self._legacy_local and id(node) not in self._skip_legacy:
@@ -731,7 +769,10 @@ class ModulePass(cst.CSTVisitor):
                 self.facts.calls.append(pending.fact)
             elif pending.kind == "async" and isinstance(pending.fact, AsyncUse):
                 pending.fact.root = pending.access.root
-                if all(use.root != pending.fact.root for use in self.facts.async_uses):
+                if all(
+                    use.root != pending.fact.root or use.through_class
+                    for use in self.facts.async_uses
+                ):
                     self.facts.async_uses.append(pending.fact)
 
     def _commit_self(self, frame: _Frame, pending: _Pending) -> None:
@@ -752,6 +793,9 @@ class ModulePass(cst.CSTVisitor):
         if facts is None or not site.target.attrs:
             return
         method = frame.qualname.rsplit(".", 1)[-1]
+        if site.operation == "setattr" and len(site.target.attrs) == 1 and site.is_container:
+            if site.target.attrs[0] not in facts.container_attributes:
+                facts.container_attributes.append(site.target.attrs[0])
         if site.operation == "setattr" and len(site.target.attrs) == 1:
             if method in _INIT_METHODS and site.target.attrs[0] not in facts.init_attributes:
                 facts.init_attributes.append(site.target.attrs[0])
@@ -967,9 +1011,9 @@ def _get_call(node: cst.BaseExpression) -> tuple[str, str] | None:
     return None
 
 
-def _strongest_key(node: cst.Dict, matcher: ex.UserKeyMatcher) -> Key:
+def _strongest_key(node: cst.Dict, matcher: ex.UserKeyMatcher, user_names: set[str]) -> Key:
     keys = [
-        ex.classify_key(element.key, matcher)
+        ex.classify_key(element.key, matcher, user_names)
         for element in node.elements
         if isinstance(element, cst.DictElement)
     ]
@@ -1002,6 +1046,8 @@ def _strings_in(node: cst.CSTNode) -> list[str]:
             value = current.evaluated_value
             if isinstance(value, str):
                 found.append(value)
+        elif isinstance(current, cst.Subscript) and ex.last_name(current.value) == "Literal":
+            continue  # Literal["x"] holds values, not forward references
         else:
             stack.extend(current.children)
     return found

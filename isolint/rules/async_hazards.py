@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isolint.analysis.facts import Access
+from isolint.analysis.facts import Access, AsyncUse, Binding
 from isolint.findings import Finding, Related, Severity
 from isolint.project import Project
 from isolint.rules.base import defined_here, finding
@@ -57,25 +57,26 @@ def check(project: Project) -> Iterator[Finding]:
 
 def _threading_locals(project: Project) -> Iterator[Finding]:
     used_from_async: dict[tuple[str, str], list[Related]] = {}
+    locals_by_key: dict[tuple[str, str], Binding] = {}
     for module, record in project.modules.items():
         for use in record.facts.async_uses:
-            target = project.resolve(module, Access(use.root))
-            if target is None or target.kind != "binding":
+            found = _thread_local(project, module, use)
+            if found is None:
                 continue
-            binding = project.binding(target)
-            if binding is not None and binding.kind == "threading_local":
-                used_from_async.setdefault((target.module, target.name), []).append(
-                    Related(
-                        record.display_path,
-                        use.span.line,
-                        f"`{target.name}` is used from `async def` code here",
-                    )
+            key, binding = found
+            locals_by_key[key] = binding
+            used_from_async.setdefault(key, []).append(
+                Related(
+                    record.display_path,
+                    use.span.line,
+                    f"`{binding.name}` is used from `async def` code here",
                 )
+            )
     for (module, name), users in sorted(used_from_async.items()):
         record = project.modules[module]
         if not record.is_target:
             continue
-        binding = record.facts.bindings[name]
+        binding = locals_by_key[(module, name)]
         related = tuple(sorted(users, key=lambda r: (r.path, r.line)))
         yield finding(
             "ISO501",
@@ -88,3 +89,23 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             related,
         )
 
+
+
+def _thread_local(
+    project: Project, module: str, use: AsyncUse
+) -> tuple[tuple[str, str], Binding] | None:
+    """The thread-local binding an async use reads: a module global or a class attribute."""
+    if use.through_class is not None:
+        record = project.modules[module]
+        class_facts = record.facts.classes.get(use.through_class)
+        binding = class_facts.attributes.get(use.root) if class_facts else None
+        if binding is not None and binding.kind == "threading_local":
+            return (module, f"{use.through_class}.{use.root}"), binding
+        return None
+    target = project.resolve(module, Access(use.root))
+    if target is None or target.kind != "binding":
+        return None
+    binding = project.binding(target)
+    if binding is None or binding.kind != "threading_local":
+        return None
+    return (target.module, target.name), binding

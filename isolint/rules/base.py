@@ -55,6 +55,8 @@ def keyed_code(site: WriteSite, default: str) -> str | None:
     keys = [*site.target.keys, site.key]
     if any(key.kind == "user" for key in keys):
         return None
+    if site.operation == "delitem":
+        return default
     if site.after_await_check:
         return "ISO503"
     if any(key.kind == "dynamic" for key in keys):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from isolint.findings import Finding, Related, Severity
-from isolint.project import Project
+from isolint.analysis.facts import Function
+from isolint.project import ModuleRecord, Project
 from isolint.rules.base import defined_here, describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
 
@@ -30,21 +31,39 @@ def check(project: Project) -> Iterator[Finding]:
             yield _write_finding(project, classified)
     for record in project.targets():
         for function in record.facts.functions.values():
-            if function.cache_decorator is None or not function.request_params:
+            if function.cache_decorator is None or function.class_name is not None:
                 continue
-            if function.class_name is not None:
+            reason = _request_bound(project, record, function)
+            if reason is None:
                 continue
-            params = ", ".join(f"`{p}`" for p in function.request_params)
             yield finding(
                 "ISO403",
                 record,
                 function.cache_decorator,
-                f"`{function.qualname}` is cached process-wide but takes request-bound "
-                f"argument(s) {params}; one user's result can be served to another and the "
-                "cache keeps request objects alive",
+                f"`{function.qualname}` is cached process-wide but {reason}; one user's "
+                "result can be served to another",
                 _FIXES["ISO403"],
                 Severity.WARNING,
             )
+
+
+def _request_bound(project: Project, record: ModuleRecord, function: Function) -> str | None:
+    """Why a cached function's result depends on the request, or None."""
+    if function.request_params:
+        params = ", ".join(f"`{p}`" for p in function.request_params)
+        return f"takes request-bound argument(s) {params}"
+    if function.reads_request_state:
+        return "reads request state (a thread local or ContextVar)"
+    for call in record.facts.calls:
+        if call.function != function.qualname or call.self_class is not None:
+            continue
+        target = project.resolve(record.name, call.callee)
+        if target is None or target.kind != "function" or target.rest:
+            continue
+        callee = project.function(target.module, target.name)
+        if callee is not None and callee.reads_request_state:
+            return f"calls `{callee.qualname}()`, which reads request state"
+    return None
 
 
 def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:

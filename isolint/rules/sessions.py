@@ -21,7 +21,7 @@ _FIX = (
 
 def check(project: Project) -> Iterator[Finding]:
     for record in project.targets():
-        for binding in record.facts.bindings.values():
+        for binding in [*record.facts.bindings.values(), *record.facts.rebindings]:
             if binding.kind == "call" and project.is_session_creation(
                 record.name, binding.callee, binding.call_of_call
             ):

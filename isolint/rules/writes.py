@@ -51,10 +51,11 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return _classify_self(project, record, site, site.self_class)
     if site.operation == "rebind":
         return _classify_rebind(project, record, site)
+    module_attribute = _classify_module_attribute(project, record, site)
+    if module_attribute is not None:
+        return module_attribute
     target = project.resolve(module, site.target)
-    if target is None:
-        return None
-    if target.kind == "module":
+    if target is None or target.kind == "module":
         return None
     if target.kind == "binding":
         return _classify_binding_write(project, record, site, target)
@@ -67,7 +68,7 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
                     record, site, code, f"{target.name}.{target.rest[0]}",
                     f"class-level {attribute.type_name}", target.module, attribute.span,
                 )
-    return _classify_module_attribute(project, record, site)
+    return None
 
 
 def _classify_module_attribute(
@@ -133,7 +134,7 @@ def _classify_binding_write(
     what = f"module-level `{cls.name}` instance"
     if site.operation in _ATTRIBUTE_OPERATIONS and len(target.rest) == 1:
         code: str | None = "ISO101"
-    elif is_container_write(site):
+    elif is_container_write(site) and project.holds_container(cls.module, cls.name, target.rest[0]):
         code = keyed_code(site, "ISO101")
     else:
         return None
@@ -181,7 +182,7 @@ def _classify_self(
         return None
     if sets_attribute and site.value_from_param:
         code: str | None = "ISO401"
-    elif is_container_write(site):
+    elif is_container_write(site) and project.holds_container(module, class_name, attribute):
         code = keyed_code(site, "ISO401")
         code = "ISO401" if code == "ISO402" else code
     else:
