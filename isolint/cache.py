@@ -29,7 +29,9 @@ class FactsCache:
     """Read and write ModuleFacts by content hash. Any I/O problem means a cache miss."""
 
     def __init__(self, root: Path, options_key: str) -> None:
-        self.folder = root / CACHE_DIRECTORY / f"v{__version__}-{schema_fingerprint()}-{options_key}"
+        self.folder = (
+            root / CACHE_DIRECTORY / f"v{__version__}-{schema_fingerprint()}-{options_key}"
+        )
         self._ready = False
 
     def get(self, digest: str) -> ModuleFacts | None:

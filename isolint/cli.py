@@ -51,9 +51,14 @@ def cli() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Use this pyproject.toml instead of the nearest one.",
 )
-@click.option("--no-cache", is_flag=True, help="Analyse every file; neither read nor write the cache.")
 @click.option(
-    "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores)."
+    "--no-cache", is_flag=True, help="Analyse every file; neither read nor write the cache."
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores).",
 )
 def check_command(
     paths: tuple[Path, ...],

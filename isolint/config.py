@@ -17,7 +17,7 @@ from typing import Any
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 
 class ConfigError(Exception):
@@ -219,7 +219,9 @@ def config_from_table(table: dict[str, Any], source: str) -> Config:
             continue
         if key not in _OPTIONS:
             known = ", ".join(sorted(_OPTIONS))
-            raise ConfigError(f"{source}: unknown option `{key}` in [tool.isolint] (known: {known})")
+            raise ConfigError(
+                f"{source}: unknown option `{key}` in [tool.isolint] (known: {known})"
+            )
         attribute, kind = _OPTIONS[key]
         changes[attribute] = _parse_value(config, attribute, kind, key, value, source)
     return replace(config, **changes)
@@ -275,7 +277,7 @@ def with_cli_overrides(
 ) -> Config:
     """Command-line rule selection on top of the file's (command line wins, as in ruff)."""
     source = "command line"
-    changes: dict[str, tuple[str, ...]] = {}
+    changes: dict[str, Any] = {}
     if select:
         _check_codes("--select", select, source)
         changes["select"] = select

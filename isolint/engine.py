@@ -122,7 +122,7 @@ def _facts_for(
             results[path] = cached
         else:
             misses.append((path, source, digest))
-    for (path, _, digest), facts in zip(misses, _analyze(misses, options, jobs)):
+    for (path, _, digest), facts in zip(misses, _analyze(misses, options, jobs), strict=True):
         results[path] = facts
         if cache is not None:
             cache.put(digest, facts)

@@ -30,9 +30,7 @@ def _walk(top: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
     for folder, dirnames, filenames in os.walk(top, followlinks=False):
         relative_folder = os.path.relpath(folder, top)
         prefix = "" if relative_folder == "." else relative_folder.replace(os.sep, "/") + "/"
-        dirnames[:] = sorted(
-            name for name in dirnames if not is_excluded(prefix + name, patterns)
-        )
+        dirnames[:] = sorted(name for name in dirnames if not is_excluded(prefix + name, patterns))
         for name in sorted(filenames):
             if name.endswith(".py") and not is_excluded(prefix + name, patterns):
                 yield Path(folder, name)

@@ -95,7 +95,9 @@ class Target:
 
     @property
     def qualified(self) -> str:
-        return f"{self.module}.{self.name}" if self.module and self.name else self.module or self.name
+        return (
+            f"{self.module}.{self.name}" if self.module and self.name else self.module or self.name
+        )
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,9 @@ class Project:
         function = self.function(*key)
         return function is not None and (function.is_entry or function.is_async)
 
-    def _call_key(self, module: str, callee: Access, self_class: str | None) -> tuple[str, str] | None:
+    def _call_key(
+        self, module: str, callee: Access, self_class: str | None
+    ) -> tuple[str, str] | None:
         if self_class is not None:
             if len(callee.attrs) == 1:
                 return (module, f"{self_class}.{callee.attrs[0]}")

@@ -206,9 +206,9 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
         return [node.func, *(arg.value for arg in node.args)]
     if isinstance(node, cst.Subscript):
         children: list[cst.CSTNode] = [node.value]
-        for element in node.slice:
-            if isinstance(element.slice, cst.Index):
-                children.append(element.slice.value)
+        for subscript_element in node.slice:
+            if isinstance(subscript_element.slice, cst.Index):
+                children.append(subscript_element.slice.value)
         return children
     if isinstance(node, cst.BinaryOperation):
         return [node.left, node.right]
@@ -226,7 +226,9 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
         return items
     if isinstance(node, cst.FormattedString):
         return [
-            part.expression for part in node.parts if isinstance(part, cst.FormattedStringExpression)
+            part.expression
+            for part in node.parts
+            if isinstance(part, cst.FormattedStringExpression)
         ]
     if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Ellipsis)):
         return []

@@ -213,9 +213,23 @@ def schema_fingerprint() -> str:
 
     described = [
         f"{cls.__name__}:{','.join(f'{f.name}={f.type}' for f in dataclasses.fields(cls))}"
-        for cls in (Span, Key, Access, Function, WriteSite, CallSite, Binding, ClassFacts,
-                    ImportRef, LegacyUse, MutableDefault, ContextVarDefault, AsyncUse,
-                    Suppression, ModuleFacts)
+        for cls in (
+            Span,
+            Key,
+            Access,
+            Function,
+            WriteSite,
+            CallSite,
+            Binding,
+            ClassFacts,
+            ImportRef,
+            LegacyUse,
+            MutableDefault,
+            ContextVarDefault,
+            AsyncUse,
+            Suppression,
+            ModuleFacts,
+        )
     ]
     return hashlib.sha256(";".join(described).encode()).hexdigest()[:8]
 

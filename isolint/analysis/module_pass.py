@@ -39,10 +39,31 @@ from isolint.analysis.facts import (
 )
 
 _REQUEST_PARAM_NAMES = frozenset(
-    {"request", "req", "user", "session", "websocket", "ws", "context", "ctx", "state",
-     "user_id", "token", "current_user", "conn", "connection", "message", "thread_id",
-     "run_id", "request_id", "session_id", "conversation_id", "chat_id", "tenant_id",
-     "account_id"}
+    {
+        "request",
+        "req",
+        "user",
+        "session",
+        "websocket",
+        "ws",
+        "context",
+        "ctx",
+        "state",
+        "user_id",
+        "token",
+        "current_user",
+        "conn",
+        "connection",
+        "message",
+        "thread_id",
+        "run_id",
+        "request_id",
+        "session_id",
+        "conversation_id",
+        "chat_id",
+        "tenant_id",
+        "account_id",
+    }
 )
 _REQUEST_ANNOTATIONS = frozenset(
     {"Request", "WebSocket", "HttpRequest", "Session", "AsyncSession", "User"}
@@ -275,7 +296,9 @@ class ModulePass(cst.CSTVisitor):
         pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = [(target, value)]
         if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
             if len(target.elements) == len(value.elements):
-                pairs = [(t.value, v.value) for t, v in zip(target.elements, value.elements)]
+                pairs = [
+                    (t.value, v.value) for t, v in zip(target.elements, value.elements, strict=True)
+                ]
         for name_node, bound_value in pairs:
             if not isinstance(name_node, cst.Name):
                 continue
@@ -622,9 +645,13 @@ class ModulePass(cst.CSTVisitor):
             if last in legacy or chain in self._legacy_local:
                 return last
         for string in _strings_in(node):
-            for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", string):
-                if name in legacy or name in self._legacy_local:
-                    return name
+            try:
+                forward_reference = cst.parse_expression(string)
+            except (cst.ParserSyntaxError, RecursionError, ValueError):
+                continue
+            mentioned = self._legacy_in_annotation(forward_reference)
+            if mentioned is not None:
+                return mentioned
         return None
 
     # ---- functions and classes -----------------------------------------------------------

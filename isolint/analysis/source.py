@@ -5,10 +5,12 @@ Nothing here imports or runs the analysed code: the bytes go to libcst's parser 
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from isolint.analysis.facts import ModuleFacts, Span
+from isolint.analysis.facts import ModuleFacts, Span, Suppression
 from isolint.analysis.module_pass import ModulePass, PassOptions, read_suppressions
 
 
@@ -24,8 +26,8 @@ def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        span = Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 1)
-        return _error_facts(f"syntax error: {error.message}", span, suppressions)
+        message, span = _syntax_error(source, error)
+        return _error_facts(message, span, suppressions)
     except RecursionError:
         return _error_facts("too deeply nested to parse", None, suppressions)
     except Exception as error:  # libcst raises a few undocumented errors on odd input
@@ -41,6 +43,25 @@ def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
     return walk.facts
 
 
+def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> tuple[str, Span]:
+    """Python's own wording and position for a syntax error where it has one.
+
+    ``ast.parse`` only parses (nothing is compiled to bytecode or run); libcst's positions can
+    land one token late, and Python's messages are the ones users know.
+    """
+    try:
+        ast.parse(source)
+    except SyntaxError as python_error:
+        if python_error.lineno is not None:
+            column = python_error.offset or 1
+            span = Span(python_error.lineno, column, python_error.lineno, column)
+            return f"syntax error: {python_error.msg}", span
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    span = Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 1)
+    return f"syntax error: {error.message}", span
+
+
 def _decode(source: bytes) -> str:
     """The text of ``source`` per PEP 263 (BOM, then coding cookie, then UTF-8)."""
     import io
@@ -51,6 +72,6 @@ def _decode(source: bytes) -> str:
 
 
 def _error_facts(
-    message: str, span: Span | None, suppressions: list | None = None
+    message: str, span: Span | None, suppressions: list[Suppression] | None = None
 ) -> ModuleFacts:
     return ModuleFacts(error=message, error_span=span, suppressions=suppressions or [])

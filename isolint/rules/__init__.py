@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from isolint.analysis.facts import Span
 from isolint.findings import Finding, Severity
 from isolint.project import Project
-from isolint.rules.base import finding
 from isolint.rules import async_hazards, legacy_state, registries, sessions, shared_state
+from isolint.rules.base import finding
 
 
 def run_rules(project: Project) -> Iterator[Finding]:

@@ -38,7 +38,9 @@ def check(project: Project) -> Iterator[Finding]:
         if classified.defined_module is not None and classified.defined_span is not None:
             related = (
                 defined_here(
-                    project, classified.defined_module, classified.defined_span,
+                    project,
+                    classified.defined_module,
+                    classified.defined_span,
                     f"`{classified.subject}` is defined here and lives as long as the process",
                 ),
             )
@@ -88,7 +90,6 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             Severity.ERROR,
             related,
         )
-
 
 
 def _thread_local(

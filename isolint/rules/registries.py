@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from isolint.analysis.facts import Function, WriteSite
 from isolint.findings import Finding, Related, Severity
-from isolint.analysis.facts import Function
 from isolint.project import ModuleRecord, Project
 from isolint.rules.base import defined_here, describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
@@ -85,9 +85,22 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     else:
         message = (
             f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared by "
-            f"every request, under key `{site.key.text or '?'}`, which is not scoped to the user"
+            f"every request, under key `{_dynamic_key(site)}`, which is not scoped to the user"
         )
     return finding(
-        classified.code, classified.record, site.span, message + evidence,
-        _FIXES[classified.code], severity, related,
+        classified.code,
+        classified.record,
+        site.span,
+        message + evidence,
+        _FIXES[classified.code],
+        severity,
+        related,
     )
+
+
+def _dynamic_key(site: WriteSite) -> str:
+    """The key that makes this a per-request registry write (the last non-constant one)."""
+    for key in reversed([*site.target.keys, site.key]):
+        if key.kind == "dynamic":
+            return key.text
+    return site.key.text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isolint.findings import Finding, Severity
+from isolint.findings import Finding, Related, Severity
 from isolint.project import Project
 from isolint.rules.base import defined_here, describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
@@ -47,7 +47,7 @@ def check(project: Project) -> Iterator[Finding]:
 def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     site = classified.site
     severity, evidence = severity_for(project, classified.record.name, site)
-    related = ()
+    related: tuple[Related, ...] = ()
     if classified.defined_module is not None and classified.defined_span is not None:
         related = (
             defined_here(

@@ -65,8 +65,13 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
             code = keyed_code(site, "ISO103")
             if code is not None:
                 return ClassifiedWrite(
-                    record, site, code, f"{target.name}.{target.rest[0]}",
-                    f"class-level {attribute.type_name}", target.module, attribute.span,
+                    record,
+                    site,
+                    code,
+                    f"{target.name}.{target.rest[0]}",
+                    f"class-level {attribute.type_name}",
+                    target.module,
+                    attribute.span,
                 )
     return None
 
@@ -75,7 +80,7 @@ def _classify_module_attribute(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
     """``state.current = v`` where ``state`` is an imported module (ISO104)."""
-    if site.operation not in _ATTRIBUTE_OPERATIONS or not site.target.attrs:
+    if site.operation not in _ATTRIBUTE_OPERATIONS or not site.target.attrs or site.target.keys:
         return None
     owner = project.resolve(record.name, _parent(site))
     if owner is None or owner.kind not in ("module", "external") or owner.rest or owner.name:
@@ -121,12 +126,17 @@ def _classify_binding_write(
     if binding.kind == "container":
         if target.rest or not is_container_write(site):
             return None
-        code = keyed_code(site, "ISO101")
-        if code is None:
+        container_code = keyed_code(site, "ISO101")
+        if container_code is None:
             return None
         return ClassifiedWrite(
-            record, site, code, target.name, f"module-level {binding.type_name}",
-            target.module, binding.span,
+            record,
+            site,
+            container_code,
+            target.name,
+            f"module-level {binding.type_name}",
+            target.module,
+            binding.span,
         )
     cls = project.instance_class(target.module, binding)
     if cls is None or project.is_shared_safe(cls) or not target.rest:
@@ -160,12 +170,17 @@ def _classify_self(
         and is_container_write(site)
         and not project.sets_in_init(module, class_name, attribute)
     ):
-        code = keyed_code(site, "ISO103")
-        if code is None:
+        class_code = keyed_code(site, "ISO103")
+        if class_code is None:
             return None
         return ClassifiedWrite(
-            record, site, code, subject, f"class-level {class_binding.type_name}",
-            module, class_binding.span,
+            record,
+            site,
+            class_code,
+            subject,
+            f"class-level {class_binding.type_name}",
+            module,
+            class_binding.span,
         )
     creations = project.long_lived.get((module, class_name))
     if not creations:
@@ -189,4 +204,6 @@ def _classify_self(
         return None
     if code is None:
         return None
-    return ClassifiedWrite(record, site, code, subject, creation.how, creation.module, creation.span)
+    return ClassifiedWrite(
+        record, site, code, subject, creation.how, creation.module, creation.span
+    )
