@@ -147,8 +147,8 @@ _WORKER_OPTIONS: PassOptions | None = None
 
 
 def _init_worker(options: PassOptions) -> None:
-    global _WORKER_OPTIONS  # isolint: ignore[ISO102] -- set once per worker process at start
-    _WORKER_OPTIONS = options
+    global _WORKER_OPTIONS
+    _WORKER_OPTIONS = options  # isolint: ignore[ISO102] -- once per worker process, at start
 
 
 def _analyze_in_worker(source: bytes) -> ModuleFacts:

@@ -38,7 +38,9 @@ def check_project(root: Path, paths: list[Path] | None = None) -> list[Finding]:
     return check(targets, settings, use_cache=False, jobs=1, cwd=root).findings
 
 
-def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m isolint`` as a subprocess, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "isolint", *args],

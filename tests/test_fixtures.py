@@ -46,8 +46,17 @@ def test_json_fields_and_order() -> None:
     findings = json.loads(result.stdout)
     assert findings
     fields = {
-        "code", "name", "severity", "path", "line", "column", "end_line", "end_column",
-        "message", "related", "fix",
+        "code",
+        "name",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "message",
+        "related",
+        "fix",
     }
     for finding in findings:
         assert set(finding) == fields

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, check_project, write_project
+
 from isolint.rules.catalog import RULES
 
 RULE_DOCS = sorted((REPO / "rules").glob("ISO*.md"))

@@ -91,6 +91,7 @@ class WriteSite:
     after_await_check: bool = False
     lazy_init_guard: bool = False
     is_container: bool = False
+    memoized: bool = False
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -117,7 +118,8 @@ class _Frame:
     pending: list[_Pending] = field(default_factory=list)
     aliases: dict[str, Access] = field(default_factory=dict)
     assignments: Counter[str] = field(default_factory=Counter)
-    tainted: set[str] = field(default_factory=set)
+    # local name -> the parameters its value was computed from
+    tainted: dict[str, frozenset[str]] = field(default_factory=dict)
     user_scoped: set[str] = field(default_factory=set)
     stored: set[str] = field(default_factory=set)
     self_name: str | None = None
@@ -128,6 +130,13 @@ class _Frame:
     lock_depth: int = 0
     none_guards: list[str] = field(default_factory=list)
     class_facts: ClassFacts | None = None
+
+    def sources(self, node: cst.CSTNode | None) -> frozenset[str]:
+        """The parameters an expression's value is computed from (through locals)."""
+        found: set[str] = set()
+        for name in ex.names_read(node):
+            found |= self.tainted.get(name, frozenset())
+        return frozenset(found)
 
 
 class ModulePass(cst.CSTVisitor):
@@ -324,7 +333,7 @@ class ModulePass(cst.CSTVisitor):
                 key=Key("none"),
                 span=self._placeholder(),
                 function=frame.owner,
-                value_from_param=bool(ex.names_read(value) & frame.tainted),
+                value_from_param=bool(frame.sources(value)),
                 lazy_init_guard=name in frame.none_guards,
             )
             self._set_value_call(site, value)
@@ -339,8 +348,11 @@ class ModulePass(cst.CSTVisitor):
                 frame.aliases[name] = access
             else:
                 frame.aliases.pop(name, None)
-        if ex.names_read(value) & frame.tainted:
-            frame.tainted.add(name)
+        sources = frame.sources(value)
+        if sources:
+            frame.tainted[name] = sources
+        else:
+            frame.tainted.pop(name, None)
         matcher = self.options.user_keys
         if any(ex.is_user_chain(c, matcher, frame.user_scoped) for c in ex.dotted_chains(value)):
             frame.user_scoped.add(name)
@@ -356,10 +368,12 @@ class ModulePass(cst.CSTVisitor):
     ) -> None:
         frame = self.frame
         matcher = self.options.user_keys
+        memoized = False
         if isinstance(target, cst.Subscript):
             access = ex.access_of(target.value, matcher, frame.user_scoped)
             key = ex.classify_subscript(target, matcher, frame.user_scoped)
             operation = {"set": "setitem", "aug": "augitem", "del": "delitem"}[how]
+            memoized = how == "set" and _memoizes(frame, target.slice, value)
         else:
             access = ex.access_of(target, matcher)
             key = Key("none")
@@ -374,7 +388,8 @@ class ModulePass(cst.CSTVisitor):
             key=key,
             span=self._placeholder(),
             function=frame.owner,
-            value_from_param=bool(ex.names_read(value) & frame.tainted),
+            value_from_param=bool(frame.sources(value)),
+            memoized=memoized,
         )
         if value is not None:
             self._set_value_call(site, value)
@@ -458,20 +473,21 @@ class ModulePass(cst.CSTVisitor):
             key = _strongest_key(args[0], matcher, frame.user_scoped)
         else:
             key = Key("none")
-        read: set[str] = set()
         for arg in args:
-            read |= ex.names_read(arg)
             if isinstance(arg, cst.Name):
                 frame.stored.add(arg.value)
+        value_index = 1 if method in ("setdefault", "__setitem__", "insert") else 0
         site = WriteSite(
             target=target,
             operation=f"call:{method}",
             key=key,
             span=self._placeholder(),
             function=frame.owner,
-            value_from_param=bool(read & frame.tainted),
+            value_from_param=any(frame.sources(arg) for arg in args),
+            memoized=method in ("setdefault", "__setitem__")
+            and len(args) == 2
+            and _memoizes_key(frame, args[0], args[1]),
         )
-        value_index = 1 if method in ("setdefault", "__setitem__", "insert") else 0
         if len(args) > value_index:
             self._set_value_call(site, args[value_index])
         self._mark_check_then_act(site, frame)
@@ -493,7 +509,7 @@ class ModulePass(cst.CSTVisitor):
             key=Key("none"),
             span=self._placeholder(),
             function=frame.owner,
-            value_from_param=bool(ex.names_read(node.args[2].value) & frame.tainted),
+            value_from_param=bool(frame.sources(node.args[2].value)),
         )
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", target, site))
@@ -537,8 +553,9 @@ class ModulePass(cst.CSTVisitor):
         for target in _flatten_targets(node.target):
             if isinstance(target, cst.Name):
                 self._bind_local(target.value)
-                if frame is not None and ex.names_read(node.iter) & frame.tainted:
-                    frame.tainted.add(target.value)
+                sources = frame.sources(node.iter) if frame is not None else frozenset()
+                if frame is not None and sources:
+                    frame.tainted[target.value] = sources
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         for target in _flatten_targets(node.target):
@@ -689,7 +706,7 @@ class ModulePass(cst.CSTVisitor):
         for param in params:
             param_name = param.name.value
             if param_name != frame.self_name:
-                frame.tainted.add(param_name)
+                frame.tainted[param_name] = frozenset({param_name})
             if self._is_request_param(param):
                 function.request_params.append(param_name)
             default_kind = ex.container_type(param.default)
@@ -1036,6 +1053,37 @@ def _get_call(node: cst.BaseExpression) -> tuple[str, str] | None:
         if container is not None:
             return container.text(), ex.expression_text(node.args[0].value)
     return None
+
+
+def _memoizes(
+    frame: _Frame, elements: Sequence[cst.SubscriptElement], value: cst.BaseExpression | None
+) -> bool:
+    indexes = [e.slice.value for e in elements if isinstance(e.slice, cst.Index)]
+    if value is None or len(indexes) != len(elements) or _creates_object(value):
+        return False
+    key_sources: set[str] = set()
+    for index in indexes:
+        key_sources |= frame.sources(index)
+    return bool(key_sources) and frame.sources(value) <= key_sources
+
+
+def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpression) -> bool:
+    """A memo-cache write: the value is computed only from what the key is computed from.
+
+    A new object (``Run(run_id)``, ``[]``) stored under a key is a registry entry that
+    requests go on to fill, not a memoised result, so it does not count.
+    """
+    if _creates_object(value):
+        return False
+    key_sources = frame.sources(key)
+    return bool(key_sources) and frame.sources(value) <= key_sources
+
+
+def _creates_object(value: cst.BaseExpression) -> bool:
+    if ex.container_type(value) is not None:
+        return True
+    callee = ex.last_name(value) if isinstance(value, cst.Call) else None
+    return callee is not None and callee[:1].isupper()
 
 
 def _strongest_key(node: cst.Dict, matcher: ex.UserKeyMatcher, user_names: set[str]) -> Key:

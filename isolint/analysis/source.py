@@ -39,6 +39,9 @@ def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
         walk.resolve_spans(wrapper)
     except RecursionError:
         return _error_facts("too deeply nested to analyse", None, suppressions)
+    except Exception as error:  # a bug in isolint must cost one file, not the run
+        message = f"isolint could not analyse this file ({type(error).__name__}: {error})"
+        return _error_facts(message, None, suppressions)
     walk.facts.suppressions = suppressions
     return walk.facts
 
