@@ -9,6 +9,7 @@ are written to a temporary file, then renamed, so two runs at once never see hal
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ from isolint import __version__
 from isolint.analysis.facts import ModuleFacts, from_json, schema_fingerprint, to_json
 
 CACHE_DIRECTORY = ".isolint_cache"
+_FACT_FIELDS = frozenset(field.name for field in dataclasses.fields(ModuleFacts))
 
 
 def content_hash(source: bytes) -> str:
@@ -35,10 +37,14 @@ class FactsCache:
         self._ready = False
 
     def get(self, digest: str) -> ModuleFacts | None:
+        """The cached facts, or None when missing or not exactly what ``put`` writes."""
         try:
             with open(self.folder / f"{digest}.json", encoding="utf-8") as handle:
-                return from_json(ModuleFacts, json.load(handle))
-        except (OSError, ValueError, TypeError, KeyError):
+                data = json.load(handle)
+            if not isinstance(data, dict) or set(data) != _FACT_FIELDS:
+                return None
+            return from_json(ModuleFacts, data)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
     def put(self, digest: str, facts: ModuleFacts) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
@@ -150,10 +151,16 @@ class Config:
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
     def is_selected(self, code: str) -> bool:
-        """ruff's rule: the most specific matching prefix among select and ignore wins."""
+        """ruff's rule: the most specific matching prefix among select and ignore wins.
+
+        Files that could not be checked (ISO9xx) are always reported unless ignored by name,
+        as ruff always reports syntax errors: a selection must not hide an unchecked file.
+        """
         chosen = self.select + self.extend_select
         best_select = max((len(p) for p in chosen if code.startswith(p)), default=-1)
         best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        if code.startswith("ISO9") and best_ignore < len("ISO9"):
+            return True
         return best_select >= 0 and best_select > best_ignore
 
 
@@ -184,7 +191,7 @@ _SUBTABLES = frozenset({"migrate-context", "race"})
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start``."""
-    start = start.resolve()
+    start = Path(os.path.abspath(start))
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         pyproject = candidate / "pyproject.toml"
@@ -235,9 +242,9 @@ def _parse_value(
             raise ConfigError(f"{source}: `{key}` must be a non-empty string, got {value!r}")
         return value
     if kind in ("strings", "codes", "extend-strings"):
-        items = _string_list(key, value, source)
         if kind == "codes":
-            _check_codes(key, items, source)
+            return _code_list(key, value, source)
+        items = _string_list(key, value, source)
         if kind == "extend-strings":
             return tuple(dict.fromkeys((*getattr(config, attribute), *items)))
         return items
@@ -246,9 +253,7 @@ def _parse_value(
             raise ConfigError(f"{source}: `{key}` must be a table of glob = [codes], got {value!r}")
         table = []
         for pattern, codes in value.items():
-            parsed = _string_list(f"{key}.{pattern}", codes, source)
-            _check_codes(f"{key}.{pattern}", parsed, source)
-            table.append((pattern, parsed))
+            table.append((pattern, _code_list(f"{key}.{pattern}", codes, source)))
         return tuple(table)
     raise AssertionError(kind)  # pragma: no cover
 
@@ -257,6 +262,12 @@ def _string_list(key: str, value: Any, source: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(f"{source}: `{key}` must be a list of strings, got {value!r}")
     return tuple(value)
+
+
+def _code_list(key: str, value: Any, source: str) -> tuple[str, ...]:
+    codes = tuple(code.strip().upper() for code in _string_list(key, value, source))
+    _check_codes(key, codes, source)
+    return codes
 
 
 def _check_codes(key: str, codes: Iterable[str], source: str) -> None:

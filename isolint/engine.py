@@ -52,11 +52,11 @@ def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Set
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: no such configuration file")
-        return Settings(load_config(config_file), config_file.resolve().parent)
+        return Settings(load_config(config_file), absolute(config_file).parent)
     pyproject = find_pyproject(first)
     if pyproject is not None:
         return Settings(load_config(pyproject), pyproject.parent)
-    return Settings(Config(), package_top(first.resolve()))
+    return Settings(Config(), package_top(absolute(first)))
 
 
 def package_top(path: Path) -> Path:
@@ -90,24 +90,39 @@ def check(
     cwd = cwd or Path.cwd()
     config, root = settings.config, settings.root
     exclude = (*config.exclude, *config.extend_exclude)
-    targets = discover(paths or [Path(".")], exclude)
-    scope = {path.resolve(): None for path in discover([root], exclude)}
-    for target in targets:
-        scope.setdefault(target.resolve(), None)
-    target_set = {target.resolve() for target in targets}
+    targets = [absolute(path) for path in discover(paths or [Path(".")], exclude, root)]
+    scope = {absolute(path): None for path in discover([root], exclude, root)}
+    scope.update(dict.fromkeys(targets))
+    target_set = set(targets)
     options = pass_options(config)
     cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
-    facts = _facts_for(list(scope), options, cache, jobs)
+    facts, digests = _facts_for(list(scope), options, cache, jobs)
     project = Project(_records(facts, target_set, cwd), config)
     findings = _reportable(project, root, config)
+    if cache is not None:
+        _remember_positions(project, digests, cache)
     return CheckResult(findings, len(targets), settings)
+
+
+def absolute(path: Path) -> Path:
+    """An absolute path without resolving symlinks (a symlink loop must not raise here)."""
+    return Path(os.path.abspath(path))
+
+
+def _remember_positions(project: Project, digests: dict[Path, str], cache: FactsCache) -> None:
+    """Store the positions computed for reported modules, so a warm run skips that work."""
+    for record in project.modules.values():
+        if record.positions_added and record.path is not None and record.path in digests:
+            cache.put(digests[record.path], record.facts)
 
 
 def _facts_for(
     files: list[Path], options: PassOptions, cache: FactsCache | None, jobs: int | None
-) -> dict[Path, ModuleFacts]:
-    """Facts for every file: from the cache where the content is unchanged, else analysed."""
+) -> tuple[dict[Path, ModuleFacts], dict[Path, str]]:
+    """Facts for every file (from the cache where the content is unchanged, else analysed),
+    and each file's content hash."""
     results: dict[Path, ModuleFacts] = {}
+    digests: dict[Path, str] = {}
     misses: list[tuple[Path, bytes, str]] = []
     for path in files:
         try:
@@ -116,7 +131,7 @@ def _facts_for(
             reason = error.strerror or type(error).__name__
             results[path] = ModuleFacts(error=f"cannot read: {reason}")
             continue
-        digest = content_hash(source)
+        digest = digests[path] = content_hash(source)
         cached = cache.get(digest) if cache is not None else None
         if cached is not None:
             results[path] = cached
@@ -126,7 +141,7 @@ def _facts_for(
         results[path] = facts
         if cache is not None:
             cache.put(digest, facts)
-    return results
+    return results, digests
 
 
 def _analyze(
@@ -171,6 +186,7 @@ def _records(
             is_package=is_package,
             facts=module_facts,
             is_target=path in targets,
+            path=path,
         )
     return records
 

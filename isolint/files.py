@@ -13,22 +13,33 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
-def discover(paths: Iterable[Path], exclude: Iterable[str]) -> list[Path]:
-    """Every ``.py`` file under ``paths`` (files named explicitly are kept as given), sorted."""
+def discover(paths: Iterable[Path], exclude: Iterable[str], root: Path) -> list[Path]:
+    """Every ``.py`` file under ``paths`` (files named explicitly are kept as given), sorted.
+
+    Patterns with a slash are matched against the path relative to the project ``root``, so
+    ``app/generated`` is excluded however the run was started.
+    """
     patterns = tuple(pattern.rstrip("/") for pattern in exclude)
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_dir():
-            for file in _walk(path, patterns):
+            for file in _walk(path, patterns, _base_for(path, root)):
                 found[file] = None
         else:
             found[path] = None
     return sorted(found)
 
 
-def _walk(top: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
+def _base_for(top: Path, root: Path) -> str:
+    """The folder relative paths are taken from: the root when ``top`` is inside it."""
+    top_path, root_path = os.path.abspath(top), os.path.abspath(root)
+    inside = top_path == root_path or top_path.startswith(root_path.rstrip(os.sep) + os.sep)
+    return root_path if inside else top_path
+
+
+def _walk(top: Path, patterns: tuple[str, ...], base: str) -> Iterator[Path]:
     for folder, dirnames, filenames in os.walk(top, followlinks=False):
-        relative_folder = os.path.relpath(folder, top)
+        relative_folder = os.path.relpath(os.path.abspath(folder), base)
         prefix = "" if relative_folder == "." else relative_folder.replace(os.sep, "/") + "/"
         dirnames[:] = sorted(name for name in dirnames if not is_excluded(prefix + name, patterns))
         for name in sorted(filenames):
@@ -53,9 +64,12 @@ def is_excluded(relative: str, patterns: Iterable[str]) -> bool:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """The path as findings show it: relative to the current folder when below it."""
-    absolute = path if path.is_absolute() else cwd / path
-    try:
-        return absolute.resolve().relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """The path as findings show it: relative to the current folder when below it.
+
+    Symlinks are not resolved: a finding names the file as the tree shows it.
+    """
+    absolute = os.path.abspath(cwd / path)
+    folder = os.path.abspath(cwd)
+    if absolute.startswith(folder.rstrip(os.sep) + os.sep):
+        return Path(os.path.relpath(absolute, folder)).as_posix()
+    return Path(absolute).as_posix()

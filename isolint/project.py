@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from isolint.analysis.facts import (
     Access,
@@ -22,6 +23,7 @@ from isolint.analysis.facts import (
     Span,
     WriteSite,
 )
+from isolint.analysis.positions import resolve_positions, unresolved_spans
 from isolint.config import Config
 
 _MAX_HOPS = 8
@@ -75,6 +77,21 @@ class ModuleRecord:
     is_package: bool
     facts: ModuleFacts
     is_target: bool = True
+    path: Path | None = None
+    positions_added: bool = False
+    _positions_checked: bool = False
+
+    def located(self, span: Span) -> Span:
+        """``span`` with its line and column, computing this module's positions once."""
+        if not span.resolved and not self._positions_checked:
+            self._positions_checked = True
+            if self.path is not None and any(unresolved_spans(self.facts)):
+                try:
+                    source = self.path.read_bytes()
+                except OSError:
+                    return span
+                self.positions_added = resolve_positions(source, self.facts)
+        return span
 
 
 # --- what a name resolves to ------------------------------------------------------------------

@@ -17,12 +17,22 @@ from typing import Any, TypeVar
 
 @dataclass
 class Span:
-    """Where a fact sits: 1-based lines and columns, end exclusive (as ruff reports them)."""
+    """Where a fact sits: 1-based lines and columns, end exclusive (as ruff reports them).
+
+    The pass records only ``node``, the pre-order number of the node in the module's tree;
+    ``line`` stays 0 until ``isolint.analysis.positions`` resolves it (for the few modules
+    that have something to report).
+    """
 
     line: int
     column: int
     end_line: int
     end_column: int
+    node: int = -1
+
+    @property
+    def resolved(self) -> bool:
+        return self.line > 0
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """One pass over one module: bindings, scopes, writes and uses, turned into ``ModuleFacts``.
 
-This is the hot path of ``isolint check``. It walks the libcst tree exactly once with our own
-scope frames (a pyflakes-style binding analysis), instead of libcst's ScopeProvider and
-QualifiedNameProvider, which cost several times the parse itself. Positions are resolved
-once, at the end, only for the nodes that became facts.
+This is the hot path of ``isolint check``. It walks the libcst tree exactly once (with the
+fast walk of ``isolint.analysis.walk``) and keeps its own scope frames (a pyflakes-style
+binding analysis) instead of libcst's ScopeProvider and QualifiedNameProvider, which cost
+several times the parse itself. Facts point at their nodes by pre-order number; line and
+column are computed later, only for modules that have something to report.
 
 Names are resolved the way Python does: a name bound anywhere in a function is local to it
 unless declared ``global``. Sites whose root name is not local are handed to the enclosing
@@ -12,13 +13,14 @@ function, then to the module, where they stay as references the project index re
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from isolint.analysis import expressions as ex
 from isolint.analysis.facts import (
@@ -73,8 +75,9 @@ _CACHE_DECORATORS = frozenset({"lru_cache", "cache"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
 _SINGLETON_ATTRIBUTE = re.compile(r"^_*instance$")
 _SUPPRESSION = re.compile(
-    r"#\s*isolint:\s*(?P<kind>ignore|skip-file)(?:\[(?P<codes>[A-Z0-9,\s]*)\])?"
-    r"(?:\s*--\s*(?P<reason>.*))?"
+    r"#\s*isolint:\s*(?P<kind>ignore|skip-file)"
+    r"(?:\[(?P<codes>\s*ISO\d*\s*(?:,\s*ISO\d*\s*)*)\])?"
+    r"\s*(?:--\s*(?P<reason>.*))?$"
 )
 
 
@@ -926,21 +929,11 @@ class ModulePass(cst.CSTVisitor):
 
     # ---- finishing ------------------------------------------------------------------------
 
-    def resolve_spans(self, wrapper: MetadataWrapper) -> None:
-        if not self._spans:
-            return
-        positions = wrapper.resolve(PositionProvider)
+    def assign_addresses(self, numbers: dict[int, int]) -> None:
+        """Point every fact's span at its node's pre-order number; positions come later."""
         for fact, attribute, node in self._spans:
-            code_range = positions.get(node)
-            if code_range is None:
-                continue
-            span = Span(
-                code_range.start.line,
-                code_range.start.column + 1,
-                code_range.end.line,
-                code_range.end.column + 1,
-            )
-            setattr(fact, attribute, span)
+            span: Span = getattr(fact, attribute)
+            span.node = numbers.get(id(node), -1)
 
 
 # ---- pure helpers ----------------------------------------------------------------------------
@@ -1128,16 +1121,26 @@ def _strings_in(node: cst.CSTNode) -> list[str]:
     return found
 
 
+def _comments(text: str) -> list[tuple[int, str]]:
+    """(line, text) of every comment that mentions isolint; strings and docstrings never count."""
+    found: list[tuple[int, str]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT and "isolint:" in token.string:
+                found.append((token.start[0], token.string))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass  # an unparsable file is reported as ISO900; keep what was read
+    return found
+
+
 def read_suppressions(text: str) -> tuple[list[Suppression], bool]:
     """Inline ``# isolint: ignore[...]`` comments, and whether the file opts out entirely."""
     if "isolint:" not in text:
         return [], False
     found: list[Suppression] = []
     skip_file = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if "isolint:" not in line:
-            continue
-        match = _SUPPRESSION.search(line)
+    for number, comment in _comments(text):
+        match = _SUPPRESSION.search(comment.strip())
         if match is None:
             continue
         if match["kind"] == "skip-file":

@@ -8,10 +8,10 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from isolint.analysis.facts import ModuleFacts, Span, Suppression
 from isolint.analysis.module_pass import ModulePass, PassOptions, read_suppressions
+from isolint.analysis.walk import walk
 
 
 def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
@@ -23,6 +23,9 @@ def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
     suppressions, skip_file = read_suppressions(text)
     if skip_file:
         return ModuleFacts(skip_file=True, suppressions=suppressions)
+    too_deep = _too_deeply_nested(source)
+    if too_deep is not None:
+        return _error_facts(too_deep[0], too_deep[1], suppressions)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -33,17 +36,45 @@ def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
     except Exception as error:  # libcst raises a few undocumented errors on odd input
         return _error_facts(f"cannot parse: {type(error).__name__}: {error}", None, suppressions)
     try:
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        walk = ModulePass(options)
-        wrapper.module.visit(walk)
-        walk.resolve_spans(wrapper)
+        module_pass = ModulePass(options)
+        module_pass.assign_addresses(walk(module, module_pass))
     except RecursionError:
         return _error_facts("too deeply nested to analyse", None, suppressions)
     except Exception as error:  # a bug in isolint must cost one file, not the run
         message = f"isolint could not analyse this file ({type(error).__name__}: {error})"
         return _error_facts(message, None, suppressions)
-    walk.facts.suppressions = suppressions
-    return walk.facts
+    module_pass.facts.suppressions = suppressions
+    return module_pass.facts
+
+
+# Python refuses more than 200 nested brackets; libcst's native parser can overflow the
+# stack on such input instead of failing, so deeply bracketed files are checked first.
+_MAX_BRACKET_DEPTH = 200
+_OPENING = frozenset(b"([{")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"()[]{}")
+
+
+def _too_deeply_nested(source: bytes) -> tuple[str, Span | None] | None:
+    """Python's own error for a file nested deeper than any parser should be asked to go."""
+    brackets = source.translate(None, _NOT_BRACKETS)
+    if len(brackets) <= _MAX_BRACKET_DEPTH:
+        return None
+    depth = deepest = 0
+    for byte in brackets:
+        depth = depth + 1 if byte in _OPENING else depth - 1
+        deepest = max(deepest, depth)
+    if deepest <= _MAX_BRACKET_DEPTH:
+        return None
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        if error.lineno is not None:
+            column = error.offset or 1
+            return f"syntax error: {error.msg}", Span(error.lineno, column, error.lineno, column)
+        return f"syntax error: {error.msg}", None
+    except (RecursionError, MemoryError, ValueError):
+        return "too deeply nested to parse", None
+    return None  # the brackets were inside strings or comments
 
 
 def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> tuple[str, Span]:

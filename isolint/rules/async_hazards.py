@@ -70,7 +70,7 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             used_from_async.setdefault(key, []).append(
                 Related(
                     record.display_path,
-                    use.span.line,
+                    record.located(use.span).line,
                     f"`{binding.name}` is used from `async def` code here",
                 )
             )

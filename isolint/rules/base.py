@@ -19,6 +19,7 @@ def finding(
     severity: Severity = Severity.WARNING,
     related: tuple[Related, ...] = (),
 ) -> Finding:
+    span = record.located(span)
     return Finding(
         code=code,
         name=rule_for(code).name,
@@ -35,7 +36,8 @@ def finding(
 
 
 def defined_here(project: Project, module: str, span: Span, message: str) -> Related:
-    return Related(project.modules[module].display_path, span.line, message)
+    record = project.modules[module]
+    return Related(record.display_path, record.located(span).line, message)
 
 
 def is_container_write(site: WriteSite) -> bool:

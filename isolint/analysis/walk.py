@@ -1,0 +1,127 @@
+"""A fast pre-order walk over a libcst tree that calls ``visit_<Type>``/``leave_<Type>``.
+
+libcst's own ``node.visit(visitor)`` rebuilds every node it passes (it is shared with the
+transformer machinery) and dispatches through string formatting per node; on real code it
+costs almost as much as parsing. This walk reads children straight from each node type's
+dataclass fields, skipping whitespace and punctuation, which is about ten times faster. It
+also numbers every node in pre-order: that number is how facts point back at a node when
+positions are computed later (see ``isolint.analysis.positions``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import libcst as cst
+
+_NOT_CHILDREN = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "comma",
+        "semicolon",
+        "equal",
+        "colon",
+        "dot",
+        "star",
+        "operator",
+        "header",
+        "footer",
+        "leading_lines",
+        "lines_after_decorators",
+        "trailing_whitespace",
+        "newline",
+        "default_indent",
+        "default_newline",
+        "asynchronous",
+        "encoding",
+        "has_trailing_newline",
+    }
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_HANDLERS: dict[tuple[type, type], tuple[Callable[..., Any] | None, Callable[..., Any] | None]] = {}
+
+
+def child_fields(node_type: type) -> tuple[str, ...]:
+    fields = _FIELDS.get(node_type)
+    if fields is None:
+        fields = tuple(
+            field.name
+            for field in dataclasses.fields(node_type)
+            if field.name not in _NOT_CHILDREN and not field.name.startswith("whitespace")
+        )
+        _FIELDS[node_type] = fields
+    return fields
+
+
+def _handlers(
+    visitor_type: type, node_type: type
+) -> tuple[Callable[..., Any] | None, Callable[..., Any] | None]:
+    key = (visitor_type, node_type)
+    found = _HANDLERS.get(key)
+    if found is None:
+        name = node_type.__name__
+        found = (getattr(visitor_type, f"visit_{name}", None), getattr(visitor_type, f"leave_{name}", None))
+        _HANDLERS[key] = found
+    return found
+
+
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(value_type: type) -> bool:
+    known = _IS_NODE.get(value_type)
+    if known is None:
+        known = _IS_NODE[value_type] = issubclass(value_type, cst.CSTNode)
+    return known
+
+
+def walk(root: cst.CSTNode, visitor: object) -> dict[int, int]:
+    """Call the visitor's handlers in pre-order; return ``id(node) -> pre-order number``.
+
+    A ``visit_*`` handler that returns False skips the node's children, as in libcst.
+    """
+    numbers: dict[int, int] = {}
+    visitor_type = type(visitor)
+
+    def visit(node: cst.CSTNode) -> None:
+        numbers[id(node)] = len(numbers)
+        node_type = type(node)
+        enter, leave = _handlers(visitor_type, node_type)
+        if enter is None or enter(visitor, node) is not False:
+            for name in child_fields(node_type):
+                value = getattr(node, name)
+                value_type = type(value)
+                if value_type is tuple or value_type is list:
+                    for item in value:
+                        if _is_node(type(item)):
+                            visit(item)
+                elif _is_node(value_type):
+                    visit(value)
+        if leave is not None:
+            leave(visitor, node)
+
+    visit(root)
+    return numbers
+
+
+def nodes_in_order(root: cst.CSTNode) -> list[cst.CSTNode]:
+    """Every node in the same pre-order ``walk`` numbers them in."""
+    ordered: list[cst.CSTNode] = []
+
+    def visit(node: cst.CSTNode) -> None:
+        ordered.append(node)
+        for name in child_fields(type(node)):
+            value = getattr(node, name)
+            value_type = type(value)
+            if value_type is tuple or value_type is list:
+                for item in value:
+                    if _is_node(type(item)):
+                        visit(item)
+            elif _is_node(value_type):
+                visit(value)
+
+    visit(root)
+    return ordered
