@@ -58,10 +58,13 @@ MIN_FULL_LINES = 300_000
 QUICK_LINES = 50_000
 PARSE_CHUNK_FILES = 16
 SAMPLE_INTERVAL_S = 0.05
+PSS_MAX_OVERHEAD = 0.05
 TARGET_COLD_RATIO = 1.5
 TARGET_WARM_RATIO = 0.1
 TARGET_MB_PER_MLINE = 1024.0
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+BUSY_MACHINE_CORES = 0.25  # other processes' load above which a timing is flagged
 
 
 @dataclass(frozen=True)
@@ -312,11 +315,12 @@ class TreeMemory:
     peak_pss_kb: int = 0
     pss_available: bool = True
     peak_processes: int = 0
-    samples: int = 0
+    rss_samples: int = 0
+    pss_samples: int = 0
 
 
 def children_by_parent() -> dict[int, list[int]]:
-    """Map each pid to its child pids, from /proc/<pid>/stat."""
+    """Map each pid to its child pids, from every /proc/<pid>/stat (the slow fallback)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -331,34 +335,67 @@ def children_by_parent() -> dict[int, list[int]]:
     return children
 
 
+HAVE_CHILDREN_FILES = Path(f"/proc/self/task/{os.getpid()}/children").exists()
+
+
+def child_pids(pid: int) -> list[int]:
+    """Children of ``pid``, from /proc/<pid>/task/*/children (any thread may fork)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            found.extend(
+                int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
+            )
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def process_tree(root_pid: int) -> list[int]:
     """The pid ``root_pid`` and all its live descendants."""
-    children = children_by_parent()
     tree = [root_pid]
+    if HAVE_CHILDREN_FILES:
+        for pid in tree:
+            tree.extend(child_pids(pid))
+        return tree
+    children = children_by_parent()
     for pid in tree:
         tree.extend(children.get(pid, ()))
     return tree
 
 
-def process_memory_kb(pid: int) -> tuple[int, int | None]:
-    """Resident set size and proportional set size (None if unreadable) of a process."""
+def rss_kb(pid: int) -> int:
+    """Resident set size of a process (0 if it is gone)."""
     try:
-        rss_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_KB
     except (OSError, IndexError, ValueError):
-        return 0, 0
-    pss: int | None = None
+        return 0
+
+
+def pss_kb(pid: int) -> int | None:
+    """Proportional set size of a process, or None if the kernel does not say."""
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith("Pss:"):
-                pss = int(line.split()[1])
-                break
+                return int(line.split()[1])
+    except FileNotFoundError:
+        return 0 if Path("/proc/self/smaps_rollup").exists() else None  # process ended
     except (OSError, ValueError):
-        pss = None
-    return rss_pages * PAGE_KB, pss
+        return None
+    return None
 
 
 class TreeSampler(threading.Thread):
-    """Samples a process tree's memory every SAMPLE_INTERVAL_S and enforces a timeout."""
+    """Samples a process tree's memory and enforces a timeout.
+
+    RSS (cheap: /proc/PID/statm) is summed every SAMPLE_INTERVAL_S. PSS needs
+    /proc/PID/smaps_rollup, which costs milliseconds for a big process, so it is sampled
+    as often as keeps its cost under PSS_MAX_OVERHEAD of one core.
+    """
 
     def __init__(self, pid: int, timeout_s: float | None) -> None:
         super().__init__(daemon=True)
@@ -368,6 +405,7 @@ class TreeSampler(threading.Thread):
         self.timed_out = False
         self._stop_event = threading.Event()
         self._started_at = time.perf_counter()
+        self._next_pss_at = 0.0
 
     def stop(self) -> None:
         """Stop sampling and wait for the thread."""
@@ -386,22 +424,23 @@ class TreeSampler(threading.Thread):
                 return
 
     def sample(self) -> None:
-        """Add one sample of the tree's summed RSS and PSS."""
-        rss_total = 0
-        pss_total = 0
-        pids = process_tree(self.pid)
-        for pid in pids:
-            rss, pss = process_memory_kb(pid)
-            rss_total += rss
-            if pss is None:
-                self.memory.pss_available = False
-            else:
-                pss_total += pss
+        """Add one sample of the tree's summed RSS, and of its summed PSS when due."""
         mem = self.memory
-        mem.samples += 1
-        mem.peak_rss_kb = max(mem.peak_rss_kb, rss_total)
-        mem.peak_pss_kb = max(mem.peak_pss_kb, pss_total)
+        pids = process_tree(self.pid)
+        mem.rss_samples += 1
+        mem.peak_rss_kb = max(mem.peak_rss_kb, sum(rss_kb(pid) for pid in pids))
         mem.peak_processes = max(mem.peak_processes, len(pids))
+        now = time.perf_counter()
+        if not mem.pss_available or now < self._next_pss_at:
+            return
+        values = [pss_kb(pid) for pid in pids]
+        cost = time.perf_counter() - now
+        self._next_pss_at = now + max(SAMPLE_INTERVAL_S, cost / PSS_MAX_OVERHEAD)
+        if any(v is None for v in values):
+            mem.pss_available = False
+            return
+        mem.pss_samples += 1
+        mem.peak_pss_kb = max(mem.peak_pss_kb, sum(v for v in values if v is not None))
 
 
 def kill_group(pid: int, grace_s: float = 3.0) -> None:
@@ -421,6 +460,24 @@ def kill_group(pid: int, grace_s: float = 3.0) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+def machine_busy_cpu_s() -> float:
+    """CPU seconds spent by the whole machine since boot, from the first line of /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return 0.0
+    # cpu user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait
+    values = [int(v) for v in fields[1:9]]
+    busy = sum(values) - values[3] - values[4]
+    return busy / CLOCK_TICKS
+
+
+def own_cpu_s() -> float:
+    """CPU seconds used so far by this process (all threads, e.g. the sampler)."""
+    times = os.times()
+    return times.user + times.system
+
+
 @dataclass
 class RunResult:
     """What one measured child process did."""
@@ -434,6 +491,9 @@ class RunResult:
     tree_peak_rss_mb: float
     tree_peak_pss_mb: float | None
     tree_peak_processes: int
+    rss_samples: int
+    pss_samples: int
+    other_cpu_s: float
     stdout: str = field(repr=False)
     stderr: str = field(repr=False)
 
@@ -452,6 +512,7 @@ def run_measured(
     this process do not leak into it, unlike ``getrusage(RUSAGE_CHILDREN)``.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        busy_before, self_before = machine_busy_cpu_s(), own_cpu_s()
         start = time.perf_counter()
         proc = subprocess.Popen(
             list(argv),
@@ -468,6 +529,9 @@ def run_measured(
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         sampler.stop()
+        busy = machine_busy_cpu_s() - busy_before
+        child_cpu = usage.ru_utime + usage.ru_stime
+        other_cpu = max(0.0, busy - child_cpu - (own_cpu_s() - self_before))
         kill_group(proc.pid)  # workers left behind by a killed or crashed run
         out.seek(0)
         err.seek(0)
@@ -479,11 +543,14 @@ def run_measured(
         wall_s=wall,
         returncode=None if sampler.timed_out else proc.returncode,
         timed_out=sampler.timed_out,
-        cpu_s=usage.ru_utime + usage.ru_stime,
+        cpu_s=child_cpu,
         largest_process_mb=usage.ru_maxrss / 1024,
         tree_peak_rss_mb=mem.peak_rss_kb / 1024,
         tree_peak_pss_mb=mem.peak_pss_kb / 1024 if mem.pss_available else None,
         tree_peak_processes=mem.peak_processes,
+        rss_samples=mem.rss_samples,
+        pss_samples=mem.pss_samples,
+        other_cpu_s=other_cpu,
         stdout=stdout,
         stderr=stderr,
     )
@@ -557,6 +624,8 @@ class ToolResult:
     findings: int | None = None
     findings_per_kloc: float | None = None
     files_seen: int | None = None
+    other_load: float | None = None
+    memory_samples: str = ""
     exit_code: int | None = None
     command: str = ""
     notes: list[str] = field(default_factory=list)
@@ -564,7 +633,7 @@ class ToolResult:
 
 def tool_result(name: str, run: RunResult, status: str = "ok") -> ToolResult:
     """Fill the timing and memory fields of a row from a run."""
-    return ToolResult(
+    result = ToolResult(
         name=name,
         status="timeout" if run.timed_out else status,
         seconds=run.wall_s,
@@ -575,7 +644,15 @@ def tool_result(name: str, run: RunResult, status: str = "ok") -> ToolResult:
         largest_process_mb=run.largest_process_mb,
         exit_code=run.returncode,
         command=shlex.join(run.argv),
+        other_load=run.other_cpu_s / run.wall_s if run.wall_s > 0 else None,
+        memory_samples=f"rss {run.rss_samples}, pss {run.pss_samples}",
     )
+    if result.other_load is not None and result.other_load > BUSY_MACHINE_CORES:
+        result.notes.append(
+            f"other processes kept {result.other_load:.2f} cores busy during this run "
+            f"({run.other_cpu_s:.0f} CPU-s): the machine was not idle, the time is inflated"
+        )
+    return result
 
 
 def tail(text: str, lines: int = 3) -> str:
@@ -681,7 +758,8 @@ def isolint_row(name: str, run: RunResult) -> ToolResult:
     try:
         data: object = json.loads(run.stdout)
     except json.JSONDecodeError as exc:
-        result.status = f"ok, but stdout is not JSON ({exc.msg}): {tail(run.stdout, 1)[:120]}"
+        said = tail(run.stderr) or tail(run.stdout, 1)[:200]
+        result.status = f"failed (exit {run.returncode}, stdout not JSON: {exc.msg}): {said}"
         return result
     result.findings, result.files_seen = count_json_findings(data)
     if result.findings is None:
@@ -822,14 +900,17 @@ def measure_fixit(corpus: Corpus, venv: Path, timeout_s: float) -> ToolResult:
     result = tool_result(name, run)
     if run.timed_out:
         return result
-    if run.returncode not in (0, 1):
+    # fixit's exit code is a bit set: 1 lint findings, 2 a rule or parser raised on a file
+    if run.returncode not in (0, 1, 2, 3):
         result.status = f"failed (exit {run.returncode}): {tail(run.stderr)}"
     finding = re.compile(r"^\S.*@\d+:\d+ \w+: ", re.MULTILINE)
     result.findings = len(finding.findall(run.stdout))
     checked = re.search(r"(\d+) files? checked", run.stderr)
     result.files_seen = int(checked.group(1)) if checked else None
-    errors = [line for line in run.stderr.splitlines() if "Error" in line or "error:" in line]
-    result.notes.extend(f"fixit: {line.strip()[:200]}" for line in errors[:20])
+    exceptions = [line for line in run.stdout.splitlines() if ": EXCEPTION: " in line]
+    if exceptions:
+        result.notes.append(f"fixit raised on {len(exceptions)} file(s); first ones follow")
+    result.notes.extend(f"fixit: {line.strip()[:200]}" for line in exceptions[:10])
     return result
 
 
@@ -919,6 +1000,7 @@ def render_table(rows: Sequence[ToolResult], fixit_timeout_s: float, timeout_s: 
         "largest MB",
         "MB/Mline",
         "files",
+        "others",
         "findings",
         "/kloc",
         "status",
@@ -936,6 +1018,7 @@ def render_table(rows: Sequence[ToolResult], fixit_timeout_s: float, timeout_s: 
                 fmt(row.largest_process_mb, ".0f"),
                 fmt(row.mb_per_mline, ".0f"),
                 fmt(row.files_seen, "d"),
+                fmt(row.other_load, ".2f"),
                 fmt(row.findings, "d"),
                 fmt(row.findings_per_kloc, ".2f"),
                 row.status,

@@ -63,7 +63,10 @@ def _handlers(
     found = _HANDLERS.get(key)
     if found is None:
         name = node_type.__name__
-        found = (getattr(visitor_type, f"visit_{name}", None), getattr(visitor_type, f"leave_{name}", None))
+        found = (
+            getattr(visitor_type, f"visit_{name}", None),
+            getattr(visitor_type, f"leave_{name}", None),
+        )
         _HANDLERS[key] = found
     return found
 
