@@ -45,6 +45,13 @@ DEFAULT_EXCLUDE = (
     "site-packages",
     "node_modules",
     "*.egg-info",
+    # Test code patches shared state on purpose and never serves requests.
+    "tests",
+    "test",
+    "testing",
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
 )
 
 DEFAULT_USER_KEY_PATTERNS = (

@@ -28,7 +28,6 @@ from isolint.config import Config
 
 _MAX_HOPS = 8
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
-_REQUEST_METHOD_NAMES = frozenset({"execute", "run", "handle", "dispatch", "__call__"})
 _SAFE_TYPES = frozenset(
     {
         "Lock",
@@ -371,20 +370,49 @@ class Project:
 
     # ---- request evidence ------------------------------------------------------------------
 
-    def request_evidence(self, module: str, site: WriteSite) -> list[str]:
-        """Why this write is likely concurrent: async, an entry point, or request data."""
-        reasons: list[str] = []
+    def request_evidence(self, module: str, site: WriteSite) -> tuple[list[str], str | None]:
+        """Why this write runs at request time, concurrently for several users.
+
+        Returns the direct reasons (the function is ``async``, a request entry point, takes a
+        request-bound argument, or the value comes from one) and, failing those, the request
+        handler it is reachable from. Neither means no evidence: RacerD's lesson is to report
+        where concurrency is evident.
+        """
         function = self.function(module, site.function)
-        if function is not None:
-            if function.is_async:
-                reasons.append("runs in `async def`")
-            if function.is_entry:
-                reasons.append("is a request entry point")
-            elif function.class_name is not None and function.name in _REQUEST_METHOD_NAMES:
-                reasons.append(f"runs in `{function.name}`")
-        if site.value_from_param:
-            reasons.append("stores a value derived from an argument")
-        return reasons
+        reasons = _direct_reasons(function) if function is not None else []
+        request_params = set(function.request_params) if function is not None else set()
+        if request_params & set(site.value_sources):
+            reasons.append("stores a value derived from request data")
+        if reasons:
+            return reasons, None
+        return [], self.request_reachable.get((module, site.function))
+
+    @cached_property
+    def request_reachable(self) -> dict[tuple[str, str], str]:
+        """Functions called, directly or not, from request handlers: function -> handler."""
+        seeds = {
+            (module, qualname): qualname
+            for module, record in self.modules.items()
+            for qualname, function in record.facts.functions.items()
+            if _direct_reasons(function)
+        }
+        callees: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+        for module, record in self.modules.items():
+            for call in record.facts.calls:
+                if call.function is None:
+                    continue
+                key = self._call_key(module, call.callee, call.self_class)
+                if key is not None:
+                    callees[(module, call.function)].add(key)
+        reached = dict(seeds)
+        queue = list(seeds)
+        while queue:
+            caller = queue.pop()
+            for callee in callees.get(caller, ()):
+                if callee not in reached:
+                    reached[callee] = reached[caller]
+                    queue.append(callee)
+        return reached
 
     # ---- sessions ------------------------------------------------------------------------
 
@@ -423,6 +451,18 @@ class Project:
         for record in self.modules.values():
             if record.is_target:
                 yield record
+
+
+def _direct_reasons(function: Function) -> list[str]:
+    reasons: list[str] = []
+    if function.is_async:
+        reasons.append("runs in `async def`")
+    if function.is_entry:
+        reasons.append("is a request entry point")
+    if function.request_params:
+        params = ", ".join(f"`{p}`" for p in function.request_params)
+        reasons.append(f"takes request data ({params})")
+    return reasons
 
 
 def absolute_module(current: str, is_package: bool, ref: ImportRef) -> str:

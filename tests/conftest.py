@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from isolint.engine import check, load_settings
 from isolint.findings import Finding
+
+MakeProject = Callable[..., list[Finding]]
 
 REPO = Path(__file__).resolve().parent.parent
 

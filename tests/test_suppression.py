@@ -23,7 +23,7 @@ TEMPLATE = """CACHE = {{}}
 SEEN = []
 
 
-def handle(path, value):
+async def handle(path, value):
     CACHE[path] = value{six}
     SEEN.append(value){seven}
 """
@@ -81,7 +81,7 @@ def test_several_codes_in_one_comment(project: MakeProject) -> None:
 SEEN = []
 
 
-def handle(path, value):
+async def handle(path, value):
     CACHE[path] = value; SEEN.append(value){comment}
 """
     unsuppressed = project({"app/handlers.py": one_line.format(comment="")})
@@ -113,7 +113,7 @@ def test_skip_file_also_silences_iso900(project: MakeProject) -> None:
 MULTI_LINE = """CACHE = {{}}
 
 
-def handle(path, value):
+async def handle(path, value):
     CACHE[path] = ({first}
         value,
         path,
@@ -160,7 +160,7 @@ def test_skip_file_inside_a_docstring_does_not_skip_the_file(project: MakeProjec
 
 
 def test_ignore_inside_a_string_does_not_silence(project: MakeProject) -> None:
-    text = 'SEEN = []\n\n\ndef handle(value):\n    SEEN.append("# isolint: ignore")\n'
+    text = 'SEEN = []\n\n\nasync def handle(value):\n    SEEN.append("# isolint: ignore")\n'
     assert codes_and_lines(project({"app/handlers.py": text})) == {("ISO101", 5)}
 
 
@@ -177,7 +177,7 @@ def test_a_malformed_directive_does_not_silence_other_codes(
     project: MakeProject, comment: str
 ) -> None:
     one_line = (
-        "CACHE = {}\nSEEN = []\n\n\ndef handle(path, value):\n"
+        "CACHE = {}\nSEEN = []\n\n\nasync def handle(path, value):\n"
         f"    CACHE[path] = value; SEEN.append(value)  {comment}\n"
     )
     assert ("ISO402", 6) in codes_and_lines(project({"app/handlers.py": one_line}))

@@ -49,15 +49,10 @@ _REQUEST_PARAM_NAMES = frozenset(
         "session",
         "websocket",
         "ws",
-        "context",
-        "ctx",
-        "state",
         "user_id",
-        "token",
         "current_user",
-        "conn",
-        "connection",
-        "message",
+        "token",
+        "access_token",
         "thread_id",
         "run_id",
         "request_id",
@@ -123,6 +118,8 @@ class _Frame:
     assignments: Counter[str] = field(default_factory=Counter)
     # local name -> the parameters its value was computed from
     tainted: dict[str, frozenset[str]] = field(default_factory=dict)
+    # local name -> every name its value was computed from (through other locals)
+    depends: dict[str, frozenset[str]] = field(default_factory=dict)
     user_scoped: set[str] = field(default_factory=set)
     stored: set[str] = field(default_factory=set)
     self_name: str | None = None
@@ -133,6 +130,14 @@ class _Frame:
     lock_depth: int = 0
     none_guards: list[str] = field(default_factory=list)
     class_facts: ClassFacts | None = None
+
+    def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
+        """Every name an expression's value is computed from, following local assignments."""
+        names = ex.names_read(node)
+        found = set(names)
+        for name in names:
+            found |= self.depends.get(name, frozenset())
+        return frozenset(found)
 
     def sources(self, node: cst.CSTNode | None) -> frozenset[str]:
         """The parameters an expression's value is computed from (through locals)."""
@@ -337,6 +342,7 @@ class ModulePass(cst.CSTVisitor):
                 span=self._placeholder(),
                 function=frame.owner,
                 value_from_param=bool(frame.sources(value)),
+                value_sources=sorted(frame.sources(value)),
                 lazy_init_guard=name in frame.none_guards,
             )
             self._set_value_call(site, value)
@@ -356,6 +362,7 @@ class ModulePass(cst.CSTVisitor):
             frame.tainted[name] = sources
         else:
             frame.tainted.pop(name, None)
+        frame.depends[name] = frame.inputs(value)
         matcher = self.options.user_keys
         if any(ex.is_user_chain(c, matcher, frame.user_scoped) for c in ex.dotted_chains(value)):
             frame.user_scoped.add(name)
@@ -392,6 +399,7 @@ class ModulePass(cst.CSTVisitor):
             span=self._placeholder(),
             function=frame.owner,
             value_from_param=bool(frame.sources(value)),
+            value_sources=sorted(frame.sources(value)),
             memoized=memoized,
         )
         if value is not None:
@@ -487,6 +495,7 @@ class ModulePass(cst.CSTVisitor):
             span=self._placeholder(),
             function=frame.owner,
             value_from_param=any(frame.sources(arg) for arg in args),
+            value_sources=sorted(set().union(*(frame.sources(arg) for arg in args))),
             memoized=method in ("setdefault", "__setitem__")
             and len(args) == 2
             and _memoizes_key(frame, args[0], args[1]),
@@ -513,6 +522,7 @@ class ModulePass(cst.CSTVisitor):
             span=self._placeholder(),
             function=frame.owner,
             value_from_param=bool(frame.sources(node.args[2].value)),
+            value_sources=sorted(frame.sources(node.args[2].value)),
         )
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", target, site))
@@ -733,7 +743,7 @@ class ModulePass(cst.CSTVisitor):
 
     def _is_request_param(self, param: cst.Param) -> bool:
         name = param.name.value
-        if name in _REQUEST_PARAM_NAMES or name.endswith(("_request", "_websocket", "_context")):
+        if name in _REQUEST_PARAM_NAMES or name.endswith(("_request", "_websocket")):
             return True
         if param.annotation is None:
             return False
@@ -1052,12 +1062,10 @@ def _memoizes(
     frame: _Frame, elements: Sequence[cst.SubscriptElement], value: cst.BaseExpression | None
 ) -> bool:
     indexes = [e.slice.value for e in elements if isinstance(e.slice, cst.Index)]
-    if value is None or len(indexes) != len(elements) or _creates_object(value):
+    if value is None or len(indexes) != len(elements):
         return False
-    key_sources: set[str] = set()
-    for index in indexes:
-        key_sources |= frame.sources(index)
-    return bool(key_sources) and frame.sources(value) <= key_sources
+    key = indexes[0] if len(indexes) == 1 else cst.Tuple([cst.Element(i) for i in indexes])
+    return _memoizes_key(frame, key, value)
 
 
 def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpression) -> bool:
@@ -1066,17 +1074,25 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     A new object (``Run(run_id)``, ``[]``) stored under a key is a registry entry that
     requests go on to fill, not a memoised result, so it does not count.
     """
-    if _creates_object(value):
+    if _creates_object(value) or not frame.inputs(value) & ex.names_read(key):
         return False
-    key_sources = frame.sources(key)
-    return bool(key_sources) and frame.sources(value) <= key_sources
+    return frame.sources(value) <= frame.sources(key)
 
 
 def _creates_object(value: cst.BaseExpression) -> bool:
+    """A new, empty container or a class instance: a registry entry to be filled later."""
     if ex.container_type(value) is not None:
-        return True
+        return _is_empty_container(value)
     callee = ex.last_name(value) if isinstance(value, cst.Call) else None
     return callee is not None and callee[:1].isupper()
+
+
+def _is_empty_container(value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.Call):
+        return not value.args or ex.last_name(value) == "defaultdict"
+    if isinstance(value, (cst.List, cst.Set, cst.Dict)):
+        return not value.elements
+    return False  # a comprehension computes its items
 
 
 def _strongest_key(node: cst.Dict, matcher: ex.UserKeyMatcher, user_names: set[str]) -> Key:

@@ -69,9 +69,12 @@ def keyed_code(site: WriteSite, default: str) -> str | None:
 
 
 def severity_for(project: Project, module: str, site: WriteSite) -> tuple[Severity, str]:
-    reasons = project.request_evidence(module, site)
+    """Error with direct evidence of request time, warning when only reachable from it."""
+    reasons, handler = project.request_evidence(module, site)
     if reasons:
         return Severity.ERROR, "; it " + " and ".join(reasons)
+    if handler is not None:
+        return Severity.WARNING, f"; it is reached from request handler `{handler}`"
     return Severity.WARNING, ""
 
 

@@ -47,6 +47,23 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     module = record.name
     if project.runs_at_import_time(module, site):
         return None
+    classified = _classify_write(project, record, site)
+    if classified is None or classified.code in _REPORTED_WITHOUT_EVIDENCE:
+        return classified
+    reasons, handler = project.request_evidence(module, site)
+    return classified if reasons or handler is not None else None
+
+
+# A session kept on a long-lived object, and a class-level container written through an
+# instance, are shared whoever writes them (instances are typically made per request); every
+# other write is reported only where it evidently runs at request time.
+_REPORTED_WITHOUT_EVIDENCE = frozenset({"ISO103", "ISO302", "ISO503"})
+
+
+def _classify_write(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    module = record.name
     if site.self_class is not None:
         return _classify_self(project, record, site, site.self_class)
     if site.operation == "rebind":
