@@ -939,8 +939,9 @@ class ModulePass(cst.CSTVisitor):
 
     # ---- finishing ------------------------------------------------------------------------
 
-    def assign_addresses(self, numbers: dict[int, int]) -> None:
+    def assign_addresses(self, ordered: list[cst.CSTNode]) -> None:
         """Point every fact's span at its node's pre-order number; positions come later."""
+        numbers = {id(node): number for number, node in enumerate(ordered)}
         for fact, attribute, node in self._spans:
             span: Span = getattr(fact, attribute)
             span.node = numbers.get(id(node), -1)

@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from isolint.analysis.facts import ModuleFacts, Span
-from isolint.analysis.walk import nodes_in_order
+from isolint.analysis.walk import walk
 
 
 def unresolved_spans(value: object) -> Iterator[Span]:
@@ -40,7 +40,7 @@ def resolve_positions(source: bytes, facts: ModuleFacts) -> bool:
         return True
     try:
         module = cst.parse_module(source)
-        ordered = nodes_in_order(module)
+        ordered = walk(module)
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     except (cst.ParserSyntaxError, RecursionError):
         return False

@@ -81,16 +81,17 @@ def _is_node(value_type: type) -> bool:
     return known
 
 
-def walk(root: cst.CSTNode, visitor: object) -> dict[int, int]:
-    """Call the visitor's handlers in pre-order; return ``id(node) -> pre-order number``.
+def walk(root: cst.CSTNode, visitor: object | None = None) -> list[cst.CSTNode]:
+    """Call the visitor's handlers in pre-order; return every node in that order.
 
-    A ``visit_*`` handler that returns False skips the node's children, as in libcst.
+    A node's index in the returned list is its pre-order number. A ``visit_*`` handler that
+    returns False skips the node's children, as in libcst.
     """
-    numbers: dict[int, int] = {}
+    ordered: list[cst.CSTNode] = []
     visitor_type = type(visitor)
 
     def visit(node: cst.CSTNode) -> None:
-        numbers[id(node)] = len(numbers)
+        ordered.append(node)
         node_type = type(node)
         enter, leave = _handlers(visitor_type, node_type)
         if enter is None or enter(visitor, node) is not False:
@@ -105,26 +106,6 @@ def walk(root: cst.CSTNode, visitor: object) -> dict[int, int]:
                     visit(value)
         if leave is not None:
             leave(visitor, node)
-
-    visit(root)
-    return numbers
-
-
-def nodes_in_order(root: cst.CSTNode) -> list[cst.CSTNode]:
-    """Every node in the same pre-order ``walk`` numbers them in."""
-    ordered: list[cst.CSTNode] = []
-
-    def visit(node: cst.CSTNode) -> None:
-        ordered.append(node)
-        for name in child_fields(type(node)):
-            value = getattr(node, name)
-            value_type = type(value)
-            if value_type is tuple or value_type is list:
-                for item in value:
-                    if _is_node(type(item)):
-                        visit(item)
-            elif _is_node(value_type):
-                visit(value)
 
     visit(root)
     return ordered

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from isolint.analysis.facts import Access, AsyncUse, Binding
 from isolint.findings import Finding, Related, Severity
 from isolint.project import Project
-from isolint.rules.base import defined_here, finding
+from isolint.rules.base import finding
 from isolint.rules.writes import classified_writes
 
 
@@ -34,16 +34,9 @@ def check(project: Project) -> Iterator[Finding]:
         if classified.code != "ISO503":
             continue
         site = classified.site
-        related: tuple[Related, ...] = ()
-        if classified.defined_module is not None and classified.defined_span is not None:
-            related = (
-                defined_here(
-                    project,
-                    classified.defined_module,
-                    classified.defined_span,
-                    f"`{classified.subject}` is defined here and lives as long as the process",
-                ),
-            )
+        related = classified.definition(
+            project, f"`{classified.subject}` is defined here and lives as long as the process"
+        )
         yield finding(
             "ISO503",
             classified.record,

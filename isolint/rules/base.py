@@ -35,11 +35,6 @@ def finding(
     )
 
 
-def defined_here(project: Project, module: str, span: Span, message: str) -> Related:
-    record = project.modules[module]
-    return Related(record.display_path, record.located(span).line, message)
-
-
 def is_container_write(site: WriteSite) -> bool:
     """Writes into an object's contents (as opposed to rebinding a name or an attribute)."""
     return site.operation in ("setitem", "delitem", "augitem") or site.operation.startswith(

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from isolint.analysis.facts import Function, WriteSite
-from isolint.findings import Finding, Related, Severity
+from isolint.findings import Finding, Severity
 from isolint.project import ModuleRecord, Project
-from isolint.rules.base import defined_here, describe, finding, severity_for
+from isolint.rules.base import describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
 
 _FIXES = {
@@ -69,14 +69,12 @@ def _request_bound(project: Project, record: ModuleRecord, function: Function) -
 def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     site = classified.site
     severity, evidence = severity_for(project, classified.record.name, site)
-    related: tuple[Related, ...] = ()
-    if classified.defined_module is not None and classified.defined_span is not None:
-        note = (
-            f"the long-lived instance ({classified.what}) is created here"
-            if classified.code == "ISO401"
-            else f"`{classified.subject}` is defined here and lives as long as the process"
-        )
-        related = (defined_here(project, classified.defined_module, classified.defined_span, note),)
+    note = (
+        f"the long-lived instance ({classified.what}) is created here"
+        if classified.code == "ISO401"
+        else f"`{classified.subject}` is defined here and lives as long as the process"
+    )
+    related = classified.definition(project, note)
     if classified.code == "ISO401":
         message = (
             f"{describe(site)} stores request data on `{classified.subject}`, but this object "

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isolint.findings import Finding, Related, Severity
-from isolint.project import Project
-from isolint.rules.base import defined_here, finding
+from isolint.analysis.facts import Binding
+from isolint.findings import Finding, Severity
+from isolint.project import ModuleRecord, Project
+from isolint.rules.base import finding
 from isolint.rules.writes import classified_writes
 
 _FIX = (
@@ -21,49 +22,14 @@ _FIX = (
 
 def check(project: Project) -> Iterator[Finding]:
     for record in project.targets():
-        for binding in [*record.facts.bindings.values(), *record.facts.rebindings]:
-            if binding.kind == "call" and project.is_session_creation(
-                record.name, binding.callee, binding.call_of_call
-            ):
-                yield finding(
-                    "ISO301",
-                    record,
-                    binding.span,
-                    f"`{binding.name}` is a database session created at import time; every "
-                    "request and thread shares it, and a Session is not safe to share "
-                    "between concurrent requests",
-                    _FIX,
-                    Severity.ERROR,
-                )
-        for class_facts in record.facts.classes.values():
-            if class_facts.is_dsl:
-                continue
-            for binding in class_facts.attributes.values():
-                if binding.kind == "call" and project.is_session_creation(
-                    record.name, binding.callee, binding.call_of_call
-                ):
-                    yield finding(
-                        "ISO302",
-                        record,
-                        binding.span,
-                        f"`{class_facts.name}.{binding.name}` is a database session created "
-                        "in a class body, once, and shared by every instance and request",
-                        _FIX,
-                        Severity.ERROR,
-                    )
+        for code, binding, message in _sessions_created_once(project, record):
+            yield finding(code, record, binding.span, message, _FIX, Severity.ERROR)
     for classified in classified_writes(project):
         if classified.code != "ISO302":
             continue
-        related: tuple[Related, ...] = ()
-        if classified.defined_module is not None and classified.defined_span is not None:
-            related = (
-                defined_here(
-                    project,
-                    classified.defined_module,
-                    classified.defined_span,
-                    f"the long-lived object ({classified.what}) is created here",
-                ),
-            )
+        related = classified.definition(
+            project, f"the long-lived object ({classified.what}) is created here"
+        )
         yield finding(
             "ISO302",
             classified.record,
@@ -74,3 +40,35 @@ def check(project: Project) -> Iterator[Finding]:
             Severity.ERROR,
             related,
         )
+
+
+def _sessions_created_once(
+    project: Project, record: ModuleRecord
+) -> Iterator[tuple[str, Binding, str]]:
+    """Sessions bound at module level (ISO301) or in a class body (ISO302)."""
+    for binding in [*record.facts.bindings.values(), *record.facts.rebindings]:
+        if _creates_session(project, record, binding):
+            yield (
+                "ISO301",
+                binding,
+                f"`{binding.name}` is a database session created at import time; every "
+                "request and thread shares it, and a Session is not safe to share between "
+                "concurrent requests",
+            )
+    for class_facts in record.facts.classes.values():
+        if class_facts.is_dsl:
+            continue
+        for binding in class_facts.attributes.values():
+            if _creates_session(project, record, binding):
+                yield (
+                    "ISO302",
+                    binding,
+                    f"`{class_facts.name}.{binding.name}` is a database session created in a "
+                    "class body, once, and shared by every instance and request",
+                )
+
+
+def _creates_session(project: Project, record: ModuleRecord, binding: Binding) -> bool:
+    return binding.kind == "call" and project.is_session_creation(
+        record.name, binding.callee, binding.call_of_call
+    )

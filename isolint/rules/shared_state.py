@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isolint.findings import Finding, Related, Severity
+from isolint.findings import Finding, Severity
 from isolint.project import Project
-from isolint.rules.base import defined_here, describe, finding, severity_for
+from isolint.rules.base import describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
 
 _FIXES = {
@@ -47,16 +47,9 @@ def check(project: Project) -> Iterator[Finding]:
 def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     site = classified.site
     severity, evidence = severity_for(project, classified.record.name, site)
-    related: tuple[Related, ...] = ()
-    if classified.defined_module is not None and classified.defined_span is not None:
-        related = (
-            defined_here(
-                project,
-                classified.defined_module,
-                classified.defined_span,
-                f"`{classified.subject}` is defined here and lives as long as the process",
-            ),
-        )
+    related = classified.definition(
+        project, f"`{classified.subject}` is defined here and lives as long as the process"
+    )
     message = {
         "ISO101": f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared "
         "by every request in this process",

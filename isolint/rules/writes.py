@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from isolint.analysis.facts import Access, Span, WriteSite
+from isolint.findings import Related
 from isolint.project import ModuleRecord, Project, Target, is_init_method
 from isolint.rules.base import is_container_write, keyed_code
 
@@ -27,6 +28,13 @@ class ClassifiedWrite:
     what: str
     defined_module: str | None = None
     defined_span: Span | None = None
+
+    def definition(self, project: Project, message: str) -> tuple[Related, ...]:
+        """The related location where the shared object is defined or created, if known."""
+        if self.defined_module is None or self.defined_span is None:
+            return ()
+        record = project.modules[self.defined_module]
+        return (Related(record.display_path, record.located(self.defined_span).line, message),)
 
 
 def classified_writes(project: Project) -> list[ClassifiedWrite]:
