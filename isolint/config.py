@@ -96,7 +96,6 @@ DEFAULT_DSL_BASES = (
     "Admin",
     "TabularInline",
     "StackedInline",
-    "Base",
     "DeclarativeBase",
     "Enum",
     "IntEnum",

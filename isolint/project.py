@@ -268,11 +268,23 @@ class Project:
         return dict(found)
 
     def class_attribute(self, module: str, class_name: str, attribute: str) -> Binding | None:
-        """A class-body binding of ``attribute`` on the class or a project base class."""
+        """A class-body binding of ``attribute`` on the class or a project base class.
+
+        None for declarative (DSL) classes, whose class bodies describe fields, not state.
+        """
+        hierarchy = self.class_hierarchy(module, class_name)
+        for class_facts in hierarchy or ():
+            if attribute in class_facts.attributes:
+                return class_facts.attributes[attribute]
+        return None
+
+    def class_hierarchy(self, module: str, class_name: str) -> list[ClassFacts] | None:
+        """The class and its project base classes, nearest first; None if any is a DSL class."""
+        found: list[ClassFacts] = []
         seen: set[tuple[str, str]] = set()
         queue = [(module, class_name)]
         while queue:
-            current = queue.pop()
+            current = queue.pop(0)
             if current in seen:
                 continue
             seen.add(current)
@@ -282,13 +294,24 @@ class Project:
                 continue
             if class_facts.is_dsl:
                 return None
-            if attribute in class_facts.attributes:
-                return class_facts.attributes[attribute]
+            found.append(class_facts)
             for base in class_facts.bases:
                 target = self.resolve(current[0], base)
-                if target is not None and target.kind == "class" and not target.rest:
+                if target is None or target.rest:
+                    continue
+                if target.kind == "class":
                     queue.append((target.module, target.name))
-        return None
+                elif self._is_declarative_base(target):
+                    return None
+        return found
+
+    def _is_declarative_base(self, target: Target) -> bool:
+        """``Base = declarative_base()`` (SQLAlchemy's older API): its subclasses are models."""
+        binding = self.binding(target)
+        if binding is None or binding.callee is None:
+            return False
+        made_by = self.callee_name(target.module, binding.callee)
+        return made_by.rsplit(".", 1)[-1] in ("declarative_base", "generate_base")
 
     def holds_container(self, module: str, class_name: str, attribute: str) -> bool:
         """Whether instances of the class keep a container in ``attribute`` (set on self)."""

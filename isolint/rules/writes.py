@@ -182,9 +182,9 @@ def _classify_self(
     project: Project, record: ModuleRecord, site: WriteSite, class_name: str
 ) -> ClassifiedWrite | None:
     attrs = site.target.attrs
-    if not attrs:
-        return None
     module = record.name
+    if not attrs or project.class_hierarchy(module, class_name) is None:
+        return None  # `self[...]`, or a declarative class describing fields
     attribute = attrs[0]
     subject = f"{class_name}.{attribute}"
     class_binding = project.class_attribute(module, class_name, attribute)

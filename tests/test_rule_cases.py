@@ -1,0 +1,445 @@
+"""Compact rule cases beyond the documents' examples: the tricky negatives that keep isolint
+quiet on correct code, and positives that cross modules, aliases and class hierarchies.
+
+Each case is a small project; ``expected`` is the exact set of (path, line, code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from conftest import MakeProject
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    files: dict[str, str]
+    expected: frozenset[tuple[str, int, str]] = field(default_factory=frozenset)
+    pyproject: str = ""
+
+
+def case(name: str, files: dict[str, str], *expected: tuple[str, int, str]) -> Case:
+    return Case(name, files, frozenset(expected))
+
+
+HANDLER = "async def handle(request):\n"
+
+NEGATIVES = [
+    case("constant-read", {"a.py": "LIMITS = [1, 2]\n\n\n" + HANDLER + "    return LIMITS[0]\n"}),
+    case("tuple-constant", {"a.py": "NAMES = ('a', 'b')\n\n\n" + HANDLER + "    return NAMES\n"}),
+    case(
+        "final-list",
+        {
+            "a.py": "from typing import Final\n\nALLOWED: Final = ['a']\n\n\n"
+            + HANDLER
+            + "    ALLOWED.append(request)\n"
+        },
+    ),
+    case(
+        "mapping-proxy",
+        {
+            "a.py": "from types import MappingProxyType\n\nCONF = MappingProxyType({})\n\n\n"
+            + HANDLER
+            + "    return CONF.get(request)\n"
+        },
+    ),
+    case(
+        "module-level-write",
+        {"a.py": "ITEMS = []\nITEMS.append(1)\nITEMS.extend([2, 3])\n"},
+    ),
+    case(
+        "main-block-write",
+        {"a.py": "ITEMS = []\n\nif __name__ == '__main__':\n    ITEMS.append(1)\n"},
+    ),
+    case(
+        "import-time-decorator-registration",
+        {
+            "reg.py": "PROVIDERS = {}\n\n\ndef provider(name):\n    def wrap(cls):\n"
+            "        PROVIDERS[name] = cls\n        return cls\n    return wrap\n",
+            "cards.py": "from reg import provider\n\n\n@provider('card')\nclass Card:\n    pass\n",
+        },
+    ),
+    case(
+        "import-time-function-call",
+        {"a.py": "HOOKS = []\n\n\ndef add_hook(fn):\n    HOOKS.append(fn)\n\n\nadd_hook(print)\n"},
+    ),
+    case(
+        "register-named-function-never-called",
+        {"a.py": "TOOLS = {}\n\n\ndef register_tool(name, fn):\n    TOOLS[name] = fn\n"},
+    ),
+    case(
+        "user-keyed-subscript",
+        {"a.py": "STORE = {}\n\n\n" + HANDLER + "    STORE[request.user.id] = request\n"},
+    ),
+    case(
+        "user-keyed-setdefault",
+        {
+            "a.py": "STORE = {}\n\n\n"
+            + HANDLER
+            + "    STORE.setdefault(request.user.id, []).append(1)\n"
+        },
+    ),
+    case(
+        "tenant-keyed-tuple",
+        {
+            "a.py": "STORE = {}\n\n\nasync def put(tenant_id, key, v):\n    STORE[(tenant_id, key)] = v\n"
+        },
+    ),
+    case(
+        "user-keyed-fstring",
+        {
+            "a.py": "STORE = {}\n\n\nasync def put(user_id, k, v):\n    STORE[f'{user_id}:{k}'] = v\n"
+        },
+    ),
+    case(
+        "user-key-through-local",
+        {
+            "a.py": "STORE = {}\n\n\nasync def put(user_id, k, v):\n    key = (user_id, k)\n"
+            "    STORE[key] = v\n"
+        },
+    ),
+    case(
+        "local-shadows-global",
+        {"a.py": "ITEMS = []\n\n\n" + HANDLER + "    ITEMS = []\n    ITEMS.append(request)\n"},
+    ),
+    case(
+        "parameter-shadows-global",
+        {"a.py": "ITEMS = []\n\n\nasync def handle(request, ITEMS):\n    ITEMS.append(request)\n"},
+    ),
+    case(
+        "copy-then-mutate",
+        {"a.py": "ITEMS = [3, 1]\n\n\n" + HANDLER + "    items = list(ITEMS)\n    items.sort()\n"},
+    ),
+    case(
+        "per-request-instance",
+        {
+            "a.py": "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
+            "    def add(self, item):\n        self.items.append(item)\n\n\n"
+            + HANDLER
+            + "    cart = Cart()\n    cart.add(request)\n"
+        },
+    ),
+    case(
+        "contextvar-set",
+        {
+            "a.py": "from contextvars import ContextVar\n\nCURRENT = ContextVar('c', default=None)"
+            "\n\n\n" + HANDLER + "    token = CURRENT.set(request)\n    CURRENT.reset(token)\n"
+        },
+    ),
+    case(
+        "lock-and-logger",
+        {
+            "a.py": "import logging\nimport threading\n\nLOCK = threading.Lock()\n"
+            "log = logging.getLogger(__name__)\n\n\n"
+            + HANDLER
+            + "    with LOCK:\n        log.info('x')\n"
+        },
+    ),
+    case(
+        "engine-and-factory",
+        {
+            "db.py": "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker"
+            "\n\nengine = create_engine('sqlite://')\nSessionLocal = sessionmaker(bind=engine)\n"
+        },
+    ),
+    case(
+        "session-per-request",
+        {
+            "db.py": "from sqlalchemy.orm import sessionmaker\n\nSessionLocal = sessionmaker()\n\n\n"
+            + HANDLER
+            + "    with SessionLocal() as session:\n        session.add(request)\n"
+        },
+    ),
+    case(
+        "pydantic-model-mutable-default",
+        {
+            "m.py": "from pydantic import BaseModel\n\n\nclass Item(BaseModel):\n    tags: list = []"
+            "\n\n    def tag(self, t):\n        self.tags.append(t)\n"
+        },
+    ),
+    case(
+        "django-meta",
+        {
+            "m.py": "from django.db import models\n\n\nclass Post(models.Model):\n"
+            "    class Meta:\n        ordering = ['-id']\n"
+        },
+    ),
+    case(
+        "sqlalchemy-declarative-base",
+        {
+            "app/db.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+            "app/models.py": "from app.db import Base\n\n\nclass User(Base):\n"
+            "    __table_args__ = {}\n    roles = []\n\n"
+            "    def grant(self, role):\n        self.roles.append(role)\n",
+        },
+    ),
+    case(
+        "sqlalchemy-declarative-base-class",
+        {
+            "app/db.py": "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):"
+            "\n    pass\n",
+            "app/models.py": "from app.db import Base\n\n\nclass User(Base):\n    roles = []\n\n"
+            "    def grant(self, role):\n        self.roles.append(role)\n",
+        },
+    ),
+    case(
+        "enum-members",
+        {"m.py": "import enum\n\n\nclass Color(enum.Enum):\n    RED = [1]\n    BLUE = [2]\n"},
+    ),
+    case(
+        "dataclass-default-factory",
+        {
+            "m.py": "from dataclasses import dataclass, field\n\n\n@dataclass\nclass Run:\n"
+            "    steps: list = field(default_factory=list)\n\n"
+            "    def step(self, s):\n        self.steps.append(s)\n"
+        },
+    ),
+    case(
+        "class-container-rebound-in-init",
+        {
+            "m.py": "class Pipeline:\n    steps = []\n\n    def __init__(self):\n"
+            "        self.steps = []\n\n    def add(self, s):\n        self.steps.append(s)\n"
+        },
+    ),
+    case(
+        "lazy-global-singleton",
+        {
+            "a.py": "_client = None\n\n\n"
+            + HANDLER
+            + "    global _client\n    if _client is None:\n        _client = object()\n"
+            "    return _client\n"
+        },
+    ),
+    case(
+        "none-default-initialised",
+        {"a.py": "def add(tag, tags=None):\n    tags = tags or []\n    tags.append(tag)\n"},
+    ),
+    case("mutable-default-only-read", {"a.py": "def has(tag, tags=[]):\n    return tag in tags\n"}),
+    case(
+        "threading-local-sync-only",
+        {
+            "a.py": "import threading\n\n_local = threading.local()\n\n\ndef set_user(u):\n"
+            "    _local.user = u\n"
+        },
+    ),
+    case(
+        "contextvar-none-default",
+        {"a.py": "from contextvars import ContextVar\n\nV = ContextVar('v', default=None)\n"},
+    ),
+    case(
+        "check-then-act-user-key",
+        {
+            "a.py": "CACHE = {}\n\n\nasync def get(user_id, fetch):\n    if user_id not in CACHE:"
+            "\n        v = await fetch(user_id)\n        CACHE[user_id] = v\n    return CACHE[user_id]\n"
+        },
+    ),
+    case(
+        "check-then-act-under-lock",
+        {
+            "a.py": "import asyncio\n\nfrom app.http import fetch\n\nCACHE = {}\n"
+            "LOCK = asyncio.Lock()\n\n\nasync def get(path):\n    async with LOCK:\n"
+            "        if path not in CACHE:\n            CACHE[path] = await fetch(path)\n"
+            "    return CACHE[path]\n"
+        },
+    ),
+    case(
+        "memo-cache",
+        {
+            "a.py": "import re\n\n_PATTERNS = {}\n\n\n" + HANDLER + "    expr = request.pattern\n"
+            "    if expr not in _PATTERNS:\n        _PATTERNS[expr] = re.compile(expr)\n"
+        },
+    ),
+    case(
+        "legacy-name-in-comment-and-string",
+        {
+            "a.py": "# DeepAgentState is gone\nMESSAGE = 'DeepAgentState was removed'\n\n\n"
+            "def f(x: 'Literal[\"DeepAgentState\"]'):\n    return x\n"
+        },
+    ),
+    case(
+        "legacy-class-definition",
+        {
+            "state.py": "class DeepAgentState:\n    def merge(self, other: 'DeepAgentState'):\n        pass\n"
+        },
+    ),
+    case(
+        "script-helper-not-reached",
+        {
+            "a.py": "SEEN = []\n\n\ndef remember(x):\n    SEEN.append(x)\n\n\ndef main():\n    remember(1)\n"
+        },
+    ),
+    case(
+        "type-checking-import-and-binding",
+        {
+            "a.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    CACHE: dict = {}\n\n\n"
+            + HANDLER
+            + "    return None\n"
+        },
+    ),
+    case(
+        "cached-function-on-config",
+        {
+            "a.py": "import functools\n\n\n@functools.lru_cache\ndef template(name: str) -> str:\n"
+            "    return name.upper()\n"
+        },
+    ),
+]
+
+POSITIVES = [
+    case(
+        "cross-module-from-import",
+        {
+            "app/state.py": "ITEMS = []\n",
+            "app/api.py": "from app.state import ITEMS\n\n\n"
+            + HANDLER
+            + "    ITEMS.append(request)\n",
+        },
+        ("app/api.py", 5, "ISO101"),
+    ),
+    case(
+        "cross-module-relative-import-alias",
+        {
+            "app/state.py": "ITEMS = []\n",
+            "app/api.py": "from .state import ITEMS as items\n\n\n"
+            + HANDLER
+            + "    items.insert(0, request)\n",
+        },
+        ("app/api.py", 5, "ISO101"),
+    ),
+    case(
+        "cross-module-module-attribute",
+        {
+            "app/state.py": "CACHE = {}\n",
+            "app/api.py": "import app.state\n\n\n"
+            + HANDLER
+            + "    app.state.CACHE['last'] = request\n",
+        },
+        ("app/api.py", 5, "ISO101"),
+    ),
+    case(
+        "re-exported-through-package",
+        {
+            "app/state.py": "ITEMS = []\n",
+            "app/__init__.py": "from app.state import ITEMS\n",
+            "app/api.py": "from app import ITEMS\n\n\n" + HANDLER + "    ITEMS.append(request)\n",
+        },
+        ("app/api.py", 5, "ISO101"),
+    ),
+    case(
+        "module-level-alias",
+        {
+            "a.py": "ITEMS = []\nRECENT = ITEMS\n\n\n" + HANDLER + "    RECENT.append(request)\n",
+        },
+        ("a.py", 6, "ISO101"),
+    ),
+    case(
+        "nested-constant-key-write",
+        {
+            "a.py": "STATE = {'messages': []}\n\n\n"
+            + HANDLER
+            + "    STATE['messages'].append(request)\n"
+        },
+        ("a.py", 5, "ISO101"),
+    ),
+    case(
+        "registry-keyed-by-run",
+        {
+            "a.py": "RUNS = {}\n\n\nasync def start(run_id, engine):\n    RUNS[run_id] = engine\n",
+        },
+        ("a.py", 5, "ISO402"),
+    ),
+    case(
+        "singleton-in-other-module",
+        {
+            "app/manager.py": "class Manager:\n    def __init__(self):\n        self.active = None\n\n"
+            "    def connect(self, websocket):\n        self.active = websocket\n",
+            "app/deps.py": "from app.manager import Manager\n\nmanager = Manager()\n",
+        },
+        ("app/manager.py", 6, "ISO401"),
+    ),
+    case(
+        "lazy-singleton-stores-request",
+        {
+            "a.py": "class Registry:\n    def __init__(self):\n        self.last = None\n\n"
+            "    def remember(self, request):\n        self.last = request\n\n\n_registry = None\n\n\n"
+            "def get_registry():\n    global _registry\n    if _registry is None:\n"
+            "        _registry = Registry()\n    return _registry\n"
+        },
+        ("a.py", 6, "ISO401"),
+    ),
+    case(
+        "class-container-in-base-class",
+        {
+            "app/base.py": "class Base:\n    seen = []\n",
+            "app/agent.py": "from app.base import Base\n\n\nclass Agent(Base):\n"
+            "    def run(self, x):\n        self.seen.append(x)\n",
+        },
+        ("app/agent.py", 6, "ISO103"),
+    ),
+    case(
+        "legacy-import-alias-and-uses",
+        {
+            "app/state.py": "class DeepAgentState:\n    pass\n",
+            "app/agent.py": "from app.state import DeepAgentState as S\n\n\n"
+            "def run(s: S) -> S:\n    return S()\n",
+        },
+        ("app/agent.py", 1, "ISO201"),
+        ("app/agent.py", 4, "ISO202"),
+        ("app/agent.py", 4, "ISO202"),
+        ("app/agent.py", 5, "ISO203"),
+    ),
+    case(
+        "legacy-through-module-attribute",
+        {
+            "app/state.py": "class DeepAgentState:\n    pass\n",
+            "app/agent.py": "import app.state as st\n\n\ndef run(x):\n"
+            "    return isinstance(x, st.DeepAgentState)\n",
+        },
+        ("app/agent.py", 5, "ISO205"),
+    ),
+    case(
+        "session-from-imported-factory",
+        {
+            "app/db.py": "from sqlalchemy.orm import sessionmaker\n\nSessionLocal = sessionmaker()\n",
+            "app/repo.py": "from app.db import SessionLocal\n\ndb = SessionLocal()\n",
+        },
+        ("app/repo.py", 3, "ISO301"),
+    ),
+    case(
+        "threading-local-used-from-async-in-other-module",
+        {
+            "app/ctx.py": "import threading\n\n_local = threading.local()\n",
+            "app/api.py": "from app.ctx import _local\n\n\n"
+            + HANDLER
+            + "    _local.user = request\n",
+        },
+        ("app/ctx.py", 3, "ISO501"),
+    ),
+    case(
+        "helper-reached-from-handler",
+        {
+            "app/store.py": "SEEN = []\n\n\ndef remember(x):\n    SEEN.append(x)\n",
+            "app/api.py": "from app.store import remember\n\n\n"
+            + HANDLER
+            + "    remember(request)\n",
+        },
+        ("app/store.py", 5, "ISO101"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", NEGATIVES, ids=lambda case: case.name)
+def test_not_a_finding(case: Case, project: MakeProject) -> None:
+    findings = project(case.files, case.pyproject)
+    assert findings == [], "\n".join(f"{f.path}:{f.line} {f.code} {f.message}" for f in findings)
+
+
+@pytest.mark.parametrize("case", POSITIVES, ids=lambda case: case.name)
+def test_finding(case: Case, project: MakeProject) -> None:
+    findings = project(case.files, case.pyproject)
+    found = {(f.path, f.line, f.code) for f in findings}
+    assert found == set(case.expected), "\n".join(
+        f"{f.path}:{f.line} {f.code} {f.message}" for f in findings
+    )
