@@ -27,6 +27,8 @@ from isolint.analysis.positions import resolve_positions, unresolved_spans
 from isolint.config import Config
 
 _MAX_HOPS = 8
+# Run when a class is created (at import time, as the class statement runs).
+_CLASS_CREATION_HOOKS = frozenset({"__init_subclass__", "__set_name__", "__class_getitem__"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
 _SAFE_TYPES = frozenset(
     {
@@ -372,7 +374,7 @@ class Project:
     ) -> tuple[str, str] | None:
         if self_class is not None:
             if len(callee.attrs) == 1:
-                return (module, f"{self_class}.{callee.attrs[0]}")
+                return self._method_key(module, self_class, callee.attrs[0])
             return None
         target = self.resolve(module, callee)
         if target is None:
@@ -388,7 +390,29 @@ class Project:
                 return (cls.module, f"{cls.name}.{target.rest[0]}")
         return None
 
+    def _method_key(self, module: str, class_name: str, method: str) -> tuple[str, str]:
+        """Where ``self.method()`` in ``class_name`` goes: the class or the base defining it."""
+        queue, seen = [(module, class_name)], set()
+        while queue:
+            current = queue.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            record = self.modules.get(current[0])
+            class_facts = record.facts.classes.get(current[1]) if record else None
+            if class_facts is None:
+                continue
+            if method in class_facts.methods:
+                return (current[0], f"{current[1]}.{method}")
+            for base in class_facts.bases:
+                target = self.resolve(current[0], base)
+                if target is not None and target.kind == "class" and not target.rest:
+                    queue.append((target.module, target.name))
+        return (module, f"{class_name}.{method}")
+
     def runs_at_import_time(self, module: str, site: WriteSite) -> bool:
+        if site.function.rsplit(".", 1)[-1] in _CLASS_CREATION_HOOKS:
+            return True
         return (module, site.function) in self.import_time_functions
 
     # ---- request evidence ------------------------------------------------------------------
@@ -482,7 +506,7 @@ def _direct_reasons(function: Function) -> list[str]:
         reasons.append("runs in `async def`")
     if function.is_entry:
         reasons.append("is a request entry point")
-    if function.request_params:
+    if function.request_params and not function.name.startswith("__"):
         params = ", ".join(f"`{p}`" for p in function.request_params)
         reasons.append(f"takes request data ({params})")
     return reasons

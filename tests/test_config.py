@@ -186,7 +186,7 @@ DSL = """from framework import Record
 class Note(Record):
     tags = []
 
-    def tag(self, value):
+    async def tag(self, value):
         self.tags.append(value)
 """
 

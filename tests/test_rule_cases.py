@@ -279,6 +279,43 @@ NEGATIVES = [
         },
     ),
     case(
+        "task-keepalive-set",
+        {
+            "a.py": "import asyncio\n\nTASKS = set()\n\n\n"
+            + HANDLER
+            + "    task = asyncio.ensure_future(request.work())\n    TASKS.add(task)\n"
+            "    task.add_done_callback(TASKS.discard)\n"
+        },
+    ),
+    case(
+        "global-timestamp-refresh",
+        {
+            "a.py": "import time\n\n_stamp = 0.0\n\n\n"
+            + HANDLER
+            + "    global _stamp\n    _stamp = time.time()\n"
+        },
+    ),
+    case(
+        "init-subclass-registry",
+        {
+            "a.py": "class Plugin:\n    registry = {}\n\n    def __init_subclass__(cls):\n"
+            "        Plugin.registry[cls.__name__] = cls\n"
+        },
+    ),
+    case(
+        "mutable-default-copied",
+        {
+            "a.py": "def query(base, params={}):\n    args = {}\n    args.update(params)\n    return args\n"
+        },
+    ),
+    case(
+        "session-in-callable-annotation",
+        {
+            "a.py": "from typing import Callable\nfrom sqlalchemy.orm import Session\n\nHOOKS = []\n\n\n"
+            "def on_commit(fn: Callable[[Session], None]):\n    HOOKS.append(fn)\n"
+        },
+    ),
+    case(
         "cached-function-on-config",
         {
             "a.py": "import functools\n\n\n@functools.lru_cache\ndef template(name: str) -> str:\n"
@@ -374,7 +411,7 @@ POSITIVES = [
         {
             "app/base.py": "class Base:\n    seen = []\n",
             "app/agent.py": "from app.base import Base\n\n\nclass Agent(Base):\n"
-            "    def run(self, x):\n        self.seen.append(x)\n",
+            "    async def run(self, x):\n        self.seen.append(x)\n",
         },
         ("app/agent.py", 6, "ISO103"),
     ),

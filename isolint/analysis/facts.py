@@ -102,6 +102,7 @@ class WriteSite:
     lazy_init_guard: bool = False
     is_container: bool = False
     memoized: bool = False
+    augmented: bool = False
     value_sources: list[str] = field(default_factory=list)
 
 

@@ -67,6 +67,8 @@ _REQUEST_ANNOTATIONS = frozenset(
     {"Request", "WebSocket", "HttpRequest", "Session", "AsyncSession", "User"}
 )
 _CACHE_DECORATORS = frozenset({"lru_cache", "cache"})
+# Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
+_STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
 _SINGLETON_ATTRIBUTE = re.compile(r"^_*instance$")
 _SUPPRESSION = re.compile(
@@ -121,6 +123,8 @@ class _Frame:
     # local name -> every name its value was computed from (through other locals)
     depends: dict[str, frozenset[str]] = field(default_factory=dict)
     user_scoped: set[str] = field(default_factory=set)
+    # locals holding an instance created here: name -> its class (for following calls)
+    instances: dict[str, Access] = field(default_factory=dict)
     stored: set[str] = field(default_factory=set)
     self_name: str | None = None
     class_name: str | None = None
@@ -128,7 +132,9 @@ class _Frame:
     mutable_defaults: dict[str, str] = field(default_factory=dict)
     checks: list[_Check] = field(default_factory=list)
     lock_depth: int = 0
-    none_guards: list[str] = field(default_factory=list)
+    # names read by the tests of the enclosing `if`s (a global assigned under a test that
+    # reads it is lazy or idempotent initialisation)
+    guards: list[frozenset[str]] = field(default_factory=list)
     class_facts: ClassFacts | None = None
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
@@ -162,6 +168,7 @@ class ModulePass(cst.CSTVisitor):
         self._import_depth = 0
         self._type_checking_depth = 0
         self._legacy_class_depth = 0
+        self._keepalive_sets: set[str] = set()
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -238,9 +245,7 @@ class ModulePass(cst.CSTVisitor):
         frame = self._function_frame()
         if frame is None:
             return
-        guarded = _none_guard(node.test)
-        if guarded is not None:
-            frame.none_guards.append(guarded)
+        frame.guards.append(frozenset(ex.names_read(node.test)))
         if frame.function is not None and frame.function.is_async:
             check = _membership_check(node.test)
             if check is not None:
@@ -253,8 +258,7 @@ class ModulePass(cst.CSTVisitor):
         frame = self._function_frame()
         if frame is None:
             return
-        if _none_guard(original_node.test) is not None:
-            frame.none_guards.pop()
+        frame.guards.pop()
         if frame.function is not None and frame.function.is_async:
             if _membership_check(original_node.test) is not None:
                 frame.checks.pop()
@@ -264,7 +268,9 @@ class ModulePass(cst.CSTVisitor):
             self._assignment(target.target, node.value, node, "set")
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        final = ex.last_name(_unsubscript(node.annotation.annotation)) == "Final"
+        declared = ex.last_name(_unsubscript(node.annotation.annotation))
+        # `Final` is a constant; a `ClassVar` container is shared on purpose, by declaration.
+        final = declared == "Final" or (declared == "ClassVar" and self.frame.kind == "class")
         if node.value is None:
             if self.frame.kind == "function" and isinstance(node.target, cst.Name):
                 self.frame.bound.add(node.target.value)
@@ -343,7 +349,8 @@ class ModulePass(cst.CSTVisitor):
                 function=frame.owner,
                 value_from_param=bool(frame.sources(value)),
                 value_sources=sorted(frame.sources(value)),
-                lazy_init_guard=name in frame.none_guards,
+                lazy_init_guard=any(name in guard for guard in frame.guards),
+                augmented=how == "aug",
             )
             self._set_value_call(site, value)
             self._span_later(site, "span", node)
@@ -357,6 +364,9 @@ class ModulePass(cst.CSTVisitor):
                 frame.aliases[name] = access
             else:
                 frame.aliases.pop(name, None)
+            created = _method_of_new_instance(cst.Attribute(value, cst.Name("_")))
+            if created is not None:
+                frame.instances[name] = Access(created.root, created.attrs[:-1])
         sources = frame.sources(value)
         if sources:
             frame.tainted[name] = sources
@@ -463,7 +473,7 @@ class ModulePass(cst.CSTVisitor):
 
     def _function_call(self, node: cst.Call, frame: _Frame) -> None:
         matcher = self.options.user_keys
-        callee = ex.access_of(node.func, matcher)
+        callee = ex.access_of(node.func, matcher) or _method_of_new_instance(node.func)
         if callee is not None:
             call = CallSite(callee, at_import_time=False, function=frame.owner)
             frame.pending.append(_Pending("call", callee, call))
@@ -471,6 +481,8 @@ class ModulePass(cst.CSTVisitor):
         if isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) >= 3:
             self._setattr_builtin(node, frame)
             return
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_done_callback":
+            self._note_keepalive(node)
         if not isinstance(func, cst.Attribute) or func.attr.value not in ex.MUTATING_METHODS:
             return
         method = func.attr.value
@@ -484,10 +496,11 @@ class ModulePass(cst.CSTVisitor):
             key = _strongest_key(args[0], matcher, frame.user_scoped)
         else:
             key = Key("none")
-        for arg in args:
-            if isinstance(arg, cst.Name):
-                frame.stored.add(arg.value)
         value_index = 1 if method in ("setdefault", "__setitem__", "insert") else 0
+        if method in _STORING_METHODS and len(args) > value_index:
+            stored = args[value_index]
+            if isinstance(stored, cst.Name):
+                frame.stored.add(stored.value)  # the object itself, not a copy of its items
         site = WriteSite(
             target=target,
             operation=f"call:{method}",
@@ -505,6 +518,16 @@ class ModulePass(cst.CSTVisitor):
         self._mark_check_then_act(site, frame)
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", target, site))
+
+    def _note_keepalive(self, node: cst.Call) -> None:
+        """``task.add_done_callback(TASKS.discard)``: TASKS keeps running tasks alive until
+        they finish (asyncio's documented idiom); adding to it stores no request data."""
+        if node.args and isinstance(node.args[0].value, cst.Attribute):
+            callback = node.args[0].value
+            if callback.attr.value in ("discard", "remove"):
+                container = ex.access_of(callback.value, _NO_USER_KEYS)
+                if container is not None:
+                    self._keepalive_sets.add(container.text())
 
     def _setattr_builtin(self, node: cst.Call, frame: _Frame) -> None:
         target = ex.access_of(node.args[0].value, self.options.user_keys)
@@ -742,15 +765,14 @@ class ModulePass(cst.CSTVisitor):
         self._resolve_pending(self.frames.pop(), original_node)
 
     def _is_request_param(self, param: cst.Param) -> bool:
-        name = param.name.value
-        if name in _REQUEST_PARAM_NAMES or name.endswith(("_request", "_websocket")):
+        if param.name.value in _REQUEST_PARAM_NAMES:
             return True
         if param.annotation is None:
             return False
         wanted = _REQUEST_ANNOTATIONS | self.options.legacy_classes | {self.options.context_class}
         return any(
-            chain.rsplit(".", 1)[-1] in wanted
-            for chain in ex.dotted_chains(param.annotation.annotation)
+            (ex.dotted_name(t) or "").rsplit(".", 1)[-1] in wanted
+            for t in _annotated_types(param.annotation.annotation)
         )
 
     def _record_decorators(self, node: cst.FunctionDef | cst.ClassDef) -> None:
@@ -807,6 +829,8 @@ class ModulePass(cst.CSTVisitor):
                 self._mutable_default(frame, root, "mutates it", node)
                 return None
             alias = frame.aliases.get(root)
+            if pending.kind == "call" and root in frame.instances:
+                alias = frame.instances[root]  # `runner = Runner(); runner.run()`
             if alias is None or frame.assignments[root] != 1:
                 return None
             pending = _rebased(pending, alias)
@@ -936,6 +960,15 @@ class ModulePass(cst.CSTVisitor):
     def leave_Module(self, original_node: cst.Module) -> None:
         self._commit(self.frames[0].pending)
         self.frames[0].pending = []
+        if self._keepalive_sets:
+            self.facts.writes = [
+                site
+                for site in self.facts.writes
+                if not (
+                    site.operation in ("call:add", "call:discard", "call:remove")
+                    and site.target.text() in self._keepalive_sets
+                )
+            ]
 
     # ---- finishing ------------------------------------------------------------------------
 
@@ -1017,16 +1050,34 @@ def _unsubscript(node: cst.BaseExpression) -> cst.BaseExpression:
     return node.value if isinstance(node, cst.Subscript) else node
 
 
-def _none_guard(test: cst.BaseExpression) -> str | None:
-    """``X`` for ``if X is None`` / ``if not X`` (lazy initialisation guards)."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return ex.dotted_name(test.expression)
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        comparison = test.comparisons[0]
-        if isinstance(comparison.operator, (cst.Is, cst.Equal)):
-            if ex.dotted_name(comparison.comparator) == "None":
-                return ex.dotted_name(test.left)
-    return None
+def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:
+    """``Runner.run`` for ``Runner(...).run``: a method called on a freshly made instance."""
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Call):
+        return None
+    cls = ex.access_of(func.value.func, _NO_USER_KEYS)
+    if cls is None or cls.keys or not (cls.attrs or [cls.root])[-1][:1].isupper():
+        return None
+    return Access(cls.root, [*cls.attrs, func.attr.value])
+
+
+def _annotated_types(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The types an annotation says a value is: ``Optional[X]``, ``X | None``, ``Union[...]``
+    and ``Annotated[X, ...]`` unwrapped; a ``Callable[[X], Y]`` is a function, not an X."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            node = cst.parse_expression(str(node.evaluated_value))
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            return []
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return [*_annotated_types(node.left), *_annotated_types(node.right)]
+    if isinstance(node, cst.Subscript):
+        wrapper = ex.last_name(node.value)
+        elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        if wrapper in ("Optional", "Union"):
+            return [t for element in elements for t in _annotated_types(element)]
+        if wrapper == "Annotated" and elements:
+            return _annotated_types(elements[0])
+    return [node]
 
 
 def _membership_check(test: cst.BaseExpression) -> tuple[str, str] | None:
@@ -1075,7 +1126,7 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     A new object (``Run(run_id)``, ``[]``) stored under a key is a registry entry that
     requests go on to fill, not a memoised result, so it does not count.
     """
-    if _creates_object(value) or not frame.inputs(value) & ex.names_read(key):
+    if _creates_object(value) or not frame.inputs(value) & frame.inputs(key):
         return False
     return frame.sources(value) <= frame.sources(key)
 
