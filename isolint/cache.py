@@ -9,7 +9,6 @@ are written to a temporary file, then renamed, so two runs at once never see hal
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -20,7 +19,6 @@ from isolint import __version__
 from isolint.analysis.facts import ModuleFacts, from_json, schema_fingerprint, to_json
 
 CACHE_DIRECTORY = ".isolint_cache"
-_FACT_FIELDS = frozenset(field.name for field in dataclasses.fields(ModuleFacts))
 
 
 def content_hash(source: bytes) -> str:
@@ -41,8 +39,6 @@ class FactsCache:
         try:
             with open(self.folder / f"{digest}.json", encoding="utf-8") as handle:
                 data = json.load(handle)
-            if not isinstance(data, dict) or set(data) != _FACT_FIELDS:
-                return None
             return from_json(ModuleFacts, data)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None

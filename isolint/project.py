@@ -337,13 +337,8 @@ class Project:
         ``register`` counts as registration unless called from request-time code.
         """
         callers: dict[tuple[str, str], list[tuple[str, str] | None]] = defaultdict(list)
-        for module, record in self.modules.items():
-            for call in record.facts.calls:
-                key = self._call_key(module, call.callee, call.self_class)
-                if key is None:
-                    continue
-                caller = None if call.at_import_time else (module, call.function or "")
-                callers[key].append(caller)
+        for caller, callee in self.call_edges:
+            callers[callee].append(caller)
         known: set[tuple[str, str]] = set()
         for key, key_callers in callers.items():
             if _is_registration_name(key[1]) and all(c is None for c in key_callers):
@@ -363,6 +358,20 @@ class Project:
                 if key not in callers and _is_registration_name(qualname):
                     known.add(key)
         return frozenset(known)
+
+    @cached_property
+    def call_edges(self) -> list[tuple[tuple[str, str] | None, tuple[str, str]]]:
+        """(caller, callee) for every call the index can follow; the caller is None for a
+        call at import time. Keys are (module, qualified name of the function or method)."""
+        edges: list[tuple[tuple[str, str] | None, tuple[str, str]]] = []
+        for module, record in self.modules.items():
+            for call in record.facts.calls:
+                callee = self._call_key(module, call.callee, call.self_class)
+                if callee is None:
+                    continue
+                caller = None if call.at_import_time else (module, call.function or "")
+                edges.append((caller, callee))
+        return edges
 
     def _handles_requests(self, key: tuple[str, str]) -> bool:
         """Entry points and coroutines serve requests even when a script also calls them."""
@@ -444,13 +453,9 @@ class Project:
             if _direct_reasons(function)
         }
         callees: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
-        for module, record in self.modules.items():
-            for call in record.facts.calls:
-                if call.function is None:
-                    continue
-                key = self._call_key(module, call.callee, call.self_class)
-                if key is not None:
-                    callees[(module, call.function)].add(key)
+        for caller, callee in self.call_edges:
+            if caller is not None:
+                callees[caller].add(callee)
         reached = dict(seeds)
         queue = list(seeds)
         while queue:

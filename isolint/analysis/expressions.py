@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
+from typing import Any
 
 import libcst as cst
 
 from isolint.analysis.facts import Access, Key
+from isolint.analysis.walk import children as walk_children
 
 CONTAINER_LITERALS: dict[type[cst.CSTNode], str] = {
     cst.List: "list",
@@ -135,7 +137,11 @@ def classify_key(
 ) -> Key:
     """``user_names`` are locals already known to hold a user-scoped value (``key = (uid, p)``)."""
     text = expression_text(node)
-    if any(is_user_chain(chain, matcher, user_names) for chain in dotted_chains(node)):
+    roots, attributes = read_names(node)
+    could_be_user = not roots.isdisjoint(user_names) or matcher.may_match(roots | attributes)
+    if could_be_user and any(
+        is_user_chain(chain, matcher, user_names) for chain in dotted_chains(node)
+    ):
         return Key("user", text)
     if is_constant(node):
         return Key("const", text)
@@ -175,8 +181,9 @@ def dotted_chains(node: cst.CSTNode) -> Iterator[str]:
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, (cst.Name, cst.Attribute)):
-            dotted = dotted_name(current)
+        kind = type(current)
+        if kind is cst.Name or kind is cst.Attribute:
+            dotted = dotted_name(current)  # type: ignore[arg-type]
             if dotted is not None:
                 yield dotted
                 continue
@@ -185,58 +192,83 @@ def dotted_chains(node: cst.CSTNode) -> Iterator[str]:
 
 def names_read(node: cst.CSTNode | None) -> set[str]:
     """Root names read by an expression (``a`` in ``a.b[c]`` and ``c`` too)."""
-    found: set[str] = set()
+    return read_names(node)[0]
+
+
+def read_names(node: cst.CSTNode | None) -> tuple[set[str], set[str]]:
+    """(root names, attribute names) read by an expression, in one pass."""
+    roots: set[str] = set()
+    attributes: set[str] = set()
     if node is None:
-        return found
+        return roots, attributes
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Name):
-            found.add(current.value)
-        elif isinstance(current, cst.Attribute):
-            stack.append(current.value)
+        kind = type(current)
+        if kind is cst.Name:
+            roots.add(current.value)  # type: ignore[attr-defined]
+        elif kind is cst.Attribute:
+            attributes.add(current.attr.value)  # type: ignore[attr-defined]
+            stack.append(current.value)  # type: ignore[attr-defined]
         else:
             stack.extend(_children(current))
-    return found
+    return roots, attributes
+
+
+def _call_children(node: cst.Call) -> list[cst.CSTNode]:
+    return [node.func, *(arg.value for arg in node.args)]
+
+
+def _subscript_children(node: cst.Subscript) -> list[cst.CSTNode]:
+    children: list[cst.CSTNode] = [node.value]
+    for subscript_element in node.slice:
+        if type(subscript_element.slice) is cst.Index:
+            children.append(subscript_element.slice.value)
+    return children
+
+
+def _dict_children(node: cst.Dict) -> list[cst.CSTNode]:
+    items: list[cst.CSTNode] = []
+    for element in node.elements:
+        if type(element) is cst.DictElement:
+            items.extend((element.key, element.value))
+        else:
+            items.append(element.value)
+    return items
+
+
+def _no_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    return []
+
+
+_CHILDREN: dict[type, Callable[[Any], list[cst.CSTNode]]] = {
+    cst.Call: _call_children,
+    cst.Subscript: _subscript_children,
+    cst.BinaryOperation: lambda node: [node.left, node.right],
+    cst.BooleanOperation: lambda node: [node.left, node.right],
+    cst.Comparison: lambda node: [node.left, *(c.comparator for c in node.comparisons)],
+    cst.Tuple: lambda node: [element.value for element in node.elements],
+    cst.List: lambda node: [element.value for element in node.elements],
+    cst.Set: lambda node: [element.value for element in node.elements],
+    cst.Dict: _dict_children,
+    cst.FormattedString: lambda node: [
+        part.expression for part in node.parts if type(part) is cst.FormattedStringExpression
+    ],
+    cst.Await: lambda node: [node.expression],
+    cst.UnaryOperation: lambda node: [node.expression],
+    cst.SimpleString: _no_children,
+    cst.Integer: _no_children,
+    cst.Float: _no_children,
+    cst.Ellipsis: _no_children,
+}
 
 
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """Expression children without libcst's generic (slow) child visitor, where we can."""
-    if isinstance(node, cst.Call):
-        return [node.func, *(arg.value for arg in node.args)]
-    if isinstance(node, cst.Subscript):
-        children: list[cst.CSTNode] = [node.value]
-        for subscript_element in node.slice:
-            if isinstance(subscript_element.slice, cst.Index):
-                children.append(subscript_element.slice.value)
-        return children
-    if isinstance(node, cst.BinaryOperation):
-        return [node.left, node.right]
-    if isinstance(node, cst.BooleanOperation):
-        return [node.left, node.right]
-    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-        return [element.value for element in node.elements]
-    if isinstance(node, cst.Dict):
-        items: list[cst.CSTNode] = []
-        for element in node.elements:
-            if isinstance(element, cst.DictElement):
-                items.extend((element.key, element.value))
-            else:
-                items.append(element.value)
-        return items
-    if isinstance(node, cst.FormattedString):
-        return [
-            part.expression
-            for part in node.parts
-            if isinstance(part, cst.FormattedStringExpression)
-        ]
-    if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Ellipsis)):
-        return []
-    if isinstance(node, cst.Await):
-        return [node.expression]
-    if isinstance(node, cst.UnaryOperation):
-        return [node.expression]
-    return list(node.children)
+    """Expression children by node type, without libcst's generic (slow) child visitor."""
+    reader = _CHILDREN.get(type(node))
+    if reader is not None:
+        return reader(node)
+    return [child for child in walk_children(node)]
 
 
 def container_type(node: cst.BaseExpression | None) -> str | None:
@@ -260,9 +292,16 @@ class UserKeyMatcher:
     """Decides whether a dotted chain identifies a user (``request.user.id`` ~ ``user.id``)."""
 
     def __init__(self, patterns: tuple[str, ...]) -> None:
+        # the last name of every pattern: a chain can only match if it reads one of them
+        self.components = frozenset(p.rsplit(".", 1)[-1] for p in patterns)
+        self._any_glob = any(_has_glob(p) for p in patterns)
         self._exact = frozenset(p for p in patterns if not _has_glob(p))
         self._suffixes = tuple("." + p for p in patterns if not _has_glob(p))
         self._globs = tuple(p for p in patterns if _has_glob(p))
+
+    def may_match(self, names: AbstractSet[str]) -> bool:
+        """False when no chain made of ``names`` can match: the cheap test first."""
+        return self._any_glob or not self.components.isdisjoint(names)
 
     def matches(self, chain: str) -> bool:
         if chain in self._exact or chain.endswith(self._suffixes):

@@ -11,6 +11,7 @@ import dataclasses
 import sys
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -248,14 +249,18 @@ def schema_fingerprint() -> str:
 
 
 # --- JSON codec -------------------------------------------------------------------------
-# The cache must never execute anything it reads, so facts travel as JSON, not pickle.
+# The cache must never execute anything it reads, so facts travel as JSON, not pickle. A
+# dataclass is written as the list of its field values, in field order (the schema
+# fingerprint in the cache folder's name changes when the fields do), and read back by a
+# decoder compiled once per type.
 
 T = TypeVar("T")
+_Decoder = Callable[[Any], Any]
 
 
 def to_json(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return [to_json(getattr(value, name)) for name in _field_names(type(value))]
     if isinstance(value, dict):
         return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -264,32 +269,63 @@ def to_json(value: Any) -> Any:
 
 
 def from_json(cls: type[T], data: Any) -> T:
-    return typing.cast(T, _decode(cls, data))
+    """Facts from ``to_json`` output; ValueError or TypeError when the shape is wrong."""
+    return typing.cast(T, _decoder(cls)(data))
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_DECODERS: dict[Any, _Decoder] = {}
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[__name__]))
-    return _HINTS[cls]
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
-def _decode(kind: Any, data: Any) -> Any:
-    if data is None:
-        return None
+def _identity(data: Any) -> Any:
+    return data
+
+
+def _decoder(kind: Any) -> _Decoder:
+    known = _DECODERS.get(kind)
+    if known is None:
+        known = _DECODERS[kind] = _build_decoder(kind)
+    return known
+
+
+def _build_decoder(kind: Any) -> _Decoder:
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
-        inner = [arg for arg in typing.get_args(kind) if arg is not type(None)]
-        return _decode(inner[0], data)
+        (inner,) = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        decode_inner = _decoder(inner)
+        return lambda data: None if data is None else decode_inner(data)
     if origin is list:
         (item,) = typing.get_args(kind)
-        return [_decode(item, element) for element in data]
+        decode_item = _decoder(item)
+        if decode_item is _identity:
+            return list
+        return lambda data: [decode_item(element) for element in data]
     if origin is dict:
         _, item = typing.get_args(kind)
-        return {key: _decode(item, element) for key, element in data.items()}
+        decode_value = _decoder(item)
+        return lambda data: {key: decode_value(value) for key, value in data.items()}
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        hints = _hints(kind)
-        return kind(**{name: _decode(hints[name], element) for name, element in data.items()})
-    return data
+        return _dataclass_decoder(kind)
+    return _identity
+
+
+def _dataclass_decoder(cls: type) -> _Decoder:
+    hints = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+    decoders = [_decoder(hints[name]) for name in _field_names(cls)]
+    count = len(decoders)
+
+    def decode(data: Any) -> Any:
+        if not isinstance(data, list) or len(data) != count:
+            raise ValueError(f"{cls.__name__}: expected a list of {count} fields")
+        return cls(
+            *[decode_field(value) for decode_field, value in zip(decoders, data, strict=True)]
+        )
+
+    return decode

@@ -13,6 +13,7 @@ function, then to the module, where they stay as references the project index re
 
 from __future__ import annotations
 
+import builtins
 import io
 import re
 import tokenize
@@ -67,6 +68,7 @@ _REQUEST_ANNOTATIONS = frozenset(
     {"Request", "WebSocket", "HttpRequest", "Session", "AsyncSession", "User"}
 )
 _CACHE_DECORATORS = frozenset({"lru_cache", "cache"})
+_BUILTINS = frozenset(dir(builtins))
 # Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
@@ -139,7 +141,9 @@ class _Frame:
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
         """Every name an expression's value is computed from, following local assignments."""
-        names = ex.names_read(node)
+        return self.inputs_of(ex.names_read(node))
+
+    def inputs_of(self, names: set[str]) -> frozenset[str]:
         found = set(names)
         for name in names:
             found |= self.depends.get(name, frozenset())
@@ -147,8 +151,11 @@ class _Frame:
 
     def sources(self, node: cst.CSTNode | None) -> frozenset[str]:
         """The parameters an expression's value is computed from (through locals)."""
+        return self.sources_of(ex.names_read(node))
+
+    def sources_of(self, names: set[str]) -> frozenset[str]:
         found: set[str] = set()
-        for name in ex.names_read(node):
+        for name in names:
             found |= self.tainted.get(name, frozenset())
         return frozenset(found)
 
@@ -169,6 +176,7 @@ class ModulePass(cst.CSTVisitor):
         self._type_checking_depth = 0
         self._legacy_class_depth = 0
         self._keepalive_sets: set[str] = set()
+        self._seen_calls: set[tuple[object, ...]] = set()
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -367,17 +375,25 @@ class ModulePass(cst.CSTVisitor):
             created = _method_of_new_instance(cst.Attribute(value, cst.Name("_")))
             if created is not None:
                 frame.instances[name] = Access(created.root, created.attrs[:-1])
-        sources = frame.sources(value)
+        roots, attributes = ex.read_names(value)
+        sources = frame.sources_of(roots)
         if sources:
             frame.tainted[name] = sources
         else:
             frame.tainted.pop(name, None)
-        frame.depends[name] = frame.inputs(value)
-        matcher = self.options.user_keys
-        if any(ex.is_user_chain(c, matcher, frame.user_scoped) for c in ex.dotted_chains(value)):
+        frame.depends[name] = frame.inputs_of(roots)
+        if self._reads_user_key(value, roots, attributes, frame):
             frame.user_scoped.add(name)
         else:
             frame.user_scoped.discard(name)
+
+    def _reads_user_key(
+        self, value: cst.BaseExpression, roots: set[str], attributes: set[str], frame: _Frame
+    ) -> bool:
+        matcher = self.options.user_keys
+        if roots.isdisjoint(frame.user_scoped) and not matcher.may_match(roots | attributes):
+            return False
+        return any(ex.is_user_chain(c, matcher, frame.user_scoped) for c in ex.dotted_chains(value))
 
     def _write_target(
         self,
@@ -467,7 +483,7 @@ class ModulePass(cst.CSTVisitor):
         if frame is None:
             callee = ex.access_of(node.func, self.options.user_keys)
             if callee is not None:
-                self.facts.calls.append(CallSite(callee, at_import_time=True))
+                self._add_call(CallSite(callee, at_import_time=True))
             return
         self._function_call(node, frame)
 
@@ -787,7 +803,7 @@ class ModulePass(cst.CSTVisitor):
             if callee is None:
                 continue
             if at_import_time:
-                self.facts.calls.append(CallSite(callee, at_import_time=True))
+                self._add_call(CallSite(callee, at_import_time=True))
             elif frame is not None:
                 call = CallSite(callee, at_import_time=False, function=frame.owner)
                 self.frame.pending.append(_Pending("call", callee, call))
@@ -847,7 +863,7 @@ class ModulePass(cst.CSTVisitor):
             if pending.kind == "write" and isinstance(pending.fact, WriteSite):
                 self.facts.writes.append(pending.fact)
             elif pending.kind == "call" and isinstance(pending.fact, CallSite):
-                self.facts.calls.append(pending.fact)
+                self._add_call(pending.fact)
             elif pending.kind == "async" and isinstance(pending.fact, AsyncUse):
                 pending.fact.root = pending.access.root
                 if all(
@@ -855,6 +871,22 @@ class ModulePass(cst.CSTVisitor):
                     for use in self.facts.async_uses
                 ):
                     self.facts.async_uses.append(pending.fact)
+
+    def _add_call(self, call: CallSite) -> None:
+        """Record a call once per calling function; builtins never lead into the project."""
+        callee = call.callee
+        if not callee.attrs and callee.root in _BUILTINS:
+            return
+        key = (
+            callee.root,
+            tuple(callee.attrs),
+            call.at_import_time,
+            call.function,
+            call.self_class,
+        )
+        if key not in self._seen_calls:
+            self._seen_calls.add(key)
+            self.facts.calls.append(call)
 
     def _commit_self(self, frame: _Frame, pending: _Pending) -> None:
         class_name = frame.class_name
@@ -867,7 +899,7 @@ class ModulePass(cst.CSTVisitor):
             self._note_self_write(frame, class_name, fact)
         elif isinstance(fact, CallSite):
             fact.self_class = class_name
-            self.facts.calls.append(fact)
+            self._add_call(fact)
 
     def _note_self_write(self, frame: _Frame, class_name: str, site: WriteSite) -> None:
         facts = self.facts.classes.get(class_name)

@@ -11,7 +11,7 @@ positions are computed later (see ``isolint.analysis.positions``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import libcst as cst
@@ -41,7 +41,9 @@ _NOT_CHILDREN = frozenset(
     }
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}
-_HANDLERS: dict[tuple[type, type], tuple[Callable[..., Any] | None, Callable[..., Any] | None]] = {}
+_Handler = Callable[..., Any] | None
+# per visitor class: node type -> (visit handler, leave handler, child fields)
+_TABLES: dict[type, dict[type, tuple[_Handler, _Handler, tuple[str, ...]]]] = {}
 
 
 def child_fields(node_type: type) -> tuple[str, ...]:
@@ -56,19 +58,13 @@ def child_fields(node_type: type) -> tuple[str, ...]:
     return fields
 
 
-def _handlers(
-    visitor_type: type, node_type: type
-) -> tuple[Callable[..., Any] | None, Callable[..., Any] | None]:
-    key = (visitor_type, node_type)
-    found = _HANDLERS.get(key)
-    if found is None:
-        name = node_type.__name__
-        found = (
-            getattr(visitor_type, f"visit_{name}", None),
-            getattr(visitor_type, f"leave_{name}", None),
-        )
-        _HANDLERS[key] = found
-    return found
+def _entry(visitor_type: type, node_type: type) -> tuple[_Handler, _Handler, tuple[str, ...]]:
+    name = node_type.__name__
+    return (
+        getattr(visitor_type, f"visit_{name}", None),
+        getattr(visitor_type, f"leave_{name}", None),
+        child_fields(node_type),
+    )
 
 
 _IS_NODE: dict[type, bool] = {}
@@ -81,6 +77,19 @@ def _is_node(value_type: type) -> bool:
     return known
 
 
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """A node's child nodes, in source order, without whitespace and punctuation."""
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        value_type = type(value)
+        if value_type is tuple or value_type is list:
+            for item in value:
+                if _is_node(type(item)):
+                    yield item
+        elif _is_node(value_type):
+            yield value
+
+
 def walk(root: cst.CSTNode, visitor: object | None = None) -> list[cst.CSTNode]:
     """Call the visitor's handlers in pre-order; return every node in that order.
 
@@ -88,14 +97,19 @@ def walk(root: cst.CSTNode, visitor: object | None = None) -> list[cst.CSTNode]:
     returns False skips the node's children, as in libcst.
     """
     ordered: list[cst.CSTNode] = []
+    append = ordered.append
     visitor_type = type(visitor)
+    table = _TABLES.setdefault(visitor_type, {})
 
     def visit(node: cst.CSTNode) -> None:
-        ordered.append(node)
+        append(node)
         node_type = type(node)
-        enter, leave = _handlers(visitor_type, node_type)
+        entry = table.get(node_type)
+        if entry is None:
+            entry = table[node_type] = _entry(visitor_type, node_type)
+        enter, leave, fields = entry
         if enter is None or enter(visitor, node) is not False:
-            for name in child_fields(node_type):
+            for name in fields:
                 value = getattr(node, name)
                 value_type = type(value)
                 if value_type is tuple or value_type is list:
