@@ -71,7 +71,6 @@ class Function:
     class_name: str | None
     is_async: bool
     is_entry: bool
-    has_request_param: bool
     span: Span
     decorator_names: list[str] = field(default_factory=list)
     cache_decorator: Span | None = None
@@ -144,7 +143,6 @@ class ClassFacts:
     init_attributes: list[str] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     is_singleton: bool = False
-    is_dataclass: bool = False
     container_attributes: list[str] = field(default_factory=list)
 
 

@@ -742,7 +742,6 @@ class ModulePass(cst.CSTVisitor):
             class_name=parent.qualname if parent.kind == "class" else None,
             is_async=node.asynchronous is not None,
             is_entry=any(d in self.options.entry_decorators for d in decorator_names),
-            has_request_param=False,
             span=self._placeholder(),
             decorator_names=decorator_names,
         )
@@ -768,7 +767,6 @@ class ModulePass(cst.CSTVisitor):
                     default_kind = binding.type_name
             if default_kind is not None:
                 frame.mutable_defaults[param_name] = default_kind
-        function.has_request_param = bool(function.request_params)
         for decorator in node.decorators:
             if ex.last_name(decorator.decorator) in _CACHE_DECORATORS:
                 function.cache_decorator = self._placeholder()
@@ -956,10 +954,6 @@ class ModulePass(cst.CSTVisitor):
                 span=self._placeholder(),
                 bases=bases,
                 is_dsl=self._is_dsl(name, bases, parent),
-                is_dataclass=any(
-                    ex.last_name(d.decorator) in ("dataclass", "define", "frozen", "attrs")
-                    for d in node.decorators
-                ),
             )
             self._span_later(class_facts, "span", node.name)
             self.facts.classes[qualname] = class_facts
