@@ -5,19 +5,51 @@ Exit codes (as ruff): 0 no findings, 1 findings, 2 usage, configuration or inter
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
 
 from isolint import __version__
+from isolint.add_ignore import add_ignores
+from isolint.baseline import (
+    BaselineError,
+    Fingerprint,
+    LineReader,
+    apply_baseline,
+    fingerprints,
+    read_baseline,
+    write_baseline,
+)
 from isolint.config import ConfigError, with_cli_overrides
-from isolint.engine import Settings, check, load_settings
-from isolint.report.json_report import write_json
+from isolint.engine import CheckResult, Settings, check, load_settings
+from isolint.files import display_path, excluded_below_root
+from isolint.findings import Finding
+from isolint.progress import DelayedProgress
+from isolint.report.github import write_github
+from isolint.report.json_report import write_json, write_json_lines
+from isolint.report.sarif import write_sarif
+from isolint.report.statistics import (
+    write_statistics_json,
+    write_statistics_json_lines,
+    write_statistics_text,
+)
 from isolint.report.text import write_text
+from isolint.rule_docs import doc_url, rule_doc
+from isolint.rules.catalog import FAMILIES, RULES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+OUTPUT_FORMATS = ("text", "json", "json-lines", "sarif", "github")
+STATISTICS_FORMATS = ("text", "json", "json-lines")
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -39,12 +71,53 @@ def cli() -> None:
 @click.option("--extend-select", help="Rule codes or prefixes to enable on top of `select`.")
 @click.option(
     "--output-format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(OUTPUT_FORMATS),
     default="text",
     show_default=True,
     help="How to print findings.",
 )
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print the number of findings of each code instead of the findings.",
+)
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With the path `-`: the name of the file whose source is read from stdin.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--show-fixme",
+    is_flag=True,
+    help="Also print findings marked `# isolint: fixme[...]` (they never fail the run).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Hide the findings recorded in this baseline file (see --write-baseline).",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record the current findings in this baseline file and exit 0.",
+)
+@click.option(
+    "--add-ignore",
+    "add_ignore_reason",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[=REASON]",
+    help="Suppress every current finding in place with `# isolint: ignore[CODE] -- REASON`.",
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply `exclude` to paths named on the command line too (for pre-commit).",
+)
 @click.option(
     "--config",
     "config_file",
@@ -66,17 +139,42 @@ def check_command(
     ignore: str | None,
     extend_select: str | None,
     output_format: str,
+    statistics: bool,
+    stdin_filename: Path | None,
     exit_zero: bool,
+    show_fixme: bool,
+    baseline_file: Path | None,
+    write_baseline_file: Path | None,
+    add_ignore_reason: str | None,
+    force_exclude: bool,
     config_file: Path | None,
     no_cache: bool,
     jobs: int | None,
 ) -> None:
     """Check PATHS (default: the current folder) for state shared between users.
 
-    isolint reads the files; it never imports or runs them.
+    isolint reads the files; it never imports or runs them. With the path `-`, the source
+    of one file is read from stdin; `--stdin-filename` names it, and its project context
+    (configuration, the modules it imports) comes from that name's location.
     """
-    targets = list(paths) or [Path(".")]
-    missing = [str(path) for path in targets if not path.exists() and not path.is_symlink()]
+    if statistics and output_format not in STATISTICS_FORMATS:
+        _fail(f"--statistics works with the output formats {', '.join(STATISTICS_FORMATS)}")
+    sources: dict[Path, bytes] = {}
+    if "-" in (str(path) for path in paths):
+        if len(paths) > 1:
+            _fail("the path `-` (read stdin) cannot be combined with other paths")
+        stdin_path = stdin_filename or Path("-")
+        sources[stdin_path] = sys.stdin.buffer.read()
+        targets = [stdin_path]
+    elif stdin_filename is not None:
+        _fail("--stdin-filename needs the path `-` (read the source from stdin)")
+    else:
+        targets = list(paths) or [Path(".")]
+    missing = [
+        str(path)
+        for path in targets
+        if path not in sources and not path.exists() and not path.is_symlink()
+    ]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
     try:
@@ -85,17 +183,218 @@ def check_command(
             settings.config, _codes(select), _codes(ignore), _codes(extend_select)
         )
         settings = Settings(config, settings.root)
-        result = check(targets, settings, use_cache=not no_cache, jobs=jobs)
+        if force_exclude:
+            targets = _not_force_excluded(targets, settings, sources)
+        with _progress_bar(output_format) as progress:
+            result = check(
+                targets,
+                settings,
+                use_cache=not no_cache,
+                jobs=jobs,
+                sources=sources,
+                progress=progress,
+            )
     except ConfigError as error:
         _fail(str(error))
     except Exception as error:  # never a traceback for the user; say what went wrong
         _fail(f"internal error: {type(error).__name__}: {error} (please report this)")
-    if output_format == "json":
-        write_json(result.findings, sys.stdout)
+    texts = {
+        display_path(path, Path.cwd()): source.decode("utf-8", errors="replace")
+        for path, source in sources.items()
+    }
+    if write_baseline_file is not None:
+        _write_baseline(result, write_baseline_file, texts)
+    result = _hide_baselined(result, baseline_file, targets, texts)
+    if add_ignore_reason is not None:
+        _add_ignore(result, add_ignore_reason, sources)
+    failing = result.findings
+    if show_fixme and result.fixmes:
+        result = replace(result, findings=sorted(failing + result.fixmes, key=Finding.sort_key))
+    if statistics:
+        _write_statistics(result.findings, output_format)
     else:
-        write_text(result.findings, Console(soft_wrap=True), result.files_checked)
-    code = EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+        _write_findings(result, output_format, texts)
+    code = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
     sys.exit(code)
+
+
+def _not_force_excluded(
+    targets: list[Path], settings: Settings, sources: dict[Path, bytes]
+) -> list[Path]:
+    """``--force-exclude``: drop the named paths that ``exclude`` covers; exit 0 if none is left."""
+    config = settings.config
+    exclude = (*config.exclude, *config.extend_exclude)
+    kept = [path for path in targets if not excluded_below_root(path, exclude, settings.root)]
+    if not kept:
+        sys.exit(EXIT_CLEAN)
+    for path in set(sources) - set(kept):
+        del sources[path]
+    return kept
+
+
+def _write_baseline(result: CheckResult, file: Path, texts: dict[str, str]) -> None:
+    """``--write-baseline``: record every finding reported now, then exit 0."""
+    cwd = Path.cwd()
+    entries = fingerprints(result.findings, result.settings.root, cwd, LineReader(cwd, texts))
+    try:
+        write_baseline(file, entries)
+    except OSError as error:
+        _fail(f"cannot write the baseline {file}: {error}")
+    noun = "entry" if len(entries) == 1 else "entries"
+    click.echo(f"isolint: wrote {len(entries)} baseline {noun} to {file}", err=True)
+    sys.exit(EXIT_CLEAN)
+
+
+def _hide_baselined(
+    result: CheckResult, file: Path | None, targets: list[Path], texts: dict[str, str]
+) -> CheckResult:
+    """``--baseline`` (or `baseline` in the configuration): hide what the file records, and
+    say how many of its entries for the checked files and rules no longer match."""
+    settings = result.settings
+    if file is None and settings.config.baseline is not None:
+        file = settings.root / settings.config.baseline
+    if file is None:
+        return result
+    try:
+        entries = read_baseline(file)
+    except BaselineError as error:
+        _fail(str(error))
+    cwd = Path.cwd()
+    scopes = [os.path.abspath(path) for path in targets]
+
+    def in_scope(entry: Fingerprint) -> bool:
+        where = os.path.abspath(settings.root / entry.path)
+        inside = any(
+            where == top or where.startswith(top.rstrip(os.sep) + os.sep) for top in scopes
+        )
+        return inside and settings.config.is_selected(entry.code)
+
+    filtered = apply_baseline(
+        result.findings, entries, settings.root, cwd, LineReader(cwd, texts), in_scope
+    )
+    if filtered.stale:
+        count = len(filtered.stale)
+        noun = "entry no longer matches" if count == 1 else "entries no longer match"
+        click.echo(
+            f"isolint: {count} baseline {noun}; rewrite the baseline with --write-baseline",
+            err=True,
+        )
+    return replace(result, findings=filtered.findings)
+
+
+def _add_ignore(result: CheckResult, reason: str, sources: dict[Path, bytes]) -> None:
+    """``--add-ignore``: suppress every reported finding in its file, then exit (0 when all
+    were suppressed, 1 when some could not be)."""
+    if sources:
+        _fail("--add-ignore edits files, so it cannot read the source from stdin")
+    if reason and "--add-ignore" in sys.argv[1:]:
+        # click took the next word as the reason: it may well have been a path
+        _fail(f"give the reason as --add-ignore=REASON (is `{reason}` a reason or a path?)")
+    report = add_ignores(result.findings, reason, Path.cwd())
+    for problem in report.problems:
+        click.echo(f"isolint: {problem}", err=True)
+    noun = "finding" if report.suppressed == 1 else "findings"
+    files = "file" if report.files == 1 else "files"
+    click.echo(
+        f"isolint: suppressed {report.suppressed} {noun} in {report.files} {files}", err=True
+    )
+    sys.exit(EXIT_FINDINGS if report.problems else EXIT_CLEAN)
+
+
+def _progress_bar(
+    output_format: str,
+) -> contextlib.AbstractContextManager[DelayedProgress | None]:
+    """A progress bar on stderr for long runs: only with text output and at a terminal."""
+    console = Console(stderr=True)
+    if output_format != "text" or not console.is_terminal:
+        return contextlib.nullcontext()
+    return DelayedProgress(console)
+
+
+def _write_findings(result: CheckResult, output_format: str, texts: dict[str, str]) -> None:
+    findings = result.findings
+    if output_format == "json":
+        write_json(findings, sys.stdout)
+    elif output_format == "json-lines":
+        write_json_lines(findings, sys.stdout)
+    elif output_format == "sarif":
+        write_sarif(findings, sys.stdout, result.settings.root, sources=texts)
+    elif output_format == "github":
+        write_github(findings, sys.stdout)
+    else:
+        console = Console(soft_wrap=True)
+        write_text(findings, console, result.files_checked, texts=texts)
+
+
+def _write_statistics(findings: Sequence[Finding], output_format: str) -> None:
+    if output_format == "json":
+        write_statistics_json(findings, sys.stdout)
+    elif output_format == "json-lines":
+        write_statistics_json_lines(findings, sys.stdout)
+    else:
+        write_statistics_text(findings, sys.stdout)
+
+
+@cli.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Print the document of rule CODE (e.g. ISO101): what it finds, why, examples, the fix."""
+    code = code.strip().upper()
+    if code not in RULES:
+        _fail(f"unknown rule code: {code} (`isolint rules` lists the codes)")
+    markdown = rule_doc(code).markdown
+    console = Console()
+    if console.is_terminal:
+        console.print(Markdown(markdown))
+    else:
+        click.echo(markdown, nl=not markdown.endswith("\n"))
+
+
+@cli.command("rules")
+@click.option(
+    "--output-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the list.",
+)
+def rules_command(output_format: str) -> None:
+    """List every rule: its code, name, family and whether `isolint fix` can fix it."""
+    if output_format == "json":
+        rows = [
+            {
+                "code": rule.code,
+                "name": rule.name,
+                "family": f"{rule.family}xx",
+                "family_name": FAMILIES[rule.family],
+                "summary": rule.summary,
+                "fixable": rule.fixable,
+                "url": doc_url(rule.code),
+            }
+            for rule in RULES.values()
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    header = ("code", "name", "family", "fix")
+    lines = [
+        (rule.code, rule.name, f"{rule.family}xx {FAMILIES[rule.family]}", _yes_no(rule.fixable))
+        for rule in RULES.values()
+    ]
+    console = Console()
+    if console.is_terminal:
+        table = Table(*header)
+        for line in lines:
+            table.add_row(*line)
+        console.print(table)
+        return
+    widths = [max(len(row[column]) for row in (header, *lines)) for column in range(3)]
+    for row in (header, *lines):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[3]]))
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def _fail(message: str) -> None:

@@ -66,6 +66,11 @@ DEFAULT_USER_KEY_PATTERNS = (
     "customer_id",
     "owner_id",
     "session_id",
+    "session.id",
+    "sid",
+    # unique to one task or request, so never shared between users either
+    "current_task",
+    "uuid4",
 )
 
 DEFAULT_SESSION_CONSTRUCTORS = (
@@ -145,6 +150,8 @@ class Config:
     shared_safe_types: tuple[str, ...] = ()
     dsl_bases: tuple[str, ...] = DEFAULT_DSL_BASES
     entry_decorators: tuple[str, ...] = DEFAULT_ENTRY_DECORATORS
+    # a findings baseline file, relative to the project root (see isolint/baseline.py)
+    baseline: str | None = None
     source: str | None = field(default=None, compare=False)
 
     def analysis_fingerprint(self) -> str:
@@ -159,19 +166,28 @@ class Config:
     def is_selected(self, code: str) -> bool:
         """ruff's rule: the most specific matching prefix among select and ignore wins.
 
-        Files that could not be checked (ISO9xx) are always reported unless ignored by name,
+        Files that could not be checked (ISO900) are always reported unless ignored by name,
         as ruff always reports syntax errors: a selection must not hide an unchecked file.
         """
         chosen = self.select + self.extend_select
         best_select = max((len(p) for p in chosen if code.startswith(p)), default=-1)
         best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
-        if code.startswith("ISO9") and best_ignore < len("ISO9"):
+        if code == "ISO900" and best_ignore < len("ISO9"):
             return True
         return best_select >= 0 and best_select > best_ignore
 
 
 _REPORT_ONLY_OPTIONS = frozenset(
-    {"select", "ignore", "extend_select", "exclude", "extend_exclude", "per_file_ignores", "source"}
+    {
+        "select",
+        "ignore",
+        "extend_select",
+        "exclude",
+        "extend_exclude",
+        "per_file_ignores",
+        "baseline",
+        "source",
+    }
 )
 
 # key in pyproject -> (attribute, expected kind)
@@ -189,6 +205,7 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     "shared-safe-types": ("shared_safe_types", "extend-strings"),
     "dsl-bases": ("dsl_bases", "extend-strings"),
     "entry-decorators": ("entry_decorators", "extend-strings"),
+    "baseline": ("baseline", "string"),
 }
 
 # Tables owned by other commands; accepted here so that `check` does not reject them.

@@ -7,9 +7,9 @@ runs the code it analyses.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from isolint.analysis.expressions import UserKeyMatcher
@@ -22,10 +22,13 @@ from isolint.files import discover, display_path
 from isolint.findings import Finding
 from isolint.project import ModuleRecord, Project
 from isolint.rules import run_rules
-from isolint.suppress import ignored_by_path, is_suppressed
+from isolint.suppress import ignored_by_path, suppressions_of, unused_suppressions
 
 # Below this many files to analyse, a process pool costs more than it saves.
 _POOL_THRESHOLD = 48
+
+# Called as ``progress(done, total)`` while files are read and analysed.
+ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class CheckResult:
     findings: list[Finding]
     files_checked: int
     settings: Settings
+    # findings silenced by `# isolint: fixme[...]`: shown with --show-fixme, never failing
+    fixmes: list[Finding] = field(default_factory=list)
 
 
 def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Settings:
@@ -85,9 +90,17 @@ def check(
     use_cache: bool = True,
     jobs: int | None = None,
     cwd: Path | None = None,
+    sources: Mapping[Path, bytes] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> CheckResult:
-    """Check ``paths`` within the project of ``settings``; findings sorted by path and line."""
+    """Check ``paths`` within the project of ``settings``; findings sorted by path and line.
+
+    ``sources`` replaces the content of files (source read from stdin for a file that may
+    not exist on disk): the rest of the project still comes from disk. ``progress`` is
+    called as files are analysed.
+    """
     cwd = cwd or Path.cwd()
+    overrides = {absolute(cwd / path): source for path, source in (sources or {}).items()}
     config, root = settings.config, settings.root
     exclude = (*config.exclude, *config.extend_exclude)
     targets = [absolute(path) for path in discover(paths or [Path(".")], exclude, root)]
@@ -96,12 +109,12 @@ def check(
     target_set = set(targets)
     options = pass_options(config)
     cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
-    facts, digests = _facts_for(list(scope), options, cache, jobs)
-    project = Project(_records(facts, target_set, cwd), config)
-    findings = _reportable(project, root, config)
+    facts, digests = _facts_for(list(scope), options, cache, jobs, overrides, progress)
+    project = Project(_records(facts, target_set, cwd, overrides), config)
+    findings, fixmes = _reportable(project, root, config)
     if cache is not None:
         _remember_positions(project, digests, cache)
-    return CheckResult(findings, len(targets), settings)
+    return CheckResult(findings, len(targets), settings, fixmes)
 
 
 def absolute(path: Path) -> Path:
@@ -117,16 +130,22 @@ def _remember_positions(project: Project, digests: dict[Path, str], cache: Facts
 
 
 def _facts_for(
-    files: list[Path], options: PassOptions, cache: FactsCache | None, jobs: int | None
+    files: list[Path],
+    options: PassOptions,
+    cache: FactsCache | None,
+    jobs: int | None,
+    overrides: Mapping[Path, bytes] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> tuple[dict[Path, ModuleFacts], dict[Path, str]]:
     """Facts for every file (from the cache where the content is unchanged, else analysed),
-    and each file's content hash."""
+    and each file's content hash. A file in ``overrides`` is analysed with that content."""
     results: dict[Path, ModuleFacts] = {}
     digests: dict[Path, str] = {}
     misses: list[tuple[Path, bytes, str]] = []
+    overrides = overrides or {}
     for path in files:
         try:
-            source = path.read_bytes()
+            source = overrides[path] if path in overrides else path.read_bytes()
         except OSError as error:
             reason = error.strerror or type(error).__name__
             results[path] = ModuleFacts(error=f"cannot read: {reason}")
@@ -137,7 +156,15 @@ def _facts_for(
             results[path] = cached
         else:
             misses.append((path, source, digest))
-    for (path, _, digest), facts in zip(misses, _analyze(misses, options, jobs), strict=True):
+    done_before = len(files) - len(misses)
+
+    def analysed(count: int) -> None:
+        if progress is not None:
+            progress(done_before + count, len(files))
+
+    analysed(0)
+    facts_of_misses = _analyze(misses, options, jobs, analysed)
+    for (path, _, digest), facts in zip(misses, facts_of_misses, strict=True):
         results[path] = facts
         if cache is not None:
             cache.put(digest, facts)
@@ -145,17 +172,28 @@ def _facts_for(
 
 
 def _analyze(
-    misses: list[tuple[Path, bytes, str]], options: PassOptions, jobs: int | None
+    misses: list[tuple[Path, bytes, str]],
+    options: PassOptions,
+    jobs: int | None,
+    analysed: Callable[[int], None],
 ) -> list[ModuleFacts]:
+    """The facts of each source, in order; ``analysed(n)`` after each of them."""
     sources = [source for _, source, _ in misses]
     workers = jobs or os.cpu_count() or 1
+    results: list[ModuleFacts] = []
     if workers <= 1 or len(sources) < _POOL_THRESHOLD:
-        return [analyze_source(source, options) for source in sources]
+        for source in sources:
+            results.append(analyze_source(source, options))
+            analysed(len(results))
+        return results
     chunksize = max(1, len(sources) // (workers * 8))
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(options,)
     ) as pool:
-        return list(pool.map(_analyze_in_worker, sources, chunksize=chunksize))
+        for facts in pool.map(_analyze_in_worker, sources, chunksize=chunksize):
+            results.append(facts)
+            analysed(len(results))
+    return results
 
 
 _WORKER_OPTIONS: PassOptions | None = None
@@ -163,7 +201,7 @@ _WORKER_OPTIONS: PassOptions | None = None
 
 def _init_worker(options: PassOptions) -> None:
     global _WORKER_OPTIONS
-    _WORKER_OPTIONS = options  # isolint: ignore[ISO102] -- once per worker process, at start
+    _WORKER_OPTIONS = options  # once per worker process, at start
 
 
 def _analyze_in_worker(source: bytes) -> ModuleFacts:
@@ -172,7 +210,10 @@ def _analyze_in_worker(source: bytes) -> ModuleFacts:
 
 
 def _records(
-    facts: dict[Path, ModuleFacts], targets: set[Path], cwd: Path
+    facts: dict[Path, ModuleFacts],
+    targets: set[Path],
+    cwd: Path,
+    overrides: Mapping[Path, bytes] | None = None,
 ) -> dict[str, ModuleRecord]:
     records: dict[str, ModuleRecord] = {}
     packages: dict[Path, bool] = {}
@@ -187,6 +228,7 @@ def _records(
             facts=module_facts,
             is_target=path in targets,
             path=path,
+            source=(overrides or {}).get(path),
         )
     return records
 
@@ -209,25 +251,42 @@ def _is_package(folder: Path, packages: dict[Path, bool]) -> bool:
     return known
 
 
-def _reportable(project: Project, root: Path, config: Config) -> list[Finding]:
+def _reportable(
+    project: Project, root: Path, config: Config
+) -> tuple[list[Finding], list[Finding]]:
+    """The findings to report, and those silenced as known debt by ``fixme`` comments."""
     by_path = {record.display_path: record for record in project.targets()}
     seen: set[tuple[str, str, int, int]] = set()
-    kept: list[Finding] = []
+    raw: dict[str, list[Finding]] = {path: [] for path in by_path}
     for finding in run_rules(project):
         key = (finding.code, finding.path, finding.line, finding.column)
-        if key in seen or not config.is_selected(finding.code):
-            continue
-        seen.add(key)
-        record = by_path[finding.path]
-        if record.facts.skip_file or is_suppressed(finding, record.facts.suppressions):
-            continue
-        if config.per_file_ignores and ignored_by_path(
-            finding, _relative_to_root(finding.path, root), config
-        ):
-            continue
-        kept.append(finding)
+        if key not in seen:
+            seen.add(key)
+            raw[finding.path].append(finding)
+    for path, record in by_path.items():
+        if not record.facts.skip_file and record.facts.error is None:
+            raw[path] += unused_suppressions(path, record.facts.suppressions, raw[path])
+    kept: list[Finding] = []
+    fixmes: list[Finding] = []
+    for path, found in raw.items():
+        facts = by_path[path].facts
+        for finding in found:
+            if facts.skip_file or not config.is_selected(finding.code):
+                continue
+            if config.per_file_ignores and ignored_by_path(
+                finding, _relative_to_root(finding.path, root), config
+            ):
+                continue
+            silencing = suppressions_of(finding, facts.suppressions)
+            if not silencing:
+                kept.append(finding)
+            elif all(suppression.kind == "fixme" for suppression in silencing):
+                reason = next((s.reason for s in silencing if s.reason), "")
+                note = f" (fixme: {reason})" if reason else " (fixme)"
+                fixmes.append(replace(finding, message=finding.message + note))
     kept.sort(key=Finding.sort_key)
-    return kept
+    fixmes.sort(key=Finding.sort_key)
+    return kept, fixmes
 
 
 def _relative_to_root(path: str, root: Path) -> str:

@@ -63,6 +63,18 @@ def is_excluded(relative: str, patterns: Iterable[str]) -> bool:
     return False
 
 
+def excluded_below_root(path: Path, exclude: Iterable[str], root: Path) -> bool:
+    """Whether a walk from the project ``root`` would have skipped ``path`` (the path or one
+    of its folders matches a pattern): ``--force-exclude``, for paths a tool names explicitly.
+    A path outside the root is never excluded this way."""
+    patterns = tuple(pattern.rstrip("/") for pattern in exclude)
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    if relative == "." or relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return False
+    parts = relative.replace(os.sep, "/").split("/")
+    return any(is_excluded("/".join(parts[:end]), patterns) for end in range(1, len(parts) + 1))
+
+
 def display_path(path: Path, cwd: Path) -> str:
     """The path as findings show it: relative to the current folder when below it.
 

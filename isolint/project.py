@@ -79,6 +79,8 @@ class ModuleRecord:
     facts: ModuleFacts
     is_target: bool = True
     path: Path | None = None
+    # The content analysed in place of the file's (source read from stdin), if any.
+    source: bytes | None = None
     positions_added: bool = False
     _positions_checked: bool = False
 
@@ -88,7 +90,7 @@ class ModuleRecord:
             self._positions_checked = True
             if self.path is not None and any(unresolved_spans(self.facts)):
                 try:
-                    source = self.path.read_bytes()
+                    source = self.source if self.source is not None else self.path.read_bytes()
                 except OSError:
                     return span
                 self.positions_added = resolve_positions(source, self.facts)
@@ -435,13 +437,21 @@ class Project:
         where concurrency is evident.
         """
         function = self.function(module, site.function)
+        if function is not None and _is_lifecycle(function.name):
+            return [], None
         reasons = _direct_reasons(function) if function is not None else []
-        request_params = set(function.request_params) if function is not None else set()
-        if request_params & set(site.value_sources):
+        if self.stores_request_data(module, site):
             reasons.append("stores a value derived from request data")
         if reasons:
             return reasons, None
         return [], self.request_reachable.get((module, site.function))
+
+    def stores_request_data(self, module: str, site: WriteSite) -> bool:
+        """The written value, or its key, comes from the function's request-bound arguments."""
+        function = self.function(module, site.function)
+        if function is None or not function.request_params:
+            return False
+        return not set(function.request_params).isdisjoint([*site.value_sources, *site.key_sources])
 
     @cached_property
     def request_reachable(self) -> dict[tuple[str, str], str]:
@@ -506,15 +516,38 @@ class Project:
 
 
 def _direct_reasons(function: Function) -> list[str]:
+    """Why a function serves a request itself. ``async def`` alone is not a reason: in an
+    async service startup, shutdown and background code are coroutines too."""
+    if _is_lifecycle(function.name):
+        return []
     reasons: list[str] = []
-    if function.is_async:
-        reasons.append("runs in `async def`")
     if function.is_entry:
         reasons.append("is a request entry point")
     if function.request_params and not function.name.startswith("__"):
         params = ", ".join(f"`{p}`" for p in function.request_params)
         reasons.append(f"takes request data ({params})")
+    if reasons and function.is_async:
+        reasons.append("runs in `async def`")
     return reasons
+
+
+# Process start-up and shutdown hooks: they run once, not per request.
+_LIFECYCLE_PREFIXES = (
+    "startup",
+    "shutdown",
+    "lifespan",
+    "on_startup",
+    "on_shutdown",
+    "boot",
+    "teardown",
+    "init_app",
+    "configure",
+    "setup",
+)
+
+
+def _is_lifecycle(name: str) -> bool:
+    return name.lstrip("_").lower().startswith(_LIFECYCLE_PREFIXES)
 
 
 def absolute_module(current: str, is_package: bool, ref: ImportRef) -> str:

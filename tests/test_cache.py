@@ -23,11 +23,11 @@ STATE = "SEEN = []\nCACHE = {}\n"
 API = """from app.state import CACHE, SEEN
 
 
-async def remember(value):
+async def remember(request, value):
     SEEN.append(value)
 
 
-async def store(path, value):
+async def store(request, path, value):
     CACHE[path] = value
 """
 LEGACY = """from app.models import DeepAgentState, LegacyCtx
@@ -49,7 +49,8 @@ def big_project(tmp_path: Path, count: int = 70) -> Path:
     """More files than the pool threshold (48), each with one finding of its own."""
     files = {
         f"app/handlers_{n:02d}.py": (
-            f"SEEN_{n} = []\n\n\nasync def handle_{n}(value):\n    SEEN_{n}.append(value)\n"
+            f"SEEN_{n} = []\n\n\nasync def handle_{n}(request, value):\n"
+            f"    SEEN_{n}.append(value)\n"
         )
         for n in range(count)
     }
@@ -154,7 +155,7 @@ def test_reverting_an_edit_gives_the_first_result_again(tmp_path: Path) -> None:
     root = small_project(tmp_path)
     first = check(root, ".").stdout
     api = root / "app" / "api.py"
-    api.write_text(API + "\n\nasync def extra(v):\n    SEEN.append(v)\n", encoding="utf-8")
+    api.write_text(API + "\n\nasync def extra(request, v):\n    SEEN.append(v)\n", encoding="utf-8")
     assert check(root, ".").stdout != first
     api.write_text(API, encoding="utf-8")
     assert check(root, ".").stdout == first

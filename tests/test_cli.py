@@ -27,7 +27,7 @@ CURRENT = None
 conn = sqlite3.connect("app.db")
 
 
-async def handle(path, value):
+async def handle(request, path, value):
     global CURRENT
     CACHE[path] = value
     SEEN.append(value)

@@ -22,7 +22,7 @@ MakeProject = Callable[..., list[Finding]]
 APPEND = """SEEN = []
 
 
-async def remember(value):
+async def remember(request, value):
     SEEN.append(value)
 """
 
@@ -91,7 +91,7 @@ SEEN = []
 conn = sqlite3.connect("app.db")
 
 
-async def handle(path, value):
+async def handle(request, path, value):
     CACHE[path] = value
     SEEN.append(value)
 """
@@ -155,11 +155,11 @@ def test_context_class_names_the_replacement_in_the_fix(project: MakeProject) ->
 WORKSPACE_STORE = """STORE = {}
 
 
-async def save(workspace_id, value):
+async def save(request, workspace_id, value):
     STORE[workspace_id] = value
 
 
-async def save_for_user(user_id, value):
+async def save_for_user(request, user_id, value):
     STORE[user_id] = value
 """
 
@@ -186,8 +186,8 @@ DSL = """from framework import Record
 class Note(Record):
     tags = []
 
-    async def tag(self, value):
-        self.tags.append(value)
+    async def tag(self, request):
+        self.tags.append(request)
 """
 
 
@@ -213,8 +213,8 @@ SEEN = []
 
 
 @endpoint
-def view():
-    SEEN.append(1)
+def view(item):
+    SEEN.append(item)
 """
 
 
@@ -251,7 +251,7 @@ REGISTRY = """class Registry:
 REGISTRY = Registry()
 
 
-async def set_current(value):
+async def set_current(request, value):
     REGISTRY.current = value
 """
 
@@ -329,7 +329,7 @@ def test_a_file_named_on_the_command_line_is_checked_even_if_excluded(tmp_path: 
 PER_FILE = {
     "app/mod.py": APPEND,
     "scripts/mod.py": APPEND
-    + "\n\nCACHE = {}\n\n\nasync def put(path, value):\n    CACHE[path] = value\n",
+    + "\n\nCACHE = {}\n\n\nasync def put(request, path, value):\n    CACHE[path] = value\n",
 }
 
 
@@ -374,6 +374,8 @@ def test_per_file_ignores_match_from_the_project_root_in_a_subfolder(tmp_path: P
         ('per-file-ignores = ["tests/*"]', "per-file-ignores"),
         ('per-file-ignores = {"tests/*" = ["X1"]}', "per-file-ignores"),
         ('per-file-ignores = {"tests/*" = "ISO1"}', "per-file-ignores"),
+        ("baseline = true", "baseline"),
+        ('baseline = ""', "baseline"),
     ],
 )
 def test_a_bad_option_exits_2_naming_the_key_and_the_file(

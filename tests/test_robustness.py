@@ -22,7 +22,7 @@ from conftest import run_cli, write_project
 LEAK = """SEEN = []
 
 
-async def remember(value):
+async def remember(request, value):
     SEEN.append(value)
 """
 LEAK_FINDING = ("app/leak.py", 5, "ISO101")
@@ -109,7 +109,8 @@ def test_undecodable_bytes_are_iso900_at_line_1(tmp_path: Path, content: bytes) 
 def test_a_matching_coding_cookie_is_honoured(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / "app" / "latin.py").write_bytes(
-        b"# -*- coding: latin-1 -*-\nSEEN = []\n\n\nasync def f(x):\n    SEEN.append('caf\xe9')\n"
+        b"# -*- coding: latin-1 -*-\nSEEN = []\n\n\n"
+        b"async def f(request, x):\n    SEEN.append(x + 'caf\xe9')\n"
     )
     _, findings = run_json(root, ".")
     assert triples(findings) == {LEAK_FINDING, ("app/latin.py", 6, "ISO101")}
@@ -137,8 +138,8 @@ def test_other_unparsable_sources_are_iso900(tmp_path: Path, content: bytes) -> 
 @pytest.mark.parametrize(
     "content",
     [
-        b"SEEN = []\r\n\r\n\r\nasync def f(x):\r\n    SEEN.append(x)\r\n",
-        b"\xef\xbb\xbfSEEN = []\n\n\nasync def f(x):\n    SEEN.append(x)\n",
+        b"SEEN = []\r\n\r\n\r\nasync def f(request, x):\r\n    SEEN.append(x)\r\n",
+        b"\xef\xbb\xbfSEEN = []\n\n\nasync def f(request, x):\n    SEEN.append(x)\n",
     ],
     ids=["crlf", "utf8-bom"],
 )
@@ -236,7 +237,7 @@ def test_a_symlink_loop_file_is_iso900_and_the_run_goes_on(tmp_path: Path) -> No
 
 def test_a_50000_line_file_is_analysed_to_the_end(tmp_path: Path) -> None:
     lines = ["SEEN = []", *(f"VALUE_{n} = {n}" for n in range(49_995)), "", ""]
-    lines += ["async def remember(value):", "    SEEN.append(value)"]
+    lines += ["async def remember(request, value):", "    SEEN.append(value)"]
     assert len(lines) == 50_000
     root = make_project(tmp_path, {"app/huge.py": "\n".join(lines) + "\n"})
     result, findings = run_json(root, ".")
@@ -248,12 +249,12 @@ DEEP_SOURCES = {
     "parens-500": "x = " + "(" * 500 + "1" + ")" * 500 + "\n",
     "list-1000": "y = " + "[" * 1000 + "]" * 1000 + "\n",
     "binary-op-5000": "z = " + "1 + " * 5000 + "1\n",
-    "leak-parens-500": "SEEN = []\n\n\nasync def f(v):\n    SEEN.append("
+    "leak-parens-500": "SEEN = []\n\n\nasync def f(request, v):\n    SEEN.append("
     + "(" * 500
     + "v"
     + ")" * 500
     + ")\n",
-    "leak-list-1000": "SEEN = []\n\n\nasync def f(v):\n    SEEN.append("
+    "leak-list-1000": "SEEN = []\n\n\nasync def f(request, v):\n    SEEN.append("
     + "[" * 1000
     + "]" * 1000
     + ")\n",

@@ -411,7 +411,7 @@ POSITIVES = [
         {
             "app/base.py": "class Base:\n    seen = []\n",
             "app/agent.py": "from app.base import Base\n\n\nclass Agent(Base):\n"
-            "    async def run(self, x):\n        self.seen.append(x)\n",
+            "    async def run(self, request):\n        self.seen.append(request)\n",
         },
         ("app/agent.py", 6, "ISO103"),
     ),

@@ -23,7 +23,7 @@ TEMPLATE = """CACHE = {{}}
 SEEN = []
 
 
-async def handle(path, value):
+async def handle(request, user_id, path, value):
     CACHE[path] = value{six}
     SEEN.append(value){seven}
 """
@@ -68,12 +68,16 @@ def test_bare_ignore_silences_every_code_on_that_line(project: MakeProject) -> N
 
 
 def test_ignore_for_another_code_does_not_silence(project: MakeProject) -> None:
-    assert codes_and_lines(project(module(six="  # isolint: ignore[ISO101]"))) == BOTH
-    assert codes_and_lines(project(module(seven="  # isolint: ignore[ISO102, ISO4]"))) == BOTH
+    # ... and the suppression that silences nothing is itself reported (ISO901)
+    six = project(module(six="  # isolint: ignore[ISO101]"))
+    assert codes_and_lines(six) == BOTH | {("ISO901", 6)}
+    seven = project(module(seven="  # isolint: ignore[ISO102, ISO4]"))
+    assert codes_and_lines(seven) == BOTH | {("ISO901", 7)}
 
 
 def test_a_suppression_does_not_reach_other_lines(project: MakeProject) -> None:
-    assert codes_and_lines(project(module(seven="  # isolint: ignore[ISO402]"))) == BOTH
+    found = project(module(seven="  # isolint: ignore[ISO402]"))
+    assert codes_and_lines(found) == BOTH | {("ISO901", 7)}
 
 
 def test_several_codes_in_one_comment(project: MakeProject) -> None:
@@ -81,7 +85,7 @@ def test_several_codes_in_one_comment(project: MakeProject) -> None:
 SEEN = []
 
 
-async def handle(path, value):
+async def handle(request, user_id, path, value):
     CACHE[path] = value; SEEN.append(value){comment}
 """
     unsuppressed = project({"app/handlers.py": one_line.format(comment="")})
@@ -113,7 +117,7 @@ def test_skip_file_also_silences_iso900(project: MakeProject) -> None:
 MULTI_LINE = """CACHE = {{}}
 
 
-async def handle(path, value):
+async def handle(request, user_id, path, value):
     CACHE[path] = ({first}
         value,
         path,
@@ -160,7 +164,10 @@ def test_skip_file_inside_a_docstring_does_not_skip_the_file(project: MakeProjec
 
 
 def test_ignore_inside_a_string_does_not_silence(project: MakeProject) -> None:
-    text = 'SEEN = []\n\n\nasync def handle(value):\n    SEEN.append("# isolint: ignore")\n'
+    text = (
+        "SEEN = []\n\n\nasync def handle(request, user_id):\n"
+        '    SEEN.append(user_id + "# isolint: ignore")\n'
+    )
     assert codes_and_lines(project({"app/handlers.py": text})) == {("ISO101", 5)}
 
 
@@ -177,7 +184,7 @@ def test_a_malformed_directive_does_not_silence_other_codes(
     project: MakeProject, comment: str
 ) -> None:
     one_line = (
-        "CACHE = {}\nSEEN = []\n\n\nasync def handle(path, value):\n"
+        "CACHE = {}\nSEEN = []\n\n\nasync def handle(request, user_id, path, value):\n"
         f"    CACHE[path] = value; SEEN.append(value)  {comment}\n"
     )
     assert ("ISO402", 6) in codes_and_lines(project({"app/handlers.py": one_line}))

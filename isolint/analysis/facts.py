@@ -104,6 +104,7 @@ class WriteSite:
     memoized: bool = False
     augmented: bool = False
     value_sources: list[str] = field(default_factory=list)
+    key_sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -193,9 +194,17 @@ class AsyncUse:
 
 @dataclass
 class Suppression:
+    """``# isolint: ignore[...]`` (kind ``ignore``) or ``# isolint: fixme[...]`` (known debt).
+
+    ``column``/``end_column`` (1-based) span the directive within its comment.
+    """
+
     line: int
     codes: list[str]
     reason: str = ""
+    kind: str = "ignore"
+    column: int = 1
+    end_column: int = 1
 
 
 @dataclass

@@ -52,6 +52,8 @@ _REQUEST_PARAM_NAMES = frozenset(
         "ws",
         "user_id",
         "current_user",
+        "cookies",
+        "headers",
         "token",
         "access_token",
         "thread_id",
@@ -73,11 +75,15 @@ _BUILTINS = frozenset(dir(builtins))
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
 _SINGLETON_ATTRIBUTE = re.compile(r"^_*instance$")
+# A directive may be followed by another tool's comment (``# noqa: E501``); a reason ends there.
 _SUPPRESSION = re.compile(
-    r"#\s*isolint:\s*(?P<kind>ignore|skip-file)"
+    r"(?P<directive>#\s*isolint:\s*(?P<kind>ignore|fixme|skip-file)"
     r"(?:\[(?P<codes>\s*ISO\d*\s*(?:,\s*ISO\d*\s*)*)\])?"
-    r"\s*(?:--\s*(?P<reason>.*))?$"
+    r"(?:\s*--\s*(?P<reason>[^#]*?))?)"
+    r"\s*(?:#.*)?$"
 )
+# Where each directive of a comment starts (one comment may hold several, and other tools').
+_DIRECTIVE_START = re.compile(r"#\s*isolint:")
 
 
 @dataclass(frozen=True)
@@ -426,6 +432,7 @@ class ModulePass(cst.CSTVisitor):
             function=frame.owner,
             value_from_param=bool(frame.sources(value)),
             value_sources=sorted(frame.sources(value)),
+            key_sources=sorted(frame.sources(target)) if isinstance(target, cst.Subscript) else [],
             memoized=memoized,
         )
         if value is not None:
@@ -525,6 +532,7 @@ class ModulePass(cst.CSTVisitor):
             function=frame.owner,
             value_from_param=any(frame.sources(arg) for arg in args),
             value_sources=sorted(set().union(*(frame.sources(arg) for arg in args))),
+            key_sources=sorted(frame.sources(func.value)),
             memoized=method in ("setdefault", "__setitem__")
             and len(args) == 2
             and _memoizes_key(frame, args[0], args[1]),
@@ -1215,13 +1223,14 @@ def _strings_in(node: cst.CSTNode) -> list[str]:
     return found
 
 
-def _comments(text: str) -> list[tuple[int, str]]:
-    """(line, text) of every comment that mentions isolint; strings and docstrings never count."""
-    found: list[tuple[int, str]] = []
+def _comments(text: str) -> list[tuple[int, int, str]]:
+    """(line, 0-based column, text) of every comment that mentions isolint; strings and
+    docstrings never count."""
+    found: list[tuple[int, int, str]] = []
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.COMMENT and "isolint:" in token.string:
-                found.append((token.start[0], token.string))
+                found.append((token.start[0], token.start[1], token.string))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass  # an unparsable file is reported as ISO900; keep what was read
     return found
@@ -1233,13 +1242,24 @@ def read_suppressions(text: str) -> tuple[list[Suppression], bool]:
         return [], False
     found: list[Suppression] = []
     skip_file = False
-    for number, comment in _comments(text):
-        match = _SUPPRESSION.search(comment.strip())
-        if match is None:
-            continue
-        if match["kind"] == "skip-file":
-            skip_file = True
-            continue
-        codes = [c.strip() for c in (match["codes"] or "").split(",") if c.strip()]
-        found.append(Suppression(number, codes, (match["reason"] or "").strip()))
+    for number, column, comment in _comments(text):
+        for directive, offset in _directives(comment):
+            match = _SUPPRESSION.match(directive)
+            if match is None:
+                continue
+            if match["kind"] == "skip-file":
+                skip_file = True
+                continue
+            codes = [c.strip() for c in (match["codes"] or "").split(",") if c.strip()]
+            reason = (match["reason"] or "").strip()
+            start = column + offset + 1
+            end = start + len(match["directive"].rstrip())
+            found.append(Suppression(number, codes, reason, match["kind"], start, end))
     return found, skip_file
+
+
+def _directives(comment: str) -> list[tuple[str, int]]:
+    """Each ``# isolint: ...`` directive of a comment and its offset: one runs to the next."""
+    starts = [match.start() for match in _DIRECTIVE_START.finditer(comment)]
+    ends = [*starts[1:], len(comment)]
+    return [(comment[start:end], start) for start, end in zip(starts, ends, strict=True)]

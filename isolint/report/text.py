@@ -7,7 +7,7 @@ piped the output is plain text with the same lines.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -19,9 +19,16 @@ _CONTEXT_LINES = 1
 
 
 def write_text(
-    findings: Sequence[Finding], console: Console, files_checked: int, show_source: bool = True
+    findings: Sequence[Finding],
+    console: Console,
+    files_checked: int,
+    show_source: bool = True,
+    texts: Mapping[str, str] | None = None,
 ) -> None:
-    sources: dict[str, list[str] | None] = {}
+    """``texts`` gives the source of files by finding path (read from stdin, not disk)."""
+    sources: dict[str, list[str] | None] = {
+        path: text.splitlines() for path, text in (texts or {}).items()
+    }
     for finding in findings:
         _write_finding(finding, console, sources if show_source else None)
     _write_summary(findings, console, files_checked)

@@ -52,15 +52,34 @@ def keyed_code(site: WriteSite, default: str) -> str | None:
     keys = [*site.target.keys, site.key]
     if any(key.kind == "user" for key in keys):
         return None
-    if site.operation == "delitem":
-        return default
+    keyed = any(key.kind == "dynamic" for key in keys)
+    if site.operation in _REMOVALS:
+        # Removing one entry by its own key is cleanup; emptying a shared container wipes
+        # every request's data.
+        return None if keyed else default
     if site.after_await_check:
         return "ISO503"
-    if any(key.kind == "dynamic" for key in keys):
+    if not site.value_from_param:
+        return None  # a counter, a flag, a lock or a future: no caller data is stored
+    if keyed:
         # A memo cache (the value computed only from the key's inputs) holds the same value
         # for every user: not a cross-user leak.
         return None if site.memoized else "ISO402"
     return default
+
+
+_REMOVALS = frozenset(
+    {
+        "delitem",
+        "call:pop",
+        "call:popitem",
+        "call:popleft",
+        "call:remove",
+        "call:discard",
+        "call:clear",
+        "call:__delitem__",
+    }
+)
 
 
 def severity_for(project: Project, module: str, site: WriteSite) -> tuple[Severity, str]:

@@ -15,6 +15,8 @@ class Rule:
     name: str
     family: str
     summary: str
+    # Whether `isolint fix` can rewrite the code automatically (no rule can yet).
+    fixable: bool = False
 
 
 FAMILIES: dict[str, str] = {
@@ -140,6 +142,12 @@ _RULES = [
         "unparsable-file",
         "ISO9",
         "A file could not be read or parsed, so it was not checked.",
+    ),
+    Rule(
+        "ISO901",
+        "unused-suppression",
+        "ISO9",
+        "An `# isolint: ignore` or `fixme` comment suppresses no finding.",
     ),
 ]
 

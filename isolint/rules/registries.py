@@ -15,6 +15,22 @@ from isolint.project import ModuleRecord, Project
 from isolint.rules.base import describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
 
+_ID_PARAMETERS = frozenset(
+    {
+        "user_id",
+        "token",
+        "access_token",
+        "thread_id",
+        "run_id",
+        "request_id",
+        "session_id",
+        "conversation_id",
+        "chat_id",
+        "tenant_id",
+        "account_id",
+    }
+)
+
 _FIXES = {
     "ISO401": "Keep per-request data out of the shared instance: key it by user "
     "(`self._by_user[user_id] = ...`), or create the object per request.",
@@ -49,9 +65,12 @@ def check(project: Project) -> Iterator[Finding]:
 
 def _request_bound(project: Project, record: ModuleRecord, function: Function) -> str | None:
     """Why a cached function's result depends on the request, or None."""
-    if function.request_params:
-        params = ", ".join(f"`{p}`" for p in function.request_params)
-        return f"takes request-bound argument(s) {params}"
+    # An id argument (user_id, token) is part of the cache key, so results stay per id; a
+    # request object is not: it pins the request in memory and is hashed by identity.
+    objects = [p for p in function.request_params if p not in _ID_PARAMETERS]
+    if objects:
+        params = ", ".join(f"`{p}`" for p in objects)
+        return f"takes request object(s) {params}"
     if function.reads_request_state:
         return "reads request state (a thread local or ContextVar)"
     for call in record.facts.calls:

@@ -59,17 +59,13 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     if classified is None or classified.code in _REPORTED_WITHOUT_EVIDENCE:
         return classified
     reasons, handler = project.request_evidence(module, site)
-    if classified.code in _NEEDS_DIRECT_EVIDENCE:
-        return classified if reasons else None
     return classified if reasons or handler is not None else None
 
 
 # A session kept on a long-lived object is shared whoever stores it, and ISO503 is already
 # about async code; every other write is reported only where it evidently runs at request
-# time. A long-lived object's own methods (ISO401) must show it directly: a general-purpose
-# container class used by one module-level instance is not a request handler.
+# time.
 _REPORTED_WITHOUT_EVIDENCE = frozenset({"ISO302", "ISO503"})
-_NEEDS_DIRECT_EVIDENCE = frozenset({"ISO401"})
 
 
 def _classify_write(
@@ -142,18 +138,11 @@ def _classify_rebind(
         )
     if site.lazy_init_guard:
         return None  # lazy or idempotent initialisation
-    if not site.value_from_param and not (
-        site.augmented and _directly_per_request(project, record, site)
-    ):
-        # a value that is not the caller's data (a timestamp, a counter reset) and no
-        # read-modify-write in a request handler: a thread-safety question, not a leak
+    if not site.value_from_param:
+        # a value that is not the caller's data (a timestamp, a counter): a thread-safety
+        # question at most, not a leak between users
         return None
     return ClassifiedWrite(record, site, "ISO102", name, "module-level name", record.name, span)
-
-
-def _directly_per_request(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
-    reasons, _ = project.request_evidence(record.name, site)
-    return bool(reasons)
 
 
 def _classify_binding_write(
@@ -235,7 +224,9 @@ def _classify_self(
         )
     if is_init_method(site.function):
         return None
-    if sets_attribute and site.value_from_param:
+    if not site.value_from_param:
+        return None  # counters, flags, locks: the object's own bookkeeping, not caller data
+    if sets_attribute:
         code: str | None = "ISO401"
     elif is_container_write(site) and project.holds_container(module, class_name, attribute):
         code = keyed_code(site, "ISO401")
