@@ -71,6 +71,8 @@ DEFAULT_USER_KEY_PATTERNS = (
     # unique to one task or request, so never shared between users either
     "current_task",
     "uuid4",
+    "token_hex",
+    "token_urlsafe",
 )
 
 DEFAULT_SESSION_CONSTRUCTORS = (

@@ -316,6 +316,28 @@ NEGATIVES = [
         },
     ),
     case(
+        "cache-keyed-by-user-name",
+        {
+            "a.py": "import functools\n\n\n@functools.lru_cache\ndef assistant(name: str, user: str):\n"
+            "    return (name, user)\n"
+        },
+    ),
+    case(
+        "lock-serialised-bookkeeping",
+        {
+            "a.py": "import asyncio\n\nACTIVE = set()\nLOCK = asyncio.Lock()\n\n\n"
+            + HANDLER
+            + "    async with LOCK:\n        ACTIVE.add(asyncio.current_task())\n"
+        },
+    ),
+    case(
+        "lock-registry-value",
+        {
+            "a.py": "import asyncio\n\nLOCKS = {}\n\n\nasync def handle(request, chat_id):\n"
+            "    lock = LOCKS.setdefault(chat_id, asyncio.Lock())\n    async with lock:\n        pass\n"
+        },
+    ),
+    case(
         "cached-function-on-config",
         {
             "a.py": "import functools\n\n\n@functools.lru_cache\ndef template(name: str) -> str:\n"

@@ -75,6 +75,7 @@ class Function:
     decorator_names: list[str] = field(default_factory=list)
     cache_decorator: Span | None = None
     request_params: list[str] = field(default_factory=list)
+    scalar_params: list[str] = field(default_factory=list)
     returns_calls: list[Access] = field(default_factory=list)
     reads_request_state: bool = False
 
@@ -103,6 +104,7 @@ class WriteSite:
     is_container: bool = False
     memoized: bool = False
     augmented: bool = False
+    under_lock: bool = False
     value_sources: list[str] = field(default_factory=list)
     key_sources: list[str] = field(default_factory=list)
 

@@ -75,7 +75,7 @@ _BUILTINS = frozenset(dir(builtins))
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
 _SINGLETON_ATTRIBUTE = re.compile(r"^_*instance$")
-# A directive may be followed by another tool's comment (``# noqa: E501``); a reason ends there.
+# Another tool's comment (a ``noqa``, say) may follow a directive; a reason ends there.
 _SUPPRESSION = re.compile(
     r"(?P<directive>#\s*isolint:\s*(?P<kind>ignore|fixme|skip-file)"
     r"(?:\[(?P<codes>\s*ISO\d*\s*(?:,\s*ISO\d*\s*)*)\])?"
@@ -433,6 +433,7 @@ class ModulePass(cst.CSTVisitor):
             value_from_param=bool(frame.sources(value)),
             value_sources=sorted(frame.sources(value)),
             key_sources=sorted(frame.sources(target)) if isinstance(target, cst.Subscript) else [],
+            under_lock=frame.lock_depth > 0,
             memoized=memoized,
         )
         if value is not None:
@@ -520,6 +521,8 @@ class ModulePass(cst.CSTVisitor):
         else:
             key = Key("none")
         value_index = 1 if method in ("setdefault", "__setitem__", "insert") else 0
+        # the data a keyed method stores is its value argument, not the key
+        stored_args = args[1:] if method in ex.KEYED_METHODS else args
         if method in _STORING_METHODS and len(args) > value_index:
             stored = args[value_index]
             if isinstance(stored, cst.Name):
@@ -530,9 +533,11 @@ class ModulePass(cst.CSTVisitor):
             key=key,
             span=self._placeholder(),
             function=frame.owner,
-            value_from_param=any(frame.sources(arg) for arg in args),
-            value_sources=sorted(set().union(*(frame.sources(arg) for arg in args))),
-            key_sources=sorted(frame.sources(func.value)),
+            value_from_param=any(frame.sources(arg) for arg in stored_args),
+            value_sources=sorted(set().union(*(frame.sources(arg) for arg in stored_args))),
+            key_sources=sorted(frame.sources(func.value))
+            + sorted(frame.sources(args[0]) if method in ex.KEYED_METHODS and args else ()),
+            under_lock=frame.lock_depth > 0,
             memoized=method in ("setdefault", "__setitem__")
             and len(args) == 2
             and _memoizes_key(frame, args[0], args[1]),
@@ -768,6 +773,8 @@ class ModulePass(cst.CSTVisitor):
                 frame.tainted[param_name] = frozenset({param_name})
             if self._is_request_param(param):
                 function.request_params.append(param_name)
+                if _is_scalar_annotation(param.annotation):
+                    function.scalar_params.append(param_name)
             default_kind = ex.container_type(param.default)
             if default_kind is None and isinstance(param.default, cst.Name):
                 binding = self.facts.bindings.get(param.default.value)
@@ -1082,6 +1089,18 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
 
 def _unsubscript(node: cst.BaseExpression) -> cst.BaseExpression:
     return node.value if isinstance(node, cst.Subscript) else node
+
+
+_SCALAR_TYPES = frozenset({"str", "int", "bytes", "UUID", "uuid.UUID"})
+
+
+def _is_scalar_annotation(annotation: cst.Annotation | None) -> bool:
+    """``user: str`` names a user by id, it is not a request object."""
+    if annotation is None:
+        return False
+    types = _annotated_types(annotation.annotation)
+    names = {ex.dotted_name(t) for t in types} - {"None"}
+    return bool(names) and names <= _SCALAR_TYPES
 
 
 def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:

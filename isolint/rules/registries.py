@@ -67,7 +67,11 @@ def _request_bound(project: Project, record: ModuleRecord, function: Function) -
     """Why a cached function's result depends on the request, or None."""
     # An id argument (user_id, token) is part of the cache key, so results stay per id; a
     # request object is not: it pins the request in memory and is hashed by identity.
-    objects = [p for p in function.request_params if p not in _ID_PARAMETERS]
+    objects = [
+        p
+        for p in function.request_params
+        if p not in _ID_PARAMETERS and p not in function.scalar_params
+    ]
     if objects:
         params = ", ".join(f"`{p}`" for p in objects)
         return f"takes request object(s) {params}"

@@ -58,6 +58,10 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     classified = _classify_write(project, record, site)
     if classified is None or classified.code in _REPORTED_WITHOUT_EVIDENCE:
         return classified
+    if site.under_lock and not project.stores_request_data(module, site):
+        # Serialised under a lock and holding no request data: process bookkeeping. (A lock
+        # does not scope a value to its user, so request data under a lock is still reported.)
+        return None
     reasons, handler = project.request_evidence(module, site)
     return classified if reasons or handler is not None else None
 
