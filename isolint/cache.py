@@ -1,9 +1,12 @@
-"""The per-file facts cache in ``.isolint_cache/`` at the project root.
+"""The caches in ``.isolint_cache/`` at the project root: per-file facts, and whole runs.
 
-Entries are keyed by the file's content hash inside a folder named for the isolint version
-and the analysis options, so a changed option or release never reads stale facts. Entries are
-JSON (never pickle: a cache folder that came with a cloned repository must not run code) and
-are written to a temporary file, then renamed, so two runs at once never see half a file.
+Per-file facts are keyed by the file's content hash inside a folder named for the isolint
+version, the facts schema and the analysis options, so a changed option or release never
+reads stale facts. A whole run's findings are kept under a key made of every file's content
+hash, the checked paths, the current folder and the complete configuration: when nothing
+changed, a run is a read and hash of every file plus one small JSON file. Entries are JSON
+(never pickle: a cache folder that came with a cloned repository must not run code) and are
+written to a temporary file, then renamed, so two runs at once never see half a file.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from pathlib import Path
 
 from isolint import __version__
 from isolint.analysis.facts import ModuleFacts, from_json, schema_fingerprint, to_json
+from isolint.findings import Finding
+
+# whole-run answers kept (one per distinct question: paths, cwd, configuration)
+_RUNS_KEPT = 16
 
 CACHE_DIRECTORY = ".isolint_cache"
 
@@ -47,13 +54,47 @@ class FactsCache:
         try:
             self._prepare()
             payload = json.dumps(to_json(facts), separators=(",", ":"))
-            descriptor, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            self._write(self.folder / f"{digest}.json", payload)
+        except OSError:
+            pass  # a cache that cannot be written is only a slower next run
+
+    def get_run(self, key: str) -> tuple[list[Finding], list[Finding]] | None:
+        """The findings and fixmes of an earlier run with exactly the same inputs."""
+        try:
+            with open(self.folder / "runs" / f"{key}.json", encoding="utf-8") as handle:
+                data = json.load(handle)
+            return [Finding.from_json(f) for f in data["findings"]], [
+                Finding.from_json(f) for f in data["fixmes"]
+            ]
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def put_run(self, key: str, findings: list[Finding], fixmes: list[Finding]) -> None:
+        """Remember a whole run's answer; only the newest few are kept."""
+        payload = {
+            "findings": [f.to_json() for f in findings],
+            "fixmes": [f.to_json() for f in fixmes],
+        }
+        try:
+            self._prepare()
+            folder = self.folder / "runs"
+            folder.mkdir(exist_ok=True)
+            self._write(folder / f"{key}.json", json.dumps(payload))
+            for stale in sorted(folder.glob("*.json"), key=_mtime)[:-_RUNS_KEPT]:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    def _write(self, target: Path, payload: str) -> None:
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 handle.write(payload)
-            os.replace(temporary, self.folder / f"{digest}.json")
+            os.replace(temporary, target)
         except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
+            raise
 
     def _prepare(self) -> None:
         if self._ready:
@@ -63,3 +104,10 @@ class FactsCache:
         if not gitignore.exists():
             gitignore.write_text("# created by isolint\n*\n", encoding="utf-8")
         self._ready = True
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

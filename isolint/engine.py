@@ -6,6 +6,7 @@ runs the code it analyses.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -109,12 +110,48 @@ def check(
     target_set = set(targets)
     options = pass_options(config)
     cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
-    facts, digests = _facts_for(list(scope), options, cache, jobs, overrides, progress)
+    contents = _read_all(list(scope), overrides)
+    run_key = None
+    if cache is not None and not overrides:
+        run_key = _run_key(contents, targets, cwd, config)
+        remembered = cache.get_run(run_key)
+        if remembered is not None:  # nothing changed since a run with the same question
+            return CheckResult(remembered[0], len(targets), settings, remembered[1])
+    facts, digests = _facts_for(contents, options, cache, jobs, progress)
     project = Project(_records(facts, target_set, cwd, overrides), config)
     findings, fixmes = _reportable(project, root, config)
     if cache is not None:
         _remember_positions(project, digests, cache)
+        if run_key is not None:
+            cache.put_run(run_key, findings, fixmes)
     return CheckResult(findings, len(targets), settings, fixmes)
+
+
+def _read_all(files: list[Path], overrides: Mapping[Path, bytes]) -> dict[Path, bytes | OSError]:
+    """Every file's bytes (or why it could not be read); ``overrides`` replace contents."""
+    contents: dict[Path, bytes | OSError] = {}
+    for path in files:
+        try:
+            contents[path] = overrides[path] if path in overrides else path.read_bytes()
+        except OSError as error:
+            contents[path] = error
+    return contents
+
+
+def _run_key(
+    contents: Mapping[Path, bytes | OSError], targets: list[Path], cwd: Path, config: Config
+) -> str:
+    """What a whole run's answer depends on: every file's content, the checked paths, the
+    folder paths are shown relative to, and the complete configuration."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(contents):
+        content = contents[path]
+        digest.update(str(path).encode() + b"\0")
+        digest.update(content_hash(content).encode() if isinstance(content, bytes) else b"!")
+    for path in targets:
+        digest.update(b"T" + str(path).encode() + b"\0")
+    digest.update(str(cwd).encode() + b"\0" + repr(config).encode())
+    return digest.hexdigest()
 
 
 def absolute(path: Path) -> Path:
@@ -130,24 +167,21 @@ def _remember_positions(project: Project, digests: dict[Path, str], cache: Facts
 
 
 def _facts_for(
-    files: list[Path],
+    contents: Mapping[Path, bytes | OSError],
     options: PassOptions,
     cache: FactsCache | None,
     jobs: int | None,
-    overrides: Mapping[Path, bytes] | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[dict[Path, ModuleFacts], dict[Path, str]]:
     """Facts for every file (from the cache where the content is unchanged, else analysed),
-    and each file's content hash. A file in ``overrides`` is analysed with that content."""
+    and each file's content hash."""
     results: dict[Path, ModuleFacts] = {}
     digests: dict[Path, str] = {}
     misses: list[tuple[Path, bytes, str]] = []
-    overrides = overrides or {}
-    for path in files:
-        try:
-            source = overrides[path] if path in overrides else path.read_bytes()
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
+    files = list(contents)
+    for path, source in contents.items():
+        if isinstance(source, OSError):
+            reason = source.strerror or type(source).__name__
             results[path] = ModuleFacts(error=f"cannot read: {reason}")
             continue
         digest = digests[path] = content_hash(source)

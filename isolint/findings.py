@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Severity(str, Enum):
@@ -41,6 +42,13 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """The inverse of ``to_json`` (for the whole-run cache)."""
+        related = tuple(Related(r["path"], r["line"], r["message"]) for r in data["related"])
+        fields = {key: data[key] for key in data if key not in ("severity", "related")}
+        return cls(**fields, severity=Severity(data["severity"]), related=related)
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -271,3 +271,13 @@ def test_two_runs_at_once_agree(tmp_path: Path) -> None:
         assert stdout == expected.stdout
     assert not list((root / CACHE).rglob("*.tmp"))
     assert check(root, ".").stdout == expected.stdout
+
+
+def test_an_unchanged_project_is_answered_from_the_run_cache(tmp_path: Path) -> None:
+    root = small_project(tmp_path)
+    first = check(root, ".", "--output-format", "json")
+    runs = list((root / CACHE).glob("*/runs/*.json"))
+    assert len(runs) == 1
+    second = check(root, ".", "--output-format", "json")
+    assert second.stdout == first.stdout
+    assert list((root / CACHE).glob("*/runs/*.json")) == runs
