@@ -285,8 +285,18 @@ class Project:
     def class_hierarchy(self, module: str, class_name: str) -> list[ClassFacts] | None:
         """The class and its project base classes, nearest first; None if any is a DSL class."""
         found: list[ClassFacts] = []
-        seen: set[tuple[str, str]] = set()
-        queue = [(module, class_name)]
+        for _, class_facts, bases in self._hierarchy(module, class_name):
+            if class_facts.is_dsl or any(self._is_declarative_base(b) for b in bases):
+                return None
+            found.append(class_facts)
+        return found
+
+    def _hierarchy(
+        self, module: str, class_name: str
+    ) -> Iterator[tuple[str, ClassFacts, list[Target]]]:
+        """Breadth first: (module, class facts, its resolved non-class bases) for the class and
+        every project base class."""
+        queue, seen = [(module, class_name)], set()
         while queue:
             current = queue.pop(0)
             if current in seen:
@@ -296,18 +306,16 @@ class Project:
             class_facts = record.facts.classes.get(current[1]) if record else None
             if class_facts is None:
                 continue
-            if class_facts.is_dsl:
-                return None
-            found.append(class_facts)
+            other_bases: list[Target] = []
             for base in class_facts.bases:
                 target = self.resolve(current[0], base)
                 if target is None or target.rest:
                     continue
                 if target.kind == "class":
                     queue.append((target.module, target.name))
-                elif self._is_declarative_base(target):
-                    return None
-        return found
+                else:
+                    other_bases.append(target)
+            yield current[0], class_facts, other_bases
 
     def _is_declarative_base(self, target: Target) -> bool:
         """``Base = declarative_base()`` (SQLAlchemy's older API): its subclasses are models."""
@@ -403,22 +411,9 @@ class Project:
 
     def _method_key(self, module: str, class_name: str, method: str) -> tuple[str, str]:
         """Where ``self.method()`` in ``class_name`` goes: the class or the base defining it."""
-        queue, seen = [(module, class_name)], set()
-        while queue:
-            current = queue.pop(0)
-            if current in seen:
-                continue
-            seen.add(current)
-            record = self.modules.get(current[0])
-            class_facts = record.facts.classes.get(current[1]) if record else None
-            if class_facts is None:
-                continue
+        for owner, class_facts, _ in self._hierarchy(module, class_name):
             if method in class_facts.methods:
-                return (current[0], f"{current[1]}.{method}")
-            for base in class_facts.bases:
-                target = self.resolve(current[0], base)
-                if target is not None and target.kind == "class" and not target.rest:
-                    queue.append((target.module, target.name))
+                return (owner, f"{class_facts.name}.{method}")
         return (module, f"{class_name}.{method}")
 
     def runs_at_import_time(self, module: str, site: WriteSite) -> bool:

@@ -42,18 +42,11 @@ from isolint.analysis.facts import (
     WriteSite,
 )
 
-_REQUEST_PARAM_NAMES = frozenset(
+# Parameters that carry a request: the request objects themselves, and the ids of who and
+# what the request is about (ids go into cache keys, objects do not: see ISO403).
+REQUEST_ID_PARAMETERS = frozenset(
     {
-        "request",
-        "req",
-        "user",
-        "session",
-        "websocket",
-        "ws",
         "user_id",
-        "current_user",
-        "cookies",
-        "headers",
         "token",
         "access_token",
         "thread_id",
@@ -66,6 +59,17 @@ _REQUEST_PARAM_NAMES = frozenset(
         "account_id",
     }
 )
+_REQUEST_PARAM_NAMES = REQUEST_ID_PARAMETERS | {
+    "request",
+    "req",
+    "user",
+    "session",
+    "websocket",
+    "ws",
+    "current_user",
+    "cookies",
+    "headers",
+}
 _REQUEST_ANNOTATIONS = frozenset(
     {"Request", "WebSocket", "HttpRequest", "Session", "AsyncSession", "User"}
 )

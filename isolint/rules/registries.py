@@ -10,26 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from isolint.analysis.facts import Function, WriteSite
+from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS
 from isolint.findings import Finding, Severity
 from isolint.project import ModuleRecord, Project
 from isolint.rules.base import describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
-
-_ID_PARAMETERS = frozenset(
-    {
-        "user_id",
-        "token",
-        "access_token",
-        "thread_id",
-        "run_id",
-        "request_id",
-        "session_id",
-        "conversation_id",
-        "chat_id",
-        "tenant_id",
-        "account_id",
-    }
-)
 
 _FIXES = {
     "ISO401": "Keep per-request data out of the shared instance: key it by user "
@@ -70,7 +55,7 @@ def _request_bound(project: Project, record: ModuleRecord, function: Function) -
     objects = [
         p
         for p in function.request_params
-        if p not in _ID_PARAMETERS and p not in function.scalar_params
+        if p not in REQUEST_ID_PARAMETERS and p not in function.scalar_params
     ]
     if objects:
         params = ", ".join(f"`{p}`" for p in objects)
