@@ -42,6 +42,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import libcst
 
@@ -1161,6 +1162,19 @@ def print_report(
     print()
 
 
+def without_machine_paths(value: Any) -> Any:
+    """The results with paths relative to the repository and temporary files named generically,
+    so the committed JSON says what was run without naming this machine's folders."""
+    if isinstance(value, dict):
+        return {key: without_machine_paths(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_machine_paths(item) for item in value]
+    if isinstance(value, str):
+        text = value.replace(str(REPO_ROOT) + os.sep, "").replace(str(REPO_ROOT), ".")
+        return re.sub(re.escape(tempfile.gettempdir()) + r"/\S+", "TEMPORARY_FILE", text)
+    return value
+
+
 def results_json(
     corpus: Corpus,
     env: dict[str, object],
@@ -1285,7 +1299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     goals = targets(rows)
     print_report(corpus, env, rows, goals, args)
     out = args.json_out or (DEFAULT_QUICK_JSON_OUT if args.quick else DEFAULT_JSON_OUT)
-    out.write_text(json.dumps(results_json(corpus, env, rows, goals, args.quick), indent=2) + "\n")
+    results = without_machine_paths(results_json(corpus, env, rows, goals, args.quick))
+    out.write_text(json.dumps(results, indent=2) + "\n")
     log(f"wrote {out}")
     return 0
 
