@@ -88,7 +88,7 @@ def _unused(path: str, suppression: Suppression, message: str) -> Finding:
         end_line=suppression.line,
         end_column=suppression.end_column,
         message=message,
-        fix="Remove the suppression, or the codes in it that match nothing (the finding it "
+        advice="Remove the suppression, or the codes in it that match nothing (the finding it "
         "was written for is gone); a stale suppression would silence a future finding.",
     )
 

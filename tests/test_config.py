@@ -146,10 +146,10 @@ def test_legacy_state_classes_replaces_the_default(project: MakeProject) -> None
 
 def test_context_class_names_the_replacement_in_the_fix(project: MakeProject) -> None:
     default = project(LEGACY)
-    assert default and all("UserExecutionContext" in f.fix for f in default)
+    assert default and all("UserExecutionContext" in f.advice for f in default)
     custom = project(LEGACY, '[tool.isolint]\ncontext-class = "RequestScope"\n')
-    assert custom and all("RequestScope" in f.fix for f in custom)
-    assert not any("UserExecutionContext" in f.fix for f in custom)
+    assert custom and all("RequestScope" in f.advice for f in custom)
+    assert not any("UserExecutionContext" in f.advice for f in custom)
 
 
 WORKSPACE_STORE = """STORE = {}

@@ -56,6 +56,7 @@ def test_json_fields_and_order() -> None:
         "end_column",
         "message",
         "related",
+        "advice",
         "fix",
     }
     for finding in findings:

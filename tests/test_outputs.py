@@ -88,7 +88,7 @@ def test_sarif_of_the_demo_project_is_valid_and_complete() -> None:
         assert result["ruleId"] == finding["code"]
         assert result["level"] == finding["severity"]
         assert result["message"]["text"] == finding["message"]
-        assert result["properties"]["fix"] == finding["fix"]
+        assert result["properties"]["advice"] == finding["advice"]
         (location,) = result["locations"]
         artifact = location["physicalLocation"]["artifactLocation"]
         assert artifact["uriBaseId"] == "%SRCROOT%"

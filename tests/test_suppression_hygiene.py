@@ -90,7 +90,7 @@ def test_an_ignore_that_suppresses_nothing_is_iso901(project: MakeProject) -> No
     (unused,) = [f for f in findings if f.code == "ISO901"]
     assert unused.column == 26  # the comment
     assert unused.message.startswith("`# isolint: ignore[ISO101]` suppresses nothing")
-    assert "Remove" in unused.fix
+    assert "Remove" in unused.advice
 
 
 def test_a_fixme_or_bare_ignore_that_suppresses_nothing_is_iso901(project: MakeProject) -> None:

@@ -30,7 +30,7 @@ def github_command(finding: Finding) -> str:
         "title": finding.code,
     }
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    message = f"{finding.message}\nfix: {finding.fix}"
+    message = f"{finding.message}\nfix: {finding.advice}"
     return f"::{command} {rendered}::{escape_data(message)}"
 
 

@@ -165,11 +165,11 @@ def _result(
         "level": finding.severity.value,
         "message": {
             "text": finding.message,
-            "markdown": f"{finding.message}\n\n**Fix:** {finding.fix}",
+            "markdown": f"{finding.message}\n\n**Fix:** {finding.advice}",
         },
         "locations": [location],
         "partialFingerprints": {"primaryLocationLineHash": fingerprint},
-        "properties": {"fix": finding.fix, "name": finding.name},
+        "properties": {"advice": finding.advice, "name": finding.name},
     }
     related: list[JsonObject] = []
     for index, place in enumerate(finding.related, start=1):

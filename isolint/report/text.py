@@ -56,7 +56,7 @@ def _write_finding(
             highlight=False,
             soft_wrap=True,
         )
-    console.print(f"    [cyan]fix:[/] {escape(finding.fix)}", highlight=False, soft_wrap=True)
+    console.print(f"    [cyan]fix:[/] {escape(finding.advice)}", highlight=False, soft_wrap=True)
     console.print()
 
 

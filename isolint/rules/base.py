@@ -15,7 +15,7 @@ def finding(
     record: ModuleRecord,
     span: Span,
     message: str,
-    fix: str,
+    advice: str,
     severity: Severity = Severity.WARNING,
     related: tuple[Related, ...] = (),
 ) -> Finding:
@@ -30,7 +30,7 @@ def finding(
         end_line=span.end_line,
         end_column=span.end_column,
         message=message,
-        fix=fix,
+        advice=advice,
         related=related,
     )
 

@@ -1,0 +1,1 @@
+"""Whole-project codemods run by ``isolint fix --codemod NAME`` (only when named)."""

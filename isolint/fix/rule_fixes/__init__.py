@@ -1,0 +1,1 @@
+"""Fixes of individual findings, as text edits (one module per kind of fix)."""
