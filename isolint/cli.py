@@ -33,6 +33,13 @@ from isolint.config import ConfigError, with_cli_overrides
 from isolint.engine import CheckResult, Settings, check, load_settings
 from isolint.files import display_path, excluded_below_root
 from isolint.findings import Finding
+from isolint.fix.runner import (
+    FixOutcome,
+    fix_project,
+    migrate_context,
+    unified_diff,
+    write_changes,
+)
 from isolint.progress import DelayedProgress
 from isolint.report.github import write_github
 from isolint.report.json_report import write_json, write_json_lines
@@ -50,6 +57,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 OUTPUT_FORMATS = ("text", "json", "json-lines", "sarif", "github")
 STATISTICS_FORMATS = ("text", "json", "json-lines")
+CODEMODS = ("migrate-context",)
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -393,6 +401,118 @@ def rules_command(output_format: str) -> None:
         click.echo("  ".join([*cells, row[3]]))
 
 
+@cli.command("fix")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also apply unsafe fixes: they may change behaviour callers rely on; review them.",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the changes as a unified diff and write nothing; exit 1 when there are any.",
+)
+@click.option(
+    "--codemod",
+    type=click.Choice(CODEMODS),
+    help="Run a whole-project codemod instead of the rule fixes (migrate-context: the legacy "
+    "state class to UserExecutionContext, configured in [tool.isolint.migrate-context]).",
+)
+@click.option("--select", help="Rule codes or prefixes whose fixes to apply (e.g. ISO105).")
+@click.option("--ignore", help="Rule codes or prefixes whose fixes not to apply.")
+@click.option("--extend-select", help="Rule codes or prefixes to enable on top of `select`.")
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply `exclude` to files named on the command line too (for pre-commit).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Use this pyproject.toml instead of the nearest one.",
+)
+@click.option("--no-cache", is_flag=True, help="Analyse every file afresh.")
+def fix_command(
+    paths: tuple[Path, ...],
+    unsafe_fixes: bool,
+    show_diff: bool,
+    codemod: str | None,
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+    force_exclude: bool,
+    config_file: Path | None,
+    no_cache: bool,
+) -> None:
+    """Apply the fixes of the findings in PATHS (default: the current folder).
+
+    Safe fixes are applied by default; unsafe ones only with --unsafe-fixes. A file is
+    written only if the new code parses and the file did not change since it was read,
+    and it is replaced atomically. Exit 0 when no finding is left, 1 when some are (or,
+    with --diff, when there would be changes), 2 on errors.
+    """
+    targets = list(paths) or [Path(".")]
+    missing = [str(path) for path in targets if not path.exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}")
+    cwd = Path.cwd()
+    try:
+        settings = load_settings(targets, config_file)
+        config = with_cli_overrides(
+            settings.config, _codes(select), _codes(ignore), _codes(extend_select)
+        )
+        settings = Settings(config, settings.root)
+        if force_exclude:
+            targets = _not_force_excluded(targets, settings, {})
+        if codemod is not None:
+            outcome = None
+            rewrite = migrate_context(targets, settings, cwd)
+        else:
+            outcome = fix_project(targets, settings, unsafe=unsafe_fixes, use_cache=not no_cache)
+            rewrite = outcome.rewrite
+    except ConfigError as error:
+        _fail(str(error))
+    except Exception as error:  # never a traceback for the user; say what went wrong
+        _fail(f"internal error: {type(error).__name__}: {error} (please report this)")
+    for problem in rewrite.problems:
+        click.echo(f"isolint: {problem}", err=True)
+    changed = rewrite.changed()
+    if show_diff:
+        sys.stdout.write(unified_diff(rewrite, cwd))
+        _summarise_fix(outcome, len(changed), written=False)
+        sys.exit(EXIT_FINDINGS if changed else EXIT_CLEAN)
+    not_written = write_changes(rewrite)
+    for problem in not_written:
+        click.echo(f"isolint: {problem}", err=True)
+    _summarise_fix(outcome, len(changed) - len(not_written), written=True)
+    if not_written:
+        sys.exit(EXIT_ERROR)
+    if outcome is not None and outcome.remaining:
+        write_text(outcome.remaining, Console(soft_wrap=True), outcome.files_checked)
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _summarise_fix(outcome: FixOutcome | None, files: int, *, written: bool) -> None:
+    """One line on stderr: what was (or would be) fixed and what is left."""
+    verb = "fixed" if written else "would fix"
+    noun = "file" if files == 1 else "files"
+    if outcome is None:
+        action = "migrated" if written else "would migrate"
+        click.echo(f"isolint: {action} {files} {noun}", err=True)
+        return
+    fixed = len(outcome.fixed)
+    line = f"isolint: {verb} {fixed} finding{'' if fixed == 1 else 's'} in {files} {noun}"
+    line += f", {len(outcome.remaining)} remaining"
+    unsafe = outcome.unsafe_available()
+    if unsafe:
+        line += f" ({unsafe} more fixable with --unsafe-fixes)"
+    click.echo(line, err=True)
+
+
 def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
@@ -404,3 +524,9 @@ def _fail(message: str) -> None:
 
 def main() -> None:
     cli()
+
+
+# `isolint race gen` and `isolint race run` live with the race tests (isolint/race/cli.py).
+from isolint.race.cli import race  # noqa: E402
+
+cli.add_command(race)

@@ -21,6 +21,8 @@ from isolint.cache import FactsCache, content_hash
 from isolint.config import Config, ConfigError, find_pyproject, load_config
 from isolint.files import discover, display_path
 from isolint.findings import Finding
+from isolint.fix.rule_fixes import attach_fixes
+from isolint.fix.writer import source_encoding
 from isolint.project import ModuleRecord, Project
 from isolint.rules import run_rules
 from isolint.suppress import ignored_by_path, suppressions_of, unused_suppressions
@@ -120,6 +122,7 @@ def check(
     facts, digests = _facts_for(contents, options, cache, jobs, progress)
     project = Project(_records(facts, target_set, cwd, overrides), config)
     findings, fixmes = _reportable(project, root, config)
+    findings = attach_fixes(findings, _source_reader(project, contents))
     if cache is not None:
         _remember_positions(project, digests, cache)
         if run_key is not None:
@@ -321,6 +324,25 @@ def _reportable(
     kept.sort(key=Finding.sort_key)
     fixmes.sort(key=Finding.sort_key)
     return kept, fixmes
+
+
+def _source_reader(
+    project: Project, contents: Mapping[Path, bytes | OSError]
+) -> Callable[[str], str | None]:
+    """Reads a reported file's text (as analysed, so edits line up) by its display path."""
+    paths = {record.display_path: record.path for record in project.targets()}
+
+    def read(display: str) -> str | None:
+        path = paths.get(display)
+        content = contents.get(path) if path is not None else None
+        if not isinstance(content, bytes):
+            return None
+        try:
+            return content.decode(source_encoding(content))
+        except (SyntaxError, UnicodeDecodeError, LookupError):
+            return None
+
+    return read
 
 
 def _relative_to_root(path: str, root: Path) -> str:

@@ -65,7 +65,7 @@ def test_rules_lists_every_rule_with_its_family_and_no_fix() -> None:
         assert line.startswith(rule.code)
         assert rule.name in line
         assert f"{rule.family}xx {FAMILIES[rule.family]}" in line
-        assert line.split()[-1] == "no"
+        assert line.split()[-1] == ("yes" if rule.fixable else "no")
 
 
 def test_rules_as_json() -> None:
@@ -73,7 +73,7 @@ def test_rules_as_json() -> None:
     assert result.returncode == 0
     rows = json.loads(result.stdout)
     assert [row["code"] for row in rows] == list(RULES)
-    assert all(row["fixable"] is False for row in rows)
+    assert [row["fixable"] for row in rows] == [rule.fixable for rule in RULES.values()]
     assert rows[0]["url"] == f"{DOCS_BASE_URL}/ISO101.md"
     assert rows[0]["family"] == "ISO1xx"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from isolint.findings import Finding, Severity
+from isolint.findings import Applicability, Finding, Severity
 
 _CONTEXT_LINES = 1
 
@@ -38,9 +38,11 @@ def _write_finding(
     finding: Finding, console: Console, sources: dict[str, list[str] | None] | None
 ) -> None:
     colour = "red" if finding.severity is Severity.ERROR else "yellow"
+    # ruff's marker: `isolint fix` applies this finding's fix without further flags
+    marker = " [cyan]\\[*][/]" if _fixable(finding, unsafe=False) else ""
     console.print(
         f"[bold]{escape(finding.path)}[/]:{finding.line}:{finding.column} "
-        f"[bold {colour}]{finding.code}[/] {escape(finding.message)}",
+        f"[bold {colour}]{finding.code}[/]{marker} {escape(finding.message)}",
         highlight=False,
         soft_wrap=True,
     )
@@ -87,3 +89,16 @@ def _write_summary(findings: Sequence[Finding], console: Console, files_checked:
         f"[bold]Found {len(findings)} {noun}[/] in {files_checked} {files} checked ({families}).",
         highlight=False,
     )
+    safe = sum(1 for finding in findings if _fixable(finding, unsafe=False))
+    unsafe = sum(1 for finding in findings if _fixable(finding, unsafe=True)) - safe
+    if safe or unsafe:
+        parts = [f"[cyan]\\[*][/] {safe} fixable with `isolint fix`"] if safe else []
+        if unsafe:
+            parts.append(f"{unsafe} more with `isolint fix --unsafe-fixes`")
+        console.print("; ".join(parts) + ".", highlight=False)
+
+
+def _fixable(finding: Finding, *, unsafe: bool) -> bool:
+    if finding.fix is None:
+        return False
+    return unsafe or finding.fix.applicability is Applicability.SAFE

@@ -15,7 +15,8 @@ class Rule:
     name: str
     family: str
     summary: str
-    # Whether `isolint fix` can rewrite the code automatically (no rule can yet).
+    # Whether `isolint fix` offers an edit for this rule's findings (where the rewrite is
+    # sure; the rule document's "Fix safety" says when and whether it is safe).
     fixable: bool = False
 
 
@@ -34,6 +35,7 @@ _RULES = [
         "mutated-module-container",
         "ISO1",
         "A module-level mutable container is written from function scope at request time.",
+        fixable=True,
     ),
     Rule(
         "ISO102",
@@ -46,6 +48,7 @@ _RULES = [
         "mutated-class-container",
         "ISO1",
         "A container defined in a class body is written through `self`, `cls` or the class.",
+        fixable=True,
     ),
     Rule(
         "ISO104",
@@ -58,6 +61,7 @@ _RULES = [
         "mutated-mutable-default",
         "ISO1",
         "A mutable argument default is mutated or stored by the function.",
+        fixable=True,
     ),
     Rule(
         "ISO201",
@@ -94,6 +98,7 @@ _RULES = [
         "module-level-db-session",
         "ISO3",
         "A database session or connection is created at import time and shared.",
+        fixable=True,
     ),
     Rule(
         "ISO302",
@@ -124,12 +129,14 @@ _RULES = [
         "threading-local-in-async",
         "ISO5",
         "A `threading.local()` is used from `async def` code, where tasks share the thread.",
+        fixable=True,
     ),
     Rule(
         "ISO502",
         "mutable-contextvar-default",
         "ISO5",
         "A `ContextVar` has a mutable default shared by every context.",
+        fixable=True,
     ),
     Rule(
         "ISO503",

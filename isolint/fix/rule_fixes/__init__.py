@@ -1,1 +1,81 @@
-"""Fixes of individual findings, as text edits (one module per kind of fix)."""
+"""Fixes of individual findings, as text edits (one module per kind of fix).
+
+``attach_fixes`` is the entry point: it parses each file that has a fixable finding once,
+asks the rule's fixer for a fix, and keeps the fix only if its edits apply and the result
+still parses. A fixer that is not sure returns None, and an exception in a fixer costs that
+finding its fix, never the run.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+from isolint.findings import Finding, Fix
+from isolint.fix.edits import apply_edits
+from isolint.fix.rule_fixes.context_local import fix_module_container, fix_mutable_contextvar
+from isolint.fix.rule_fixes.instance_container import fix_class_container
+from isolint.fix.rule_fixes.mutable_default import fix_mutable_default
+from isolint.fix.rule_fixes.session_per_call import fix_module_session
+from isolint.fix.rule_fixes.source import Fixer, ParsedSource
+from isolint.fix.rule_fixes.thread_local import fix_thread_local
+
+FIXERS: Mapping[str, Fixer] = {
+    "ISO101": fix_module_container,
+    "ISO103": fix_class_container,
+    "ISO105": fix_mutable_default,
+    "ISO301": fix_module_session,
+    "ISO501": fix_thread_local,
+    "ISO502": fix_mutable_contextvar,
+}
+
+__all__ = ["FIXERS", "attach_fixes"]
+
+
+def attach_fixes(
+    findings: Sequence[Finding], read_source: Callable[[str], str | None]
+) -> list[Finding]:
+    """``findings`` in the same order, each with ``fix`` set where a sure fix exists.
+
+    ``read_source(path)`` returns the text of a finding's file (None if unavailable). Each
+    file is read and parsed once, however many of its findings are fixable.
+    """
+    parsed: dict[str, ParsedSource | None] = {}
+    attached = []
+    for finding in findings:
+        fixer = FIXERS.get(finding.code)
+        if fixer is None:
+            attached.append(finding)
+            continue
+        if finding.path not in parsed:
+            parsed[finding.path] = _parse(finding.path, read_source)
+        source = parsed[finding.path]
+        fix = _checked_fix(fixer, finding, source) if source is not None else None
+        attached.append(replace(finding, fix=fix))
+    return attached
+
+
+def _parse(path: str, read_source: Callable[[str], str | None]) -> ParsedSource | None:
+    try:
+        text = read_source(path)
+        return ParsedSource.parse(path, text) if text is not None else None
+    except Exception:  # unreadable or unparsable now: no fix, the finding still stands
+        return None
+
+
+def _checked_fix(fixer: Fixer, finding: Finding, source: ParsedSource) -> Fix | None:
+    """The fixer's fix, if it is well formed: edits in this file that apply and re-parse."""
+    try:
+        fix = fixer(finding, source)
+        if fix is None or not fix.edits:
+            return None
+        if any(edit.path != source.path for edit in fix.edits):
+            return None
+        fixed = apply_edits(source.text, fix.edits)
+        if fixed == source.text:
+            return None
+        ast.parse(fixed)
+    except Exception:  # a fixer bug or an edit that breaks the file: offer no fix
+        return None
+    return fix

@@ -1,0 +1,96 @@
+"""Writing rewritten sources back without ever losing code.
+
+A rewrite is written only when all of these hold: the new text parses (libcst, the same
+parser the rewrite used), the file on disk still holds exactly the bytes the rewrite was
+computed from (an editor or another tool may have saved it meanwhile), and the text can be
+encoded in the file's own encoding. The write goes to a temporary file in the same folder,
+which then replaces the original in one rename, so a crash leaves either the old or the
+new file, never half of one. The file's permission bits are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+
+class WriteRefused(Exception):
+    """Why a rewrite was not written; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file's bytes as read, and the text and encoding they decode to."""
+
+    path: Path
+    raw: bytes
+    text: str
+    encoding: str
+
+    @classmethod
+    def read(cls, path: Path) -> SourceFile:
+        raw = path.read_bytes()
+        encoding = source_encoding(raw)
+        # newline="" semantics: keep \r\n and \r exactly as they are in the file
+        return cls(path, raw, raw.decode(encoding), encoding)
+
+
+def source_encoding(raw: bytes) -> str:
+    """The encoding PEP 263 gives these bytes (a coding comment, a BOM, else UTF-8)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    return encoding
+
+
+def ensure_parses(path: Path, text: str) -> None:
+    """Raise WriteRefused unless ``text`` is a module libcst can parse."""
+    try:
+        cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise WriteRefused(f"{path}: the rewritten code does not parse ({message})") from None
+
+
+def write_rewrite(original: SourceFile, new_text: str) -> None:
+    """Replace ``original.path`` with ``new_text``, or raise WriteRefused saying why not."""
+    path = original.path
+    ensure_parses(path, new_text)
+    try:
+        data = new_text.encode(original.encoding)
+    except UnicodeEncodeError as error:
+        raise WriteRefused(
+            f"{path}: the rewritten code cannot be encoded as {original.encoding} ({error.reason})"
+        ) from None
+    try:
+        on_disk = path.read_bytes()
+    except OSError as error:
+        raise WriteRefused(f"{path}: cannot read it again before writing: {error}") from None
+    if on_disk != original.raw:
+        raise WriteRefused(f"{path}: changed on disk since it was read; not overwritten")
+    try:
+        write_atomically(path, data)
+    except OSError as error:
+        raise WriteRefused(f"{path}: cannot write: {error.strerror or error}") from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+    mode = path.stat().st_mode
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

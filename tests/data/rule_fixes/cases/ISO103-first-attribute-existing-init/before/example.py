@@ -1,0 +1,12 @@
+class ChatSession:
+    history: list[dict] = []
+
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+
+    async def send(self, text: str) -> None:
+        self.history.append({"user": self.user_id, "content": text})
+
+
+async def chat(request) -> None:
+    await ChatSession(request.user.id).send(request.text)

@@ -1,0 +1,1 @@
+def add(item, items=[]): items.append(item); return items

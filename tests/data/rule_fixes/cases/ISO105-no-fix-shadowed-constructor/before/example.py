@@ -1,0 +1,3 @@
+def collect(item, seen=set(), set=None):
+    seen.add(item)
+    return seen

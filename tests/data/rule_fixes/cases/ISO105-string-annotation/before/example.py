@@ -1,0 +1,3 @@
+def add_tag(tag: str, tags: "list[str]" = []) -> "list[str]":
+    tags.append(tag)
+    return tags
