@@ -1,0 +1,636 @@
+"""Analysis of one module for the ``migrate-context`` codemod: fills its ``ModulePlan``.
+
+One visit with libcst metadata (scopes, qualified names, parents, expression contexts)
+finds every use of the legacy class and classifies it: a type (annotation, ``isinstance``
+argument, alias) becomes the target class; a construction is rebuilt with the field map;
+a base class, the class's own API (``Legacy.method``) or any other value use is a problem
+for a person. Names known to hold the legacy type (annotated parameters, variables only
+ever assigned a construction, ``self.x`` annotated in the class) have their attribute
+accesses mapped; legacy-typed parameters are renamed unless the new name would clash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import (
+    Assignment,
+    ExpressionContext,
+    ExpressionContextProvider,
+    FunctionScope,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    QualifiedNameSource,
+    Scope,
+    ScopeProvider,
+)
+
+from isolint.fix.codemods.migrate_context_constructions import plan_construction
+from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel
+from isolint.fix.codemods.migrate_context_options import MigrationOptions
+from isolint.fix.codemods.migrate_context_plan import (
+    FieldAccess,
+    FunctionIndex,
+    FunctionSignature,
+    ModulePlan,
+)
+from isolint.fix.codemods.migrate_context_syntax import (
+    binds_or_uses,
+    dotted,
+    last_name,
+    names_only_legacy,
+    rewrite_string_annotation,
+    string_expression,
+)
+
+
+@dataclass(frozen=True)
+class _LegacyImport:
+    statement: cst.ImportFrom
+    module: str
+    name: str
+    asname: str | None
+
+
+class ModuleAnalysis(cst.CSTVisitor):
+    """Collects the plan of one module (call ``run``, then ``plan_call_sites``)."""
+
+    METADATA_DEPENDENCIES = (
+        ScopeProvider,
+        QualifiedNameProvider,
+        ParentNodeProvider,
+        PositionProvider,
+        ExpressionContextProvider,
+    )
+
+    def __init__(
+        self,
+        path: Path,
+        module_name: str,
+        package: str,
+        module: cst.Module,
+        options: MigrationOptions,
+        legacy: Mapping[str, LegacyClassModel],
+        legacy_modules: frozenset[str],
+    ) -> None:
+        super().__init__()
+        self.path = path
+        self.module_name = module_name
+        self.package = package
+        self.options = options
+        self.legacy_models = legacy
+        # The class this module uses: set from its import; the only definition otherwise.
+        only = next(iter(legacy.values())) if len(legacy) == 1 else None
+        self.legacy = legacy.get(module_name) or only or LegacyClassModel(found=False)
+        self.legacy_modules = legacy_modules
+        self.wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+        self.plan = ModulePlan()
+        self.signatures: list[FunctionSignature] = []
+        self._class_stack: list[cst.ClassDef] = []
+        self._function_depth = 0
+        self._legacy_imports: list[_LegacyImport] = []
+        self._module_imports: list[tuple[cst.Import, str]] = []
+        # local names (or dotted module paths) bound to the legacy class / its module
+        self._class_aliases: set[str] = set()
+        self._module_aliases: dict[str, str] = {}
+        self._kept_refs: set[cst.CSTNode] = set()
+        self._typed_bindings: set[cst.CSTNode] = set()
+        self._functions: list[tuple[cst.FunctionDef, str | None]] = []
+        self._keyword_calls: list[cst.Call] = []
+        self._legacy_attributes: dict[cst.ClassDef, set[str]] = {}
+        self.target_name_clash = False
+
+    @property
+    def module(self) -> cst.Module:
+        return self.wrapper.module
+
+    # -- entry points -------------------------------------------------------------------
+
+    def run(self) -> None:
+        with self.resolve(self.wrapper):
+            self.module.visit(self)
+            for function, qualname in self._functions:
+                self._plan_parameters(function, qualname)
+            for binding in self._typed_bindings:
+                self._plan_variable(binding)
+            self._plan_self_attributes()
+            self._plan_imports()
+            self.target_name_clash = self._target_name_clash()
+
+    def plan_call_sites(self, index: FunctionIndex) -> None:
+        with self.resolve(self.wrapper):
+            for call in self._keyword_calls:
+                for arg in call.args:
+                    if arg.keyword is not None and arg.keyword.value in index.renamed_params:
+                        self._plan_keyword(call, arg, arg.keyword.value, index)
+
+    # -- resolution ---------------------------------------------------------------------
+
+    def _absolute(self, name: str, source: QualifiedNameSource) -> str:
+        if source is QualifiedNameSource.LOCAL:
+            return f"{self.module_name}.{name}"
+        if name.startswith("."):
+            level = len(name) - len(name.lstrip("."))
+            parts = self.package.split(".") if self.package else []
+            base = parts[: len(parts) - (level - 1)] if level > 1 else parts
+            return ".".join([*base, name.lstrip(".")]).strip(".")
+        return name
+
+    def _qualified(self, node: cst.CSTNode) -> set[str]:
+        names = self.get_metadata(QualifiedNameProvider, node, set())
+        return {self._absolute(q.name, q.source) for q in names}
+
+    def _is_legacy_name(self, qualified: str) -> bool:
+        if self.options.legacy_module is not None:
+            return qualified == self.options.legacy
+        return qualified.rpartition(".")[2] == self.options.legacy
+
+    def _is_legacy_ref(self, node: cst.CSTNode) -> bool:
+        return any(self._is_legacy_name(name) for name in self._qualified(node))
+
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def _problem(self, node: cst.CSTNode, reason: str) -> None:
+        self.plan.problems.append((self._line(node), reason))
+
+    # -- imports ------------------------------------------------------------------------
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        for alias in node.names:
+            module = dotted(alias.name)
+            local = dotted(alias.asname.name) if alias.asname else module
+            if module in self.legacy_modules and module is not None and local is not None:
+                self._module_aliases[local] = module
+                self._module_imports.append((node, local))
+                self.legacy = self.legacy_models.get(module, self.legacy)
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if isinstance(node.names, cst.ImportStar):
+            return False
+        dots = "." * len(node.relative)
+        written = dots + (dotted(node.module) or "")
+        module = self._absolute(written, QualifiedNameSource.IMPORT)
+        for alias in node.names:
+            name = dotted(alias.name)
+            asname = dotted(alias.asname.name) if alias.asname else None
+            if name is None:
+                continue
+            if self._is_legacy_name(f"{module}.{name}"):
+                self._legacy_imports.append(_LegacyImport(node, module, name, asname))
+                self.legacy = self.legacy_models.get(module, self.legacy)
+                self._class_aliases.add(asname or name)
+            elif f"{module}.{name}" in self.legacy_modules:
+                self._module_aliases[asname or name] = f"{module}.{name}"
+        return False
+
+    # -- scopes of classes and functions -------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        if self._is_legacy_ref(node.name):
+            return False  # the legacy class's own definition is not a use
+        for base in node.bases:
+            if self._is_legacy_ref(base.value):
+                self._kept_refs.add(base.value)
+                self._problem(
+                    node.name,
+                    f"class `{node.name.value}` subclasses the legacy class "
+                    f"`{self.options.legacy_class_name}`: hold a "
+                    f"`{self.options.target_class_name}` as a field instead (not rewritten)",
+                )
+        self._class_stack.append(node)
+        return True
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        if self._class_stack and self._class_stack[-1] is original_node:
+            self._class_stack.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        qualname = None
+        if self._function_depth == 0:
+            owners = [klass.name.value for klass in self._class_stack]
+            qualname = ".".join([self.module_name, *owners, node.name.value])
+        self._functions.append((node, qualname))
+        self._function_depth += 1
+        return True
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._function_depth -= 1
+
+    # -- uses of the legacy class -------------------------------------------------------
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        if node not in self._kept_refs and self._is_legacy_ref(node):
+            self._classify(node)
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if node not in self._kept_refs and self._is_legacy_ref(node):
+            self._classify(node)
+            return False
+        return True
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> bool:
+        if self._in_annotation(node):
+            rewritten = self._rewrite_string_annotation(node)
+            if rewritten is not None:
+                self.plan.strings[node] = rewritten
+        return False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        if any(arg.keyword is not None for arg in node.args):
+            self._keyword_calls.append(node)
+        return True
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+        if self._annotation_holds_legacy(node.annotation.annotation):
+            if isinstance(node.target, cst.Name):
+                self._typed_bindings.add(node.target)
+            self._note_legacy_attribute(node.target)
+        return True
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        if len(node.targets) == 1 and self._is_construction(node.value):
+            target = node.targets[0].target
+            if isinstance(target, cst.Name):
+                self._typed_bindings.add(target)
+        return True
+
+    def _note_legacy_attribute(self, target: cst.BaseExpression) -> None:
+        """``x: Legacy`` in a class body, or ``self.x: Legacy`` in one of its methods."""
+        if not self._class_stack:
+            return
+        klass = self._class_stack[-1]
+        if isinstance(target, cst.Name) and self._function_depth == 0:
+            self._legacy_attributes.setdefault(klass, set()).add(target.value)
+        elif m.matches(target, m.Attribute(value=m.Name("self"))):
+            assert isinstance(target, cst.Attribute)
+            self._legacy_attributes.setdefault(klass, set()).add(target.attr.value)
+
+    def _is_construction(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Call) and self._is_legacy_ref(node.func)
+
+    def _classify(self, node: cst.Name | cst.Attribute) -> None:
+        parent = self._parent(node)
+        legacy = self.options.legacy_class_name
+        if isinstance(parent, cst.Call) and parent.func is node:
+            self._plan_construction(parent)
+        elif isinstance(parent, cst.Attribute) and parent.value is node:
+            self._kept_refs.add(node)
+            self._problem(
+                node,
+                f"`{legacy}.{parent.attr.value}` uses the legacy class's own API: "
+                f"the context has no equivalent (not rewritten)",
+            )
+        elif self._is_type_position(node):
+            self.plan.type_refs.add(node)
+        else:
+            self._kept_refs.add(node)
+            self._problem(
+                node,
+                f"`{legacy}` used as a value (passed, stored or returned): "
+                f"decide what the code needs from the context (not rewritten)",
+            )
+
+    def _is_type_position(self, node: cst.CSTNode) -> bool:
+        """Annotations, ``isinstance``/``issubclass`` class arguments, and type aliases
+        (``Alias = Legacy``), through subscripts, ``|`` unions and tuples."""
+        child: cst.CSTNode = node
+        parent = self._parent(child)
+        while isinstance(
+            parent,
+            (cst.Subscript, cst.SubscriptElement, cst.Index, cst.Tuple, cst.Element),
+        ) or (isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.BitOr)):
+            child, parent = parent, self._parent(parent)
+        if isinstance(parent, cst.Annotation):
+            return True
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is child:
+            return child is node  # a plain alias only, not a container of classes
+        if isinstance(parent, cst.Arg):
+            call = self._parent(parent)
+            return (
+                isinstance(call, cst.Call)
+                and m.matches(call.func, m.Name("isinstance") | m.Name("issubclass"))
+                and len(call.args) == 2
+                and call.args[1] is parent
+            )
+        return False
+
+    def _in_annotation(self, node: cst.CSTNode) -> bool:
+        parent = self._parent(node)
+        while parent is not None and not isinstance(
+            parent, (cst.BaseStatement, cst.BaseSmallStatement, cst.Param)
+        ):
+            if isinstance(parent, cst.Annotation):
+                return True
+            parent = self._parent(parent)
+        return False
+
+    # -- annotations in strings ---------------------------------------------------------
+
+    def _rewrite_string_annotation(self, node: cst.SimpleString) -> cst.SimpleString | None:
+        return rewrite_string_annotation(
+            node, self._class_aliases, set(self._module_aliases), self.options
+        )
+
+    def _annotation_holds_legacy(self, annotation: cst.BaseExpression) -> bool:
+        """Whether a value of this annotation is a legacy object: ``Legacy``,
+        ``Optional[Legacy]``, ``Legacy | None``, ``Union[Legacy, None]``, ``"Legacy"``."""
+        if isinstance(annotation, cst.SimpleString):
+            expression = string_expression(annotation)
+            return expression is not None and names_only_legacy(
+                expression, self._class_aliases | set(self._module_aliases_with_class())
+            )
+        if self._is_legacy_ref(annotation):
+            return True
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(
+            annotation.operator, cst.BitOr
+        ):
+            sides = (annotation.left, annotation.right)
+            return any(self._annotation_holds_legacy(s) for s in sides) and all(
+                self._annotation_holds_legacy(s) or m.matches(s, m.Name("None")) for s in sides
+            )
+        if isinstance(annotation, cst.Subscript):
+            wrapper = last_name(annotation.value)
+            elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+            if wrapper == "Optional" and len(elements) == 1:
+                return self._annotation_holds_legacy(elements[0])
+            if wrapper == "Union":
+                return any(self._annotation_holds_legacy(e) for e in elements) and all(
+                    self._annotation_holds_legacy(e) or m.matches(e, m.Name("None"))
+                    for e in elements
+                )
+        return False
+
+    def _module_aliases_with_class(self) -> Iterator[str]:
+        for alias in self._module_aliases:
+            yield f"{alias}.{self.options.legacy_class_name}"
+
+    # -- constructions ------------------------------------------------------------------
+
+    def _plan_construction(self, call: cst.Call) -> None:
+        outcome = plan_construction(call, self.legacy, self.options)
+        for reason in outcome.problems:
+            self._problem(call, reason)
+        if outcome.plan is None:
+            self._kept_refs.add(call.func)
+            return
+        start = self.get_metadata(PositionProvider, call).start
+        line = self.module.code.splitlines()[start.line - 1]
+        indent = line[: len(line) - len(line.lstrip())]
+        self.plan.constructions[call] = replace(outcome.plan, column=start.column, indent=indent)
+
+    # -- parameters, variables and their attribute accesses ------------------------------
+
+    def _plan_parameters(self, function: cst.FunctionDef, qualname: str | None) -> None:
+        renames: dict[str, str] = {}
+        all_params = [
+            *function.params.posonly_params,
+            *function.params.params,
+            *function.params.kwonly_params,
+        ]
+        taken = {p.name.value for p in all_params}
+        for param in all_params:
+            if param.annotation is None or not self._annotation_holds_legacy(
+                param.annotation.annotation
+            ):
+                continue
+            new_name = self._parameter_rename(function, param, taken)
+            if new_name is not None:
+                renames[param.name.value] = new_name
+                taken.add(new_name)
+        if qualname is not None:
+            names = frozenset(p.name.value for p in all_params)
+            self.signatures.append(FunctionSignature(qualname, function.name.value, names, renames))
+
+    def _parameter_rename(
+        self, function: cst.FunctionDef, param: cst.Param, taken: set[str]
+    ) -> str | None:
+        old, new = param.name.value, self.options.parameter_name
+        scope = self.get_metadata(ScopeProvider, param.name, None)
+        function_scope = self._function_scope(function)
+        if function_scope is None:
+            return None
+        assignments = [a for a in function_scope.assignments[old] if isinstance(a, Assignment)]
+        if len(assignments) != 1:
+            self._problem(
+                param,
+                f"parameter `{old}` is reassigned in `{function.name.value}`: "
+                "its uses were not migrated",
+            )
+            return None
+        assignment = assignments[0]
+        accesses = [access.node for access in assignment.references]
+        self._plan_holder_accesses(accesses)
+        if old == new or new in taken or binds_or_uses(function, new, old):
+            return None
+        del scope
+        self.plan.renames[param.name] = new
+        for node in accesses:
+            if isinstance(node, cst.Name):
+                self.plan.renames[node] = new
+        return new
+
+    def _function_scope(self, function: cst.FunctionDef) -> Scope | None:
+        body_node = function.body
+        scope = self.get_metadata(ScopeProvider, body_node, None)
+        return scope if isinstance(scope, FunctionScope) else None
+
+    def _plan_variable(self, binding: cst.CSTNode) -> None:
+        """Accesses of a variable every assignment of which binds a legacy object."""
+        assert isinstance(binding, cst.Name)
+        scope = self.get_metadata(ScopeProvider, binding, None)
+        if scope is None:
+            return
+        assignments = [a for a in scope.assignments[binding.value] if isinstance(a, Assignment)]
+        if not assignments or not all(a.node in self._typed_bindings for a in assignments):
+            return
+        if min(id(a.node) for a in assignments) != id(binding):
+            return  # plan each variable once, from one of its bindings
+        accesses = [access.node for a in assignments for access in a.references]
+        self._plan_holder_accesses(accesses)
+
+    def _plan_self_attributes(self) -> None:
+        for function, _ in self._functions:
+            klass = self._owning_class(function)
+            if klass is None or klass not in self._legacy_attributes:
+                continue
+            params = [*function.params.posonly_params, *function.params.params]
+            if not params:
+                continue
+            receiver = params[0].name.value
+            attributes = frozenset(self._legacy_attributes[klass])
+            pattern = m.Attribute(
+                value=m.Attribute(
+                    value=m.Name(receiver),
+                    attr=m.OneOf(*(m.Name(name) for name in sorted(attributes))),
+                )
+            )
+            for node in m.findall(function.body, pattern):
+                assert isinstance(node, cst.Attribute)
+                self._plan_field_access(node)
+
+    def _owning_class(self, function: cst.FunctionDef) -> cst.ClassDef | None:
+        parent = self._parent(function)
+        while parent is not None and not isinstance(parent, (cst.ClassDef, cst.FunctionDef)):
+            parent = self._parent(parent)
+        return parent if isinstance(parent, cst.ClassDef) else None
+
+    def _plan_holder_accesses(self, accesses: Sequence[cst.CSTNode]) -> None:
+        for node in accesses:
+            parent = self._parent(node)
+            if isinstance(parent, cst.Attribute) and parent.value is node:
+                self._plan_field_access(parent)
+
+    def _plan_field_access(self, node: cst.Attribute) -> None:
+        name = node.attr.value
+        holder = cst.Module([]).code_for_node(node)
+        context = self.get_metadata(ExpressionContextProvider, node, ExpressionContext.LOAD)
+        augmented = isinstance(self._parent(node), cst.AugAssign)
+        writes = context is not ExpressionContext.LOAD
+        context_field = self.options.field_map.get(name)
+        if context_field is not None:
+            if not writes:
+                self.plan.field_accesses[node] = FieldAccess(name, context_field)
+            elif context_field in self.options.identity_fields:
+                self._problem(
+                    node,
+                    f"`{holder}` {'is updated' if augmented else 'is written'}: "
+                    f"`{context_field}` is an identity field of the immutable context; "
+                    "create the context with the right value instead (not rewritten)",
+                )
+            else:
+                self._problem(
+                    node,
+                    f"`{holder}` is written: `{context_field}` is a field of the immutable "
+                    "context (not rewritten)",
+                )
+            return
+        if name.startswith("__") or name in self.legacy.methods:
+            self._problem(
+                node,
+                f"`{holder}` uses a method of the legacy class: the context has no "
+                "equivalent (not rewritten)",
+            )
+            return
+        self.plan.field_accesses[node] = FieldAccess(name, None)
+
+    # -- imports to replace or remove ---------------------------------------------------
+
+    def _plan_imports(self) -> None:
+        """A single-name import whose every use is rewritten becomes the target's import
+        in place; other legacy imports are removed after the rewrite if unused."""
+        target_bound = self._binds_target()
+        statements: list[
+            tuple[cst.Import | cst.ImportFrom, str, tuple[str, str | None, str | None]]
+        ]
+        statements = [
+            (item.statement, item.asname or item.name, (item.module, item.name, item.asname))
+            for item in self._legacy_imports
+        ]
+        statements += [
+            (
+                node,
+                local,
+                (
+                    self._module_aliases[local],
+                    None,
+                    None if local == self._module_aliases[local] else local,
+                ),
+            )
+            for node, local in self._module_imports
+        ]
+        for statement, local, removal in statements:
+            single = isinstance(statement.names, Sequence) and len(statement.names) == 1
+            at_top = isinstance(self._parent(self._parent(statement) or statement), cst.Module)
+            if (
+                not target_bound
+                and single
+                and at_top  # a TYPE_CHECKING import would not serve rewritten constructions
+                and self._all_uses_rewritten(statement, local)
+            ):
+                self.plan.import_replacements.add(statement)
+                target_bound = True
+            else:
+                self.plan.removals.append(removal)
+
+    def _all_uses_rewritten(self, statement: cst.Import | cst.ImportFrom, local: str) -> bool:
+        scope = self.get_metadata(ScopeProvider, statement, None)
+        if scope is None:
+            return False
+        rewritten = (
+            self.plan.type_refs
+            | set(self.plan.strings)
+            | {call.func for call in self.plan.constructions}
+        )
+        uses = [
+            access.node
+            for assignment in scope.assignments[local.partition(".")[0]]
+            if getattr(assignment, "node", None) is statement
+            for access in assignment.references
+        ]
+        return bool(uses) and all(
+            node in rewritten or self._parent(node) in rewritten for node in uses
+        )
+
+    def _binds_target(self) -> bool:
+        """Whether the module already has a global named like the target class."""
+        return self.options.target_class_name in {
+            assignment.name
+            for scope in {self.get_metadata(ScopeProvider, self.module, None)}
+            if scope is not None
+            for assignment in scope.assignments
+        }
+
+    def _target_name_clash(self) -> bool:
+        """The target's name is bound to something other than the target class."""
+        scope = self.get_metadata(ScopeProvider, self.module, None)
+        if scope is None:
+            return False
+        for assignment in scope.assignments[self.options.target_class_name]:
+            node = getattr(assignment, "node", None)
+            if not isinstance(node, cst.ImportFrom) or node.module is None:
+                return True
+            if dotted(node.module) != self.options.target_module:
+                return True
+        return False
+
+    # -- keyword arguments of callers ---------------------------------------------------
+
+    def _plan_keyword(
+        self, call: cst.Call, arg: cst.Arg, keyword: str, index: FunctionIndex
+    ) -> None:
+        for qualified in self._qualified(call.func):
+            for name in (qualified, f"{qualified}.__init__"):
+                signature = index.by_qualname.get(name)
+                if signature is not None:
+                    if keyword in signature.renames:
+                        self.plan.keyword_renames[arg] = signature.renames[keyword]
+                    return
+        if not isinstance(call.func, cst.Attribute):
+            return
+        method = call.func.attr.value
+        outcomes = {
+            signature.renames.get(keyword, keyword)
+            for signature in index.by_name.get(method, ())
+            if keyword in signature.params
+        }
+        if outcomes == {keyword} or not outcomes:
+            return
+        if len(outcomes) == 1:
+            self.plan.keyword_renames[arg] = outcomes.pop()
+            return
+        self._problem(
+            arg,
+            f"keyword `{keyword}=` of `.{method}(...)`: several project functions named "
+            f"`{method}` take `{keyword}` and not all were renamed; rename it by hand",
+        )

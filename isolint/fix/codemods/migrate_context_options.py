@@ -1,0 +1,145 @@
+"""Options of the ``migrate-context`` codemod: the ``[tool.isolint.migrate-context]`` table.
+
+```toml
+[tool.isolint.migrate-context]
+legacy = "app.agents.state.DeepAgentState"    # dotted path, or a bare class name
+target = "isolint.context.UserExecutionContext"
+field-map = { chat_thread_id = "thread_id" }  # added to the identity defaults
+unmapped = "agent_context"                    # where every other legacy field goes
+parameter-name = "context"                    # new name of legacy-typed parameters
+```
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from isolint.config import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+IDENTITY_FIELDS = frozenset({"user_id", "thread_id", "run_id", "request_id"})
+TABLE = "[tool.isolint.migrate-context]"
+
+
+def _default_field_map() -> Mapping[str, str]:
+    return MappingProxyType({name: name for name in sorted(IDENTITY_FIELDS)})
+
+
+@dataclass(frozen=True)
+class MigrationOptions:
+    """What to migrate from, to what, and how legacy fields map onto the context."""
+
+    legacy: str = "DeepAgentState"
+    target: str = "isolint.context.UserExecutionContext"
+    field_map: Mapping[str, str] = field(default_factory=_default_field_map)
+    unmapped: str = "agent_context"
+    identity_fields: frozenset[str] = IDENTITY_FIELDS
+    parameter_name: str = "context"
+
+    @property
+    def legacy_class_name(self) -> str:
+        return self.legacy.rpartition(".")[2]
+
+    @property
+    def legacy_module(self) -> str | None:
+        """The module named by a dotted ``legacy``; None for a bare class name."""
+        module, _, _ = self.legacy.rpartition(".")
+        return module or None
+
+    @property
+    def target_class_name(self) -> str:
+        return self.target.rpartition(".")[2]
+
+    @property
+    def target_module(self) -> str:
+        return self.target.rpartition(".")[0]
+
+
+# key in the table -> attribute of MigrationOptions
+_KEYS = {
+    "legacy": "legacy",
+    "target": "target",
+    "field-map": "field_map",
+    "unmapped": "unmapped",
+    "parameter-name": "parameter_name",
+}
+
+
+def load_migration_options(pyproject: Path | None) -> MigrationOptions:
+    """The options in ``pyproject`` (the defaults when None or without the table).
+
+    Raises ``ConfigError`` naming the file and the key for an unknown key or a wrong type.
+    """
+    if pyproject is None:
+        return MigrationOptions()
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{pyproject}: cannot read: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{pyproject}: invalid TOML: {error}") from error
+    tool = document.get("tool", {})
+    isolint = tool.get("isolint", {}) if isinstance(tool, dict) else {}
+    table = isolint.get("migrate-context") if isinstance(isolint, dict) else None
+    if table is None:
+        return MigrationOptions()
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: {TABLE} must be a table")
+    return options_from_table(table, str(pyproject))
+
+
+def options_from_table(table: Mapping[str, Any], source: str) -> MigrationOptions:
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _KEYS:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"{source}: unknown option `{key}` in {TABLE} (known: {known})")
+        if key == "field-map":
+            changes["field_map"] = _field_map(value, source)
+        else:
+            changes[_KEYS[key]] = _dotted_or_identifier(key, value, source)
+    return MigrationOptions(**changes)
+
+
+def _field_map(value: Any, source: str) -> Mapping[str, str]:
+    """The identity defaults updated with the table's entries (the table wins)."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{source}: `field-map` in {TABLE} must be a table of legacy_field = "
+            f'"context_field", got {value!r}'
+        )
+    merged = dict(_default_field_map())
+    for legacy_field, context_field in value.items():
+        if not legacy_field.isidentifier():
+            raise ConfigError(
+                f"{source}: `field-map.{legacy_field}` in {TABLE}: not a Python identifier"
+            )
+        if not isinstance(context_field, str) or not context_field.isidentifier():
+            raise ConfigError(
+                f"{source}: `field-map.{legacy_field}` in {TABLE} must be a field name "
+                f"(a string), got {context_field!r}"
+            )
+        merged[legacy_field] = context_field
+    return MappingProxyType(merged)
+
+
+def _dotted_or_identifier(key: str, value: Any, source: str) -> str:
+    dotted = key in ("legacy", "target")
+    valid = isinstance(value, str) and all(part.isidentifier() for part in value.split("."))
+    if not valid or (not dotted and "." in value):
+        expected = "a dotted path or a class name" if dotted else "a Python identifier"
+        raise ConfigError(f"{source}: `{key}` in {TABLE} must be {expected}, got {value!r}")
+    if key == "target" and "." not in value:
+        raise ConfigError(
+            f"{source}: `target` in {TABLE} must be a dotted path (module.Class), got {value!r}"
+        )
+    return str(value)

@@ -1,0 +1,231 @@
+"""Applying a module's plan: one libcst transformer, then libcst's import helpers.
+
+Every change is keyed by an original node of the plan, so the transformer never decides
+anything; it only builds the new nodes (the target's name, renamed parameters and
+keywords, mapped attribute accesses, rebuilt constructions) from the updated children.
+Imports are handled last: a legacy import whose every use was rewritten becomes the
+target's import in place (keeping the file's import order), other legacy imports are
+removed by ``RemoveImportsVisitor`` once unused, and ``AddImportsVisitor`` adds the
+target's import where one is still needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
+from isolint.fix.codemods.migrate_context_options import MigrationOptions
+from isolint.fix.codemods.migrate_context_plan import ConstructionPlan, ModulePlan, string_key
+
+
+def rewrite_module(
+    module: cst.Module,
+    plan: ModulePlan,
+    options: MigrationOptions,
+    module_name: str,
+    package: str,
+) -> cst.Module:
+    """The module with ``plan`` applied (``module`` itself is not changed)."""
+    rewritten = module.visit(_PlanRewriter(plan, options))
+    context = CodemodContext(full_module_name=module_name, full_package_name=package)
+    for removal in plan.removals:
+        RemoveImportsVisitor.remove_unused_import(context, *removal)
+    if plan.uses_target:
+        AddImportsVisitor.add_needed_import(
+            context, options.target_module, options.target_class_name
+        )
+    rewritten = RemoveImportsVisitor(context).transform_module(rewritten)
+    return AddImportsVisitor(context).transform_module(rewritten)
+
+
+class _PlanRewriter(cst.CSTTransformer):
+    def __init__(self, plan: ModulePlan, options: MigrationOptions) -> None:
+        super().__init__()
+        self.plan = plan
+        self.options = options
+
+    def _target(self) -> cst.Name:
+        return cst.Name(self.options.target_class_name)
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if original_node in self.plan.type_refs:
+            return self._target()
+        new_name = self.plan.renames.get(original_node)
+        return updated_node.with_changes(value=new_name) if new_name else updated_node
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if original_node in self.plan.type_refs:
+            return self._target()
+        access = self.plan.field_accesses.get(original_node)
+        if access is None:
+            return updated_node
+        if access.context_field is not None:
+            return updated_node.with_changes(attr=cst.Name(access.context_field))
+        unmapped = cst.Attribute(value=updated_node.value, attr=cst.Name(self.options.unmapped))
+        return cst.Subscript(
+            value=unmapped,
+            slice=[cst.SubscriptElement(cst.Index(string_key(access.field)))],
+            lpar=updated_node.lpar,
+            rpar=updated_node.rpar,
+        )
+
+    def leave_SimpleString(
+        self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+    ) -> cst.BaseExpression:
+        return self.plan.strings.get(original_node, updated_node)
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        keyword = self.plan.keyword_renames.get(original_node)
+        if keyword is None or updated_node.keyword is None:
+            return updated_node
+        return updated_node.with_changes(keyword=cst.Name(keyword))
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        plan = self.plan.constructions.get(original_node)
+        if plan is None:
+            return updated_node
+        args = _construction_args(updated_node.args, plan, self.options.unmapped)
+        call = updated_node.with_changes(func=self._target(), args=args)
+        if _too_long(call, plan.column, plan.indent):
+            return _one_argument_per_line(call, plan.indent)
+        return call
+
+    def leave_Import(
+        self, original_node: cst.Import, updated_node: cst.Import
+    ) -> cst.Import | cst.ImportFrom:
+        if original_node not in self.plan.import_replacements:
+            return updated_node
+        return self._target_import()
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        if original_node not in self.plan.import_replacements:
+            return updated_node
+        return self._target_import()
+
+    def _target_import(self) -> cst.ImportFrom:
+        statement = cst.parse_statement(
+            f"from {self.options.target_module} import {self.options.target_class_name}\n"
+        )
+        assert isinstance(statement, cst.SimpleStatementLine)
+        replacement = statement.body[0]
+        assert isinstance(replacement, cst.ImportFrom)
+        return replacement
+
+
+LINE_LENGTH = 99  # beyond this a rewritten one-line construction is split (ruff's style)
+
+
+def _too_long(call: cst.Call, column: int, indent: str) -> bool:
+    """Whether a line of ``call`` may pass the line length (continuation lines are
+    measured with the block's indentation added, which may count it twice: erring on
+    the side of splitting)."""
+    first, *rest = cst.Module([]).code_for_node(call).split("\n")
+    return column + len(first) > LINE_LENGTH or any(
+        len(indent) + len(line) > LINE_LENGTH for line in rest
+    )
+
+
+def _one_argument_per_line(call: cst.Call, indent: str) -> cst.Call:
+    """``f(a, b)`` as ``f(\n    a,\n    b,\n)``, with a magic trailing comma."""
+
+    def line_break(spaces: str) -> cst.ParenthesizedWhitespace:
+        return cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            empty_lines=[],
+            indent=False,
+            last_line=cst.SimpleWhitespace(spaces),
+        )
+
+    inner = indent + "    "
+    last = len(call.args) - 1
+    args = [
+        arg.with_changes(
+            comma=cst.Comma(whitespace_after=line_break(indent if index == last else inner)),
+            whitespace_after_arg=cst.SimpleWhitespace(""),
+        )
+        for index, arg in enumerate(call.args)
+    ]
+    return call.with_changes(whitespace_before_args=line_break(inner), args=args)
+
+
+def _construction_args(
+    args: Sequence[cst.Arg], plan: ConstructionPlan, unmapped_name: str
+) -> list[cst.Arg]:
+    """Mapped arguments as keywords, in their order, then ``<unmapped>={...}``."""
+    kept = [
+        _as_keyword(arg, keyword)
+        for arg, keyword in zip(args, plan.keywords, strict=True)
+        if keyword is not None
+    ]
+    if plan.unmapped:
+        entries = [
+            cst.DictElement(
+                string_key(name),
+                args[source].value if isinstance(source, int) else source,
+            )
+            for name, source in plan.unmapped
+        ]
+        kept.append(
+            cst.Arg(
+                value=cst.Dict(_with_commas(entries)),
+                keyword=cst.Name(unmapped_name),
+                equal=_tight_equal(),
+            )
+        )
+    return _with_layout(kept, args)
+
+
+def _as_keyword(arg: cst.Arg, keyword: str) -> cst.Arg:
+    if arg.keyword is not None:
+        return arg.with_changes(keyword=cst.Name(keyword))
+    return arg.with_changes(keyword=cst.Name(keyword), equal=_tight_equal())
+
+
+def _tight_equal() -> cst.AssignEqual:
+    return cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+    )
+
+
+def _with_commas(elements: list[cst.DictElement]) -> list[cst.DictElement]:
+    last = len(elements) - 1
+    return [
+        element.with_changes(
+            comma=cst.MaybeSentinel.DEFAULT
+            if index == last
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
+        for index, element in enumerate(elements)
+    ]
+
+
+def _with_layout(new_args: list[cst.Arg], old_args: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """Commas and spacing like the original call's: its separator between arguments (one
+    per line stays one per line), and its last argument's trailing comma and the space
+    before the closing parenthesis."""
+    if not old_args:
+        return new_args
+    separators = [arg.comma for arg in old_args[:-1] if isinstance(arg.comma, cst.Comma)]
+    separator = (
+        separators[0] if separators else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    )
+    inner_space = (
+        old_args[0].whitespace_after_arg if len(old_args) > 1 else cst.SimpleWhitespace("")
+    )
+    last = len(new_args) - 1
+    return [
+        arg.with_changes(
+            comma=old_args[-1].comma if index == last else separator,
+            whitespace_after_arg=old_args[-1].whitespace_after_arg
+            if index == last
+            else inner_space,
+        )
+        for index, arg in enumerate(new_args)
+    ]

@@ -1,0 +1,27 @@
+"""The agent pipeline: triage, then report, over one run state object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import agent_platform.history as history
+from agent_platform.agents.report import ReportAgent
+from agent_platform.agents.triage import TriageAgent
+from agent_platform.context_vars import emit
+from isolint.context import UserExecutionContext
+
+
+class AgentPipeline:
+    """Runs the agents in order; each reads the state and adds its result."""
+
+    def __init__(self) -> None:
+        self.agents = (TriageAgent(), ReportAgent())
+
+    async def run(self, context: UserExecutionContext) -> dict[str, Any]:
+        if not isinstance(context, UserExecutionContext):
+            raise TypeError(f"expected the run state, got {type(context).__name__}")
+        history.last_run = context.run_id
+        for agent in self.agents:
+            emit("agent_started", agent=agent.name, user_id=context.user_id)
+            await agent.execute(context, context.run_id)
+        return {"user_id": context.user_id, "run_id": context.run_id, **context.agent_context["results"]}

@@ -1,0 +1,826 @@
+"""The ``migrate-context`` codemod: each rewrite kind on small projects, the demo fixture
+against goldens, and the migrated fixture checked by the real CLI and its own tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import hypothesmith
+import libcst
+import pytest
+from conftest import REPO, write_project
+from hypothesis import HealthCheck, given, settings
+
+from isolint.config import ConfigError
+from isolint.fix.codemods.migrate_context import (
+    Migration,
+    MigrationOptions,
+    MigrationProblem,
+    load_migration_options,
+    migrate_project,
+)
+
+FIXTURE = REPO / "fixtures" / "agent_platform"
+GOLDEN = REPO / "tests" / "data" / "migrate_context" / "agent_platform"
+JSON = ("--output-format", "json", ".")
+UPDATE_GOLDEN = os.environ.get("ISOLINT_UPDATE_GOLDEN") == "1"
+
+LEGACY_MODULE = """\
+class DeepAgentState:
+    def __init__(
+        self,
+        user_id: str,
+        chat_thread_id: str = "",
+        run_id: str = "",
+        messages: list[str] | None = None,
+    ) -> None:
+        self.user_id = user_id
+        self.chat_thread_id = chat_thread_id
+        self.run_id = run_id
+        self.messages = messages if messages is not None else []
+        self.results: dict[str, object] = {}
+
+    def summary(self) -> str:
+        return f"{self.user_id}: {len(self.messages)}"
+"""
+
+OPTIONS = MigrationOptions(
+    legacy="app.state.DeepAgentState",
+    field_map={
+        "user_id": "user_id",
+        "thread_id": "thread_id",
+        "run_id": "run_id",
+        "request_id": "request_id",
+        "chat_thread_id": "thread_id",
+    },
+)
+
+
+def python_files(root: Path) -> dict[Path, str]:
+    return {path: path.read_text(encoding="utf-8") for path in sorted(root.rglob("*.py"))}
+
+
+def migrate(
+    tmp_path: Path, files: dict[str, str], options: MigrationOptions = OPTIONS
+) -> tuple[dict[str, str], list[str]]:
+    """(changed sources by relative path, problems as ``relative:line: reason``)."""
+    root = write_project(tmp_path / "proj", {"app/state.py": LEGACY_MODULE, **files})
+    migration = migrate_project(python_files(root), options, root)
+    for path, text in migration.changed.items():
+        path.write_text(text, encoding="utf-8")
+    again = migrate_project(python_files(root), options, root)
+    assert again.changed == {}, "not idempotent"
+    return relative(migration, root)
+
+
+def relative(migration: Migration, root: Path) -> tuple[dict[str, str], list[str]]:
+    changed = {path.relative_to(root).as_posix(): text for path, text in migration.changed.items()}
+    problems = [
+        f"{problem.path.relative_to(root).as_posix()}:{problem.line}: {problem.reason}"
+        for problem in migration.problems
+    ]
+    return changed, problems
+
+
+# -- imports ---------------------------------------------------------------------------
+
+
+def test_aliased_import_and_annotation(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState as State
+
+
+def owner(state: State) -> str:
+    return state.user_id
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert (
+        changed["app/agent.py"]
+        == """\
+from isolint.context import UserExecutionContext
+
+
+def owner(context: UserExecutionContext) -> str:
+    return context.user_id
+"""
+    )
+    assert problems == []
+
+
+def test_module_attribute_access(tmp_path: Path) -> None:
+    source = """\
+import logging
+
+import app.state as legacy_state
+
+log = logging.getLogger(__name__)
+
+
+def show(state: legacy_state.DeepAgentState) -> None:
+    log.info("%s", state.messages[-1])
+"""
+    changed, _ = migrate(tmp_path, {"app/agent.py": source})
+    assert (
+        changed["app/agent.py"]
+        == """\
+import logging
+
+from isolint.context import UserExecutionContext
+
+log = logging.getLogger(__name__)
+
+
+def show(context: UserExecutionContext) -> None:
+    log.info("%s", context.agent_context["messages"][-1])
+"""
+    )
+
+
+def test_relative_import_in_a_multi_name_import(tmp_path: Path) -> None:
+    files = {
+        "app/helpers.py": "def helper() -> int:\n    return 1\n",
+        "app/agent.py": """\
+from .helpers import helper
+from .state import DeepAgentState, __name__ as state_module
+
+
+def check(state: DeepAgentState) -> str:
+    return f"{state_module} {helper()} {state.run_id}"
+""",
+    }
+    changed, _ = migrate(tmp_path, files)
+    assert (
+        changed["app/agent.py"]
+        == """\
+from .helpers import helper
+from .state import __name__ as state_module
+from isolint.context import UserExecutionContext
+
+
+def check(context: UserExecutionContext) -> str:
+    return f"{state_module} {helper()} {context.run_id}"
+"""
+    )
+
+
+def test_type_checking_import_becomes_a_runtime_import(tmp_path: Path) -> None:
+    source = """\
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.state import DeepAgentState
+
+
+def start(user_id: str) -> DeepAgentState:
+    return DeepAgentState(user_id=user_id)
+"""
+    changed, _ = migrate(tmp_path, {"app/agent.py": source})
+    assert (
+        changed["app/agent.py"]
+        == """\
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from isolint.context import UserExecutionContext
+
+if TYPE_CHECKING:
+    pass
+
+
+def start(user_id: str) -> UserExecutionContext:
+    return UserExecutionContext(user_id=user_id, agent_context={"messages": [], "results": {}})
+"""
+    )
+
+
+# -- annotations -----------------------------------------------------------------------
+
+
+def test_optional_union_and_string_annotations(tmp_path: Path) -> None:
+    source = """\
+from typing import Optional, Union
+
+from app.state import DeepAgentState
+
+
+def a(state: Optional[DeepAgentState] = None) -> Union[DeepAgentState, None]:
+    return state
+
+
+def b(
+    state: DeepAgentState | None, states: list[DeepAgentState]
+) -> "DeepAgentState":
+    assert state is not None
+    return states[0]
+
+
+def c(state: "Optional[DeepAgentState]") -> str | None:
+    return state.run_id if state else None
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert (
+        changed["app/agent.py"]
+        == """\
+from typing import Optional, Union
+
+from isolint.context import UserExecutionContext
+
+
+def a(context: Optional[UserExecutionContext] = None) -> Union[UserExecutionContext, None]:
+    return context
+
+
+def b(
+    context: UserExecutionContext | None, states: list[UserExecutionContext]
+) -> "UserExecutionContext":
+    assert context is not None
+    return states[0]
+
+
+def c(context: "Optional[UserExecutionContext]") -> str | None:
+    return context.run_id if context else None
+"""
+    )
+    assert problems == []
+
+
+# -- parameters and callers -------------------------------------------------------------
+
+
+def test_callers_keyword_arguments_follow_the_rename_across_modules(tmp_path: Path) -> None:
+    files = {
+        "app/agents.py": """\
+from app.state import DeepAgentState
+
+
+async def run_agent(state: DeepAgentState, retries: int = 0) -> str:
+    return state.user_id
+
+
+class Planner:
+    async def execute(self, state: DeepAgentState) -> None:
+        state.results["plan"] = "done"
+""",
+        "app/api.py": """\
+from app.agents import Planner, run_agent
+
+
+async def handle(payload, planner: Planner) -> str:
+    await planner.execute(state=payload)
+    return await run_agent(state=payload, retries=1)
+""",
+    }
+    changed, problems = migrate(tmp_path, files)
+    assert (
+        changed["app/api.py"]
+        == """\
+from app.agents import Planner, run_agent
+
+
+async def handle(payload, planner: Planner) -> str:
+    await planner.execute(context=payload)
+    return await run_agent(context=payload, retries=1)
+"""
+    )
+    assert 'context.agent_context["results"]["plan"] = "done"' in changed["app/agents.py"]
+    assert problems == []
+
+
+def test_constructor_keyword_follows_init_parameter_rename(tmp_path: Path) -> None:
+    files = {
+        "app/steps.py": """\
+from app.state import DeepAgentState
+
+
+class Step:
+    def __init__(self, state: DeepAgentState) -> None:
+        self.user = state.user_id
+""",
+        "app/api.py": """\
+import app.steps
+
+
+def build(payload) -> object:
+    return app.steps.Step(state=payload)
+""",
+    }
+    changed, problems = migrate(tmp_path, files)
+    assert changed["app/api.py"].endswith("    return app.steps.Step(context=payload)\n")
+    assert "self.user = context.user_id" in changed["app/steps.py"]
+    assert problems == []
+
+
+def test_reassigned_parameter_and_variable_are_not_tracked(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+def refresh(state: DeepAgentState, fresh) -> str:
+    if fresh:
+        state = fresh
+    return state.user_id
+
+
+def pick(user_id: str, other) -> str:
+    state = DeepAgentState(user_id=user_id)
+    state = other
+    return state.chat_thread_id
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    text = changed["app/agent.py"]
+    assert "def refresh(state: UserExecutionContext, fresh) -> str:" in text
+    assert "    return state.user_id\n" in text
+    assert "    return state.chat_thread_id\n" in text
+    assert problems == [
+        "app/agent.py:4: parameter `state` is reassigned in `refresh`: its uses were not migrated"
+    ]
+
+
+def test_problem_prints_as_path_line_reason() -> None:
+    problem = MigrationProblem(Path("app/agent.py"), 7, "something to do")
+    assert str(problem) == "app/agent.py:7: something to do"
+
+
+def test_ambiguous_method_keyword_is_reported(tmp_path: Path) -> None:
+    files = {
+        "app/agents.py": """\
+from app.state import DeepAgentState
+
+
+class Planner:
+    def execute(self, state: DeepAgentState) -> None:
+        pass
+
+
+class Printer:
+    def execute(self, state: str) -> None:
+        print(state)
+""",
+        "app/api.py": """\
+def handle(worker, payload) -> None:
+    worker.execute(state=payload)
+""",
+    }
+    changed, problems = migrate(tmp_path, files)
+    assert "app/api.py" not in changed
+    assert problems == [
+        "app/api.py:2: keyword `state=` of `.execute(...)`: several project functions named "
+        "`execute` take `state` and not all were renamed; rename it by hand"
+    ]
+
+
+def test_name_clash_keeps_the_parameter_name(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+def unrelated_uses(state: DeepAgentState, log) -> None:
+    log.info("run", context=log.context)
+
+
+def bound_later(state: DeepAgentState) -> str:
+    context = "audit"
+    return f"{context}: {state.chat_thread_id}"
+
+
+def second(state: DeepAgentState, context: str) -> str:
+    return context + state.user_id
+"""
+    changed, _ = migrate(tmp_path, {"app/agent.py": source})
+    assert (
+        changed["app/agent.py"]
+        == """\
+from isolint.context import UserExecutionContext
+
+
+def unrelated_uses(context: UserExecutionContext, log) -> None:
+    log.info("run", context=log.context)
+
+
+def bound_later(state: UserExecutionContext) -> str:
+    context = "audit"
+    return f"{context}: {state.thread_id}"
+
+
+def second(state: UserExecutionContext, context: str) -> str:
+    return context + state.user_id
+"""
+    )
+
+
+# -- attribute reads and writes ----------------------------------------------------------
+
+
+def test_identity_write_is_a_problem_and_stays(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+def impersonate(state: DeepAgentState, other: str) -> None:
+    state.user_id = other
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert "    context.user_id = other\n" in changed["app/agent.py"]
+    assert problems == [
+        "app/agent.py:5: `state.user_id` is written: `user_id` is an identity field of the "
+        "immutable context; create the context with the right value instead (not rewritten)"
+    ]
+
+
+def test_result_writes_go_to_agent_context(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+def finish(state: DeepAgentState, answer: str) -> None:
+    state.results = {"answer": answer}
+    state.results["count"] = 1
+    state.attempts += 1
+    del state.scratch
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert changed["app/agent.py"].endswith("""\
+def finish(context: UserExecutionContext, answer: str) -> None:
+    context.agent_context["results"] = {"answer": answer}
+    context.agent_context["results"]["count"] = 1
+    context.agent_context["attempts"] += 1
+    del context.agent_context["scratch"]
+""")
+    assert problems == []
+
+
+def test_legacy_method_call_is_a_problem(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+def describe(state: DeepAgentState) -> str:
+    return state.summary()
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert "return context.summary()" in changed["app/agent.py"]
+    assert problems == [
+        "app/agent.py:5: `state.summary` uses a method of the legacy class: the context has "
+        "no equivalent (not rewritten)"
+    ]
+
+
+def test_unknown_holders_are_left_alone(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+def load(blob) -> DeepAgentState:
+    state = decode(blob)
+    print(state.messages)
+    return state
+
+
+def decode(blob):
+    return blob
+"""
+    changed, _ = migrate(tmp_path, {"app/agent.py": source})
+    assert "print(state.messages)" in changed["app/agent.py"]
+    assert "def load(blob) -> UserExecutionContext:" in changed["app/agent.py"]
+
+
+def test_annotated_self_attribute(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+class Step:
+    state: DeepAgentState
+
+    def thread(self) -> str:
+        return self.state.chat_thread_id
+
+    def other(self, holder) -> str:
+        return holder.state.chat_thread_id
+"""
+    changed, _ = migrate(tmp_path, {"app/agent.py": source})
+    assert "return self.state.thread_id" in changed["app/agent.py"]
+    assert "return holder.state.chat_thread_id" in changed["app/agent.py"]
+
+
+# -- constructions ------------------------------------------------------------------------
+
+
+def test_construction_maps_fields_and_fills_legacy_defaults(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+def start(user_id: str, thread_id: str) -> dict[str, object]:
+    state = DeepAgentState(user_id, chat_thread_id=thread_id)
+    state.messages.append("hello")
+    first = DeepAgentState(
+        user_id=user_id,
+        messages=["hi"],
+    )
+    return {"state": state.messages, "first": first.messages}
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert (
+        changed["app/agent.py"]
+        == """\
+from isolint.context import UserExecutionContext
+
+
+def start(user_id: str, thread_id: str) -> dict[str, object]:
+    state = UserExecutionContext(
+        user_id=user_id,
+        thread_id=thread_id,
+        agent_context={"messages": [], "results": {}},
+    )
+    state.agent_context["messages"].append("hello")
+    first = UserExecutionContext(
+        user_id=user_id,
+        agent_context={"messages": ["hi"], "results": {}},
+    )
+    return {"state": state.agent_context["messages"], "first": first.agent_context["messages"]}
+"""
+    )
+    assert problems == []
+
+
+def test_construction_of_a_class_outside_the_project(tmp_path: Path) -> None:
+    source = """\
+from ext.models import SharedState
+
+
+def start(user_id: str, thread_id: str) -> SharedState:
+    return SharedState(user_id=user_id, chat_thread_id=thread_id, notes=[])
+"""
+    options = replace(OPTIONS, legacy="ext.models.SharedState")
+    changed, problems = migrate(tmp_path, {"app/agent.py": source}, options)
+    assert changed["app/agent.py"].endswith(
+        "def start(user_id: str, thread_id: str) -> UserExecutionContext:\n"
+        "    return UserExecutionContext(user_id=user_id, thread_id=thread_id, "
+        'agent_context={"notes": []})\n'
+    )
+    assert problems == []
+
+
+def test_construction_with_star_arguments_is_a_problem(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+def restore(fields: dict[str, str]) -> DeepAgentState:
+    return DeepAgentState(**fields)
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert "return DeepAgentState(**fields)" in changed["app/agent.py"]
+    assert "from app.state import DeepAgentState" in changed["app/agent.py"]
+    assert problems == [
+        "app/agent.py:6: `DeepAgentState(...)` with *args/**kwargs: map its fields by hand "
+        "(not rewritten)"
+    ]
+
+
+# -- references -----------------------------------------------------------------------------
+
+
+def test_isinstance_and_alias(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+StateType = DeepAgentState
+
+
+def is_state(value: object) -> bool:
+    return isinstance(value, (DeepAgentState, dict)) or issubclass(type(value), StateType)
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert (
+        changed["app/agent.py"]
+        == """\
+from isolint.context import UserExecutionContext
+
+StateType = UserExecutionContext
+
+
+def is_state(value: object) -> bool:
+    return isinstance(value, (UserExecutionContext, dict)) or issubclass(type(value), StateType)
+"""
+    )
+    assert problems == []
+
+
+def test_subclass_and_value_uses_are_problems(tmp_path: Path) -> None:
+    source = """\
+from app.state import DeepAgentState
+
+
+class ResearchState(DeepAgentState):
+    pass
+
+
+REGISTRY = {"legacy": DeepAgentState}
+
+
+def load(data: dict[str, str]) -> object:
+    return DeepAgentState.from_dict(data)
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert changed == {}
+    assert problems == [
+        "app/agent.py:4: class `ResearchState` subclasses the legacy class `DeepAgentState`: "
+        "hold a `UserExecutionContext` as a field instead (not rewritten)",
+        "app/agent.py:8: `DeepAgentState` used as a value (passed, stored or returned): decide "
+        "what the code needs from the context (not rewritten)",
+        "app/agent.py:12: `DeepAgentState.from_dict` uses the legacy class's own API: the "
+        "context has no equivalent (not rewritten)",
+    ]
+
+
+def test_syntax_error_file_is_reported_and_untouched(tmp_path: Path) -> None:
+    files = {
+        "app/broken.py": "from app.state import DeepAgentState\n\ndef f(:\n    pass\n",
+        "app/agent.py": "from app.state import DeepAgentState\n\nStateType = DeepAgentState\n",
+    }
+    changed, problems = migrate(tmp_path, files)
+    assert set(changed) == {"app/agent.py"}
+    assert len(problems) == 1
+    assert problems[0].startswith("app/broken.py:3: syntax error: ")
+    assert "from app.state import DeepAgentState" not in changed["app/agent.py"]
+
+
+def test_legacy_class_definition_is_not_a_use(tmp_path: Path) -> None:
+    changed, problems = migrate(tmp_path, {})
+    assert changed == {}
+    assert problems == []
+
+
+def test_bare_class_name_option_matches_any_module(tmp_path: Path) -> None:
+    source = (
+        "from app.state import DeepAgentState\n\n\n"
+        "def f(state: DeepAgentState) -> None:\n    pass\n"
+    )
+    options = MigrationOptions(parameter_name="ctx", target="app.context.RequestContext")
+    changed, _ = migrate(tmp_path, {"app/agent.py": source}, options)
+    assert changed["app/agent.py"] == (
+        "from app.context import RequestContext\n\n\n"
+        "def f(ctx: RequestContext) -> None:\n    pass\n"
+    )
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(code=hypothesmith.from_node())
+def test_any_module_migrates_to_code_that_parses(code: str) -> None:
+    """Generated Python around a migratable function: no crash, output always parses."""
+    source = (
+        "from app.state import DeepAgentState\n"
+        f"{code}\n\n"
+        "def step(state: DeepAgentState) -> str:\n"
+        "    state.results = DeepAgentState(user_id='u')\n"
+        "    return state.user_id\n"
+    )
+    try:
+        libcst.parse_module(source)
+    except libcst.ParserSyntaxError:
+        return
+    root = Path("/project")
+    migration = migrate_project({root / "app" / "agent.py": source}, OPTIONS, root)
+    for text in migration.changed.values():
+        libcst.parse_module(text)
+
+
+# -- options ---------------------------------------------------------------------------------
+
+
+def test_options_from_pyproject(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        "[tool.isolint.migrate-context]\n"
+        'legacy = "app.state.DeepAgentState"\n'
+        'field-map = { chat_thread_id = "thread_id" }\n'
+        'parameter-name = "ctx"\n',
+        encoding="utf-8",
+    )
+    options = load_migration_options(pyproject)
+    assert options.legacy == "app.state.DeepAgentState"
+    assert options.parameter_name == "ctx"
+    assert options.field_map["chat_thread_id"] == "thread_id"
+    assert options.field_map["user_id"] == "user_id"
+    assert load_migration_options(None) == MigrationOptions()
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('legacy = "x"\nunknown = 1', "unknown option `unknown`"),
+        ("legacy = 3", "`legacy` in [tool.isolint.migrate-context] must be"),
+        ('field-map = ["user_id"]', "`field-map` in [tool.isolint.migrate-context] must be"),
+        ("field-map = { chat_thread_id = 1 }", "`field-map.chat_thread_id`"),
+        ('target = "Context"', "`target` in [tool.isolint.migrate-context] must be a dotted"),
+        ('parameter-name = "a.b"', "`parameter-name`"),
+    ],
+)
+def test_option_errors_name_the_file_and_key(tmp_path: Path, table: str, message: str) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(f"[tool.isolint.migrate-context]\n{table}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_migration_options(pyproject)
+    assert str(pyproject) in str(error.value)
+    assert message in str(error.value)
+
+
+# -- the demo fixture ------------------------------------------------------------------------
+
+
+def service_sources(root: Path) -> dict[Path, str]:
+    """The fixture's Python files without its own tests (excluded as `isolint check` does)."""
+    files = python_files(root).items()
+    return {path: text for path, text in files if path.relative_to(root).parts[0] != "tests"}
+
+
+@pytest.fixture(scope="module")
+def migrated_fixture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Migration]:
+    """A copy of the demo fixture with the migration written to disk."""
+    copy = tmp_path_factory.mktemp("migrate") / "agent_platform"
+    shutil.copytree(FIXTURE, copy, ignore=shutil.ignore_patterns(".isolint_cache", "__pycache__"))
+    options = load_migration_options(copy / "pyproject.toml")
+    migration = migrate_project(service_sources(copy), options, copy)
+    for path, text in migration.changed.items():
+        path.write_text(text, encoding="utf-8")
+    return copy, migration
+
+
+def test_fixture_matches_goldens(migrated_fixture: tuple[Path, Migration]) -> None:
+    copy, migration = migrated_fixture
+    changed, problems = relative(migration, copy)
+    expected_problems = "".join(f"{line}\n" for line in problems)
+    if UPDATE_GOLDEN:
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for name, text in changed.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_text(text, encoding="utf-8")
+        (GOLDEN / "problems.txt").write_text(expected_problems, encoding="utf-8")
+    goldens = {path.relative_to(GOLDEN).as_posix() for path in GOLDEN.rglob("*.py")}
+    assert set(changed) == goldens
+    for name, text in changed.items():
+        assert text == (GOLDEN / name).read_text(encoding="utf-8"), name
+    assert expected_problems == (GOLDEN / "problems.txt").read_text(encoding="utf-8")
+
+
+def test_fixture_migration_is_idempotent(migrated_fixture: tuple[Path, Migration]) -> None:
+    copy, first = migrated_fixture
+    options = load_migration_options(copy / "pyproject.toml")
+    second = migrate_project(service_sources(copy), options, copy)
+    assert second.changed == {}
+    assert second.problems == first.problems
+
+
+def test_only_reported_legacy_uses_remain(migrated_fixture: tuple[Path, Migration]) -> None:
+    """`isolint check --select ISO2` after the migration: what is left is the subclass the
+    codemod reported, and the import that subclass still needs."""
+    copy, migration = migrated_fixture
+    result = subprocess.run(
+        [sys.executable, "-m", "isolint", "check", "--select", "ISO2", "--no-cache", *JSON],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found = {(f["path"], f["line"], f["code"]) for f in json.loads(result.stdout)}
+    problems = {(p.path.relative_to(copy).as_posix(), p.line) for p in migration.problems}
+    assert problems == {("agent_platform/agents/triage.py", 15)}
+    assert found == {
+        ("agent_platform/agents/triage.py", 15, "ISO204"),
+        ("agent_platform/agents/triage.py", 9, "ISO201"),
+    }
+
+
+def run_fixture_tests(root: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_fixture_tests_pass_before_the_migration() -> None:
+    result = run_fixture_tests(FIXTURE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout
+
+
+def test_fixture_tests_pass_after_the_migration(migrated_fixture: tuple[Path, Migration]) -> None:
+    copy, _ = migrated_fixture
+    result = run_fixture_tests(copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout
