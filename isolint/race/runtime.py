@@ -1,0 +1,297 @@
+"""``assert_isolated``: race one driver across simulated users and fail on proof of a leak.
+
+This is the public face of the runtime that generated race tests import. It only uses the
+standard library, because those tests run inside the user's project. The call:
+
+1. snapshots the shared objects (restored in place between rounds and at the end);
+2. runs the sequential phase, which also proves the driver works for one user alone
+   (otherwise ``NotRunnable``);
+3. runs the other phases that apply, cheapest first, each in its time box, and stops at the
+   first confirmation, raising ``LeakDetected`` or ``CorruptionDetected`` with a message that
+   names phase, round, users, token, the interleaving and the seed to replay.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TypeVar
+
+from isolint.race.execution import Driver, Observation, is_async_driver
+from isolint.race.gating import DEFAULT_STALL_SECONDS, MAX_STALL_SECONDS
+from isolint.race.messages import SEED_VARIABLE, failure_message
+from isolint.race.oracles import CORRUPTION, Confirmation, judge
+from isolint.race.phases import (
+    ASYNC_PHASES,
+    PHASE_ORDER,
+    PHASES,
+    SEQUENTIAL,
+    SYNC_PHASES,
+    RaceContext,
+    RoundRecord,
+    run_alone,
+)
+from isolint.race.restore import StateSnapshot
+from isolint.race.tokens import TokenRegistry
+
+F = TypeVar("F", bound=Callable[..., object])
+
+DEFAULT_BUDGET = 4.0
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A long-lived object the finding names: snapshotted before, restored in place after,
+    scanned for residue, and its attribute/name used to gate threads."""
+
+    owner: object
+    name: str
+    watch: str | None = None
+
+
+class NotRunnable(Exception):
+    """The call cannot run at all, even for one user alone; the test is then skipped."""
+
+
+class LeakDetected(AssertionError):
+    """One user's token reached another user's result, exception or request-scoped state."""
+
+    def __init__(self, message: str, confirmation: Confirmation, seed: int) -> None:
+        super().__init__(message)
+        self.confirmation = confirmation
+        self.seed = seed
+
+
+class CorruptionDetected(AssertionError):
+    """A call failed the way unsynchronised shared containers fail under concurrency."""
+
+    def __init__(self, message: str, confirmation: Confirmation, seed: int) -> None:
+        super().__init__(message)
+        self.confirmation = confirmation
+        self.seed = seed
+
+
+_ENTRIES: dict[str, Callable[..., object]] = {}
+
+
+def entry(target: str) -> Callable[[F], F]:
+    """Register a user-written driver for ``'pkg.module:function'``."""
+    if ":" not in target:
+        raise ValueError(f"entry target must look like 'pkg.module:function', got {target!r}")
+
+    def register(driver: F) -> F:
+        _ENTRIES[target] = driver
+        return driver
+
+    return register
+
+
+def driver_for(target: str) -> Driver | None:
+    """The driver registered with ``@entry(target)``, if any."""
+    return _ENTRIES.get(target)
+
+
+def assert_isolated(
+    driver: Driver,
+    *,
+    shared: Sequence[Shared] = (),
+    users: int = 3,
+    phases: Sequence[str] | None = None,
+    seed: int | None = None,
+    budget: float = DEFAULT_BUDGET,
+) -> None:
+    """Raise ``LeakDetected`` or ``CorruptionDetected`` when users' requests interfere.
+
+    ``NotRunnable`` when the driver fails for one user alone, hangs, or the budget ends
+    before any concurrent phase ran: a skip, never a silent pass.
+    """
+    if users < 2:
+        raise ValueError("assert_isolated needs at least 2 users")
+    unknown = [name for name in phases or () if name not in PHASES]
+    if unknown:
+        raise ValueError(f"unknown phase(s) {unknown}; known: {', '.join(PHASE_ORDER)}")
+    seed = resolve_seed(seed)
+    context = RaceContext(
+        driver=driver,
+        is_async=is_async_driver(driver),
+        users=users,
+        seed=seed,
+        budget=budget,
+        deadline=time.monotonic() + budget,
+        registry=TokenRegistry(seed),
+        watch_names=frozenset(item.watch or item.name for item in shared),
+        request_scoped=list(_request_scoped_holders(shared)),
+    )
+    snapshot = StateSnapshot.take(shared)
+    switch_interval = sys.getswitchinterval()
+    trace = sys.gettrace()
+    try:
+        confirmation = _race(context, snapshot, phases)
+    finally:
+        snapshot.restore()
+        sys.setswitchinterval(switch_interval)
+        if sys.gettrace() is not trace:
+            sys.settrace(trace)
+        for problem in snapshot.problems:
+            warnings.warn(f"isolint race: {problem}", RuntimeWarning, stacklevel=2)
+    if confirmation is not None:
+        message = failure_message(confirmation, seed)
+        if confirmation.kind == CORRUPTION:
+            raise CorruptionDetected(message, confirmation, seed)
+        raise LeakDetected(message, confirmation, seed)
+    if context.failures:
+        # Not proof of a leak, but worth a look: the calls worked alone and failed raced.
+        failures = "\n  ".join(context.failures)
+        warnings.warn(
+            f"isolint race: no leak confirmed, but calls failed only when raced "
+            f"(seed {seed}):\n  {failures}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
+def resolve_seed(seed: int | None) -> int:
+    """The explicit seed, else ``ISOLINT_RACE_SEED``, else a fresh random one."""
+    if seed is not None:
+        return seed
+    configured = os.environ.get(SEED_VARIABLE, "").strip()
+    if configured:
+        try:
+            return int(configured)
+        except ValueError:
+            raise ValueError(f"{SEED_VARIABLE} must be an integer, got {configured!r}") from None
+    return random.SystemRandom().randrange(2**32)
+
+
+def _race(
+    context: RaceContext, snapshot: StateSnapshot, requested: Sequence[str] | None
+) -> Confirmation | None:
+    first = _run_phase_rounds(context, snapshot, SEQUENTIAL)
+    record = first[0] if first else None
+    if record is None:
+        raise NotRunnable(f"the sequential phase did not run (budget {context.budget} s)")
+    confirmation = judge(record, context.registry)
+    if confirmation is not None and _judged(SEQUENTIAL, requested):
+        return confirmation
+    _require_runnable(context, snapshot, record)
+    context.is_async = context.is_async or any(o.awaited for o in record.observations)
+    slowest = max(observation.seconds for observation in record.observations)
+    context.stall = min(MAX_STALL_SECONDS, max(DEFAULT_STALL_SECONDS, 3 * slowest))
+    concurrent_rounds = 0
+    for phase in _selected_phases(context, requested):
+        if context.remaining() <= 0:
+            break
+        for round_record in _iterate_rounds(context, snapshot, phase):
+            concurrent_rounds += 1
+            if round_record.hung:
+                raise NotRunnable(_hang_message(context, round_record))
+            confirmation = judge(round_record, context.registry)
+            if confirmation is not None:
+                return confirmation
+            context.note_failures(round_record)
+    if concurrent_rounds == 0:
+        raise NotRunnable(
+            f"no concurrent phase ran within the {context.budget} s budget; "
+            "the race was not tried (raise the budget or make the driver faster)"
+        )
+    return None
+
+
+def _judged(phase: str, requested: Sequence[str] | None) -> bool:
+    return requested is None or phase in requested
+
+
+def _selected_phases(context: RaceContext, requested: Sequence[str] | None) -> list[str]:
+    applicable = ASYNC_PHASES if context.is_async else SYNC_PHASES
+    if requested is None:
+        return [phase for phase in PHASE_ORDER if phase in applicable and phase != SEQUENTIAL]
+    chosen = [phase for phase in PHASE_ORDER if phase in requested and phase != SEQUENTIAL]
+    # Asyncio phases need an async driver; thread phases run async drivers on a loop each.
+    return [phase for phase in chosen if context.is_async or phase in SYNC_PHASES]
+
+
+def _run_phase_rounds(
+    context: RaceContext, snapshot: StateSnapshot, phase: str
+) -> list[RoundRecord]:
+    return list(_iterate_rounds(context, snapshot, phase))
+
+
+def _iterate_rounds(
+    context: RaceContext, snapshot: StateSnapshot, phase: str
+) -> Iterator[RoundRecord]:
+    rounds = PHASES[phase](context)
+    try:
+        while True:
+            snapshot.restore()  # every round starts from the state the test started with
+            record = next(rounds, None)
+            if record is None:
+                return
+            yield record
+    finally:
+        rounds.close()  # runs the phase's own clean-up (switch interval) on early exit
+
+
+def _require_runnable(context: RaceContext, snapshot: StateSnapshot, record: RoundRecord) -> None:
+    """NotRunnable unless every user's call worked alone (a later user may fail only after
+    an earlier one: then it is run again alone before judging)."""
+    for observation in record.observations:
+        if not observation.finished:
+            raise NotRunnable(_hang_message(context, record))
+        if observation.error is None:
+            continue
+        failed = observation
+        if observation.user.index > 0:
+            snapshot.restore()
+            failed = run_alone(context, observation.user)
+            if failed.finished and failed.error is None:
+                continue  # it failed only after another user's call: interference, judged later
+        raise NotRunnable(_isolation_failure(failed))
+
+
+def _isolation_failure(observation: Observation) -> str:
+    error = observation.error
+    if isinstance(error, NotRunnable):
+        return str(error)
+    if not observation.finished:
+        return f"the driver did not finish for user {observation.user.index} alone"
+    return (
+        f"the driver failed for user {observation.user.index} ({observation.user.token}) "
+        f"alone, so it cannot be raced: {type(error).__name__}: {error}"
+    )
+
+
+def _hang_message(context: RaceContext, record: RoundRecord) -> str:
+    stuck = [o.user.label for o in record.observations if not o.finished]
+    who = f" ({', '.join(stuck)} still running)" if stuck else ""
+    return (
+        f"the driver did not finish within the {context.budget} s budget in phase "
+        f"{record.phase}, round {record.round}{who}; a call that blocks (a deadlock, a real "
+        f"network call) cannot be raced, so the leak is not confirmed (seed {context.seed})"
+    )
+
+
+def _request_scoped_holders(shared: Sequence[Shared]) -> Iterable[tuple[str, object]]:
+    """threading.local and ContextVar objects among the shared objects and their attributes."""
+    for item in shared:
+        value = getattr(item.owner, item.name, None)
+        described = f"{_owner_name(item.owner)}.{item.name}"
+        if isinstance(value, (threading.local, ContextVar)):
+            yield described, value
+            continue
+        attributes = getattr(value, "__dict__", None)
+        if isinstance(attributes, dict):
+            for name, attribute in list(attributes.items()):
+                if isinstance(attribute, (threading.local, ContextVar)):
+                    yield f"{described}.{name}", attribute
+
+
+def _owner_name(owner: object) -> str:
+    name = getattr(owner, "__name__", None)
+    return name if isinstance(name, str) else type(owner).__name__
