@@ -130,6 +130,19 @@ def check(
     return CheckResult(findings, len(targets), settings, fixmes)
 
 
+def index_project(
+    settings: Settings, cwd: Path | None = None, *, use_cache: bool = True
+) -> Project:
+    """The index of every module of the project (facts from the cache), as ``check`` builds
+    it; for commands that need the project's structure rather than its findings."""
+    config, root = settings.config, settings.root
+    exclude = (*config.exclude, *config.extend_exclude)
+    files = [absolute(path) for path in discover([root], exclude, root)]
+    cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
+    facts, _ = _facts_for(_read_all(files, {}), pass_options(config), cache, None)
+    return Project(_records(facts, set(files), cwd or Path.cwd()), config)
+
+
 def _read_all(files: list[Path], overrides: Mapping[Path, bytes]) -> dict[Path, bytes | OSError]:
     """Every file's bytes (or why it could not be read); ``overrides`` replace contents."""
     contents: dict[Path, bytes | OSError] = {}

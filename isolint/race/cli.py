@@ -1,0 +1,163 @@
+"""``isolint race gen`` and ``isolint race run``: click commands only.
+
+``gen`` reads the project and writes tests (it never runs the project); ``run`` executes the
+generated tests, which import and call the project's code, so it runs only when asked.
+Exit codes as ``check``: 0 nothing confirmed, 1 a leak confirmed, 2 usage or configuration
+error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from isolint.config import ConfigError
+from isolint.files import display_path
+from isolint.race.generator import check_selection, generate
+from isolint.race.runner import (
+    CONFIRMED,
+    NOT_CONFIRMED,
+    NOT_RUNNABLE,
+    RaceRun,
+    RaceRunError,
+    run_race,
+)
+from isolint.race.targets import MissingDriver
+
+EXIT_CLEAN, EXIT_CONFIRMED, EXIT_ERROR = 0, 1, 2
+_STATUS_WORDS = {
+    CONFIRMED: "confirmed",
+    NOT_CONFIRMED: "not confirmed",
+    NOT_RUNNABLE: "not runnable",
+}
+
+
+@click.group("race", context_settings={"help_option_names": ["-h", "--help"]})
+def race() -> None:
+    """Confirm findings at run time: generated pytest files drive the flagged code for
+    several simulated users at once and fail when one user's data reaches another."""
+
+
+@race.command("gen")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", help="Rule codes or prefixes to generate tests for (e.g. ISO4,ISO101).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the tests (default: `out` in [tool.isolint.race], tests/isolint_race).",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0.5),
+    help="Seconds each test may take (default: `budget` in [tool.isolint.race], 5).",
+)
+def gen_command(
+    paths: tuple[Path, ...], select: str | None, out: Path | None, budget: float | None
+) -> None:
+    """Write one race test per finding in PATHS (default: the current folder).
+
+    Reads the project's files and never imports or runs them. Regenerating is idempotent;
+    files of findings that are gone are removed (only files this command wrote).
+    """
+    targets = _existing(paths)
+    try:
+        codes = _codes(select)
+        check_selection(codes)
+        generation = generate(targets, out, select=codes, budget=budget)
+    except ConfigError as error:
+        _fail(str(error))
+    skipped = [t for t in generation.tests if isinstance(t.target.driver, MissingDriver)]
+    for test in skipped:
+        reason = test.target.driver.reason if isinstance(test.target.driver, MissingDriver) else ""
+        click.echo(f"{test.path.name}: skipped: {reason}")
+    folder = generation.tests[0].path.parent if generation.tests else out
+    click.echo(
+        f"wrote {len(generation.tests)} race test(s)"
+        + (f" to {display_path(folder, Path.cwd())}" if folder else "")
+        + f" ({len(skipped)} skipped until a driver exists)"
+        + (f"; removed {len(generation.removed)} stale" if generation.removed else "")
+    )
+
+
+@race.command("run")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", help="Rule codes or prefixes to confirm (e.g. ISO4,ISO101).")
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0.5),
+    help="Seconds per finding (default: `budget` in [tool.isolint.race], 5).",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def run_command(
+    paths: tuple[Path, ...], select: str | None, budget: float | None, output_format: str
+) -> None:
+    """Run the race tests of the findings in PATHS and report which leaks are confirmed.
+
+    WARNING: this RUNS THE PROJECT'S CODE. The tests are generated into a scratch folder and
+    run by pytest in a subprocess (working folder: the project root, which is put on
+    PYTHONPATH); they import the project and call its entry points as several simulated users.
+    Run it only on code you trust, as you would its own test suite.
+
+    Each finding is reported as confirmed (one user's data reached another: exit 1), not
+    confirmed, or not runnable (with the reason).
+    """
+    targets = _existing(paths)
+    try:
+        codes = _codes(select)
+        check_selection(codes)
+        outcome = run_race(targets, select=codes, budget=budget)
+    except (ConfigError, RaceRunError) as error:
+        _fail(str(error))
+    if output_format == "json":
+        _write_json(outcome)
+    else:
+        _write_text(outcome)
+    sys.exit(EXIT_CONFIRMED if outcome.count(CONFIRMED) else EXIT_CLEAN)
+
+
+def _write_text(outcome: RaceRun) -> None:
+    for result in outcome.results:
+        finding, confirmation = result.finding, result.confirmation
+        status = _STATUS_WORDS[confirmation.status]
+        if confirmation.phase:
+            status += f" ({confirmation.phase})"
+        location = f"{finding.path}:{finding.line}:{finding.column}"
+        click.echo(f"{location} {finding.code} {status}: {confirmation.detail}")
+    counts = ", ".join(f"{outcome.count(status)} {word}" for status, word in _STATUS_WORDS.items())
+    click.echo(f"\n{counts} of {len(outcome.results)} finding(s) in {outcome.seconds:.1f} s")
+
+
+def _write_json(outcome: RaceRun) -> None:
+    document = [
+        {**result.finding.to_json(), "confirmation": result.confirmation.to_json()}
+        for result in outcome.results
+    ]
+    json.dump(document, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _existing(paths: tuple[Path, ...]) -> list[Path]:
+    targets = list(paths) or [Path(".")]
+    missing = [str(path) for path in targets if not path.exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}")
+    return targets
+
+
+def _codes(value: str | None) -> tuple[str, ...] | None:
+    if not value:
+        return None
+    return tuple(code.strip().upper() for code in value.split(",") if code.strip())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"isolint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)

@@ -1,0 +1,241 @@
+"""``isolint race run``: generate the race tests into a scratch folder, run them with pytest in
+a subprocess, and turn each test's outcome into the finding's confirmation.
+
+This runs the project's code (the generated tests import it), so it only happens when a user
+asks for it. Outcomes come from pytest's own ``--junitxml`` report: no plugin is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from isolint.files import display_path
+from isolint.findings import Finding
+from isolint.race.config import load_race_config
+from isolint.race.generator import GeneratedTest, generate
+from isolint.race.targets import MissingDriver
+
+CONFIRMED, NOT_CONFIRMED, NOT_RUNNABLE = "confirmed", "not_confirmed", "not_runnable"
+PHASES = (
+    "sequential",
+    "pool-reuse",
+    "gated-threads",
+    "free-threads",
+    "asyncio-fifo",
+    "asyncio-reversed",
+    "asyncio-seeded",
+    "cancellation",
+)
+_LEAK_ERRORS = ("LeakDetected", "CorruptionDetected")
+# Time pytest needs to start and import the project, on top of the tests' budgets.
+_STARTUP_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What running a finding's race test showed."""
+
+    status: str
+    phase: str | None
+    detail: str
+    seconds: float | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"status": self.status, "phase": self.phase, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class RaceResult:
+    finding: Finding
+    test: str
+    confirmation: Confirmation
+
+
+@dataclass(frozen=True)
+class RaceRun:
+    results: list[RaceResult]
+    seconds: float
+
+    def count(self, status: str) -> int:
+        return sum(result.confirmation.status == status for result in self.results)
+
+
+class RaceRunError(Exception):
+    """pytest could not be started or produced no report."""
+
+
+def run_race(
+    paths: Sequence[Path],
+    *,
+    select: tuple[str, ...] | None = None,
+    budget: float | None = None,
+    cwd: Path | None = None,
+    python: str | None = None,
+) -> RaceRun:
+    """Generate and run the race tests of the findings in ``paths``."""
+    started = time.monotonic()
+    cwd = cwd or Path.cwd()
+    targets = list(paths) or [Path(".")]
+    race_config = load_race_config(targets[0])
+    per_test = budget or race_config.budget
+    scratch = _scratch_folder(race_config.root, race_config.hooks)
+    try:
+        generation = generate(
+            targets,
+            scratch,
+            select=select,
+            budget=per_test,
+            cwd=cwd,
+            rerun_folder=race_config.out,
+        )
+        runnable = [t for t in generation.tests if not isinstance(t.target.driver, MissingDriver)]
+        outcomes: dict[str, Confirmation] = {}
+        if runnable:
+            timeout = _STARTUP_SECONDS + per_test * len(runnable)
+            outcomes = _run_pytest(generation.root, scratch, timeout, python or sys.executable)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    results = [
+        RaceResult(
+            replace(
+                test.target.finding, path=_shown(test.target.finding.path, generation.root, cwd)
+            ),
+            test.test_name,
+            _confirmation(test, outcomes),
+        )
+        for test in generation.tests
+    ]
+    return RaceRun(results, time.monotonic() - started)
+
+
+def _shown(path: str, root: Path, cwd: Path) -> str:
+    return display_path(root / path, cwd)
+
+
+def _scratch_folder(root: Path, hook_folders: tuple[str, ...]) -> Path:
+    """A fresh folder for the generated tests inside the project's tests folder, so that its
+    conftest.py fixtures apply (the system's temporary folder if that is not writable)."""
+    parent = next((root / f for f in hook_folders if (root / f).is_dir()), root)
+    try:
+        return Path(tempfile.mkdtemp(prefix="isolint_race_run_", dir=parent))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="isolint_race_run_"))
+
+
+def _run_pytest(root: Path, folder: Path, timeout: float, python: str) -> dict[str, Confirmation]:
+    report = folder / "junit.xml"
+    command = [
+        python,
+        "-m",
+        "pytest",
+        str(folder),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={report}",
+        f"--rootdir={root}",
+    ]
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [str(root), *filter(None, [environment.get("PYTHONPATH")])]
+    )
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        completed = subprocess.run(
+            command, cwd=root, env=environment, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        completed = None
+    except OSError as error:
+        raise RaceRunError(f"cannot start {python}: {error}") from error
+    if not report.is_file():
+        if completed is None:
+            return {}  # every test is reported as timed out
+        output = (completed.stdout + completed.stderr).strip().splitlines()
+        raise RaceRunError("pytest produced no report: " + " | ".join(output[-5:]))
+    return read_junit(report)
+
+
+def read_junit(report: Path) -> dict[str, Confirmation]:
+    """Each test's confirmation from pytest's JUnit XML, keyed by test function name."""
+    outcomes: dict[str, Confirmation] = {}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        name = case.get("name", "")
+        seconds = float(case.get("time", "0") or 0)
+        outcomes[name] = _outcome(case, seconds)
+    return outcomes
+
+
+def _outcome(case: ElementTree.Element, seconds: float) -> Confirmation:
+    failure = case.find("failure")
+    error = case.find("error")
+    skipped = case.find("skipped")
+    if failure is not None:
+        message = failure.get("message") or failure.text or ""
+        text = f"{message}\n{failure.text or ''}"
+        if any(kind in text for kind in _LEAK_ERRORS):
+            return Confirmation(CONFIRMED, _phase(message or text), leak_summary(text), seconds)
+        return Confirmation(NOT_RUNNABLE, None, "the test failed: " + _summary(message), seconds)
+    if error is not None:
+        return Confirmation(
+            NOT_RUNNABLE, None, "error: " + _summary(error.get("message") or ""), seconds
+        )
+    if skipped is not None:
+        reason = skipped.get("message") or ""
+        return Confirmation(NOT_RUNNABLE, None, _summary(reason.removeprefix("Skipped: ")), seconds)
+    return Confirmation(NOT_CONFIRMED, None, "no user saw another user's data", seconds)
+
+
+def leak_summary(message: str) -> str:
+    """One line from the runtime's failure message: what was seen where, and the seed.
+
+    ``isolint race: LEAK: user 2 (isolint-u2-...) observed user 0's data`` ... ``found in
+    ... at result[0]['user_id']`` ... ``seed: 17`` -> ``LEAK: user 2 observed user 0's
+    data at result[0]['user_id'] (round 0, seed 17)``.
+    """
+    headline = re.search(r"isolint race: ((?:LEAK|CORRUPTION|RESIDUE): [^\n]*)", message)
+    if headline is None:
+        return _summary(message)
+    summary = re.sub(r" \(isolint-[^)]*\)", "", headline.group(1))
+    where = re.search(r"found in .*? at ([^\n]*)", message)
+    if where is not None:
+        summary += f" at {where.group(1).strip()}"
+    facts = []
+    round_number = re.search(r"phase: [\w-]+, round (\d+)", message)
+    if round_number is not None:
+        facts.append(f"round {round_number.group(1)}")
+    seed = re.search(r"seed: (\d+)", message)
+    if seed is not None:
+        facts.append(f"seed {seed.group(1)}")
+    return _summary(summary + (f" ({', '.join(facts)})" if facts else ""))
+
+
+def _phase(message: str) -> str | None:
+    """The phase the failure message names first."""
+    positions = [(message.find(phase), phase) for phase in PHASES if phase in message]
+    return min(positions)[1] if positions else None
+
+
+def _summary(text: str, limit: int = 400) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _confirmation(test: GeneratedTest, outcomes: dict[str, Confirmation]) -> Confirmation:
+    driver = test.target.driver
+    if isinstance(driver, MissingDriver):
+        return Confirmation(NOT_RUNNABLE, None, driver.reason)
+    outcome = outcomes.get(test.test_name)
+    if outcome is None:
+        return Confirmation(NOT_RUNNABLE, None, "no outcome: the run timed out or stopped early")
+    return outcome
