@@ -113,16 +113,20 @@ def test_the_manifest_is_valid() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    (hook,) = manifest()
-    assert hook["id"] == "isolint"
-    assert hook["types"] == ["python"]
-    assert str(hook["entry"]).startswith("isolint check")
-    assert hook["require_serial"] is True
+    check_hook, fix_hook = manifest()
+    assert check_hook["id"] == "isolint"
+    assert str(check_hook["entry"]).startswith("isolint check")
+    assert fix_hook["id"] == "isolint-fix"
+    assert str(fix_hook["entry"]).startswith("isolint fix")
+    for hook in (check_hook, fix_hook):
+        assert hook["types"] == ["python"]
+        assert hook["require_serial"] is True
+        assert "--force-exclude" in str(hook["entry"])
 
 
 def test_pre_commit_runs_the_manifest_command_with_this_isolint(tmp_path: Path) -> None:
     """The manifest's hook, with ``isolint`` replaced by this interpreter's isolint."""
-    (hook,) = manifest()
+    hook = manifest()[0]
     entry = str(hook["entry"]).replace("isolint", f"{sys.executable} -m isolint", 1)
     local = {**hook, "entry": entry, "language": "system"}
     local.pop("minimum_pre_commit_version", None)
@@ -168,3 +172,34 @@ def test_force_exclude_applies_exclude_to_named_files(tmp_path: Path) -> None:
     )
     assert mixed.returncode == 1
     assert "tests/" not in mixed.stdout and "app/handlers.py" in mixed.stdout
+
+
+# ISO105 with a safe fix: the annotation rules None out.
+TAGS = (
+    "from __future__ import annotations\n\n\n"
+    "def add_tag(tag: str, tags: list[str] = []) -> list[str]:\n"
+    "    tags.append(tag)\n"
+    "    return tags\n"
+)
+
+
+def test_the_fix_hook_fixes_a_staged_file_and_fails_the_commit_once(tmp_path: Path) -> None:
+    """pre-commit fails a commit whose hook changed a file; staging the fix then passes."""
+    hook = manifest()[1]
+    entry = str(hook["entry"]).replace("isolint", f"{sys.executable} -m isolint", 1)
+    local = {**hook, "entry": entry, "language": "system"}
+    local.pop("minimum_pre_commit_version", None)
+    config = {"repos": [{"repo": "local", "hooks": [local]}]}
+    env = git_env(tmp_path)
+    root = make_repository(tmp_path / "service", config, env)
+    tags = root / "app" / "tags.py"
+    tags.write_text(TAGS, encoding="utf-8")
+    git("add", "app/tags.py", cwd=root, env=env)
+    first = git("commit", "-m", "tags", cwd=root, env=env)
+    assert first.returncode != 0, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout + first.stderr
+    fixed = tags.read_text(encoding="utf-8")
+    assert "tags: list[str] | None = None" in fixed and "if tags is None:" in fixed
+    git("add", "app/tags.py", cwd=root, env=env)
+    second = git("commit", "-m", "tags", cwd=root, env=env)
+    assert second.returncode == 0, second.stdout + second.stderr
