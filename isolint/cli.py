@@ -41,6 +41,7 @@ from isolint.fix.runner import (
     write_changes,
 )
 from isolint.progress import DelayedProgress
+from isolint.race.cli import race
 from isolint.report.github import write_github
 from isolint.report.json_report import write_json, write_json_lines
 from isolint.report.sarif import write_sarif
@@ -527,6 +528,4 @@ def main() -> None:
 
 
 # `isolint race gen` and `isolint race run` live with the race tests (isolint/race/cli.py).
-from isolint.race.cli import race  # noqa: E402
-
 cli.add_command(race)

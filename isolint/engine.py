@@ -21,10 +21,10 @@ from isolint.cache import FactsCache, content_hash
 from isolint.config import Config, ConfigError, find_pyproject, load_config
 from isolint.files import discover, display_path
 from isolint.findings import Finding
-from isolint.fix.rule_fixes import attach_fixes
 from isolint.fix.writer import source_encoding
 from isolint.project import ModuleRecord, Project
 from isolint.rules import run_rules
+from isolint.rules.catalog import rule_for
 from isolint.suppress import ignored_by_path, suppressions_of, unused_suppressions
 
 # Below this many files to analyse, a process pool costs more than it saves.
@@ -122,7 +122,7 @@ def check(
     facts, digests = _facts_for(contents, options, cache, jobs, progress)
     project = Project(_records(facts, target_set, cwd, overrides), config)
     findings, fixmes = _reportable(project, root, config)
-    findings = attach_fixes(findings, _source_reader(project, contents))
+    findings = _with_fixes(findings, project, contents)
     if cache is not None:
         _remember_positions(project, digests, cache)
         if run_key is not None:
@@ -337,6 +337,19 @@ def _reportable(
     kept.sort(key=Finding.sort_key)
     fixmes.sort(key=Finding.sort_key)
     return kept, fixmes
+
+
+def _with_fixes(
+    findings: list[Finding], project: Project, contents: Mapping[Path, bytes | OSError]
+) -> list[Finding]:
+    """The findings with their machine fixes attached, where their rule has one."""
+    if not any(rule_for(finding.code).fixable for finding in findings):
+        return findings
+    # Imported here: the fixers load libcst's matchers and codemods, a third of a second
+    # that a run without fixable findings (most pre-commit runs) should not pay.
+    from isolint.fix.rule_fixes import attach_fixes
+
+    return attach_fixes(findings, _source_reader(project, contents))
 
 
 def _source_reader(
