@@ -108,7 +108,16 @@ def test_sarif_of_the_demo_project_is_valid_and_complete() -> None:
             assert "fixtures/agent_platform/" + uri == note["path"]
             assert place["physicalLocation"]["region"]["startLine"] == note["line"]
         assert result["partialFingerprints"]["primaryLocationLineHash"]
+        assert ("fixes" in result) == (finding["fix"] is not None)
+        if finding["fix"] is not None:
+            (fix,) = result["fixes"]
+            (change,) = fix["artifactChanges"]
+            assert "fixtures/agent_platform/" + change["artifactLocation"]["uri"] == finding["path"]
+            assert [r["insertedContent"]["text"] for r in change["replacements"]] == [
+                edit["content"] for edit in finding["fix"]["edits"]
+            ]
     assert any("relatedLocations" in result for result in run["results"])
+    assert any("fixes" in result for result in run["results"])
 
 
 def test_sarif_describes_every_rule_with_its_document() -> None:

@@ -24,7 +24,7 @@ from typing import TextIO
 from urllib.parse import quote
 
 from isolint import __version__
-from isolint.findings import Finding
+from isolint.findings import Finding, Fix
 from isolint.rule_docs import doc_url, rule_doc
 from isolint.rules.catalog import FAMILIES, RULES
 
@@ -186,7 +186,36 @@ def _result(
         )
     if related:
         result["relatedLocations"] = related
+    if finding.fix is not None:
+        result["fixes"] = [_fix(finding.fix, root, cwd)]
     return result
+
+
+def _fix(fix: Fix, root: Path, cwd: Path) -> JsonObject:
+    """A SARIF fix: the same edits as the JSON output, as replacements per artifact."""
+    locations: dict[str, JsonObject] = {}
+    replacements: dict[str, list[JsonObject]] = {}
+    for edit in fix.edits:
+        uri, base = artifact_uri(edit.path, root, cwd)
+        locations[uri] = _artifact(uri, base)
+        replacements.setdefault(uri, []).append(
+            {
+                "deletedRegion": {
+                    "startLine": edit.line,
+                    "startColumn": edit.column,
+                    "endLine": edit.end_line,
+                    "endColumn": edit.end_column,
+                },
+                "insertedContent": {"text": edit.content},
+            }
+        )
+    return {
+        "description": {"text": f"{fix.description} ({fix.applicability.value} fix)"},
+        "artifactChanges": [
+            {"artifactLocation": locations[uri], "replacements": replacements[uri]}
+            for uri in locations
+        ],
+    }
 
 
 def _artifact(uri: str, base: str | None) -> JsonObject:
