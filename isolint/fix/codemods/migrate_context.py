@@ -29,6 +29,18 @@ What it rewrites
   through the dict (``state.results = x`` -> ``context.agent_context["results"] = x``).
 - ``isinstance``/``issubclass`` arguments and plain aliases (``StateType = DeepAgentState``)
   name the target instead.
+- A simple subclass that no other code of the project names holds the context instead of
+  inheriting (ISO204's advice): ``class TriageState(DeepAgentState)`` loses the legacy
+  base and its ``super().__init__(...)`` becomes ``self.context = UserExecutionContext(...)``
+  (``parameter-name`` names the attribute), built like a construction. Simple means: no
+  decorators, metaclass or bases but ``object``; a body of a docstring, annotations and
+  constants, an ``__init__`` of that one ``super().__init__(...)`` statement and
+  assignments of the subclass's own attributes, and methods that never reach the legacy
+  class's attributes, ``self.context`` or ``super()`` through ``self`` nor pass ``self``
+  along; and a legacy class defined in the project that inherits from nothing else.
+  Any occurrence of the subclass's name elsewhere (a construction, annotation, import,
+  ``isinstance``, subclass, string; comments and docstrings aside) keeps it a problem. The
+  public shape of the class changed, so the migration is also listed as a problem to review.
 
 Defaults of unmapped fields (a deliberate choice)
 --------------------------------------------------
@@ -46,7 +58,7 @@ taken as field names and no defaults are known.
 
 What it leaves to a person (reported as ``path:line: reason``, never rewritten)
 -------------------------------------------------------------------------------
-Subclasses of the legacy class; writes of mapped fields (the context is immutable; identity
+Other subclasses of the legacy class; writes of mapped fields (the context is immutable; identity
 fields such as ``user_id`` must be right when the context is created); the class used as a
 value other than as a type (``Depends(DeepAgentState)``, ``DeepAgentState.model_validate``);
 calls of legacy methods on a tracked name; constructions with ``*args``/``**kwargs`` or
@@ -57,14 +69,16 @@ Attribute accesses on values whose type it cannot see (a function's return value
 unannotated attribute) are left unchanged, and not reported: ``isolint check --select
 ISO2`` afterwards lists the legacy uses that remain.
 
-A second run changes nothing. It reports again what is still legacy (a subclass), but not
-problems found on names it has already migrated (a write of ``context.user_id`` is only
-reported by the run that renamed ``state``), so keep the first run's list.
+A second run changes nothing. It reports again what is still legacy (a subclass it left),
+but not problems found on names it has already migrated (a write of ``context.user_id`` is
+only reported by the run that renamed ``state``, a composed subclass by the run that
+composed it), so keep the first run's list.
 
 Module layout: ``migrate_context_options`` (the table), ``migrate_context_legacy`` (the
 legacy class read from source; with a bare class name every project definition is read
 and each module uses the one it imports), ``migrate_context_analysis`` (one module's plan),
-``migrate_context_constructions``, ``migrate_context_syntax``, ``migrate_context_plan``
+``migrate_context_constructions``, ``migrate_context_subclass`` (which subclasses are
+composed), ``migrate_context_syntax``, ``migrate_context_plan``
 (the plan's data) and ``migrate_context_rewrite`` (applying it).
 """
 
@@ -87,6 +101,7 @@ from isolint.fix.codemods.migrate_context_options import (
 )
 from isolint.fix.codemods.migrate_context_plan import FunctionIndex
 from isolint.fix.codemods.migrate_context_rewrite import rewrite_module
+from isolint.fix.codemods.migrate_context_subclass import ProjectReferences
 
 __all__ = [
     "Migration",
@@ -139,9 +154,12 @@ def migrate_project(
         options.legacy_module,
     )
     legacy_modules = _legacy_modules(options, legacy)
+    references = ProjectReferences(
+        {module.path: (module.source, module.module) for module in parsed}
+    )
     class_pattern = re.compile(rf"\b{re.escape(options.legacy_class_name)}\b")
     analyses = {
-        module.path: _analysis(module, options, legacy, legacy_modules)
+        module.path: _analysis(module, options, legacy, legacy_modules, references)
         for module in parsed
         if class_pattern.search(module.source)
     }
@@ -156,7 +174,7 @@ def migrate_project(
         )
         for module in parsed:
             if module.path not in analyses and keyword_pattern.search(module.source):
-                caller = _analysis(module, options, legacy, legacy_modules)
+                caller = _analysis(module, options, legacy, legacy_modules, references)
                 caller.run()
                 analyses[module.path] = caller
     for analysis in analyses.values():
@@ -222,9 +240,17 @@ def _analysis(
     options: MigrationOptions,
     legacy: Mapping[str, LegacyClassModel],
     legacy_modules: frozenset[str],
+    references: ProjectReferences,
 ) -> ModuleAnalysis:
     return ModuleAnalysis(
-        module.path, module.name, module.package, module.module, options, legacy, legacy_modules
+        module.path,
+        module.name,
+        module.package,
+        module.module,
+        options,
+        legacy,
+        legacy_modules,
+        references,
     )
 
 

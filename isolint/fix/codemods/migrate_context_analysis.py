@@ -34,10 +34,15 @@ from isolint.fix.codemods.migrate_context_constructions import plan_construction
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel
 from isolint.fix.codemods.migrate_context_options import MigrationOptions
 from isolint.fix.codemods.migrate_context_plan import (
+    ConstructionPlan,
     FieldAccess,
     FunctionIndex,
     FunctionSignature,
     ModulePlan,
+)
+from isolint.fix.codemods.migrate_context_subclass import (
+    ProjectReferences,
+    composable_subclass,
 )
 from isolint.fix.codemods.migrate_context_syntax import (
     binds_or_uses,
@@ -77,6 +82,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         options: MigrationOptions,
         legacy: Mapping[str, LegacyClassModel],
         legacy_modules: frozenset[str],
+        references: ProjectReferences,
     ) -> None:
         super().__init__()
         self.path = path
@@ -88,6 +94,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         only = next(iter(legacy.values())) if len(legacy) == 1 else None
         self.legacy = legacy.get(module_name) or only or LegacyClassModel(found=False)
         self.legacy_modules = legacy_modules
+        self.references = references
         self.wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
         self.plan = ModulePlan()
         self.signatures: list[FunctionSignature] = []
@@ -198,9 +205,10 @@ class ModuleAnalysis(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         if self._is_legacy_ref(node.name):
             return False  # the legacy class's own definition is not a use
-        for base in node.bases:
-            if self._is_legacy_ref(base.value):
-                self._kept_refs.add(base.value)
+        legacy_bases = [base for base in node.bases if self._is_legacy_ref(base.value)]
+        self._kept_refs.update(base.value for base in legacy_bases)
+        if legacy_bases and not self._plan_composition(node):
+            for _ in legacy_bases:
                 self._problem(
                     node.name,
                     f"class `{node.name.value}` subclasses the legacy class "
@@ -208,6 +216,30 @@ class ModuleAnalysis(cst.CSTVisitor):
                     f"`{self.options.target_class_name}` as a field instead (not rewritten)",
                 )
         self._class_stack.append(node)
+        return True
+
+    def _plan_composition(self, node: cst.ClassDef) -> bool:
+        """A simple subclass no other code names holds the context instead of inheriting
+        (see ``migrate_context_subclass``); whether it was planned."""
+        attribute = self.options.parameter_name
+        shape = composable_subclass(node, self._is_legacy_ref, self.legacy, attribute)
+        if shape is None or not self.references.named_once(node.name.value):
+            return False
+        outcome = plan_construction(shape.call, self.legacy, self.options)
+        if outcome.plan is None:
+            return False
+        for reason in outcome.problems:
+            self._problem(shape.call, reason)
+        self._register_construction(shape.call, outcome.plan, f"{shape.receiver}.{attribute} = ")
+        self.plan.dropped_bases[node] = shape.base
+        self.plan.composed_inits[shape.super_init] = (shape.receiver, attribute)
+        self._problem(
+            node.name,
+            f"class `{node.name.value}` subclassed the legacy class "
+            f"`{self.options.legacy_class_name}`: it now holds a "
+            f"`{self.options.target_class_name}` in `{shape.receiver}.{attribute}`; code "
+            f"outside the project that reads legacy fields from it must use `.{attribute}`",
+        )
         return True
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -384,10 +416,18 @@ class ModuleAnalysis(cst.CSTVisitor):
         if outcome.plan is None:
             self._kept_refs.add(call.func)
             return
+        self._register_construction(call, outcome.plan)
+
+    def _register_construction(
+        self, call: cst.Call, plan: ConstructionPlan, written_before: str = ""
+    ) -> None:
+        """Plan ``call``'s rebuild; ``written_before`` is text the rewrite puts before it
+        on its line (counted when deciding to split a long call)."""
         start = self.get_metadata(PositionProvider, call).start
         line = self.module.code.splitlines()[start.line - 1]
         indent = line[: len(line) - len(line.lstrip())]
-        self.plan.constructions[call] = replace(outcome.plan, column=start.column, indent=indent)
+        column = start.column + len(written_before)
+        self.plan.constructions[call] = replace(plan, column=column, indent=indent)
 
     # -- parameters, variables and their attribute accesses ------------------------------
 
@@ -571,6 +611,7 @@ class ModuleAnalysis(cst.CSTVisitor):
             self.plan.type_refs
             | set(self.plan.strings)
             | {call.func for call in self.plan.constructions}
+            | {base.value for base in self.plan.dropped_bases.values()}
         )
         uses = [
             access.node

@@ -46,13 +46,18 @@ class LegacyField:
 @dataclass(frozen=True)
 class LegacyClassModel:
     """The constructor and members of the legacy class; ``found`` is False when the class
-    is not defined in the project (then fields map one to one from keyword names)."""
+    is not defined in the project (then fields map one to one from keyword names).
+    ``members`` is every name its body binds (methods, class attributes); ``standalone`` is
+    True when it inherits from nothing but ``object``, so that its fields and members are
+    all the attributes an instance gets from it."""
 
     found: bool
     path: Path | None = None
     params: tuple[LegacyParam, ...] = ()
     fields: tuple[LegacyField, ...] = ()
     methods: frozenset[str] = frozenset()
+    members: frozenset[str] = frozenset()
+    standalone: bool = False
 
     def param(self, name: str) -> LegacyParam | None:
         return next((param for param in self.params if param.name == name), None)
@@ -100,7 +105,25 @@ def _model_of(path: Path, klass: cst.ClassDef) -> LegacyClassModel:
         params=params,
         fields=fields,
         methods=frozenset(name for name in methods if name not in field_names),
+        members=frozenset(_class_body_names(klass)),
+        standalone=not klass.keywords
+        and all(m.matches(base, m.Arg(value=m.Name("object"), star="")) for base in klass.bases),
     )
+
+
+def _class_body_names(klass: cst.ClassDef) -> Iterator[str]:
+    """Names bound at the top level of a class body: functions, classes, assignments."""
+    for statement in klass.body.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            yield statement.name.value
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets: list[cst.BaseExpression] = []
+                if isinstance(small, cst.Assign):
+                    targets = [target.target for target in small.targets]
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    targets = [small.target]
+                yield from (target.value for target in targets if isinstance(target, cst.Name))
 
 
 def _class_level_fields(

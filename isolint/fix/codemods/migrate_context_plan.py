@@ -57,6 +57,10 @@ class ModulePlan:
     renames: dict[cst.Name, str] = field(default_factory=dict)
     field_accesses: dict[cst.Attribute, FieldAccess] = field(default_factory=dict)
     keyword_renames: dict[cst.Arg, str] = field(default_factory=dict)
+    # composed subclasses: the legacy base each drops, and the ``super().__init__(...)``
+    # statement that becomes ``<receiver>.<attribute> = <its rebuilt call>``
+    dropped_bases: dict[cst.ClassDef, cst.Arg] = field(default_factory=dict)
+    composed_inits: dict[cst.Expr, tuple[str, str]] = field(default_factory=dict)
     import_replacements: set[cst.Import | cst.ImportFrom] = field(default_factory=set)
     removals: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
@@ -72,6 +76,7 @@ class ModulePlan:
             or self.renames
             or self.field_accesses
             or self.keyword_renames
+            or self.dropped_bases
             or self.import_replacements
         )
 

@@ -95,6 +95,39 @@ class _PlanRewriter(cst.CSTTransformer):
             return _one_argument_per_line(call, plan.indent)
         return call
 
+    def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.BaseSmallStatement:
+        """``super().__init__(...)`` of a composed subclass, its call already rebuilt as
+        the target: ``self.context = Target(...)``."""
+        holder = self.plan.composed_inits.get(original_node)
+        if holder is None:
+            return updated_node
+        receiver, attribute = holder
+        target = cst.Attribute(value=cst.Name(receiver), attr=cst.Name(attribute))
+        return cst.Assign(
+            targets=[cst.AssignTarget(target)],
+            value=updated_node.value,
+            semicolon=updated_node.semicolon,
+        )
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        """A composed subclass without its legacy base (and without parentheses when no
+        base remains)."""
+        dropped = self.plan.dropped_bases.get(original_node)
+        if dropped is None:
+            return updated_node
+        index = next(i for i, base in enumerate(original_node.bases) if base is dropped)
+        bases = list(updated_node.bases)
+        removed = bases.pop(index)
+        if not bases and not updated_node.keywords:
+            return updated_node.with_changes(
+                bases=(), lpar=cst.MaybeSentinel.DEFAULT, rpar=cst.MaybeSentinel.DEFAULT
+            )
+        if index == len(bases):  # the new last base ends like the dropped one
+            bases[-1] = bases[-1].with_changes(comma=removed.comma)
+        return updated_node.with_changes(bases=bases)
+
     def leave_Import(
         self, original_node: cst.Import, updated_node: cst.Import
     ) -> cst.Import | cst.ImportFrom:

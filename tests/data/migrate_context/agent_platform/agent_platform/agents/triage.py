@@ -6,17 +6,21 @@ import asyncio
 
 from agent_platform.agents.base import BaseAgent
 from agent_platform.prompts import system_prompt
-from agent_platform.state import DeepAgentState
 from isolint.context import UserExecutionContext
 
 URGENT_KEYWORDS = frozenset({"outage", "refund", "breach"})
 
 
-class TriageState(DeepAgentState):
+class TriageState:
     """Legacy state plus the triage verdict; still produced by the v1 API."""
 
     def __init__(self, user_id: str, chat_thread_id: str, run_id: str, priority: str) -> None:
-        super().__init__(user_id, chat_thread_id, run_id)
+        self.context = UserExecutionContext(
+            user_id=user_id,
+            thread_id=chat_thread_id,
+            run_id=run_id,
+            agent_context={"messages": [], "results": {}},
+        )
         self.priority = priority
 
 
