@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import REPO, run_cli, write_project
 
 from isolint.config import ConfigError
+from isolint.findings import Finding, Severity
 from isolint.race.config import load_race_config
-from isolint.race.runner import leak_summary
+from isolint.race.runner import (
+    CONFIRMED,
+    NOT_CONFIRMED,
+    Confirmation,
+    attributed,
+    leak_summary,
+    through_path,
+)
+from isolint.race.targets import MissingDriver, RaceTarget, SharedRef
 
 GOLDEN = REPO / "tests" / "data" / "race_gen"
 UPDATE_GOLDEN = os.environ.get("ISOLINT_UPDATE_GOLDEN") == "1"
@@ -213,6 +223,51 @@ def test_leak_summary_keeps_what_was_seen_where_and_the_seed() -> None:
     assert leak_summary(message) == (
         "LEAK: user 2 observed user 0's data at result[0]['user_id'] (round 0, seed 17)"
     )
+
+
+POOL_FAILURE = (
+    "isolint.race.runtime.LeakDetected: isolint race: LEAK: user 1 (isolint-u1-1cb0914f) "
+    "observed user 0's data\n"
+    "E             value: 'reply to GET isolint-u0-0a0b0c0d:plan'\n"
+    "E             through: agent_platform.connections.pool._replies[0]\n"
+    "E             interleaving:\n"
+)
+
+
+def _target(*shared: SharedRef) -> RaceTarget:
+    finding = Finding(
+        "ISO401", "shared-instance-state", Severity.ERROR, "pkg/mod.py", 3, 1, 3, 9, "m", "a"
+    )
+    return RaceTarget(finding, shared, None, MissingDriver("unused"))
+
+
+def test_through_line_is_read_from_pytests_report() -> None:
+    assert through_path(POOL_FAILURE) == "agent_platform.connections.pool._replies[0]"
+    elsewhere = "  through: none of the named shared objects holds the token (the leak...)\n"
+    assert through_path(elsewhere) is None
+    assert through_path("  through: unknown (the test names no shared object)\n") is None
+    assert through_path("no such line") is None
+
+
+def test_a_leak_confirms_only_the_finding_whose_shared_object_carried_it() -> None:
+    leak = Confirmation(CONFIRMED, "cancellation", "LEAK: ...", None, through_path(POOL_FAILURE))
+    pool = SharedRef("agent_platform.connections", "agent_platform.connections", "pool", "_replies")
+    cache = SharedRef("agent_platform.cache", "agent_platform.cache", "_RESPONSE_CACHE")
+    mine = attributed(leak, _target(pool))
+    assert mine.status == CONFIRMED
+    assert mine.detail == "LEAK: ... through agent_platform.connections.pool._replies[0]"
+    other = attributed(leak, _target(cache))
+    assert other.status == NOT_CONFIRMED
+    assert other.detail.startswith(
+        "a leak on this path went through agent_platform.connections.pool._replies[0], "
+        "not through agent_platform.cache._RESPONSE_CACHE"
+    )
+    unattributed = attributed(replace(leak, through=None), _target(cache))
+    assert unattributed.detail.startswith("a leak on this path went through another path")
+    nothing_named = attributed(leak, _target())
+    assert nothing_named.status == CONFIRMED
+    assert nothing_named.through is None
+    assert nothing_named.detail.startswith("leak on this path; not attributed: ")
 
 
 def test_race_run_drives_a_pytest_fixture_from_the_projects_conftest(tmp_path: Path) -> None:

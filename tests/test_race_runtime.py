@@ -603,3 +603,83 @@ def test_state_that_cannot_be_restored_gives_a_warning() -> None:
 
     with pytest.warns(RuntimeWarning, match=r"could not restore .*read-only list"):
         race.assert_isolated(appends, shared=[race.Shared(holder, "items")], budget=CLEAN_BUDGET)
+
+
+# --- attribution: which named shared object carried the leak ------------------------------
+
+
+def drive_tags(user: SimulatedUser) -> object:
+    return app.tag_request(user.token)
+
+
+def _leak(driver: Callable[[SimulatedUser], object], shared: list[race.Shared]) -> Any:
+    with pytest.raises((race.LeakDetected, race.CorruptionDetected)) as raised:
+        race.assert_isolated(driver, shared=shared, seed=7)
+    return raised.value
+
+
+def test_leak_through_the_named_shared_object_is_attributed() -> None:
+    leak = _leak(lambda user: app.read_profile(user.token), [race.Shared(app, "PROFILE_CACHE")])
+    attribution = leak.confirmation.attribution
+    assert attribution.verdict == "attributed"
+    assert attribution.shared == "race_runtime_webapp.PROFILE_CACHE"
+    assert attribution.through == "race_runtime_webapp.PROFILE_CACHE['/me/profile']['owner']"
+    assert "\n  through: race_runtime_webapp.PROFILE_CACHE['/me/profile']['owner']\n" in str(leak)
+
+
+def test_mutable_default_named_by_its_function_is_attributed() -> None:
+    leak = _leak(drive_tags, [race.Shared(app, "_add_tag", watch="__defaults__")])
+    attribution = leak.confirmation.attribution
+    assert attribution.verdict == "attributed"
+    assert attribution.through.startswith("race_runtime_webapp._add_tag.__defaults__[0][")
+
+
+def test_leak_through_another_module_level_object_on_the_path_is_not_attributed() -> None:
+    # LAST_TAGGER holds the other user's id once that user's request is done, but the leaked
+    # value (the shared tag list) never sat in it.
+    leak = _leak(drive_tags, [race.Shared(app, "LAST_TAGGER")])
+    assert leak.confirmation.attribution.verdict == "elsewhere"
+    assert leak.confirmation.attribution.through is None
+    assert (
+        "\n  through: none of the named shared objects holds the token "
+        "(the leak took another path)\n" in str(leak)
+    )
+
+
+def test_leak_with_no_shared_object_named_is_not_attributed() -> None:
+    leak = _leak(drive_tags, [])
+    assert leak.confirmation.attribution.verdict == "unknown"
+    assert "\n  through: unknown (the test names no shared object" in str(leak)
+
+
+def test_reply_consumed_by_the_next_request_is_attributed_to_the_pool() -> None:
+    # By the time user 1 reads it, the cancelled user's reply has left the buffer: the probe
+    # taken when the cancelled call ended saw it there.
+    with pytest.raises(race.LeakDetected) as raised:
+        race.assert_isolated(
+            drive_get_value,
+            shared=[race.Shared(app, "pool", watch="replies")],
+            phases=["cancellation"],
+            seed=3,
+        )
+    attribution = raised.value.confirmation.attribution
+    assert attribution.verdict == "attributed"
+    assert attribution.through.startswith("race_runtime_webapp.pool.")
+
+
+# A leaked bare user id cannot be linked to a global that only holds that id: every
+# last-writer global holds it after that user's request, whatever path the leak took. These
+# real leaks are under-attributed, on purpose (a known limit, not a wish).
+BARE_ID_CASES = {
+    "module-level last user, written then read",
+    "threading.local kept across pooled requests",
+}
+
+
+@pytest.mark.parametrize("case", LEAKY, ids=[case.name for case in LEAKY])
+def test_leaky_cases_are_attributed_to_their_shared_object(case: Case) -> None:
+    with pytest.raises(case.error) as raised:
+        race.assert_isolated(case.driver, shared=case.shared())
+    confirmation = raised.value.confirmation
+    expected = "elsewhere" if case.name in BARE_ID_CASES else "attributed"
+    assert confirmation.attribution.verdict == expected, str(raised.value)

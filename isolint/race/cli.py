@@ -131,8 +131,15 @@ def _write_text(outcome: RaceRun) -> None:
             status += f" ({confirmation.phase})"
         location = f"{finding.path}:{finding.line}:{finding.column}"
         click.echo(f"{location} {finding.code} {status}: {confirmation.detail}")
-    counts = ", ".join(f"{outcome.count(status)} {word}" for status, word in _STATUS_WORDS.items())
-    click.echo(f"\n{counts} of {len(outcome.results)} finding(s) in {outcome.seconds:.1f} s")
+    counts = [f"{outcome.count(status)} {word}" for status, word in _STATUS_WORDS.items()]
+    unattributed = sum(
+        r.confirmation.status == CONFIRMED and r.confirmation.through is None
+        for r in outcome.results
+    )
+    if unattributed:  # a leak on the path of a finding that names no shared object
+        counts[0] += f" ({unattributed} not attributed)"
+    total = f"{', '.join(counts)} of {len(outcome.results)} finding(s)"
+    click.echo(f"\n{total} in {outcome.seconds:.1f} s")
 
 
 def _write_json(outcome: RaceRun) -> None:

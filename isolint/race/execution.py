@@ -75,6 +75,40 @@ async def _awaited(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
 
 
+def probing(driver: Driver, probe: Callable[[], None], *, is_async: bool) -> Driver:
+    """``driver``, calling ``probe`` once each call has returned, raised or been cancelled.
+
+    The probe sees the shared state the call left behind before any other call runs on
+    the same thread or loop (a cancelled request's reply still in a pooled buffer).
+    """
+
+    async def _probed(awaitable: Awaitable[Any]) -> Any:
+        try:
+            return await awaitable
+        finally:
+            probe()
+
+    if is_async:
+
+        async def drive_async(user: SimulatedUser) -> object:
+            return await _probed(driver(user))  # type: ignore[arg-type]
+
+        return drive_async
+
+    def drive(user: SimulatedUser) -> object:
+        try:
+            outcome = driver(user)
+        except BaseException:
+            probe()
+            raise
+        if inspect.isawaitable(outcome):
+            return _probed(outcome)
+        probe()
+        return outcome
+
+    return drive
+
+
 def start_daemon(name: str, target: Callable[..., object], *args: object) -> threading.Thread:
     thread = threading.Thread(target=target, args=args, name=name, daemon=True)
     thread.start()

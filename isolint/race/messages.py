@@ -21,6 +21,8 @@ def failure_message(confirmation: Confirmation, seed: int) -> str:
         lines.append(f"  offending token: {confirmation.token}{_owner_text(confirmation)}")
     lines.append(f"  found in {confirmation.observer} at {confirmation.where}")
     lines.append(f"  value: {confirmation.excerpt}")
+    if confirmation.attribution is not None:
+        lines.append(f"  {confirmation.attribution.line()}")
     lines.append("  interleaving:")
     log = list(confirmation.log)
     if len(log) > _MAX_LOG_LINES:

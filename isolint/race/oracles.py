@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from isolint.race.attribution import Attribution
 from isolint.race.execution import Observation
 from isolint.race.phases import RoundRecord
 from isolint.race.tokens import (
     IssuedUser,
     SimulatedUser,
+    TokenHit,
     TokenRegistry,
     find_tokens,
     find_tokens_in_exception,
@@ -50,6 +52,17 @@ class Confirmation:
     token: str | None = None
     owner: IssuedUser | None = None
     residue_of: tuple[int, ...] = ()  # residue: the users whose data the holder still has
+    attribution: Attribution | None = None  # which named shared object carried the token
+    evidence: TokenHit | None = None  # leak: the observed value carrying the token
+
+    def offending_tokens(self) -> list[str]:
+        """The tokens that prove the finding: the leaked one, the residue's owners', or for
+        corruption the tokens of the other users whose requests changed the shared state."""
+        if self.kind == LEAK:
+            return [self.token] if self.token else []
+        if self.kind == RESIDUE:
+            return [u.token for u in self.users if u.index in self.residue_of]
+        return [u.token for u in self.users if u.token not in self.observer]
 
 
 def judge(record: RoundRecord, registry: TokenRegistry) -> Confirmation | None:
@@ -87,6 +100,7 @@ def _leak(
                 tuple(record.log),
                 hit.token,
                 owner,
+                evidence=hit,
             )
     return None
 

@@ -133,15 +133,26 @@ def _shared_list(shared: tuple[SharedRef, ...]) -> str:
         return "SHARED: list[race.Shared] = []\n"
     items = []
     for ref in shared:
-        path = (
-            [*ref.owner[len(ref.module) + 1 :].split("."), ref.name]
-            if ref.owner != ref.module
-            else [ref.name]
-        )
-        watch = ref.watch or (path[-1] if len(path) > 1 else None)
+        name, watch = shared_binding(ref)
         watched = f", watch={_quoted(watch)}" if watch else ""
-        items.append(f"    race.Shared({ref.module}, {_quoted(path[0])}{watched}),")
+        items.append(f"    race.Shared({ref.module}, {_quoted(name)}{watched}),")
     return "SHARED = [\n" + "\n".join(items) + "\n]\n"
+
+
+def shared_binding(ref: SharedRef) -> tuple[str, str | None]:
+    """The module attribute a test names for ``ref``, and the attribute watched below it."""
+    path = (
+        [*ref.owner[len(ref.module) + 1 :].split("."), ref.name]
+        if ref.owner != ref.module
+        else [ref.name]
+    )
+    return path[0], ref.watch or (path[-1] if len(path) > 1 else None)
+
+
+def shared_label(ref: SharedRef) -> str:
+    """The dotted name the runtime gives this shared object (``pkg.mod.name``), which its
+    attribution paths start with."""
+    return f"{ref.module}.{shared_binding(ref)[0]}"
 
 
 def _test_function(

@@ -58,7 +58,7 @@ class _Contents:
     """One object's contents at snapshot time, as references (children snapshotted apart)."""
 
     target: object
-    kind: str  # "dict", "sequence", "deque", "set", "tuple", "class" or "object"
+    kind: str  # "dict", "sequence", "deque", "set", "tuple", "class", "function" or "object"
     entries: list[tuple[object, object]] = field(default_factory=list)
     elements: list[object] = field(default_factory=list)
     attributes: dict[str, object] | None = None
@@ -136,7 +136,9 @@ def _snapshot_graph(roots: list[object]) -> Iterator[_Contents]:
 def _is_restorable(value: object, depth: int) -> bool:
     if isinstance(value, (str, bytes, int, float, complex, bool, type(None), range, frozenset)):
         return False
-    if isinstance(value, (ModuleType, FunctionType, BuiltinFunctionType, MethodType)):
+    if isinstance(value, FunctionType):
+        return depth <= 1  # named, or a class's method: its mutable defaults
+    if isinstance(value, (ModuleType, BuiltinFunctionType, MethodType)):
         return False
     if isinstance(value, type):
         return depth == 0  # a class named as the shared object: its class attributes
@@ -145,6 +147,11 @@ def _is_restorable(value: object, depth: int) -> bool:
 
 
 def _capture(value: object) -> _Contents | None:
+    if isinstance(value, FunctionType):
+        # Nothing of the function itself is put back: its defaults (a list shared by every
+        # call) are children, restored in place like any other container.
+        defaults = [*(value.__defaults__ or ()), *(value.__kwdefaults__ or {}).values()]
+        return _Contents(value, "function", elements=defaults)
     if isinstance(value, type):
         return _Contents(value, "class", entries=list(vars(value).items()))
     if isinstance(value, dict):
@@ -179,6 +186,8 @@ def _restore_binding(binding: _Binding) -> None:
 
 def _restore_contents(contents: _Contents) -> None:
     target = contents.target
+    if contents.kind == "function":
+        return
     if contents.kind == "class":
         assert isinstance(target, type)
         _restore_class(target, dict(contents.entries))

@@ -1,6 +1,18 @@
 """``isolint race run``: generate the race tests into a scratch folder, run them with pytest in
 a subprocess, and turn each test's outcome into the finding's confirmation.
 
+A failing test proves a leak on the path it drives, not necessarily through the object its
+finding names: findings sharing an entry point fail on the same first leak. The runtime's
+``through:`` line says which named shared object held the offending token, and the status
+follows it:
+
+- ``confirmed``: the token sat in the finding's own shared object (``through`` names it);
+- ``confirmed`` with the detail "leak on this path; not attributed": the test names no shared
+  object (legacy-state findings, and findings whose object could not be resolved), so the
+  leak is evidence for the path only;
+- ``not_confirmed``: the finding names a shared object and the leak went through another
+  path (the detail says which): it is no evidence for this finding.
+
 This runs the project's code (the generated tests import it), so it only happens when a user
 asks for it. Outcomes come from pytest's own ``--junitxml`` report: no plugin is needed.
 """
@@ -23,7 +35,8 @@ from isolint.files import display_path
 from isolint.findings import Finding
 from isolint.race.config import load_race_config
 from isolint.race.generator import GeneratedTest, generate
-from isolint.race.targets import MissingDriver
+from isolint.race.render import shared_label
+from isolint.race.targets import MissingDriver, RaceTarget
 
 CONFIRMED, NOT_CONFIRMED, NOT_RUNNABLE = "confirmed", "not_confirmed", "not_runnable"
 PHASES = (
@@ -49,9 +62,17 @@ class Confirmation:
     phase: str | None
     detail: str
     seconds: float | None = None
+    # The path inside a named shared object where the offending token sat (from the
+    # runtime's ``through:`` line); None when no named object held it or none was named.
+    through: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"status": self.status, "phase": self.phase, "detail": self.detail}
+        return {
+            "status": self.status,
+            "phase": self.phase,
+            "detail": self.detail,
+            "through": self.through,
+        }
 
 
 @dataclass(frozen=True)
@@ -184,7 +205,9 @@ def _outcome(case: ElementTree.Element, seconds: float) -> Confirmation:
         message = failure.get("message") or failure.text or ""
         text = f"{message}\n{failure.text or ''}"
         if any(kind in text for kind in _LEAK_ERRORS):
-            return Confirmation(CONFIRMED, _phase(message or text), leak_summary(text), seconds)
+            return Confirmation(
+                CONFIRMED, _phase(message or text), leak_summary(text), seconds, through_path(text)
+            )
         return Confirmation(NOT_RUNNABLE, None, "the test failed: " + _summary(message), seconds)
     if error is not None:
         return Confirmation(
@@ -220,6 +243,16 @@ def leak_summary(message: str) -> str:
     return _summary(summary + (f" ({', '.join(facts)})" if facts else ""))
 
 
+def through_path(message: str) -> str | None:
+    """The path of the runtime's ``through: pkg.mod.name._attr`` line; None for its "none of
+    the named shared objects" and "unknown" forms, or when the line is missing."""
+    # pytest's report prefixes the lines of an exception with "E   ".
+    match = re.search(r"^(?:E\s)?\s*through: (\S+)[ \t]*$", message, re.MULTILINE)
+    if match is None or match.group(1) in ("none", "unknown"):
+        return None
+    return match.group(1)
+
+
 def _phase(message: str) -> str | None:
     """The phase the failure message names first."""
     positions = [(message.find(phase), phase) for phase in PHASES if phase in message]
@@ -238,4 +271,34 @@ def _confirmation(test: GeneratedTest, outcomes: dict[str, Confirmation]) -> Con
     outcome = outcomes.get(test.test_name)
     if outcome is None:
         return Confirmation(NOT_RUNNABLE, None, "no outcome: the run timed out or stopped early")
-    return outcome
+    return attributed(outcome, test.target)
+
+
+def attributed(outcome: Confirmation, target: RaceTarget) -> Confirmation:
+    """A leak confirms ``target``'s finding only through the shared object the finding names
+    (see the module docstring for the rule)."""
+    if outcome.status != CONFIRMED:
+        return outcome
+    labels = [shared_label(ref) for ref in target.shared]
+    if not labels:
+        return replace(
+            outcome,
+            detail=_summary(f"leak on this path; not attributed: {outcome.detail}"),
+            through=None,
+        )
+    through = outcome.through
+    if through is not None and any(_inside(through, label) for label in labels):
+        return replace(outcome, detail=_summary(f"{outcome.detail} through {through}"))
+    return replace(
+        outcome,
+        status=NOT_CONFIRMED,
+        detail=_summary(
+            f"a leak on this path went through {through or 'another path'}, "
+            f"not through {' or '.join(labels)} ({outcome.detail})"
+        ),
+    )
+
+
+def _inside(path: str, label: str) -> bool:
+    """``pkg.mod.pool._replies`` and ``pkg.mod.pool[0]`` are inside ``pkg.mod.pool``."""
+    return path == label or path.startswith((f"{label}.", f"{label}[", f"{label} "))

@@ -7,8 +7,11 @@ standard library, because those tests run inside the user's project. The call:
 2. runs the sequential phase, which also proves the driver works for one user alone
    (otherwise ``NotRunnable``);
 3. runs the other phases that apply, cheapest first, each in its time box, and stops at the
-   first confirmation, raising ``LeakDetected`` or ``CorruptionDetected`` with a message that
-   names phase, round, users, token, the interleaving and the seed to replay.
+   first confirmation;
+4. before restoring anything, attributes the confirmation: which named shared object held
+   the offending token (``attribution``), then raises ``LeakDetected`` or
+   ``CorruptionDetected`` with a message that names phase, round, users, token, the shared
+   object it went through, the interleaving and the seed to replay.
 """
 
 from __future__ import annotations
@@ -19,15 +22,16 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from isolint.race.execution import Driver, Observation, is_async_driver
+from isolint.race.attribution import Attributor, owner_name
+from isolint.race.execution import Driver, Observation, is_async_driver, probing
 from isolint.race.gating import DEFAULT_STALL_SECONDS, MAX_STALL_SECONDS
 from isolint.race.messages import SEED_VARIABLE, failure_message
-from isolint.race.oracles import CORRUPTION, Confirmation, judge
+from isolint.race.oracles import CORRUPTION, RESIDUE, Confirmation, judge
 from isolint.race.phases import (
     ASYNC_PHASES,
     PHASE_ORDER,
@@ -118,9 +122,11 @@ def assert_isolated(
     if unknown:
         raise ValueError(f"unknown phase(s) {unknown}; known: {', '.join(PHASE_ORDER)}")
     seed = resolve_seed(seed)
+    attributor = Attributor(shared, budget=budget)
+    is_async = is_async_driver(driver)
     context = RaceContext(
-        driver=driver,
-        is_async=is_async_driver(driver),
+        driver=probing(driver, attributor.probe, is_async=is_async) if shared else driver,
+        is_async=is_async,
         users=users,
         seed=seed,
         budget=budget,
@@ -133,7 +139,7 @@ def assert_isolated(
     switch_interval = sys.getswitchinterval()
     trace = sys.gettrace()
     try:
-        confirmation = _race(context, snapshot, phases)
+        confirmation = _race(context, snapshot, phases, attributor)
     finally:
         snapshot.restore()
         sys.setswitchinterval(switch_interval)
@@ -171,13 +177,17 @@ def resolve_seed(seed: int | None) -> int:
 
 
 def _race(
-    context: RaceContext, snapshot: StateSnapshot, requested: Sequence[str] | None
+    context: RaceContext,
+    snapshot: StateSnapshot,
+    requested: Sequence[str] | None,
+    attributor: Attributor,
 ) -> Confirmation | None:
-    first = _run_phase_rounds(context, snapshot, SEQUENTIAL)
-    record = first[0] if first else None
+    sequential = _iterate_rounds(context, snapshot, SEQUENTIAL)
+    record = next(sequential, None)
     if record is None:
         raise NotRunnable(f"the sequential phase did not run (budget {context.budget} s)")
-    confirmation = judge(record, context.registry)
+    confirmation = _confirm(record, context, attributor)  # before the next restore
+    sequential.close()
     if confirmation is not None and _judged(SEQUENTIAL, requested):
         return confirmation
     _require_runnable(context, snapshot, record)
@@ -192,7 +202,7 @@ def _race(
             concurrent_rounds += 1
             if round_record.hung:
                 raise NotRunnable(_hang_message(context, round_record))
-            confirmation = judge(round_record, context.registry)
+            confirmation = _confirm(round_record, context, attributor)
             if confirmation is not None:
                 return confirmation
             context.note_failures(round_record)
@@ -202,6 +212,26 @@ def _race(
             "the race was not tried (raise the budget or make the driver faster)"
         )
     return None
+
+
+def _confirm(
+    record: RoundRecord, context: RaceContext, attributor: Attributor
+) -> Confirmation | None:
+    """The oracles' proof in ``record``, attributed while the shared state is still as the
+    round left it (the next round starts with a restore)."""
+    confirmation = judge(record, context.registry)
+    return None if confirmation is None else _attributed(confirmation, attributor)
+
+
+def _attributed(confirmation: Confirmation, attributor: Attributor) -> Confirmation:
+    """The confirmation with the named shared object that carried its token, if any."""
+    if confirmation.kind == RESIDUE:
+        first_path = confirmation.where.split(", ")[0]
+        holder = attributor.holder(first_path)
+        if holder is not None:
+            return replace(confirmation, attribution=holder)
+    attribution = attributor.attribute(confirmation.offending_tokens(), confirmation.evidence)
+    return replace(confirmation, attribution=attribution)
 
 
 def _judged(phase: str, requested: Sequence[str] | None) -> bool:
@@ -217,15 +247,9 @@ def _selected_phases(context: RaceContext, requested: Sequence[str] | None) -> l
     return [phase for phase in chosen if context.is_async or phase in SYNC_PHASES]
 
 
-def _run_phase_rounds(
-    context: RaceContext, snapshot: StateSnapshot, phase: str
-) -> list[RoundRecord]:
-    return list(_iterate_rounds(context, snapshot, phase))
-
-
 def _iterate_rounds(
     context: RaceContext, snapshot: StateSnapshot, phase: str
-) -> Iterator[RoundRecord]:
+) -> Generator[RoundRecord, None, None]:
     rounds = PHASES[phase](context)
     try:
         while True:
@@ -281,7 +305,7 @@ def _request_scoped_holders(shared: Sequence[Shared]) -> Iterable[tuple[str, obj
     """threading.local and ContextVar objects among the shared objects and their attributes."""
     for item in shared:
         value = getattr(item.owner, item.name, None)
-        described = f"{_owner_name(item.owner)}.{item.name}"
+        described = f"{owner_name(item.owner)}.{item.name}"
         if isinstance(value, (threading.local, ContextVar)):
             yield described, value
             continue
@@ -290,8 +314,3 @@ def _request_scoped_holders(shared: Sequence[Shared]) -> Iterable[tuple[str, obj
             for name, attribute in list(attributes.items()):
                 if isinstance(attribute, (threading.local, ContextVar)):
                     yield f"{described}.{name}", attribute
-
-
-def _owner_name(owner: object) -> str:
-    name = getattr(owner, "__name__", None)
-    return name if isinstance(name, str) else type(owner).__name__

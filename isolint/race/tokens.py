@@ -84,15 +84,28 @@ class TokenRegistry:
 
 @dataclass(frozen=True)
 class TokenHit:
-    """A token found in an object: where (a Python-like path) and the text around it."""
+    """A token found in an object: where (a Python-like path) and the text around it.
+
+    ``text`` is the whole string the token sits in and ``chain`` the ids of the containers
+    walked from the root to it: what attribution compares to link a leaked value to the
+    shared object it came from (ids only mean something while both objects are alive).
+    """
 
     token: str
     path: str
     excerpt: str
+    text: str = ""
+    chain: tuple[int, ...] = ()
 
 
 def find_tokens(
-    root: object, root_name: str = "result", *, skip_keyed: bool = False
+    root: object,
+    root_name: str = "result",
+    *,
+    skip_keyed: bool = False,
+    max_nodes: int | None = None,
+    max_chars: int | None = None,
+    only: AbstractSet[str] | None = None,
 ) -> list[TokenHit]:
     """Every token inside ``root``, walking containers and objects' attributes.
 
@@ -100,19 +113,30 @@ def find_tokens(
     sets, objects' ``__dict__`` and ``__slots__`` are walked to a bounded depth, each object
     once (cycles are safe). With ``skip_keyed``, a mapping entry whose key carries a token is
     skipped whole: a holder keyed by user legitimately keeps several users' data.
+    ``max_nodes`` lowers the bound on objects visited and ``max_chars`` bounds the text
+    searched (for scans that run often); ``only`` limits the hits to those tokens, and lets
+    a string without any of them be skipped with a plain substring test (much cheaper than
+    the pattern on large text).
     """
+    limit = MAX_SCAN_NODES if max_nodes is None else min(max_nodes, MAX_SCAN_NODES)
     hits: list[TokenHit] = []
     visited: set[int] = set()
-    stack: list[tuple[object, str, int]] = [(root, root_name, 0)]
+    stack: list[tuple[object, str, int, tuple[int, ...]]] = [(root, root_name, 0, ())]
     nodes = 0
-    while stack and nodes < MAX_SCAN_NODES:
-        value, path, depth = stack.pop()
+    while stack and nodes < limit:
+        value, path, depth, chain = stack.pop()
         nodes += 1
         if isinstance(value, str):
-            hits.extend(_hits_in_text(value, path))
+            if only is None or any(token in value for token in only):
+                found = _hits_in_text(value, path, chain)
+                hits.extend(h for h in found if only is None or h.token in only)
+            if max_chars is not None:
+                max_chars -= len(value)
+                if max_chars < 0:
+                    break
             continue
         if isinstance(value, (bytes, bytearray, memoryview)):
-            hits.extend(_hits_in_bytes(bytes(value), path))
+            hits.extend(_hits_in_bytes(bytes(value), path, chain))
             continue
         if isinstance(value, (*_ATOMIC_TYPES, *_OPAQUE_TYPES)):
             continue
@@ -120,8 +144,11 @@ def find_tokens(
             continue
         visited.add(id(value))
         children = list(_children(value, path, skip_keyed=skip_keyed))
+        inner = (*chain, id(value))
         # Reversed so that the first child is scanned first: hits come out in reading order.
-        stack.extend((child, child_path, depth + 1) for child, child_path in reversed(children))
+        stack.extend(
+            (child, child_path, depth + 1, inner) for child, child_path in reversed(children)
+        )
     return hits
 
 
@@ -203,17 +230,17 @@ def _snapshot_items(values: Iterable[object]) -> list[object]:
     return []
 
 
-def _hits_in_text(text: str, path: str) -> list[TokenHit]:
+def _hits_in_text(text: str, path: str, chain: tuple[int, ...] = ()) -> list[TokenHit]:
     return [
-        TokenHit(m.group(), path, _excerpt(text, m.start(), m.end()))
+        TokenHit(m.group(), path, _excerpt(text, m.start(), m.end()), text, chain)
         for m in TOKEN_PATTERN.finditer(text)
     ]
 
 
-def _hits_in_bytes(data: bytes, path: str) -> list[TokenHit]:
+def _hits_in_bytes(data: bytes, path: str, chain: tuple[int, ...]) -> list[TokenHit]:
     text = data.decode("latin-1")
     return [
-        TokenHit(m.group().decode("ascii"), path, _excerpt(text, m.start(), m.end()))
+        TokenHit(m.group().decode("ascii"), path, _excerpt(text, m.start(), m.end()), text, chain)
         for m in _TOKEN_BYTES_PATTERN.finditer(data)
     ]
 

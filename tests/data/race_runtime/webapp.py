@@ -260,3 +260,20 @@ async def broadcast_async_copy(user_id: str) -> int:
         delivered += _deliver(token)
     del SUBSCRIBERS[user_id]
     return delivered
+
+
+# --- two shared objects on one path: only one of them carries the leak --------------------
+
+LAST_TAGGER: str | None = None  # overwritten by every request: holds a user id, leaks nothing
+
+
+def _add_tag(tag: str, tags: list[str] = []) -> list[str]:  # noqa: B006 - the leak under test
+    tags.append(tag)
+    return tags
+
+
+def tag_request(user_id: str) -> dict[str, object]:
+    """Records who tagged last (harmless) and returns the tags: the shared default list."""
+    global LAST_TAGGER
+    LAST_TAGGER = user_id
+    return {"tags": _add_tag(f"user:{user_id}")}
