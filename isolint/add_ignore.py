@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
-import tempfile
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ import libcst as cst
 from isolint.analysis.facts import Suppression
 from isolint.analysis.module_pass import read_suppressions
 from isolint.findings import Finding
+from isolint.fix.writer import write_atomically
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
@@ -89,7 +88,7 @@ def _add_to_file(
         )
         return
     try:
-        _write_atomically(file, data)
+        write_atomically(file, data)
     except OSError as error:
         report.problems.append(f"{shown}: cannot write ({error}); left unchanged")
         return
@@ -128,17 +127,3 @@ def _with_codes(line: str, on_line: list[Suppression], codes: set[str], reason: 
 def _directive(codes: list[str], reason: str) -> str:
     text = f"# isolint: ignore[{', '.join(codes)}]"
     return f"{text} -- {reason}" if reason else text
-
-
-def _write_atomically(file: Path, data: bytes) -> None:
-    mode = file.stat().st_mode
-    descriptor, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, file)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

@@ -187,11 +187,7 @@ def check_command(
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
     try:
-        settings = load_settings(targets, config_file)
-        config = with_cli_overrides(
-            settings.config, _codes(select), _codes(ignore), _codes(extend_select)
-        )
-        settings = Settings(config, settings.root)
+        settings = _settings(targets, config_file, select, ignore, extend_select)
         if force_exclude:
             targets = _not_force_excluded(targets, settings, sources)
         with _progress_bar(output_format) as progress:
@@ -225,6 +221,21 @@ def check_command(
         _write_findings(result, output_format, texts)
     code = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
     sys.exit(code)
+
+
+def _settings(
+    targets: Sequence[Path],
+    config_file: Path | None,
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+) -> Settings:
+    """The project's settings with the rule selection given on the command line."""
+    settings = load_settings(targets, config_file)
+    config = with_cli_overrides(
+        settings.config, _codes(select), _codes(ignore), _codes(extend_select)
+    )
+    return Settings(config, settings.root)
 
 
 def _not_force_excluded(
@@ -461,11 +472,7 @@ def fix_command(
         _fail(f"no such file or folder: {', '.join(missing)}")
     cwd = Path.cwd()
     try:
-        settings = load_settings(targets, config_file)
-        config = with_cli_overrides(
-            settings.config, _codes(select), _codes(ignore), _codes(extend_select)
-        )
-        settings = Settings(config, settings.root)
+        settings = _settings(targets, config_file, select, ignore, extend_select)
         if force_exclude:
             targets = _not_force_excluded(targets, settings, {})
         if codemod is not None:

@@ -229,18 +229,32 @@ def load_config(pyproject: Path | None) -> Config:
     """The configuration in ``pyproject`` (defaults when None or without [tool.isolint])."""
     if pyproject is None:
         return Config()
+    table = read_isolint_table(pyproject)
+    if table is None:
+        return Config(source=str(pyproject))
+    return config_from_table(table, str(pyproject))
+
+
+def read_isolint_table(pyproject: Path, subtable: str | None = None) -> dict[str, Any] | None:
+    """``[tool.isolint]``, or its ``[tool.isolint.<subtable>]``, of ``pyproject``; None when
+    absent. Raises ConfigError naming the file for unreadable or invalid TOML or a non-table
+    (the subtables belong to other commands, which validate their own keys)."""
     try:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{pyproject}: cannot read: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{pyproject}: invalid TOML: {error}") from error
-    table = document.get("tool", {}).get("isolint")
-    if table is None:
-        return Config(source=str(pyproject))
-    if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: [tool.isolint] must be a table")
-    return config_from_table(table, str(pyproject))
+    tool = document.get("tool", {})
+    table = tool.get("isolint") if isinstance(tool, dict) else None
+    name = "[tool.isolint]"
+    if table is not None and subtable is not None:
+        if not isinstance(table, dict):
+            raise ConfigError(f"{pyproject}: {name} must be a table")
+        table, name = table.get(subtable), f"[tool.isolint.{subtable}]"
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: {name} must be a table")
+    return table
 
 
 def config_from_table(table: dict[str, Any], source: str) -> Config:

@@ -12,19 +12,13 @@ parameter-name = "context"                    # new name of legacy-typed paramet
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from isolint.config import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+from isolint.config import ConfigError, read_isolint_table
 
 IDENTITY_FIELDS = frozenset({"user_id", "thread_id", "run_id", "request_id"})
 TABLE = "[tool.isolint.migrate-context]"
@@ -81,19 +75,9 @@ def load_migration_options(pyproject: Path | None) -> MigrationOptions:
     """
     if pyproject is None:
         return MigrationOptions()
-    try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{pyproject}: cannot read: {error}") from error
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{pyproject}: invalid TOML: {error}") from error
-    tool = document.get("tool", {})
-    isolint = tool.get("isolint", {}) if isinstance(tool, dict) else {}
-    table = isolint.get("migrate-context") if isinstance(isolint, dict) else None
+    table = read_isolint_table(pyproject, "migrate-context")
     if table is None:
         return MigrationOptions()
-    if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: {TABLE} must be a table")
     return options_from_table(table, str(pyproject))
 
 
