@@ -2,8 +2,9 @@
 
 - `race run` confirms the leaks of `fixtures/agent_platform` through the shared object each
   finding names (at least five findings of three families, among them the websocket manager,
-  a module-level cache and the cancelled pooled connection), keeps the `DeepAgentState`
-  pipeline "confirmed, not attributed" (its test names no shared object), reports a leak that
+  a module-level cache, the cancelled pooled connection and the `DeepAgentState` the
+  module-level pipeline keeps on `self`), keeps the legacy class's own uses "confirmed, not
+  attributed" (their tests name no shared object), reports a leak that
   went through another object as "not confirmed", and confirms nothing on
   `fixtures/agent_platform_clean`;
 - the tests generated for the leaky service, pointed at the fixed one (same entry points and
@@ -65,7 +66,7 @@ def test_race_run_confirms_the_leaks_of_the_demo_service(
     found = confirmed(findings)
     attributed = {key: c for key, c in found.items() if c["through"] is not None}
     assert code == 1
-    assert len(findings) == 38
+    assert len(findings) == 40
     assert len(attributed) >= 5
     assert len({key[0][:4] for key in attributed}) >= 3
     websocket = attributed[("ISO401", "agent_platform/websocket_manager.py", 19)]
@@ -77,9 +78,11 @@ def test_race_run_confirms_the_leaks_of_the_demo_service(
     assert cancellation["phase"] == "cancellation"
     assert cancellation["through"].startswith("agent_platform.connections.pool._replies")
     assert "observed user" in cancellation["detail"]
-    pipeline = found[("ISO202", "agent_platform/agents/pipeline.py", 20)]
-    assert pipeline["through"] is None
-    assert pipeline["detail"].startswith("leak on this path; not attributed")
+    legacy = found[("ISO202", "agent_platform/agents/pipeline.py", 21)]
+    assert legacy["through"] is None
+    assert legacy["detail"].startswith("leak on this path; not attributed")
+    pipeline_state = attributed[("ISO401", "agent_platform/agents/pipeline.py", 24)]
+    assert pipeline_state["through"].startswith("agent_platform.api.pipeline.state")
 
 
 def test_a_leak_through_another_object_does_not_confirm_the_finding(
@@ -125,8 +128,9 @@ def test_race_run_text_report_names_phase_and_totals(tmp_path: Path) -> None:
         result.stdout
     )
     assert "through agent_platform.connections.pool._replies" in result.stdout
-    # parsing.py:18 and registry.py:39 share create_run, whose leak goes through neither.
-    assert re.search(r"3 confirmed, 2 not confirmed, 0 not runnable of 5 finding", result.stdout)
+    # registry.py:39 shares create_run, whose leak goes through other objects; parsing.py:18
+    # rebinds `parser._parsed` per request, which overlapping requests read back.
+    assert re.search(r"5 confirmed, 1 not confirmed, 0 not runnable of 6 finding", result.stdout)
 
 
 # --- the same tests against the fixed service, 20 times --------------------------------------
@@ -157,7 +161,7 @@ def test_the_leaky_services_tests_pass_on_the_fixed_service(tmp_path: Path) -> N
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]
-    assert re.search(r"\b36 passed, 2 skipped\b", result.stdout), result.stdout[-3000:]
+    assert re.search(r"\b38 passed, 2 skipped\b", result.stdout), result.stdout[-3000:]
     assert "SKIPPED [1] tests/isolint_race/test_iso204_triage_py_14.py:" in result.stdout
 
 

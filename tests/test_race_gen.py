@@ -97,7 +97,7 @@ def test_generation_is_idempotent_and_removes_only_its_own_stale_files(tmp_path:
     root = copy_leaky(tmp_path)
     assert run_cli("race", "gen", ".", cwd=root).returncode == 0
     first = generated(root)
-    assert len(first) == 38
+    assert len(first) == 40
     mine = root / "tests" / "isolint_race" / "test_iso999_handwritten.py"
     mine.write_text("def test_mine() -> None:\n    pass\n")
     assert run_cli("race", "gen", ".", cwd=root).returncode == 0
@@ -107,12 +107,13 @@ def test_generation_is_idempotent_and_removes_only_its_own_stale_files(tmp_path:
     assert sorted(generated(root)) == [
         "test_iso401_connections_py_22.py",
         "test_iso401_parsing_py_18.py",
+        "test_iso401_pipeline_py_24.py",
         "test_iso401_registry_py_39.py",
         "test_iso401_websocket_manager_py_19.py",
         "test_iso401_websocket_manager_py_20.py",
         mine.name,
     ]
-    assert "removed 33 stale" in result.stdout
+    assert "removed 34 stale" in result.stdout
 
 
 def test_gen_reads_the_project_without_importing_it(tmp_path: Path) -> None:
@@ -292,3 +293,22 @@ def test_race_run_drives_a_pytest_fixture_from_the_projects_conftest(tmp_path: P
         "__init__.py",
         "conftest.py",
     ]
+
+
+def test_only_a_slot_each_request_rebinds_is_raced_where_requests_overlap(
+    tmp_path: Path,
+) -> None:
+    root = copy_leaky(tmp_path)
+    result = run_cli("race", "gen", ".", "--select", "ISO401", cwd=root)
+    assert result.returncode == 0, result.stderr
+    overlapping = {
+        name for name, text in generated(root).items() if "overlapping_only=True" in text
+    }
+    # `self.state = state`, `self._parsed = ...`, `self.active = ...`: rebound per request;
+    # a reply appended to a buffer and a keyed store are not.
+    assert overlapping == {
+        "test_iso401_pipeline_py_24.py",
+        "test_iso401_parsing_py_18.py",
+        "test_iso401_websocket_manager_py_19.py",
+        "test_iso401_websocket_manager_py_20.py",
+    }

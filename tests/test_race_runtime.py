@@ -683,3 +683,85 @@ def test_leaky_cases_are_attributed_to_their_shared_object(case: Case) -> None:
     confirmation = raised.value.confirmation
     expected = "elsewhere" if case.name in BARE_ID_CASES else "attributed"
     assert confirmation.attribution.verdict == expected, str(raised.value)
+
+
+# --- a run state kept on a singleton: only overlapping requests prove it -------------------
+
+
+class RunPipeline:
+    """Keeps the run in progress on `self` (one instance serves every request); its report
+    step shares one list of sections across requests, which leaks even one at a time."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, str] | None = None
+
+    async def run(self, state: dict[str, str], sections: list[str]) -> dict[str, str]:
+        self.state = state
+        await asyncio.sleep(0)
+        sections.append(state["message"])
+        self.state["report"] = " / ".join(sections)
+        return self.state
+
+
+class PipelineApp:
+    def __init__(self) -> None:
+        self.pipeline = RunPipeline()
+
+
+def pipeline_driver(service: PipelineApp) -> Callable[[SimulatedUser], Any]:
+    sections: list[str] = []  # the other path: not reachable from the named object
+
+    async def drive(user: SimulatedUser) -> object:
+        state = {"user_id": user.token, "message": user.text("message")}
+        return await service.pipeline.run(state, sections)
+
+    return drive
+
+
+def test_a_sequential_leak_that_recurs_without_the_named_object_is_not_attributed() -> None:
+    # One at a time, the slot holds the observer's own run, report included: replaying the
+    # observer with the slot restored shows the leak came through the shared sections.
+    service = PipelineApp()
+    leak = _leak(pipeline_driver(service), [race.Shared(service, "pipeline", watch="state")])
+    assert leak.confirmation.phase == "sequential"
+    assert leak.confirmation.attribution.verdict == "elsewhere"
+    assert "replayed alone with them restored, still saw the value" in str(leak)
+
+
+def test_a_rebound_slot_is_judged_only_where_requests_overlap() -> None:
+    service = PipelineApp()
+    with pytest.raises(race.LeakDetected) as raised:
+        race.assert_isolated(
+            pipeline_driver(service),
+            shared=[race.Shared(service, "pipeline", watch="state")],
+            overlapping_only=True,
+            seed=7,
+        )
+    confirmation = raised.value.confirmation
+    assert confirmation.phase.startswith("asyncio")
+    assert confirmation.attribution.verdict == "attributed"
+    assert confirmation.attribution.through.startswith("PipelineApp.pipeline.state[")
+
+
+def test_a_token_left_by_an_earlier_round_is_not_attributed_to_a_restored_object() -> None:
+    # Every request returns the first user the service ever saw: the sequential phase's user
+    # 0, kept in a list nobody restores. The named slot is restored before every round.
+    service = PipelineApp()
+    first_seen: list[str] = []
+
+    async def drive(user: SimulatedUser) -> object:
+        first_seen.append(user.text("first"))
+        await service.pipeline.run({"user_id": user.token, "message": user.text()}, [])
+        return first_seen[0]
+
+    with pytest.raises(race.LeakDetected) as raised:
+        race.assert_isolated(
+            drive,
+            shared=[race.Shared(service, "pipeline", watch="state")],
+            overlapping_only=True,
+            phases=["sequential", "asyncio-fifo"],
+            seed=7,
+        )
+    attribution = raised.value.confirmation.attribution
+    assert attribution.verdict == "elsewhere"
+    assert "the token is from an earlier round" in str(raised.value)

@@ -17,6 +17,11 @@ carries a leak when it holds the leaked value itself:
   (a user id alone is too common to link anything).
 
 Corruption and residue have no observed value; for them holding the token is the rule.
+The runtime adds two checks on top (``runtime``): a leak of a token issued in an earlier
+round is never through a named object (those are restored before every round), and a leak
+attributed in the sequential phase is replayed for its observer alone with the named objects
+restored: if the same value still arrives at the same place, it came another way (a
+singleton slot that holds each request's own run holds the observer's result too).
 A known weakness: a named object that stores whole responses (a response cache) holds text
 the leaked string contains, so it is linked even when the leak came through another object.
 
@@ -70,12 +75,24 @@ class Attribution:
     shared: str | None = None
     through: str | None = None
     probes_stopped: bool = False  # the shared objects were too big to scan after every call
+    replayed: bool = False  # a named object held it, but the leak recurred without them
+    stale: bool = False  # the token was issued in an earlier round (restored since)
 
     def line(self) -> str:
         """The ``through:`` line of the failure message (without its indentation)."""
         if self.verdict == ATTRIBUTED:
             return f"through: {self.through}"
         if self.verdict == ELSEWHERE:
+            if self.stale:
+                return (
+                    "through: none of the named shared objects (the token is from an earlier "
+                    "round and they were restored since: the leak took another path)"
+                )
+            if self.replayed:
+                return (
+                    "through: none of the named shared objects (the observer, replayed alone "
+                    "with them restored, still saw the value: the leak took another path)"
+                )
             stopped = "; only scanned at the end, too big to scan after every call"
             return (
                 "through: none of the named shared objects holds the token "

@@ -54,6 +54,7 @@ class Confirmation:
     residue_of: tuple[int, ...] = ()  # residue: the users whose data the holder still has
     attribution: Attribution | None = None  # which named shared object carried the token
     evidence: TokenHit | None = None  # leak: the observed value carrying the token
+    observer_index: int | None = None  # leak: the index of the user who observed it
 
     def offending_tokens(self) -> list[str]:
         """The tokens that prove the finding: the leaked one, the residue's owners', or for
@@ -86,7 +87,10 @@ def _leak(
         hits = find_tokens(observation.result, "result")
     elif observation.error is not None:
         hits = find_tokens_in_exception(observation.error)
-    for hit in hits:
+    # This round's users first: a token left by an earlier round proves a leak too, but not
+    # one of this round's interleaving.
+    in_round = {user.token for user in record.users}
+    for hit in sorted(hits, key=lambda hit: hit.token not in in_round):
         owner = registry.owner_of(hit.token)
         if owner is not None and hit.token != observation.user.token:
             return Confirmation(
@@ -101,6 +105,7 @@ def _leak(
                 hit.token,
                 owner,
                 evidence=hit,
+                observer_index=observation.user.index,
             )
     return None
 

@@ -52,7 +52,9 @@ def render_test(
         driver_expression = driver.fixture
         parameters = f"{driver.fixture}: object"
     body.append(_shared_list(target.shared))
-    body.append(_test_function(stem, driver_expression, parameters, budget, users))
+    body.append(
+        _test_function(stem, driver_expression, parameters, budget, users, target.overlapping_only)
+    )
     return header + _imports(imports) + "\n\n" + "\n\n".join(body)
 
 
@@ -156,8 +158,19 @@ def shared_label(ref: SharedRef) -> str:
 
 
 def _test_function(
-    stem: str, driver_expression: str, parameters: str, budget: float, users: int
+    stem: str,
+    driver_expression: str,
+    parameters: str,
+    budget: float,
+    users: int,
+    overlapping_only: bool,
 ) -> str:
+    phases = (
+        # Requests that run one after another find their own request in the rebound slot.
+        "            overlapping_only=True,  # every request rebinds the slot\n"
+        if overlapping_only
+        else ""
+    )
     return (
         f"def {stem}({parameters}) -> None:\n"
         "    try:\n"
@@ -165,6 +178,7 @@ def _test_function(
         f"            {driver_expression},\n"
         "            shared=SHARED,\n"
         f"            users={users},\n"
+        f"{phases}"
         f"            budget={budget},\n"
         "        )\n"
         "    except race.NotRunnable as reason:\n"

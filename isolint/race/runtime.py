@@ -7,7 +7,8 @@ standard library, because those tests run inside the user's project. The call:
 2. runs the sequential phase, which also proves the driver works for one user alone
    (otherwise ``NotRunnable``);
 3. runs the other phases that apply, cheapest first, each in its time box, and stops at the
-   first confirmation;
+   first confirmation of the round's own users (a leak of an earlier round's token is kept
+   only in case nothing else shows up);
 4. before restoring anything, attributes the confirmation: which named shared object held
    the offending token (``attribution``), then raises ``LeakDetected`` or
    ``CorruptionDetected`` with a message that names phase, round, users, token, the shared
@@ -27,7 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from isolint.race.attribution import Attributor, owner_name
+from isolint.race.attribution import ATTRIBUTED, ELSEWHERE, Attribution, Attributor, owner_name
 from isolint.race.execution import Driver, Observation, is_async_driver, probing
 from isolint.race.gating import DEFAULT_STALL_SECONDS, MAX_STALL_SECONDS
 from isolint.race.messages import SEED_VARIABLE, failure_message
@@ -36,6 +37,7 @@ from isolint.race.phases import (
     ASYNC_PHASES,
     PHASE_ORDER,
     PHASES,
+    POOL_REUSE,
     SEQUENTIAL,
     SYNC_PHASES,
     RaceContext,
@@ -43,9 +45,10 @@ from isolint.race.phases import (
     run_alone,
 )
 from isolint.race.restore import StateSnapshot
-from isolint.race.tokens import TokenRegistry
+from isolint.race.tokens import TokenRegistry, find_tokens
 
 F = TypeVar("F", bound=Callable[..., object])
+
 
 DEFAULT_BUDGET = 4.0
 
@@ -110,11 +113,15 @@ def assert_isolated(
     phases: Sequence[str] | None = None,
     seed: int | None = None,
     budget: float = DEFAULT_BUDGET,
+    overlapping_only: bool = False,
 ) -> None:
     """Raise ``LeakDetected`` or ``CorruptionDetected`` when users' requests interfere.
 
     ``NotRunnable`` when the driver fails for one user alone, hangs, or the budget ends
-    before any concurrent phase ran: a skip, never a silent pass.
+    before any concurrent phase ran: a skip, never a silent pass. ``overlapping_only``
+    judges only the phases where requests overlap, for a slot each request rebinds on a
+    singleton (``self.state = state``): when requests run one after another the slot holds
+    the observer's own request, so whatever reached the observer sits there too.
     """
     if users < 2:
         raise ValueError("assert_isolated needs at least 2 users")
@@ -139,7 +146,7 @@ def assert_isolated(
     switch_interval = sys.getswitchinterval()
     trace = sys.gettrace()
     try:
-        confirmation = _race(context, snapshot, phases, attributor)
+        confirmation = _race(context, snapshot, phases, attributor, overlapping_only)
     finally:
         snapshot.restore()
         sys.setswitchinterval(switch_interval)
@@ -181,6 +188,7 @@ def _race(
     snapshot: StateSnapshot,
     requested: Sequence[str] | None,
     attributor: Attributor,
+    overlapping_only: bool = False,
 ) -> Confirmation | None:
     sequential = _iterate_rounds(context, snapshot, SEQUENTIAL)
     record = next(sequential, None)
@@ -188,30 +196,72 @@ def _race(
         raise NotRunnable(f"the sequential phase did not run (budget {context.budget} s)")
     confirmation = _confirm(record, context, attributor)  # before the next restore
     sequential.close()
-    if confirmation is not None and _judged(SEQUENTIAL, requested):
-        return confirmation
+    if confirmation is not None and _judged(SEQUENTIAL, requested) and not overlapping_only:
+        return _replayed_without_shared(confirmation, record, context, snapshot)
     _require_runnable(context, snapshot, record)
     context.is_async = context.is_async or any(o.awaited for o in record.observations)
     slowest = max(observation.seconds for observation in record.observations)
     context.stall = min(MAX_STALL_SECONDS, max(DEFAULT_STALL_SECONDS, 3 * slowest))
     concurrent_rounds = 0
+    stale: Confirmation | None = None  # a leak left by an earlier round: kept, search goes on
+    skipped = (POOL_REUSE,) if overlapping_only else ()
     for phase in _selected_phases(context, requested):
         if context.remaining() <= 0:
             break
+        if phase in skipped:
+            continue
         for round_record in _iterate_rounds(context, snapshot, phase):
             concurrent_rounds += 1
             if round_record.hung:
                 raise NotRunnable(_hang_message(context, round_record))
             confirmation = _confirm(round_record, context, attributor)
-            if confirmation is not None:
+            if confirmation is not None and not _is_stale(confirmation):
                 return confirmation
+            stale = stale or confirmation
             context.note_failures(round_record)
+    if stale is not None:
+        return stale
     if concurrent_rounds == 0:
         raise NotRunnable(
             f"no concurrent phase ran within the {context.budget} s budget; "
             "the race was not tried (raise the budget or make the driver faster)"
         )
     return None
+
+
+def _is_stale(confirmation: Confirmation) -> bool:
+    attribution = confirmation.attribution
+    return attribution is not None and attribution.stale
+
+
+def _replayed_without_shared(
+    confirmation: Confirmation,
+    record: RoundRecord,
+    context: RaceContext,
+    snapshot: StateSnapshot,
+) -> Confirmation:
+    """A sequential leak attributed to a named object, checked by replaying the observer
+    alone with only the named objects restored: if the same value still reaches it at the
+    same place, something else carried it (a singleton that keeps each request's own state
+    holds the observer's result too, so holding the value is not proof there)."""
+    attribution = confirmation.attribution
+    evidence = confirmation.evidence
+    if attribution is None or attribution.verdict != ATTRIBUTED or evidence is None:
+        return confirmation
+    observer = next(
+        (o.user for o in record.observations if o.user.index == confirmation.observer_index),
+        None,
+    )
+    if observer is None or context.remaining() <= 0:
+        return confirmation
+    snapshot.restore()
+    replay = run_alone(context, observer)
+    if not replay.finished or replay.error is not None:
+        return confirmation
+    hits = find_tokens(replay.result, "result", only={evidence.token})
+    if not any(hit.path == evidence.path for hit in hits):
+        return confirmation
+    return replace(confirmation, attribution=Attribution(ELSEWHERE, replayed=True))
 
 
 def _confirm(
@@ -224,7 +274,13 @@ def _confirm(
 
 
 def _attributed(confirmation: Confirmation, attributor: Attributor) -> Confirmation:
-    """The confirmation with the named shared object that carried its token, if any."""
+    """The confirmation with the named shared object that carried its token, if any.
+
+    A token issued in an earlier round was left in state nobody restores: the named objects
+    are restored before every round, so they cannot have carried it."""
+    owner = confirmation.owner
+    if owner is not None and owner.user not in confirmation.users:
+        return replace(confirmation, attribution=Attribution(ELSEWHERE, stale=True))
     if confirmation.kind == RESIDUE:
         first_path = confirmation.where.split(", ")[0]
         holder = attributor.holder(first_path)

@@ -120,6 +120,7 @@ class RaceTarget:
     shared: tuple[SharedRef, ...]
     entry: str | None
     driver: Driver
+    overlapping_only: bool = False  # a slot each request rebinds: only overlap can leak it
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ class Targeting:
         entry = self._describe_entry(driver, chain)
         if not flagged:
             driver = MissingDriver("nothing to drive: no function uses what the finding names")
-        return RaceTarget(finding, shared, entry, driver)
+        rebinds = any(ref.watch for ref in shared) and _rebinds_self_slot(source, statement)
+        return RaceTarget(finding, shared, entry, driver, overlapping_only=rebinds)
 
     def _flagged_functions(
         self, module: str, source: ModuleSource, line: int, statement: ast.stmt | None
@@ -524,6 +526,24 @@ def _bound_at(module: str, source: ModuleSource, statement: ast.stmt) -> Iterato
     for name in names_at(statement):
         if not isinstance(statement, (ast.Import, ast.ImportFrom, ast.ClassDef)):
             yield SharedRef(owner, module, name)
+
+
+def _rebinds_self_slot(source: ModuleSource, statement: ast.stmt | None) -> bool:
+    """Whether ``statement`` rebinds attributes of the receiver in a method (not
+    ``__init__``): ``self.state = state``, as opposed to ``self.items.append(x)``."""
+    if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        return False
+    enclosing = source.enclosing_function(statement.lineno)
+    if enclosing is None or enclosing.class_name is None or is_init(enclosing):
+        return False
+    receiver = first_parameter(enclosing)
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    return all(
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == receiver
+        for target in targets
+    )
 
 
 def receiver_module(receiver: str, project: Project) -> str:

@@ -16,12 +16,14 @@ class AgentPipeline:
 
     def __init__(self) -> None:
         self.agents = (TriageAgent(), ReportAgent())
+        self.state: UserExecutionContext | None = None
 
     async def run(self, context: UserExecutionContext) -> dict[str, Any]:
         if not isinstance(context, UserExecutionContext):
             raise TypeError(f"expected the run state, got {type(context).__name__}")
+        self.state = context  # the run in progress, for the agents to read
         history.last_run = context.run_id
         for agent in self.agents:
             emit("agent_started", agent=agent.name, user_id=context.user_id)
-            await agent.execute(context, context.run_id)
-        return {"user_id": context.user_id, "run_id": context.run_id, **context.agent_context["results"]}
+            await agent.execute(self.state, context.run_id)
+        return {**self.state.agent_context["results"], "user_id": self.state.user_id, "run_id": self.state.run_id}
