@@ -25,6 +25,9 @@ class ConfigError(Exception):
     """A configuration problem the user must fix; the message names the file and the key."""
 
 
+# Test code patches shared state on purpose and never serves requests: `check` skips it.
+TEST_EXCLUDE = ("tests", "test", "testing", "test_*.py", "*_test.py", "conftest.py")
+
 DEFAULT_EXCLUDE = (
     ".git",
     ".hg",
@@ -45,13 +48,7 @@ DEFAULT_EXCLUDE = (
     "site-packages",
     "node_modules",
     "*.egg-info",
-    # Test code patches shared state on purpose and never serves requests.
-    "tests",
-    "test",
-    "testing",
-    "test_*.py",
-    "*_test.py",
-    "conftest.py",
+    *TEST_EXCLUDE,
 )
 
 DEFAULT_USER_KEY_PATTERNS = (

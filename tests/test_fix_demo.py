@@ -30,6 +30,8 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     diff = run_cli(*CODEMOD, "--diff", ".", cwd=root)
     assert diff.returncode == 1, diff.stderr
     assert "+from isolint.context import UserExecutionContext" in diff.stdout
+    # test code is migrated too: it constructs and passes the legacy class like the service
+    assert "+++ b/tests/race_factories.py" in diff.stdout
     assert snapshot(root) == before  # --diff writes nothing
     applied = run_cli(*CODEMOD, ".", cwd=root)
     assert applied.returncode == 0, applied.stderr

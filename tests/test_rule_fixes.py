@@ -178,7 +178,9 @@ def projects() -> Iterator[tuple[str, Path]]:
         yield case.name, case
 
 
-@pytest.mark.parametrize("name, source", list(projects()), ids=lambda value: str(value))
+@pytest.mark.parametrize(
+    "name, source", [pytest.param(name, source, id=name) for name, source in projects()]
+)
 def test_each_fix_alone_reparses_and_removes_its_finding(
     name: str, source: Path, tmp_path: Path
 ) -> None:

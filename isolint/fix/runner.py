@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from isolint.config import TEST_EXCLUDE
 from isolint.engine import Settings, absolute, check
 from isolint.files import discover
 from isolint.findings import Applicability, Edit, Finding, Fix
@@ -200,7 +201,8 @@ def _relative(path: Path, cwd: Path) -> str:
 
 
 def migrate_context(paths: Sequence[Path], settings: Settings, cwd: Path | None = None) -> Rewrite:
-    """Run the migrate-context codemod over the project; only files under ``paths`` change.
+    """Run the migrate-context codemod over the project, test code included; only files
+    under ``paths`` change.
 
     The codemod reads every file of the project (callers elsewhere pass keyword arguments
     that a renamed parameter must match); files outside ``paths`` that would need a change
@@ -210,7 +212,10 @@ def migrate_context(paths: Sequence[Path], settings: Settings, cwd: Path | None 
 
     cwd = cwd or Path.cwd()
     config, root = settings.config, settings.root
-    exclude = (*config.exclude, *config.extend_exclude)
+    # Unlike `check`, the migration covers test code: tests construct and pass the legacy
+    # class too, and would break if only the code under test moved to the context.
+    kept = tuple(pattern for pattern in config.exclude if pattern not in TEST_EXCLUDE)
+    exclude = (*kept, *config.extend_exclude)
     targets = {absolute(path) for path in discover(paths or [Path(".")], exclude, root)}
     project = {absolute(path) for path in discover([root], exclude, root)} | targets
     rewrite = Rewrite()

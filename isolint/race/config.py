@@ -16,17 +16,11 @@ fixtures = { "pkg.api:upload" = "upload_driver" }   # a pytest fixture returning
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from isolint.config import ConfigError, find_pyproject
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+from isolint.config import ConfigError, find_pyproject, read_isolint_table
 
 _TABLE = "[tool.isolint.race]"
 
@@ -51,14 +45,7 @@ def load_race_config(start: Path) -> RaceConfig:
     if pyproject is None:
         folder = start if start.is_dir() else start.parent
         return RaceConfig(root=folder.resolve())
-    try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{pyproject}: cannot read: {error}") from error
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{pyproject}: invalid TOML: {error}") from error
-    table = document.get("tool", {}).get("isolint", {})
-    race = table.get("race", {}) if isinstance(table, dict) else {}
+    race = read_isolint_table(pyproject, "race") or {}
     return race_config_from_table(race, pyproject)
 
 
