@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 from typing import Protocol
 
+from isolint.race.tokens import slot_names
+
 MAX_RESTORE_DEPTH = 6
 MAX_RESTORE_OBJECTS = 5_000
 
@@ -169,7 +171,7 @@ def _capture(value: object) -> _Contents | None:
     attributes = getattr(value, "__dict__", None)
     if isinstance(attributes, dict):
         contents.attributes = dict(attributes)
-    contents.slots = [(name, getattr(value, name, _MISSING)) for name in _slot_names(type(value))]
+    contents.slots = [(name, getattr(value, name, _MISSING)) for name in slot_names(type(value))]
     if contents.kind == "object" and contents.attributes is None and not contents.slots:
         return None
     return contents
@@ -233,14 +235,6 @@ def _restore_class(cls: type, original: dict[object, object]) -> None:
     for key, value in original.items():
         if isinstance(key, str) and vars(cls).get(key, _MISSING) is not value:
             setattr(cls, key, value)
-
-
-def _slot_names(cls: type) -> Iterator[str]:
-    for klass in cls.__mro__:
-        slots = klass.__dict__.get("__slots__", ())
-        for name in (slots,) if isinstance(slots, str) else slots:
-            if name not in ("__dict__", "__weakref__"):
-                yield name
 
 
 def _describe(value: object) -> str:

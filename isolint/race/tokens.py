@@ -190,7 +190,7 @@ def _attributes(value: object, path: str) -> Iterator[tuple[object, str]]:
     if isinstance(attributes, dict):
         for name, item in _mapping_items(attributes):
             yield item, f"{path}.{name}"
-    for name in _slot_names(type(value)):
+    for name in slot_names(type(value)):
         item = getattr(value, name, _MISSING)
         if item is not _MISSING:
             yield item, f"{path}.{name}"
@@ -199,7 +199,8 @@ def _attributes(value: object, path: str) -> Iterator[tuple[object, str]]:
 _MISSING = object()
 
 
-def _slot_names(cls: type) -> Iterator[str]:
+def slot_names(cls: type) -> Iterator[str]:
+    """The ``__slots__`` attributes of ``cls`` and its bases (not ``__dict__``/``__weakref__``)."""
     for klass in cls.__mro__:
         slots = klass.__dict__.get("__slots__", ())
         for name in (slots,) if isinstance(slots, str) else slots:
