@@ -123,7 +123,7 @@ def _apply_round(findings: Sequence[Finding], rewrite: Rewrite, cwd: Path) -> li
             new_text = apply_edits(rewrite.text_of(path), edits)
             ensure_parses(path, new_text)
         except (OSError, ValueError, WriteRefused) as error:  # overlapping or out-of-range edits
-            rewrite.problems.append(f"{path}: fixes not applied: {error}")
+            rewrite.problems.append(f"{_relative(path, cwd)}: fixes not applied: {error}")
             dropped = {f for f in taken if _touches(f, path, cwd)}
             taken = [f for f in taken if f not in dropped]
             continue
