@@ -12,11 +12,9 @@ CLI can say the file needs rewriting. This module owns the file format and the m
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from isolint.findings import Finding
+from isolint.fix.writer import write_atomically
 
 FORMAT_VERSION = 1
 _ISOLINT_COMMENT = re.compile(r"#\s*isolint:.*$")
@@ -121,16 +120,7 @@ def write_baseline(file: Path, entries: Sequence[Fingerprint]) -> None:
         "entries": [entry.to_json() for entry in sorted(entries)],
     }
     payload = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    folder = file.parent if str(file.parent) else Path(".")
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{file.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(payload)
-        os.replace(temporary, file)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_atomically(file.absolute(), payload.encode("utf-8"))
 
 
 def read_baseline(file: Path) -> list[Fingerprint]:

@@ -81,3 +81,13 @@ def test_atomic_write_replaces_the_file_rather_than_truncating_it(tmp_path: Path
         write_atomically(file, b"new = 2\n")
         assert reader.read() == "old = 1\n"
     assert file.read_text() == "new = 2\n"
+
+
+def test_a_new_file_gets_the_permissions_the_umask_gives(tmp_path: Path) -> None:
+    """A temporary file is private (0o600); the file it becomes must not stay so."""
+    mask = os.umask(0o022)
+    try:
+        write_atomically(tmp_path / "baseline.json", b"{}\n")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "baseline.json").stat().st_mode) == 0o644

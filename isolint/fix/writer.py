@@ -80,17 +80,26 @@ def write_rewrite(original: SourceFile, new_text: str) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    mode = path.stat().st_mode
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.
+
+    An existing file keeps its permission bits; a new one gets the usual ones (the umask's).
+    """
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, mode & 0o7777)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
