@@ -131,14 +131,7 @@ def _new_group_before(
     body: list[Statement], index: int, new: cst.SimpleStatementLine
 ) -> list[Statement]:
     """``new`` as a group of its own before the third-party imports at ``index``."""
-    current = body[index]
-    lines = list(current.leading_lines)
-    blank = 0
-    while blank < len(lines) and lines[blank].comment is None:
-        blank += 1
-    moved = new.with_changes(leading_lines=lines[:blank])
-    separated = current.with_changes(leading_lines=[cst.EmptyLine(), *lines[blank:]])
-    return [*body[:index], moved, separated, *body[index + 1 :]]
+    return _inserted_with_gap(body, index, new, gap=1)
 
 
 def _first_import(
@@ -147,14 +140,22 @@ def _first_import(
     """``new`` as the module's only import, separated from the code after it (PEP 8)."""
     if index >= len(body):
         return [*body, new.with_changes(leading_lines=[cst.EmptyLine()] if body else [])]
+    gap = 2 if isinstance(body[index], cst.FunctionDef | cst.ClassDef) else 1
+    return _inserted_with_gap(body, index, new, gap=gap)
+
+
+def _inserted_with_gap(
+    body: list[Statement], index: int, new: cst.SimpleStatementLine, *, gap: int
+) -> list[Statement]:
+    """``new`` before ``body[index]``: it takes the blank lines above that statement, and
+    ``gap`` blank lines then separate them (the statement's own comments stay with it)."""
     current = body[index]
     lines = list(current.leading_lines)
     blank = 0
     while blank < len(lines) and lines[blank].comment is None:
         blank += 1
     moved = new.with_changes(leading_lines=lines[:blank])
-    wanted = 2 if isinstance(current, cst.FunctionDef | cst.ClassDef) else 1
-    following = [cst.EmptyLine()] * wanted + lines[blank:]
+    following = [cst.EmptyLine()] * gap + lines[blank:]
     return [*body[:index], moved, current.with_changes(leading_lines=following), *body[index + 1 :]]
 
 
