@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import io
-import re
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-
 from isolint.analysis.facts import Suppression
 from isolint.analysis.module_pass import read_suppressions
 from isolint.findings import Finding
-from isolint.fix.writer import write_atomically
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+from isolint.fix.edits import split_lines
+from isolint.fix.writer import SourceFile, WriteRefused, write_rewrite
 
 
 @dataclass
@@ -51,13 +47,12 @@ def _add_to_file(
     file: Path, shown: str, findings: list[Finding], reason: str, report: AddIgnoreReport
 ) -> None:
     try:
-        raw = file.read_bytes()
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-        text = raw.decode(encoding)
+        original = SourceFile.read(file)
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
         report.problems.append(f"{shown}: cannot read ({error}); left unchanged")
         return
-    lines = _LINE.findall(text)
+    text = original.text
+    lines = split_lines(text)
     safe = _lines_taking_a_comment(text)
     codes: dict[int, set[str]] = {}
     suppressed = 0
@@ -78,19 +73,10 @@ def _add_to_file(
     updated = "".join(lines)
     if updated == text:
         return
-    data = updated.encode(encoding)
     try:
-        cst.parse_module(data)
-    except Exception as error:  # any parser failure means: do not write
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        report.problems.append(
-            f"{shown}: would not parse after adding suppressions ({message}); left unchanged"
-        )
-        return
-    try:
-        write_atomically(file, data)
-    except OSError as error:
-        report.problems.append(f"{shown}: cannot write ({error}); left unchanged")
+        write_rewrite(original, updated)
+    except WriteRefused as error:
+        report.problems.append(f"{shown}: {error.reason}; left unchanged")
         return
     report.suppressed += suppressed
     report.files += 1

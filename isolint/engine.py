@@ -16,12 +16,11 @@ from pathlib import Path
 from isolint.analysis.expressions import UserKeyMatcher
 from isolint.analysis.facts import ModuleFacts
 from isolint.analysis.module_pass import PassOptions
-from isolint.analysis.source import analyze_source
+from isolint.analysis.source import analyze_source, decode_source
 from isolint.cache import FactsCache, content_hash
 from isolint.config import Config, ConfigError, find_pyproject, load_config
 from isolint.files import discover, display_path
 from isolint.findings import Finding
-from isolint.fix.writer import source_encoding
 from isolint.project import ModuleRecord, Project
 from isolint.rules import run_rules
 from isolint.rules.catalog import rule_for
@@ -364,7 +363,7 @@ def _source_reader(
         if not isinstance(content, bytes):
             return None
         try:
-            return content.decode(source_encoding(content))
+            return decode_source(content)
         except (SyntaxError, UnicodeDecodeError, LookupError):
             return None
 

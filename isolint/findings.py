@@ -74,6 +74,10 @@ class Fix:
     description: str
     edits: tuple[Edit, ...]
 
+    def applies(self, *, unsafe: bool) -> bool:
+        """Whether ``isolint fix`` applies it (unsafe fixes only with --unsafe-fixes)."""
+        return bool(self.edits) and (unsafe or self.applicability is Applicability.SAFE)
+
     def to_json(self) -> dict[str, object]:
         return {
             "applicability": self.applicability.value,

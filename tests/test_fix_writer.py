@@ -22,7 +22,7 @@ def test_writes_the_new_text(tmp_path: Path) -> None:
 def test_refuses_code_that_does_not_parse_and_leaves_the_file(tmp_path: Path) -> None:
     file = tmp_path / "m.py"
     file.write_text("x = 1\n")
-    with pytest.raises(WriteRefused, match=r"m\.py: the rewritten code does not parse"):
+    with pytest.raises(WriteRefused, match=r"m\.py: would not parse after the rewrite"):
         write_rewrite(SourceFile.read(file), "def broken(:\n")
     assert file.read_text() == "x = 1\n"
 

@@ -6,6 +6,8 @@ Nothing here imports or runs the analysed code: the bytes go to libcst's parser 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 
 import libcst as cst
 
@@ -17,7 +19,7 @@ from isolint.analysis.walk import walk
 def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
     """The facts of one module; a file that cannot be decoded or parsed yields an error fact."""
     try:
-        text = _decode(source)
+        text = decode_source(source)
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:
         return _error_facts(f"cannot decode: {error}", None)
     suppressions, skip_file = read_suppressions(text)
@@ -29,7 +31,7 @@ def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        message, span = _syntax_error(source, error)
+        message, span = syntax_error(source, error)
         return _error_facts(message, span, suppressions)
     except RecursionError:
         return _error_facts("too deeply nested to parse", None, suppressions)
@@ -77,7 +79,7 @@ def _too_deeply_nested(source: bytes) -> tuple[str, Span | None] | None:
     return None  # the brackets were inside strings or comments
 
 
-def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> tuple[str, Span]:
+def syntax_error(source: str | bytes, error: cst.ParserSyntaxError) -> tuple[str, Span]:
     """Python's own wording and position for a syntax error where it has one.
 
     ``ast.parse`` only parses (nothing is compiled to bytecode or run); libcst's positions can
@@ -96,13 +98,16 @@ def _syntax_error(source: bytes, error: cst.ParserSyntaxError) -> tuple[str, Spa
     return f"syntax error: {error.message}", span
 
 
-def _decode(source: bytes) -> str:
-    """The text of ``source`` per PEP 263 (BOM, then coding cookie, then UTF-8)."""
-    import io
-    import tokenize
-
+def source_encoding(source: bytes) -> str:
+    """The encoding PEP 263 gives these bytes (a BOM, a coding comment, else UTF-8); raises
+    SyntaxError for an unknown or contradictory declaration."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    return source.decode(encoding)
+    return encoding
+
+
+def decode_source(source: bytes) -> str:
+    """The text of ``source`` per PEP 263; raises SyntaxError or UnicodeDecodeError."""
+    return source.decode(source_encoding(source))
 
 
 def _error_facts(

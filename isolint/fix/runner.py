@@ -12,15 +12,15 @@ from __future__ import annotations
 import difflib
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from isolint.config import TEST_EXCLUDE
 from isolint.engine import Settings, absolute, check
 from isolint.files import discover
-from isolint.findings import Applicability, Edit, Finding, Fix
-from isolint.fix.edits import apply_edits
+from isolint.findings import Applicability, Edit, Finding
+from isolint.fix.edits import apply_edits, split_lines
 from isolint.fix.writer import SourceFile, WriteRefused, ensure_parses, write_rewrite
 
 # A fix that keeps producing new fixes is a bug in a fixer; stop instead of looping.
@@ -82,7 +82,9 @@ def fix_project(
     for _ in range(MAX_ROUNDS):
         overrides = {path: _encoded(rewrite, path) for path in rewrite.changed()}
         result = check(paths, settings, use_cache=use_cache, jobs=jobs, cwd=cwd, sources=overrides)
-        applicable = [f for f in result.findings if _applies(f.fix, unsafe)]
+        applicable = [
+            f for f in result.findings if f.fix is not None and f.fix.applies(unsafe=unsafe)
+        ]
         applied = _apply_round(applicable, rewrite, cwd)
         if not applied:
             return FixOutcome(rewrite, fixed, result.findings, result.files_checked)
@@ -94,12 +96,6 @@ def fix_project(
     overrides = {path: _encoded(rewrite, path) for path in rewrite.changed()}
     result = check(paths, settings, use_cache=use_cache, jobs=jobs, cwd=cwd, sources=overrides)
     return FixOutcome(rewrite, fixed, result.findings, result.files_checked)
-
-
-def _applies(fix: Fix | None, unsafe: bool) -> bool:
-    if fix is None or not fix.edits:
-        return False
-    return fix.applicability is Applicability.SAFE or unsafe
 
 
 def _encoded(rewrite: Rewrite, path: Path) -> bytes:
@@ -163,8 +159,8 @@ def unified_diff(rewrite: Rewrite, cwd: Path) -> str:
         name = _relative(path, cwd)
         chunks.extend(
             difflib.unified_diff(
-                rewrite.originals[path].text.splitlines(keepends=True),
-                text.splitlines(keepends=True),
+                split_lines(rewrite.originals[path].text),
+                split_lines(text),
                 fromfile=f"a/{name}",
                 tofile=f"b/{name}",
             )
@@ -181,16 +177,6 @@ def write_changes(rewrite: Rewrite) -> list[str]:
         except WriteRefused as error:
             problems.append(str(error))
     return problems
-
-
-def rewrite_from_texts(
-    originals: Mapping[Path, SourceFile], changed: Mapping[Path, str]
-) -> Rewrite:
-    """A Rewrite for changes computed elsewhere (a codemod)."""
-    rewrite = Rewrite(originals=dict(originals))
-    rewrite.texts = {path: original.text for path, original in originals.items()}
-    rewrite.texts.update(changed)
-    return rewrite
 
 
 def _relative(path: Path, cwd: Path) -> str:

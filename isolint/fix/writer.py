@@ -11,18 +11,22 @@ new file, never half of one. The file's permission bits are kept.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import tempfile
-import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 
+from isolint.analysis.source import source_encoding
+
 
 class WriteRefused(Exception):
     """Why a rewrite was not written; the message names the file and the reason."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -42,19 +46,13 @@ class SourceFile:
         return cls(path, raw, raw.decode(encoding), encoding)
 
 
-def source_encoding(raw: bytes) -> str:
-    """The encoding PEP 263 gives these bytes (a coding comment, a BOM, else UTF-8)."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-    return encoding
-
-
 def ensure_parses(path: Path, text: str) -> None:
     """Raise WriteRefused unless ``text`` is a module libcst can parse."""
     try:
         cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise WriteRefused(f"{path}: the rewritten code does not parse ({message})") from None
+        raise WriteRefused(path, f"would not parse after the rewrite ({message})") from None
 
 
 def write_rewrite(original: SourceFile, new_text: str) -> None:
@@ -65,18 +63,18 @@ def write_rewrite(original: SourceFile, new_text: str) -> None:
         data = new_text.encode(original.encoding)
     except UnicodeEncodeError as error:
         raise WriteRefused(
-            f"{path}: the rewritten code cannot be encoded as {original.encoding} ({error.reason})"
+            path, f"the rewritten code cannot be encoded as {original.encoding} ({error.reason})"
         ) from None
     try:
         on_disk = path.read_bytes()
     except OSError as error:
-        raise WriteRefused(f"{path}: cannot read it again before writing: {error}") from None
+        raise WriteRefused(path, f"cannot read it again before writing: {error}") from None
     if on_disk != original.raw:
-        raise WriteRefused(f"{path}: changed on disk since it was read; not overwritten")
+        raise WriteRefused(path, "changed on disk since it was read; not overwritten")
     try:
         write_atomically(path, data)
     except OSError as error:
-        raise WriteRefused(f"{path}: cannot write: {error.strerror or error}") from None
+        raise WriteRefused(path, f"cannot write: {error.strerror or error}") from None
 
 
 def write_atomically(path: Path, data: bytes) -> None:

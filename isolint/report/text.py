@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from isolint.findings import Applicability, Finding, Severity
+from isolint.findings import Finding, Severity
 
 _CONTEXT_LINES = 1
 
@@ -99,6 +99,4 @@ def _write_summary(findings: Sequence[Finding], console: Console, files_checked:
 
 
 def _fixable(finding: Finding, *, unsafe: bool) -> bool:
-    if finding.fix is None:
-        return False
-    return unsafe or finding.fix.applicability is Applicability.SAFE
+    return finding.fix is not None and finding.fix.applies(unsafe=unsafe)

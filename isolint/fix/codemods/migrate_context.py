@@ -84,7 +84,6 @@ composed), ``migrate_context_syntax``, ``migrate_context_plan``
 
 from __future__ import annotations
 
-import ast
 import difflib
 import re
 from collections.abc import Callable, Mapping
@@ -93,6 +92,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from isolint.analysis.source import syntax_error
 from isolint.fix.codemods.migrate_context_analysis import ModuleAnalysis
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel, find_legacy_classes
 from isolint.fix.codemods.migrate_context_options import (
@@ -194,22 +194,12 @@ def _parse_all(
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as error:
-            line, message = _syntax_error(source, error)
-            migration.problems.append(MigrationProblem(path, line, f"syntax error: {message}"))
+            message, span = syntax_error(source, error)
+            migration.problems.append(MigrationProblem(path, span.line, message))
             continue
         name, package = _module_name(path, root, sources)
         parsed.append(_ParsedModule(path, source, module, name, package))
     return parsed
-
-
-def _syntax_error(source: str, error: cst.ParserSyntaxError) -> tuple[int, str]:
-    """Line and message of a syntax error, in CPython's words when it agrees it is one
-    (libcst's parser points past the error in some cases)."""
-    try:
-        ast.parse(source)
-    except SyntaxError as python_error:
-        return python_error.lineno or 1, python_error.msg
-    return error.raw_line, error.message
 
 
 def _module_name(path: Path, root: Path, sources: Mapping[Path, str]) -> tuple[str, str]:
