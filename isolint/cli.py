@@ -29,6 +29,7 @@ from isolint.baseline import (
     read_baseline,
     write_baseline,
 )
+from isolint.cli_support import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, parse_codes
 from isolint.config import ConfigError, with_cli_overrides
 from isolint.engine import CheckResult, Settings, check, load_settings
 from isolint.files import display_path, excluded_below_root
@@ -54,17 +55,9 @@ from isolint.report.text import write_text
 from isolint.rule_docs import doc_url, rule_doc
 from isolint.rules.catalog import FAMILIES, RULES
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
 OUTPUT_FORMATS = ("text", "json", "json-lines", "sarif", "github")
 STATISTICS_FORMATS = ("text", "json", "json-lines")
 CODEMODS = ("migrate-context",)
-
-
-def _codes(value: str | None) -> tuple[str, ...] | None:
-    if not value:
-        return None
-    return tuple(code.strip().upper() for code in value.split(",") if code.strip())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,16 +160,16 @@ def check_command(
     (configuration, the modules it imports) comes from that name's location.
     """
     if statistics and output_format not in STATISTICS_FORMATS:
-        _fail(f"--statistics works with the output formats {', '.join(STATISTICS_FORMATS)}")
+        fail(f"--statistics works with the output formats {', '.join(STATISTICS_FORMATS)}")
     sources: dict[Path, bytes] = {}
     if "-" in (str(path) for path in paths):
         if len(paths) > 1:
-            _fail("the path `-` (read stdin) cannot be combined with other paths")
+            fail("the path `-` (read stdin) cannot be combined with other paths")
         stdin_path = stdin_filename or Path("-")
         sources[stdin_path] = sys.stdin.buffer.read()
         targets = [stdin_path]
     elif stdin_filename is not None:
-        _fail("--stdin-filename needs the path `-` (read the source from stdin)")
+        fail("--stdin-filename needs the path `-` (read the source from stdin)")
     else:
         targets = list(paths) or [Path(".")]
     missing = [
@@ -185,7 +178,7 @@ def check_command(
         if path not in sources and not path.exists() and not path.is_symlink()
     ]
     if missing:
-        _fail(f"no such file or folder: {', '.join(missing)}")
+        fail(f"no such file or folder: {', '.join(missing)}")
     try:
         settings = _settings(targets, config_file, select, ignore, extend_select)
         if force_exclude:
@@ -200,9 +193,9 @@ def check_command(
                 progress=progress,
             )
     except ConfigError as error:
-        _fail(str(error))
+        fail(str(error))
     except Exception as error:  # never a traceback for the user; say what went wrong
-        _fail(f"internal error: {type(error).__name__}: {error} (please report this)")
+        fail(f"internal error: {type(error).__name__}: {error} (please report this)")
     texts = {
         display_path(path, Path.cwd()): source.decode("utf-8", errors="replace")
         for path, source in sources.items()
@@ -233,7 +226,7 @@ def _settings(
     """The project's settings with the rule selection given on the command line."""
     settings = load_settings(targets, config_file)
     config = with_cli_overrides(
-        settings.config, _codes(select), _codes(ignore), _codes(extend_select)
+        settings.config, parse_codes(select), parse_codes(ignore), parse_codes(extend_select)
     )
     return Settings(config, settings.root)
 
@@ -259,7 +252,7 @@ def _write_baseline(result: CheckResult, file: Path, texts: dict[str, str]) -> N
     try:
         write_baseline(file, entries)
     except OSError as error:
-        _fail(f"cannot write the baseline {file}: {error}")
+        fail(f"cannot write the baseline {file}: {error}")
     noun = "entry" if len(entries) == 1 else "entries"
     click.echo(f"isolint: wrote {len(entries)} baseline {noun} to {file}", err=True)
     sys.exit(EXIT_CLEAN)
@@ -278,7 +271,7 @@ def _hide_baselined(
     try:
         entries = read_baseline(file)
     except BaselineError as error:
-        _fail(str(error))
+        fail(str(error))
     cwd = Path.cwd()
     scopes = [os.path.abspath(path) for path in targets]
 
@@ -306,10 +299,10 @@ def _add_ignore(result: CheckResult, reason: str, sources: dict[Path, bytes]) ->
     """``--add-ignore``: suppress every reported finding in its file, then exit (0 when all
     were suppressed, 1 when some could not be)."""
     if sources:
-        _fail("--add-ignore edits files, so it cannot read the source from stdin")
+        fail("--add-ignore edits files, so it cannot read the source from stdin")
     if reason and "--add-ignore" in sys.argv[1:]:
         # click took the next word as the reason: it may well have been a path
-        _fail(f"give the reason as --add-ignore=REASON (is `{reason}` a reason or a path?)")
+        fail(f"give the reason as --add-ignore=REASON (is `{reason}` a reason or a path?)")
     report = add_ignores(result.findings, reason, Path.cwd())
     for problem in report.problems:
         click.echo(f"isolint: {problem}", err=True)
@@ -361,7 +354,7 @@ def rule_command(code: str) -> None:
     """Print the document of rule CODE (e.g. ISO101): what it finds, why, examples, the fix."""
     code = code.strip().upper()
     if code not in RULES:
-        _fail(f"unknown rule code: {code} (`isolint rules` lists the codes)")
+        fail(f"unknown rule code: {code} (`isolint rules` lists the codes)")
     markdown = rule_doc(code).markdown
     console = Console()
     if console.is_terminal:
@@ -469,7 +462,7 @@ def fix_command(
     targets = list(paths) or [Path(".")]
     missing = [str(path) for path in targets if not path.exists()]
     if missing:
-        _fail(f"no such file or folder: {', '.join(missing)}")
+        fail(f"no such file or folder: {', '.join(missing)}")
     cwd = Path.cwd()
     try:
         settings = _settings(targets, config_file, select, ignore, extend_select)
@@ -482,9 +475,9 @@ def fix_command(
             outcome = fix_project(targets, settings, unsafe=unsafe_fixes, use_cache=not no_cache)
             rewrite = outcome.rewrite
     except ConfigError as error:
-        _fail(str(error))
+        fail(str(error))
     except Exception as error:  # never a traceback for the user; say what went wrong
-        _fail(f"internal error: {type(error).__name__}: {error} (please report this)")
+        fail(f"internal error: {type(error).__name__}: {error} (please report this)")
     for problem in rewrite.problems:
         click.echo(f"isolint: {problem}", err=True)
     changed = rewrite.changed()
@@ -523,11 +516,6 @@ def _summarise_fix(outcome: FixOutcome | None, files: int, *, written: bool) -> 
 
 def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
-
-
-def _fail(message: str) -> None:
-    click.echo(f"isolint: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
 
 
 def main() -> None:

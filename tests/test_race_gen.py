@@ -125,6 +125,7 @@ def test_gen_reads_the_project_without_importing_it(tmp_path: Path) -> None:
     root = write_project(tmp_path / "project", files)
     result = run_cli("race", "gen", ".", cwd=root)
     assert result.returncode == 0, result.stderr
+    assert "wrote 0 race" not in result.stdout  # it did read and target the project
     assert not marker.exists()
 
 
@@ -257,6 +258,9 @@ def test_a_leak_confirms_only_the_finding_whose_shared_object_carried_it() -> No
     mine = attributed(leak, _target(pool))
     assert mine.status == CONFIRMED
     assert mine.detail == "LEAK: ... through agent_platform.connections.pool._replies[0]"
+    # a sibling whose name starts like the carrier's is another object
+    sibling = SharedRef("agent_platform.connections", "agent_platform.connections", "pool_b")
+    assert attributed(leak, _target(sibling)).status == NOT_CONFIRMED
     other = attributed(leak, _target(cache))
     assert other.status == NOT_CONFIRMED
     assert other.detail.startswith(

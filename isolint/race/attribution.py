@@ -41,9 +41,8 @@ from collections.abc import Set as AbstractSet
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from types import FunctionType, MethodType
-from typing import Protocol
 
-from isolint.race.tokens import TokenHit, find_tokens
+from isolint.race.tokens import SharedSpec, TokenHit, find_tokens
 
 ATTRIBUTED, ELSEWHERE, UNKNOWN = "attributed", "elsewhere", "unknown"
 
@@ -53,16 +52,6 @@ ATTRIBUTED, ELSEWHERE, UNKNOWN = "attributed", "elsewhere", "unknown"
 PROBE_MAX_NODES = 5_000
 PROBE_MAX_CHARS = 1_000_000
 PROBE_BUDGET_SHARE = 0.05
-
-
-class SharedSpec(Protocol):
-    """What attribution needs of a ``Shared``: the owner and the attribute name."""
-
-    @property
-    def owner(self) -> object: ...
-
-    @property
-    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from isolint.cli_support import EXIT_CLEAN, EXIT_FINDINGS, fail, parse_codes
 from isolint.config import ConfigError
 from isolint.files import display_path
 from isolint.race.generator import check_selection, generate
@@ -27,7 +28,6 @@ from isolint.race.runner import (
 )
 from isolint.race.targets import MissingDriver
 
-EXIT_CLEAN, EXIT_CONFIRMED, EXIT_ERROR = 0, 1, 2
 _STATUS_WORDS = {
     CONFIRMED: "confirmed",
     NOT_CONFIRMED: "not confirmed",
@@ -64,11 +64,11 @@ def gen_command(
     """
     targets = _existing(paths)
     try:
-        codes = _codes(select)
+        codes = parse_codes(select)
         check_selection(codes)
         generation = generate(targets, out, select=codes, budget=budget)
     except ConfigError as error:
-        _fail(str(error))
+        fail(str(error))
     skipped = [t for t in generation.tests if isinstance(t.target.driver, MissingDriver)]
     for test in skipped:
         reason = test.target.driver.reason if isinstance(test.target.driver, MissingDriver) else ""
@@ -111,16 +111,16 @@ def run_command(
     """
     targets = _existing(paths)
     try:
-        codes = _codes(select)
+        codes = parse_codes(select)
         check_selection(codes)
         outcome = run_race(targets, select=codes, budget=budget)
     except (ConfigError, RaceRunError) as error:
-        _fail(str(error))
+        fail(str(error))
     if output_format == "json":
         _write_json(outcome)
     else:
         _write_text(outcome)
-    sys.exit(EXIT_CONFIRMED if outcome.count(CONFIRMED) else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if outcome.count(CONFIRMED) else EXIT_CLEAN)
 
 
 def _write_text(outcome: RaceRun) -> None:
@@ -155,16 +155,5 @@ def _existing(paths: tuple[Path, ...]) -> list[Path]:
     targets = list(paths) or [Path(".")]
     missing = [str(path) for path in targets if not path.exists()]
     if missing:
-        _fail(f"no such file or folder: {', '.join(missing)}")
+        fail(f"no such file or folder: {', '.join(missing)}")
     return targets
-
-
-def _codes(value: str | None) -> tuple[str, ...] | None:
-    if not value:
-        return None
-    return tuple(code.strip().upper() for code in value.split(",") if code.strip())
-
-
-def _fail(message: str) -> None:
-    click.echo(f"isolint: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)

@@ -53,13 +53,11 @@ def generate(
     *,
     select: tuple[str, ...] | None = None,
     budget: float | None = None,
-    cwd: Path | None = None,
     rerun_folder: str | None = None,
 ) -> Generation:
     """Write the race tests of the findings in ``paths`` into ``out`` (default: the
     configured folder under the project root). ``rerun_folder`` is the folder the headers
     name in their rerun command (default: ``out`` relative to the project root)."""
-    cwd = cwd or Path.cwd()
     targets_paths = list(paths) or [Path(".")]
     settings = engine.load_settings(targets_paths)
     race_config = load_race_config(targets_paths[0])

@@ -13,9 +13,8 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
-from typing import Protocol
 
-from isolint.race.tokens import slot_names
+from isolint.race.tokens import SharedSpec, slot_names
 
 MAX_RESTORE_DEPTH = 6
 MAX_RESTORE_OBJECTS = 5_000
@@ -36,16 +35,6 @@ _UNTOUCHABLE_MODULE_PREFIXES = (
     "weakref",
 )
 _MISSING = object()
-
-
-class SharedSpec(Protocol):
-    """What the snapshot needs of a ``Shared``: the owner and the attribute name."""
-
-    @property
-    def owner(self) -> object: ...
-
-    @property
-    def name(self) -> str: ...
 
 
 @dataclass

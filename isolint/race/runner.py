@@ -35,20 +35,13 @@ from isolint.files import display_path
 from isolint.findings import Finding
 from isolint.race.config import load_race_config
 from isolint.race.generator import GeneratedTest, generate
+from isolint.race.phases import PHASES as RUNTIME_PHASES
 from isolint.race.render import shared_label
 from isolint.race.targets import MissingDriver, RaceTarget
 
 CONFIRMED, NOT_CONFIRMED, NOT_RUNNABLE = "confirmed", "not_confirmed", "not_runnable"
-PHASES = (
-    "sequential",
-    "pool-reuse",
-    "gated-threads",
-    "free-threads",
-    "asyncio-fifo",
-    "asyncio-reversed",
-    "asyncio-seeded",
-    "cancellation",
-)
+# the runtime's phase names, as its failure messages spell them
+PHASES = tuple(RUNTIME_PHASES)
 _LEAK_ERRORS = ("LeakDetected", "CorruptionDetected")
 # Time pytest needs to start and import the project, on top of the tests' budgets.
 _STARTUP_SECONDS = 30.0
@@ -116,7 +109,6 @@ def run_race(
             scratch,
             select=select,
             budget=per_test,
-            cwd=cwd,
             rerun_folder=race_config.out,
         )
         runnable = [t for t in generation.tests if not isinstance(t.target.driver, MissingDriver)]

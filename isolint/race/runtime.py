@@ -67,22 +67,21 @@ class NotRunnable(Exception):
     """The call cannot run at all, even for one user alone; the test is then skipped."""
 
 
-class LeakDetected(AssertionError):
+class _Detected(AssertionError):
+    """A confirmation, with the seed that replays it."""
+
+    def __init__(self, message: str, confirmation: Confirmation, seed: int) -> None:
+        super().__init__(message)
+        self.confirmation = confirmation
+        self.seed = seed
+
+
+class LeakDetected(_Detected):
     """One user's token reached another user's result, exception or request-scoped state."""
 
-    def __init__(self, message: str, confirmation: Confirmation, seed: int) -> None:
-        super().__init__(message)
-        self.confirmation = confirmation
-        self.seed = seed
 
-
-class CorruptionDetected(AssertionError):
+class CorruptionDetected(_Detected):
     """A call failed the way unsynchronised shared containers fail under concurrency."""
-
-    def __init__(self, message: str, confirmation: Confirmation, seed: int) -> None:
-        super().__init__(message)
-        self.confirmation = confirmation
-        self.seed = seed
 
 
 _ENTRIES: dict[str, Callable[..., object]] = {}

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
+from typing import Protocol
 
 TOKEN_PATTERN = re.compile(r"isolint-u\d+-[0-9a-f]{8}")
 _TOKEN_BYTES_PATTERN = re.compile(rb"isolint-u\d+-[0-9a-f]{8}")
@@ -26,6 +27,16 @@ _EXCERPT_WIDTH = 60
 _ATOMIC_TYPES = (int, float, complex, bool, type(None), range)
 # Code, not data: scanning them walks the whole program.
 _OPAQUE_TYPES = (type, ModuleType, FunctionType, BuiltinFunctionType, MethodType)
+
+
+class SharedSpec(Protocol):
+    """What snapshots and attribution need of a ``Shared``: the owner and the attribute."""
+
+    @property
+    def owner(self) -> object: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)
