@@ -112,13 +112,14 @@ def check(
     options = pass_options(config)
     cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
     contents = _read_all(list(scope), overrides)
+    digests = _digests(contents)
     run_key = None
     if cache is not None and not overrides:
-        run_key = _run_key(contents, targets, cwd, config)
+        run_key = _run_key(contents, digests, targets, cwd, config)
         remembered = cache.get_run(run_key)
         if remembered is not None:  # nothing changed since a run with the same question
             return CheckResult(remembered[0], len(targets), settings, remembered[1])
-    facts, digests = _facts_for(contents, options, cache, jobs, progress)
+    facts = _facts_for(contents, digests, options, cache, jobs, progress)
     project = Project(_records(facts, target_set, cwd, overrides), config)
     findings, fixmes = _reportable(project, root, config)
     findings = _with_fixes(findings, project, contents)
@@ -138,7 +139,8 @@ def index_project(
     exclude = (*config.exclude, *config.extend_exclude)
     files = [absolute(path) for path in discover([root], exclude, root)]
     cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
-    facts, _ = _facts_for(_read_all(files, {}), pass_options(config), cache, None)
+    contents = _read_all(files, {})
+    facts = _facts_for(contents, _digests(contents), pass_options(config), cache, None)
     return Project(_records(facts, set(files), cwd or Path.cwd()), config)
 
 
@@ -153,16 +155,24 @@ def _read_all(files: list[Path], overrides: Mapping[Path, bytes]) -> dict[Path, 
     return contents
 
 
+def _digests(contents: Mapping[Path, bytes | OSError]) -> dict[Path, str]:
+    """The content hash of every file that could be read (computed once per run)."""
+    return {path: content_hash(c) for path, c in contents.items() if isinstance(c, bytes)}
+
+
 def _run_key(
-    contents: Mapping[Path, bytes | OSError], targets: list[Path], cwd: Path, config: Config
+    contents: Mapping[Path, bytes | OSError],
+    digests: Mapping[Path, str],
+    targets: list[Path],
+    cwd: Path,
+    config: Config,
 ) -> str:
     """What a whole run's answer depends on: every file's content, the checked paths, the
     folder paths are shown relative to, and the complete configuration."""
     digest = hashlib.blake2b(digest_size=20)
     for path in sorted(contents):
-        content = contents[path]
         digest.update(str(path).encode() + b"\0")
-        digest.update(content_hash(content).encode() if isinstance(content, bytes) else b"!")
+        digest.update(digests[path].encode() if path in digests else b"!")
     for path in targets:
         digest.update(b"T" + str(path).encode() + b"\0")
     digest.update(str(cwd).encode() + b"\0" + repr(config).encode())
@@ -183,15 +193,14 @@ def _remember_positions(project: Project, digests: dict[Path, str], cache: Facts
 
 def _facts_for(
     contents: Mapping[Path, bytes | OSError],
+    digests: Mapping[Path, str],
     options: PassOptions,
     cache: FactsCache | None,
     jobs: int | None,
     progress: ProgressCallback | None = None,
-) -> tuple[dict[Path, ModuleFacts], dict[Path, str]]:
-    """Facts for every file (from the cache where the content is unchanged, else analysed),
-    and each file's content hash."""
+) -> dict[Path, ModuleFacts]:
+    """Facts for every file: from the cache where the content is unchanged, else analysed."""
     results: dict[Path, ModuleFacts] = {}
-    digests: dict[Path, str] = {}
     misses: list[tuple[Path, bytes, str]] = []
     files = list(contents)
     for path, source in contents.items():
@@ -199,7 +208,7 @@ def _facts_for(
             reason = source.strerror or type(source).__name__
             results[path] = ModuleFacts(error=f"cannot read: {reason}")
             continue
-        digest = digests[path] = content_hash(source)
+        digest = digests[path]
         cached = cache.get(digest) if cache is not None else None
         if cached is not None:
             results[path] = cached
@@ -217,7 +226,7 @@ def _facts_for(
         results[path] = facts
         if cache is not None:
             cache.put(digest, facts)
-    return results, digests
+    return results
 
 
 def _analyze(

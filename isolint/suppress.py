@@ -21,10 +21,6 @@ from isolint.rules.catalog import rule_for
 UNUSED_SUPPRESSION = "ISO901"
 
 
-def is_suppressed(finding: Finding, suppressions: Iterable[Suppression]) -> bool:
-    return bool(suppressions_of(finding, suppressions))
-
-
 def suppressions_of(finding: Finding, suppressions: Iterable[Suppression]) -> list[Suppression]:
     """The suppressions (ignore or fixme) that silence ``finding``."""
     lines = {finding.line, finding.end_line}

@@ -382,9 +382,9 @@ class ModulePass(cst.CSTVisitor):
                 frame.aliases[name] = access
             else:
                 frame.aliases.pop(name, None)
-            created = _method_of_new_instance(cst.Attribute(value, cst.Name("_")))
+            created = _new_instance_class(value)
             if created is not None:
-                frame.instances[name] = Access(created.root, created.attrs[:-1])
+                frame.instances[name] = created
         roots, attributes = ex.read_names(value)
         sources = frame.sources_of(roots)
         if sources:
@@ -1107,14 +1107,22 @@ def _is_scalar_annotation(annotation: cst.Annotation | None) -> bool:
     return bool(names) and names <= _SCALAR_TYPES
 
 
-def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:
-    """``Runner.run`` for ``Runner(...).run``: a method called on a freshly made instance."""
-    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Call):
+def _new_instance_class(value: cst.BaseExpression) -> Access | None:
+    """``Runner`` for ``Runner(...)``: the class of a freshly made instance (by its name)."""
+    if not isinstance(value, cst.Call):
         return None
-    cls = ex.access_of(func.value.func, _NO_USER_KEYS)
+    cls = ex.access_of(value.func, _NO_USER_KEYS)
     if cls is None or cls.keys or not (cls.attrs or [cls.root])[-1][:1].isupper():
         return None
-    return Access(cls.root, [*cls.attrs, func.attr.value])
+    return cls
+
+
+def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:
+    """``Runner.run`` for ``Runner(...).run``: a method called on a freshly made instance."""
+    if not isinstance(func, cst.Attribute):
+        return None
+    cls = _new_instance_class(func.value)
+    return None if cls is None else Access(cls.root, [*cls.attrs, func.attr.value])
 
 
 def _annotated_types(node: cst.BaseExpression) -> list[cst.BaseExpression]:
