@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from isolint.models import FrameworkModels, ModelError, default_models, models_from_table
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -151,6 +153,8 @@ class Config:
     entry_decorators: tuple[str, ...] = DEFAULT_ENTRY_DECORATORS
     # a findings baseline file, relative to the project root (see isolint/baseline.py)
     baseline: str | None = None
+    # the framework models (isolint/models/), as adjusted by [tool.isolint.models]
+    models: FrameworkModels = field(default_factory=default_models)
     source: str | None = field(default=None, compare=False)
 
     def analysis_fingerprint(self) -> str:
@@ -186,6 +190,8 @@ _REPORT_ONLY_OPTIONS = frozenset(
         "per_file_ignores",
         "baseline",
         "source",
+        # models are applied to the project index, never to one file's facts
+        "models",
     }
 )
 
@@ -208,7 +214,7 @@ _OPTIONS: dict[str, tuple[str, str]] = {
 }
 
 # Tables owned by other commands; accepted here so that `check` does not reject them.
-_SUBTABLES = frozenset({"migrate-context", "race"})
+_SUBTABLES = frozenset({"migrate-context", "race", "models"})
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -267,6 +273,14 @@ def config_from_table(table: dict[str, Any], source: str) -> Config:
             )
         attribute, kind = _OPTIONS[key]
         changes[attribute] = _parse_value(config, attribute, kind, key, value, source)
+    models = table.get("models")
+    if models is not None:
+        if not isinstance(models, dict):
+            raise ConfigError(f"{source}: [tool.isolint.models] must be a table")
+        try:
+            changes["models"] = models_from_table(models, source)
+        except ModelError as error:
+            raise ConfigError(str(error)) from error
     return replace(config, **changes)
 
 

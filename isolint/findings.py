@@ -21,11 +21,17 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True)
 class Related:
-    """A place that explains a finding: where the shared object is defined or created."""
+    """A place that explains a finding: where the shared object is created (``creation``),
+    the request entry point (``entry``), a call on the way to the store (``call``), or
+    another request path that reads the stored value back (``reader``)."""
 
     path: str
     line: int
     message: str
+    kind: str = "creation"
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind}
 
 
 class Applicability(str, Enum):
@@ -105,6 +111,11 @@ class Finding:
     advice: str
     related: tuple[Related, ...] = field(default=())
     fix: Fix | None = None
+    # Structured fields for later stages (fix, race): the shared object's dotted name, the
+    # request entry point that reaches the store, and what kind of data is stored.
+    shared_object: str = ""
+    entry_point: str = ""
+    data_kind: str = ""
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
@@ -112,7 +123,10 @@ class Finding:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
         """The inverse of ``to_json`` (for the whole-run cache)."""
-        related = tuple(Related(r["path"], r["line"], r["message"]) for r in data["related"])
+        related = tuple(
+            Related(r["path"], r["line"], r["message"], r.get("kind", "creation"))
+            for r in data["related"]
+        )
         fix = Fix.from_json(data["fix"]) if data.get("fix") else None
         fields = {key: data[key] for key in data if key not in ("severity", "related", "fix")}
         return cls(**fields, severity=Severity(data["severity"]), related=related, fix=fix)
@@ -128,9 +142,10 @@ class Finding:
             "end_line": self.end_line,
             "end_column": self.end_column,
             "message": self.message,
-            "related": [
-                {"path": r.path, "line": r.line, "message": r.message} for r in self.related
-            ],
+            "related": [r.to_json() for r in self.related],
             "advice": self.advice,
             "fix": self.fix.to_json() if self.fix is not None else None,
+            "shared_object": self.shared_object,
+            "entry_point": self.entry_point,
+            "data_kind": self.data_kind,
         }

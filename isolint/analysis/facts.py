@@ -62,6 +62,15 @@ class Access:
 
 
 @dataclass
+class DecoratorUse:
+    """A decorator as written: ``router.get`` for ``@router.get("/x")``; ``first_arg`` is its
+    first argument when that is a string (``"startup"`` in ``@app.on_event("startup")``)."""
+
+    callee: Access
+    first_arg: str = ""
+
+
+@dataclass
 class Function:
     """A def or async def; ``owner`` is the outermost def containing it (for import time)."""
 
@@ -78,6 +87,14 @@ class Function:
     scalar_params: list[str] = field(default_factory=list)
     returns_calls: list[Access] = field(default_factory=list)
     reads_request_state: bool = False
+    decorators: list[DecoratorUse] = field(default_factory=list)
+    # every parameter but self/cls, in order, and the type each one is annotated with
+    params: list[str] = field(default_factory=list)
+    param_types: dict[str, Access] = field(default_factory=dict)
+    # what the function returns when it is a bare name (``return _instance``)
+    returns_names: list[str] = field(default_factory=list)
+    # module-level names the function reads (to find request globals such as flask.request)
+    reads_globals: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -107,6 +124,12 @@ class WriteSite:
     under_lock: bool = False
     value_sources: list[str] = field(default_factory=list)
     key_sources: list[str] = field(default_factory=list)
+    # the class of the instance stored, when the value is ``Cls(...)`` or a local holding one
+    value_class: Access | None = None
+    # the value when it is a bare name (``self.db = db_session``)
+    value_name: str = ""
+    # what kind of value is stored: "number" (counts, timings), "bool", "" (anything else)
+    value_kind: str = ""
 
 
 @dataclass
@@ -117,6 +140,9 @@ class CallSite:
     at_import_time: bool
     function: str | None = None
     self_class: str | None = None
+    span: Span | None = None
+    # positional arguments that are names or attribute chains (None for anything else)
+    args: list[Access | None] = field(default_factory=list)
 
 
 @dataclass
@@ -240,6 +266,7 @@ def schema_fingerprint() -> str:
             Span,
             Key,
             Access,
+            DecoratorUse,
             Function,
             WriteSite,
             CallSite,

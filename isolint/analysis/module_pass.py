@@ -19,6 +19,7 @@ import re
 import tokenize
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -31,6 +32,7 @@ from isolint.analysis.facts import (
     CallSite,
     ClassFacts,
     ContextVarDefault,
+    DecoratorUse,
     Function,
     ImportRef,
     Key,
@@ -137,6 +139,8 @@ class _Frame:
     user_scoped: set[str] = field(default_factory=set)
     # locals holding an instance created here: name -> its class (for following calls)
     instances: dict[str, Access] = field(default_factory=dict)
+    # locals known to hold a number (a count or a timing)
+    numeric: set[str] = field(default_factory=set)
     stored: set[str] = field(default_factory=set)
     self_name: str | None = None
     class_name: str | None = None
@@ -371,6 +375,7 @@ class ModulePass(cst.CSTVisitor):
                 augmented=how == "aug",
             )
             self._set_value_call(site, value)
+            self._describe_value(site, value, frame, how)
             self._span_later(site, "span", node)
             self.facts.writes.append(site)
             return
@@ -385,6 +390,10 @@ class ModulePass(cst.CSTVisitor):
             created = _new_instance_class(value)
             if created is not None:
                 frame.instances[name] = created
+        if _value_kind(value, frame.numeric) == "number":
+            frame.numeric.add(name)
+        else:
+            frame.numeric.discard(name)
         roots, attributes = ex.read_names(value)
         sources = frame.sources_of(roots)
         if sources:
@@ -442,6 +451,7 @@ class ModulePass(cst.CSTVisitor):
         )
         if value is not None:
             self._set_value_call(site, value)
+            self._describe_value(site, value, frame, how)
             site.is_container = ex.container_type(value) is not None
         self._mark_check_then_act(site, frame)
         self._span_later(site, "span", node)
@@ -456,6 +466,19 @@ class ModulePass(cst.CSTVisitor):
                 site.value_is_call_of_call = True
                 inner = inner.func
             site.value_call = ex.access_of(inner, self.options.user_keys)
+
+    def _describe_value(
+        self, site: WriteSite, value: cst.BaseExpression, frame: _Frame, how: str
+    ) -> None:
+        """What is stored: an instance of a class, a bare name, a number or a flag."""
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Name):
+            site.value_name = value.value
+            site.value_class = frame.instances.get(value.value)
+        else:
+            site.value_class = _new_instance_class(value)
+        site.value_kind = _value_kind(value, frame.numeric)
 
     def _mark_check_then_act(self, site: WriteSite, frame: _Frame) -> None:
         if site.operation not in ("setitem", "call:setdefault", "call:__setitem__"):
@@ -495,7 +518,11 @@ class ModulePass(cst.CSTVisitor):
         if frame is None:
             callee = ex.access_of(node.func, self.options.user_keys)
             if callee is not None:
-                self._add_call(CallSite(callee, at_import_time=True))
+                call = CallSite(
+                    callee, True, span=self._placeholder(), args=_argument_accesses(node)
+                )
+                self._span_later(call, "span", node)
+                self._add_call(call)
             return
         self._function_call(node, frame)
 
@@ -503,7 +530,14 @@ class ModulePass(cst.CSTVisitor):
         matcher = self.options.user_keys
         callee = ex.access_of(node.func, matcher) or _method_of_new_instance(node.func)
         if callee is not None:
-            call = CallSite(callee, at_import_time=False, function=frame.owner)
+            call = CallSite(
+                callee,
+                at_import_time=False,
+                function=frame.owner,
+                span=self._placeholder(),
+                args=_argument_accesses(node),
+            )
+            self._span_later(call, "span", node)
             frame.pending.append(_Pending("call", callee, call))
         func = node.func
         if isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) >= 3:
@@ -548,6 +582,7 @@ class ModulePass(cst.CSTVisitor):
         )
         if len(args) > value_index:
             self._set_value_call(site, args[value_index])
+            self._describe_value(site, args[value_index], frame, "set")
         self._mark_check_then_act(site, frame)
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", target, site))
@@ -653,6 +688,8 @@ class ModulePass(cst.CSTVisitor):
             return
         if isinstance(node.value, cst.Name):
             frame.stored.add(node.value.value)
+            if frame.function is not None and frame.function.qualname == frame.qualname:
+                frame.function.returns_names.append(node.value.value)
         if isinstance(node.value, cst.Call):
             callee = ex.access_of(node.value.func, self.options.user_keys)
             if callee is not None:
@@ -695,6 +732,15 @@ class ModulePass(cst.CSTVisitor):
             frame.function.reads_request_state = True
 
     def visit_Name(self, node: cst.Name) -> None:
+        frame = self.frame
+        function = frame.function
+        if (
+            function is not None
+            and node.value in self.facts.imports
+            and node.value not in frame.bound
+            and node.value not in function.reads_globals
+        ):
+            function.reads_globals.append(node.value)
         if node.value in self._legacy_local and id(node) not in self._skip_legacy:
             if self._is_legacy_reference(node):
                 self._record_legacy("reference", node.value, node)
@@ -763,6 +809,9 @@ class ModulePass(cst.CSTVisitor):
             decorator_names=decorator_names,
         )
         self._span_later(function, "span", node.name)
+        function.decorators = [
+            use for decorator in node.decorators if (use := _decorator_use(decorator)) is not None
+        ]
         frame = _Frame("function", qualname, owner=owner, function=function)
         params = _all_params(node.params)
         frame.bound.update(p.name.value for p in params)
@@ -775,6 +824,10 @@ class ModulePass(cst.CSTVisitor):
             param_name = param.name.value
             if param_name != frame.self_name:
                 frame.tainted[param_name] = frozenset({param_name})
+                function.params.append(param_name)
+                declared = _declared_type(param.annotation)
+                if declared is not None:
+                    function.param_types[param_name] = declared
             if self._is_request_param(param):
                 function.request_params.append(param_name)
                 if _is_scalar_annotation(param.annotation):
@@ -1105,6 +1158,96 @@ def _is_scalar_annotation(annotation: cst.Annotation | None) -> bool:
     types = _annotated_types(annotation.annotation)
     names = {ex.dotted_name(t) for t in types} - {"None"}
     return bool(names) and names <= _SCALAR_TYPES
+
+
+def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:
+    expression = decorator.decorator
+    first = ""
+    if isinstance(expression, cst.Call):
+        if expression.args and isinstance(expression.args[0].value, cst.SimpleString):
+            evaluated = expression.args[0].value.evaluated_value
+            first = evaluated if isinstance(evaluated, str) else ""
+        expression = expression.func
+    callee = ex.access_of(expression, _NO_USER_KEYS)
+    return DecoratorUse(callee, first) if callee is not None else None
+
+
+def _declared_type(annotation: cst.Annotation | None) -> Access | None:
+    """The one type a parameter is annotated with (``Optional[X]`` and ``X | None`` are X)."""
+    if annotation is None:
+        return None
+    types = [t for t in _annotated_types(annotation.annotation) if ex.dotted_name(t) != "None"]
+    if len(types) != 1:
+        return None
+    declared = types[0]
+    if isinstance(declared, cst.Subscript):
+        declared = declared.value  # `Session[...]`, `type[X]` is not an instance, see below
+        if ex.last_name(declared) in ("type", "Type"):
+            return None
+    return ex.access_of(declared, _NO_USER_KEYS)
+
+
+def _argument_accesses(node: cst.Call) -> list[Access | None]:
+    """The first positional arguments of a call, as accesses where they are names."""
+    found: list[Access | None] = []
+    for arg in node.args[:4]:
+        if arg.keyword is not None or arg.star:
+            break
+        found.append(ex.access_of(arg.value, _NO_USER_KEYS))
+    return found
+
+
+_MEASURING_CALLS = frozenset(
+    {
+        "time",
+        "monotonic",
+        "perf_counter",
+        "perf_counter_ns",
+        "time_ns",
+        "len",
+        "sum",
+        "min",
+        "max",
+        "round",
+        "int",
+        "float",
+        "bool",
+        "now",
+        "utcnow",
+        "isoformat",
+        "total_seconds",
+        "count",
+        "mean",
+    }
+)
+
+
+def _value_kind(value: cst.BaseExpression, numeric: AbstractSet[str] = frozenset()) -> str:
+    """``number`` for counts and timings, ``bool`` for flags: measured, never user data.
+
+    ``numeric`` names locals already known to hold a number (``elapsed = time() - start``).
+    """
+    if isinstance(value, (cst.Integer, cst.Float)):
+        return "number"
+    if isinstance(value, cst.Name):
+        if value.value in ("True", "False"):
+            return "bool"
+        return "number" if value.value in numeric else ""
+    if isinstance(value, cst.Comparison):
+        return "bool"
+    if isinstance(value, cst.UnaryOperation):
+        if isinstance(value.operator, cst.Not):
+            return "bool"
+        return _value_kind(value.expression, numeric)
+    if isinstance(value, cst.Call) and ex.last_name(value.func) in _MEASURING_CALLS:
+        return "number"
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, _ARITHMETIC):
+        kinds = {_value_kind(value.left, numeric), _value_kind(value.right, numeric)}
+        return "number" if kinds == {"number"} else ""
+    return ""
+
+
+_ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power)
 
 
 def _new_instance_class(value: cst.BaseExpression) -> Access | None:

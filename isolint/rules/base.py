@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from isolint.analysis.facts import Span, WriteSite
 from isolint.findings import Finding, Related, Severity
-from isolint.project import ModuleRecord, Project
+from isolint.project import ModuleRecord
 from isolint.rules.catalog import rule_for
 
+if TYPE_CHECKING:
+    from isolint.rules.evidence import RequestEvidence
+
 CONTAINER_OPERATIONS_PREFIX = "call:"
+
+
+class ClassifiedWriteLike(Protocol):
+    """What the family modules need of a classified write (see ``rules.writes``)."""
+
+    @property
+    def site(self) -> WriteSite: ...
+
+    @property
+    def evidence(self) -> RequestEvidence | None: ...
 
 
 def finding(
@@ -18,6 +33,10 @@ def finding(
     advice: str,
     severity: Severity = Severity.WARNING,
     related: tuple[Related, ...] = (),
+    *,
+    shared_object: str = "",
+    entry_point: str = "",
+    data_kind: str = "",
 ) -> Finding:
     span = record.located(span)
     return Finding(
@@ -32,6 +51,9 @@ def finding(
         message=message,
         advice=advice,
         related=related,
+        shared_object=shared_object,
+        entry_point=entry_point,
+        data_kind=data_kind,
     )
 
 
@@ -59,8 +81,8 @@ def keyed_code(site: WriteSite, default: str) -> str | None:
         return None if keyed else default
     if site.after_await_check:
         return "ISO503"
-    if not site.value_from_param:
-        return None  # a counter, a flag, a lock or a future: no caller data is stored
+    if not site.value_from_param or site.value_kind:
+        return None  # a counter, a timing, a flag, a lock or a future: no caller data
     if keyed:
         # A memo cache (the value computed only from the key's inputs) holds the same value
         # for every user: not a cross-user leak.
@@ -82,14 +104,12 @@ _REMOVALS = frozenset(
 )
 
 
-def severity_for(project: Project, module: str, site: WriteSite) -> tuple[Severity, str]:
+def severity_for(classified: ClassifiedWriteLike) -> tuple[Severity, str]:
     """Error with direct evidence of request time, warning when only reachable from it."""
-    reasons, handler = project.request_evidence(module, site)
-    if reasons:
-        return Severity.ERROR, "; it " + " and ".join(reasons)
-    if handler is not None:
-        return Severity.WARNING, f"; it is reached from request handler `{handler}`"
-    return Severity.WARNING, ""
+    evidence = classified.evidence
+    if evidence is None:
+        return Severity.WARNING, ""
+    return evidence.severity, evidence.phrase()
 
 
 def describe(site: WriteSite) -> str:
@@ -105,3 +125,14 @@ def describe(site: WriteSite) -> str:
         "augattr": "augmented assignment",
         "rebind": "rebinding",
     }.get(operation, operation)
+
+
+def data_kind(classified: ClassifiedWriteLike) -> str:
+    """What kind of data a write stores, for the structured fields of its finding."""
+    site = classified.site
+    if site.operation in _REMOVALS:
+        return "removal"
+    evidence = classified.evidence
+    if evidence is not None and any("request data" in r for r in evidence.reasons):
+        return "request data"
+    return "argument data" if site.value_from_param else "state"

@@ -13,7 +13,7 @@ from isolint.analysis.facts import Function, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS
 from isolint.findings import Finding, Severity
 from isolint.project import ModuleRecord, Project
-from isolint.rules.base import describe, finding, severity_for
+from isolint.rules.base import data_kind, describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
 
 _FIXES = {
@@ -76,7 +76,7 @@ def _request_bound(project: Project, record: ModuleRecord, function: Function) -
 
 def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     site = classified.site
-    severity, evidence = severity_for(project, classified.record.name, site)
+    severity, evidence = severity_for(classified)
     note = (
         f"the long-lived instance ({classified.what}) is created here"
         if classified.code == "ISO401"
@@ -101,6 +101,9 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
         _FIXES[classified.code],
         severity,
         related,
+        shared_object=classified.subject,
+        entry_point=classified.evidence.entry_point() if classified.evidence else "",
+        data_kind=data_kind(classified),
     )
 
 

@@ -30,15 +30,29 @@ def check(project: Project) -> Iterator[Finding]:
         related = classified.definition(
             project, f"the long-lived object ({classified.what}) is created here"
         )
+        if classified.severity_override == "warning":
+            message = (
+                f"a database session is kept on `{classified.subject}` for the object's "
+                f"lifetime, {classified.what}; one session then serves several of them"
+            )
+            severity = Severity.WARNING
+        else:
+            message = (
+                f"a database session is stored on `{classified.subject}`, which outlives the "
+                f"request ({classified.what}), so concurrent requests share one session"
+            )
+            severity = Severity.ERROR
         yield finding(
             "ISO302",
             classified.record,
             classified.site.span,
-            f"a database session is stored on `{classified.subject}`, which outlives the "
-            "request, so concurrent requests share one session",
+            message,
             _FIX,
-            Severity.ERROR,
+            severity,
             related,
+            shared_object=classified.subject,
+            entry_point=classified.evidence.entry_point() if classified.evidence else "",
+            data_kind="database session",
         )
 
 

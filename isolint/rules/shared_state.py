@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from isolint.findings import Finding, Severity
 from isolint.project import Project
-from isolint.rules.base import describe, finding, severity_for
+from isolint.rules.base import data_kind, describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
 
 _FIXES = {
@@ -46,7 +46,7 @@ def check(project: Project) -> Iterator[Finding]:
 
 def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     site = classified.site
-    severity, evidence = severity_for(project, classified.record.name, site)
+    severity, evidence = severity_for(classified)
     related = classified.definition(
         project, f"`{classified.subject}` is defined here and lives as long as the process"
     )
@@ -68,4 +68,7 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
         _FIXES[classified.code],
         severity,
         related,
+        shared_object=classified.subject,
+        entry_point=classified.evidence.entry_point() if classified.evidence else "",
+        data_kind=data_kind(classified),
     )

@@ -7,12 +7,17 @@ in one place, and the families only phrase the findings they own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from isolint.analysis.facts import Access, Span, WriteSite
 from isolint.findings import Related
-from isolint.project import ModuleRecord, Project, Target, is_init_method
+from isolint.program import program_of
+from isolint.program.sessions import session_holder
+from isolint.project import Creation, ModuleRecord, Project, Target, is_init_method
 from isolint.rules.base import is_container_write, keyed_code
+from isolint.rules.evidence import RequestEvidence, request_evidence, stores_request_data, witness
+
+_MAX_CREATIONS = 3
 
 _ATTRIBUTE_OPERATIONS = frozenset({"setattr", "augattr", "delattr"})
 
@@ -28,13 +33,24 @@ class ClassifiedWrite:
     what: str
     defined_module: str | None = None
     defined_span: Span | None = None
+    creations: tuple[Creation, ...] = ()
+    evidence: RequestEvidence | None = None
+    severity_override: str = ""
 
     def definition(self, project: Project, message: str) -> tuple[Related, ...]:
-        """The related location where the shared object is defined or created, if known."""
-        if self.defined_module is None or self.defined_span is None:
-            return ()
-        record = project.modules[self.defined_module]
-        return (Related(record.display_path, record.located(self.defined_span).line, message),)
+        """Where the shared object is defined or created (each long-lived allocation site,
+        the first few), then the request path that reaches the write (the witness)."""
+        found: list[Related] = []
+        for creation in self.creations[:_MAX_CREATIONS]:
+            record = project.modules[creation.module]
+            line = record.located(creation.span).line
+            found.append(Related(record.display_path, line, f"long-lived: {creation.how}"))
+        if not found and self.defined_module is not None and self.defined_span is not None:
+            record = project.modules[self.defined_module]
+            found.append(
+                Related(record.display_path, record.located(self.defined_span).line, message)
+            )
+        return (*found, *witness(project, self.evidence))
 
 
 def classified_writes(project: Project) -> list[ClassifiedWrite]:
@@ -56,14 +72,16 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     if project.runs_at_import_time(module, site):
         return None
     classified = _classify_write(project, record, site)
-    if classified is None or classified.code in _REPORTED_WITHOUT_EVIDENCE:
-        return classified
-    if site.under_lock and not project.stores_request_data(module, site):
+    if classified is None:
+        return None
+    evidence = request_evidence(project, module, site)
+    if classified.code in _REPORTED_WITHOUT_EVIDENCE:
+        return replace(classified, evidence=evidence)
+    if site.under_lock and not stores_request_data(project, module, site):
         # Serialised under a lock and holding no request data: process bookkeeping. (A lock
         # does not scope a value to its user, so request data under a lock is still reported.)
         return None
-    reasons, handler = project.request_evidence(module, site)
-    return classified if reasons or handler is not None else None
+    return replace(classified, evidence=evidence) if evidence is not None else None
 
 
 # A session kept on a long-lived object is shared whoever stores it, and ISO503 is already
@@ -142,9 +160,9 @@ def _classify_rebind(
         )
     if site.lazy_init_guard:
         return None  # lazy or idempotent initialisation
-    if not site.value_from_param:
-        # a value that is not the caller's data (a timestamp, a counter): a thread-safety
-        # question at most, not a leak between users
+    if not site.value_from_param or site.value_kind:
+        # a value that is not the caller's data (a timestamp, a counter, a flag): a
+        # thread-safety question at most, not a leak between users
         return None
     return ClassifiedWrite(record, site, "ISO102", name, "module-level name", record.name, span)
 
@@ -215,30 +233,47 @@ def _classify_self(
             module,
             class_binding.span,
         )
-    creations = project.long_lived.get((module, class_name))
+    program = program_of(project)
+    holder = session_holder(project, module, site)
+    if holder is not None:
+        return ClassifiedWrite(
+            record,
+            site,
+            "ISO302",
+            subject,
+            holder.what,
+            creations=holder.creations,
+            severity_override=holder.severity,
+        )
+    creations = program.long_lived.inherited_by((module, class_name))
     if not creations:
         return None
     creation = creations[0]
+    what = creation.how
     sets_attribute = site.operation == "setattr" and len(attrs) == 1
     if sets_attribute and project.is_session_creation(
         module, site.value_call, site.value_is_call_of_call
     ):
-        return ClassifiedWrite(
-            record, site, "ISO302", subject, creation.how, creation.module, creation.span
-        )
+        return ClassifiedWrite(record, site, "ISO302", subject, what, creations=tuple(creations))
     if is_init_method(site.function):
         return None
-    if not site.value_from_param:
-        return None  # counters, flags, locks: the object's own bookkeeping, not caller data
+    if not site.value_from_param or site.value_kind:
+        return None  # counters, timings, flags: the object's own bookkeeping, not caller data
     if sets_attribute:
         code: str | None = "ISO401"
-    elif is_container_write(site) and project.holds_container(module, class_name, attribute):
+    elif is_container_write(site) and _holds_container(project, module, class_name, attribute):
         code = keyed_code(site, "ISO401")
         code = "ISO401" if code == "ISO402" else code
     else:
         return None
     if code is None:
         return None
-    return ClassifiedWrite(
-        record, site, code, subject, creation.how, creation.module, creation.span
+    return ClassifiedWrite(record, site, code, subject, what, creations=tuple(creations))
+
+
+def _holds_container(project: Project, module: str, class_name: str, attribute: str) -> bool:
+    """Whether the class or a base class keeps a container in ``attribute`` on ``self``."""
+    return any(
+        attribute in class_facts.container_attributes
+        for _, class_facts, _ in project._hierarchy(module, class_name)
     )

@@ -1,0 +1,336 @@
+"""Framework models: what a framework says about requests, lifetimes and sessions, as data.
+
+Each ``*.toml`` file beside this module describes one framework family, in the spirit of
+Pysa's model files and CodeQL's framework models: which decorators, base classes and
+registration calls make a function a request entry point, which hooks run once at startup,
+which values carry a request, and which types are database sessions, session factories or
+objects safe to share. Analysis, fixes and race tests read this one definition.
+
+Names are fully qualified (``fastapi.APIRouter``) and matched after resolving the code's
+imports, never by a bare class name. A project adds or disables models in
+``[tool.isolint.models]`` (see ``models_from_table``); no code is needed.
+
+Schema of a model (every key optional):
+
+- ``name``, ``modules``: a description and the top-level packages that signal the framework.
+- ``[[entry-decorators]]``: ``functions`` (decorators by qualified name) or ``on`` (classes)
+  with ``methods`` (``@router.get(...)`` where ``router`` is an ``on`` instance).
+- ``[entry-classes]``: base class -> methods a request runs (globs allowed: ``resolve_*``).
+- ``[[entry-registrations]]``: ``on`` + ``methods`` of calls registering a handler, and the
+  ``argument`` index of the handler (default 1: ``add_api_route(path, handler)``).
+- ``[[startup-decorators]]``, ``[startup-classes]``: the same shapes for run-once hooks.
+- ``long-lived-decorators``: decorators whose function's result lives as long as the process.
+- ``[values]``: ``request-types``, ``request-globals``, ``per-request-globals``,
+  ``per-request-attributes``, ``session-types``, ``session-factories``, ``shared-safe-types``,
+  ``shared-store-types``, ``shared-store-writes``, ``request-parameter-names``,
+  ``request-content-names``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+_MODEL_FOLDER = Path(__file__).parent
+
+_VALUE_KEYS = (
+    "request-types",
+    "request-globals",
+    "per-request-globals",
+    "per-request-attributes",
+    "session-types",
+    "session-factories",
+    "shared-safe-types",
+    "shared-store-types",
+    "shared-store-writes",
+    "request-parameter-names",
+    "request-content-names",
+)
+_TOP_KEYS = frozenset(
+    {
+        "name",
+        "modules",
+        "entry-decorators",
+        "entry-classes",
+        "entry-registrations",
+        "startup-decorators",
+        "startup-classes",
+        "long-lived-decorators",
+        "values",
+    }
+)
+
+
+class ModelError(ValueError):
+    """A model file or ``[tool.isolint.models]`` table that does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class MethodsOn:
+    """``methods`` called on an instance of any class in ``on`` (``router.get``)."""
+
+    on: frozenset[str]
+    methods: frozenset[str]
+    argument: int = 1
+
+
+@dataclass(frozen=True)
+class FrameworkModel:
+    """One framework's model, as read from its file or table."""
+
+    key: str
+    name: str
+    modules: tuple[str, ...] = ()
+    entry_functions: frozenset[str] = frozenset()
+    entry_methods: tuple[MethodsOn, ...] = ()
+    entry_classes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    entry_registrations: tuple[MethodsOn, ...] = ()
+    startup_functions: frozenset[str] = frozenset()
+    startup_methods: tuple[MethodsOn, ...] = ()
+    startup_classes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    long_lived_decorators: frozenset[str] = frozenset()
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class FrameworkModels:
+    """Every enabled model merged into the lookups the analysis asks."""
+
+    models: tuple[FrameworkModel, ...] = ()
+    _values: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        merged: dict[str, set[str]] = {key: set() for key in _VALUE_KEYS}
+        for model in self.models:
+            for key, items in model.values:
+                merged[key].update(items)
+        self._values.update({key: frozenset(items) for key, items in merged.items()})
+
+    def values(self, key: str) -> frozenset[str]:
+        return self._values[key]
+
+    # ---- entry points and startup hooks -------------------------------------------------
+
+    def is_entry_decorator(self, qualified: str, instance_of: Iterable[str] = ()) -> bool:
+        """``qualified`` is the decorator's resolved name; ``instance_of`` the classes of the
+        object it is a method of (``fastapi.APIRouter`` for ``router.get``)."""
+        return _decorator_matches(
+            qualified,
+            instance_of,
+            [m.entry_functions for m in self.models],
+            [e for m in self.models for e in m.entry_methods],
+        )
+
+    def is_startup_decorator(self, qualified: str, instance_of: Iterable[str] = ()) -> bool:
+        return _decorator_matches(
+            qualified,
+            instance_of,
+            [m.startup_functions for m in self.models],
+            [e for m in self.models for e in m.startup_methods],
+        )
+
+    def registration_argument(self, method: str, instance_of: Iterable[str]) -> int | None:
+        """The handler's argument index when ``obj.method(...)`` registers an entry point."""
+        classes = set(instance_of)
+        for model in self.models:
+            for registration in model.entry_registrations:
+                if method in registration.methods and classes & registration.on:
+                    return registration.argument
+        return None
+
+    def entry_methods_of(self, base: str) -> tuple[str, ...]:
+        """The methods a request runs in a subclass of ``base`` (globs allowed)."""
+        return tuple(
+            pattern
+            for model in self.models
+            for cls, methods in model.entry_classes
+            if cls == base
+            for pattern in methods
+        )
+
+    def startup_methods_of(self, base: str) -> tuple[str, ...]:
+        return tuple(
+            method
+            for model in self.models
+            for cls, methods in model.startup_classes
+            if cls == base
+            for method in methods
+        )
+
+    @property
+    def modelled_bases(self) -> frozenset[str]:
+        return frozenset(
+            cls for m in self.models for cls, _ in (*m.entry_classes, *m.startup_classes)
+        )
+
+    def is_long_lived_decorator(self, qualified: str) -> bool:
+        return any(qualified in m.long_lived_decorators for m in self.models)
+
+    def framework_of_module(self, top_level: str) -> FrameworkModel | None:
+        for model in self.models:
+            if top_level in model.modules:
+                return model
+        return None
+
+
+def method_matches(name: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def _decorator_matches(
+    qualified: str,
+    instance_of: Iterable[str],
+    functions: list[frozenset[str]],
+    methods: list[MethodsOn],
+) -> bool:
+    if any(qualified in names for names in functions):
+        return True
+    method = qualified.rsplit(".", 1)[-1]
+    classes = set(instance_of)
+    return any(method in entry.methods and classes & entry.on for entry in methods)
+
+
+# ---- reading models ------------------------------------------------------------------------
+
+
+def builtin_model_names() -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in _MODEL_FOLDER.glob("*.toml")))
+
+
+@lru_cache(maxsize=1)
+def builtin_models() -> tuple[FrameworkModel, ...]:
+    """Every model shipped with isolint, in file-name order."""
+    found = []
+    for name in builtin_model_names():
+        path = _MODEL_FOLDER / f"{name}.toml"
+        with path.open("rb") as handle:
+            found.append(model_from_table(name, tomllib.load(handle), str(path)))
+    return tuple(found)
+
+
+def default_models() -> FrameworkModels:
+    return FrameworkModels(builtin_models())
+
+
+def models_from_table(table: Mapping[str, Any], source: str) -> FrameworkModels:
+    """The models of ``[tool.isolint.models]``: ``disable = ["ui"]`` drops shipped models and
+    every sub-table (``[tool.isolint.models.myframework]``) adds one, in the files' schema."""
+    disabled = table.get("disable", [])
+    if not isinstance(disabled, list) or not all(isinstance(d, str) for d in disabled):
+        raise ModelError(f"{source}: [tool.isolint.models] `disable` must be a list of names")
+    unknown = sorted(set(disabled) - set(builtin_model_names()))
+    if unknown:
+        known = ", ".join(builtin_model_names())
+        raise ModelError(
+            f"{source}: [tool.isolint.models] `disable` names unknown model(s) "
+            f"{', '.join(unknown)} (shipped: {known})"
+        )
+    models = [m for m in builtin_models() if m.key not in disabled]
+    for key, value in table.items():
+        if key == "disable":
+            continue
+        if not isinstance(value, dict):
+            raise ModelError(
+                f"{source}: [tool.isolint.models] `{key}` must be a table describing a framework"
+            )
+        models.append(model_from_table(key, value, f"{source} [tool.isolint.models.{key}]"))
+    return FrameworkModels(tuple(models))
+
+
+def model_from_table(key: str, table: Mapping[str, Any], source: str) -> FrameworkModel:
+    unknown = sorted(set(table) - _TOP_KEYS)
+    if unknown:
+        raise ModelError(f"{source}: unknown key(s) {', '.join(unknown)} in model `{key}`")
+    entry_functions, entry_methods = _decorators(table.get("entry-decorators", []), source)
+    startup_functions, startup_methods = _decorators(table.get("startup-decorators", []), source)
+    values = table.get("values", {})
+    _expect(isinstance(values, dict), source, "`values` must be a table")
+    bad_values = sorted(set(values) - set(_VALUE_KEYS))
+    _expect(not bad_values, source, f"unknown key(s) in `values`: {', '.join(bad_values)}")
+    return FrameworkModel(
+        key=key,
+        name=_string(table.get("name", key), source, "name"),
+        modules=_strings(table.get("modules", []), source, "modules"),
+        entry_functions=entry_functions,
+        entry_methods=entry_methods,
+        entry_classes=_class_methods(table.get("entry-classes", {}), source, "entry-classes"),
+        entry_registrations=tuple(
+            _methods_on(item, source, "entry-registrations")
+            for item in _tables(table.get("entry-registrations", []), source)
+        ),
+        startup_functions=startup_functions,
+        startup_methods=startup_methods,
+        startup_classes=_class_methods(table.get("startup-classes", {}), source, "startup-classes"),
+        long_lived_decorators=frozenset(
+            _strings(table.get("long-lived-decorators", []), source, "long-lived-decorators")
+        ),
+        values=tuple(
+            (name, _strings(items, source, f"values.{name}")) for name, items in values.items()
+        ),
+    )
+
+
+def _decorators(items: Any, source: str) -> tuple[frozenset[str], tuple[MethodsOn, ...]]:
+    functions: set[str] = set()
+    methods: list[MethodsOn] = []
+    for item in _tables(items, source):
+        if "functions" in item:
+            functions.update(_strings(item["functions"], source, "functions"))
+        if "on" in item:
+            methods.append(_methods_on(item, source, "decorators"))
+    return frozenset(functions), tuple(methods)
+
+
+def _methods_on(item: Mapping[str, Any], source: str, where: str) -> MethodsOn:
+    argument = item.get("argument", 1)
+    _expect(isinstance(argument, int), source, f"`{where}.argument` must be an integer")
+    return MethodsOn(
+        on=frozenset(_strings(item.get("on", []), source, f"{where}.on")),
+        methods=frozenset(_strings(item.get("methods", []), source, f"{where}.methods")),
+        argument=argument,
+    )
+
+
+def _class_methods(value: Any, source: str, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    _expect(isinstance(value, dict), source, f"`{where}` must be a table of class = [methods]")
+    return tuple(
+        (cls, _strings(methods, source, f"{where}.{cls}")) for cls, methods in value.items()
+    )
+
+
+def _tables(value: Any, source: str) -> list[Mapping[str, Any]]:
+    _expect(
+        isinstance(value, list) and all(isinstance(v, dict) for v in value),
+        source,
+        "expected an array of tables",
+    )
+    return list(value)
+
+
+def _strings(value: Any, source: str, where: str) -> tuple[str, ...]:
+    _expect(
+        isinstance(value, list) and all(isinstance(v, str) for v in value),
+        source,
+        f"`{where}` must be a list of strings, got {value!r}",
+    )
+    return tuple(value)
+
+
+def _string(value: Any, source: str, where: str) -> str:
+    _expect(isinstance(value, str), source, f"`{where}` must be a string, got {value!r}")
+    return str(value)
+
+
+def _expect(condition: bool, source: str, message: str) -> None:
+    if not condition:
+        raise ModelError(f"{source}: {message}")

@@ -1,0 +1,187 @@
+"""Which functions serve requests, and which run once at startup, by the framework models.
+
+An entry point is a function a framework calls per request: a route decorated on an app or
+router instance (``@router.post``), a method of a class-based view (a subclass of a modelled
+base), a handler registered by a call (``app.add_api_route(path, handler)``), a task, a
+resolver, a tool. Decorators and bases are resolved through imports and matched by
+qualified name. Decorators named in ``entry-decorators`` of ``[tool.isolint]`` (the project's
+own routers) also count, as they always have.
+
+Startup hooks (``@app.on_event("startup")``, ``AppConfig.ready``, a ``lifespan``, functions
+named like ``startup``/``init_app``) and the code only they reach run once per process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from isolint.analysis.facts import Access, DecoratorUse, Function
+from isolint.models import method_matches
+from isolint.program.types import TypeIndex
+from isolint.project import Project
+
+FunctionKey = tuple[str, str]  # (module, function qualname)
+
+_SHUTDOWN_EVENTS = frozenset({"startup", "shutdown"})
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """A function a framework calls per request, and why isolint thinks so."""
+
+    key: FunctionKey
+    reason: str
+
+
+class EntryPoints:
+    """Entry points and startup hooks of one project."""
+
+    def __init__(self, project: Project, types: TypeIndex) -> None:
+        self.project = project
+        self.types = types
+        self.models = project.config.models
+
+    @cached_property
+    def entries(self) -> dict[FunctionKey, EntryPoint]:
+        found: dict[FunctionKey, EntryPoint] = {}
+        for module, record in self.project.modules.items():
+            for qualname, function in record.facts.functions.items():
+                reason = self._decorated_entry(module, function)
+                if reason is not None:
+                    found[(module, qualname)] = EntryPoint((module, qualname), reason)
+            for class_name in record.facts.classes:
+                for method, reason in self._class_entries(module, class_name):
+                    key = (module, f"{class_name}.{method}")
+                    found.setdefault(key, EntryPoint(key, reason))
+        for key, reason in self._registered_entries():
+            found.setdefault(key, EntryPoint(key, reason))
+        return found
+
+    def _decorated_entry(self, module: str, function: Function) -> str | None:
+        for decorator in function.decorators:
+            qualified, instance_of = self._decorator_names(module, decorator)
+            if self.models.is_entry_decorator(qualified, instance_of):
+                return f"a request handler (`@{decorator.callee.text()}`)"
+        if function.is_entry:
+            names = ", ".join(f"`@{d}`" for d in function.decorator_names if d)
+            return f"a request handler ({names})"
+        return None
+
+    def _decorator_names(self, module: str, decorator: DecoratorUse) -> tuple[str, frozenset[str]]:
+        """The decorator's qualified name, and the classes of the object it is a method of."""
+        callee = decorator.callee
+        qualified = self.project.callee_name(module, callee)
+        if not callee.attrs:
+            return qualified, frozenset()
+        receiver = Access(callee.root, callee.attrs[:-1])
+        receiver_type = self.types.receiver_type(module, None, None, receiver)
+        if receiver_type is None:
+            receiver_type = self.types.class_type(module, receiver)
+        return qualified, receiver_type.names if receiver_type else frozenset()
+
+    def _class_entries(self, module: str, class_name: str) -> list[tuple[str, str]]:
+        names = self.types.qualified_names((module, class_name))
+        record = self.project.modules[module]
+        methods = record.facts.classes[class_name].methods
+        found: list[tuple[str, str]] = []
+        for base in names & self.models.modelled_bases:
+            patterns = self.models.entry_methods_of(base)
+            short = base.rsplit(".", 1)[-1]
+            for method in methods:
+                if method_matches(method, patterns):
+                    found.append((method, f"`{method}` of a `{short}` subclass"))
+        return found
+
+    def _registered_entries(self) -> list[tuple[FunctionKey, str]]:
+        """Handlers passed to a registration call: ``app.add_api_route("/x", handler)``."""
+        found: list[tuple[FunctionKey, str]] = []
+        for module, record in self.project.modules.items():
+            for call in record.facts.calls:
+                callee = call.callee
+                if not callee.attrs or not call.args:
+                    continue
+                receiver = Access(callee.root, callee.attrs[:-1])
+                receiver_type = self.types.receiver_type(module, None, None, receiver)
+                if receiver_type is None:
+                    continue
+                index = self.models.registration_argument(callee.attrs[-1], receiver_type.names)
+                if index is None or index >= len(call.args):
+                    continue
+                handler = call.args[index]
+                target = self.project.resolve(module, handler) if handler else None
+                if target is not None and target.kind == "function" and not target.rest:
+                    reason = f"a handler registered with `{callee.text()}()`"
+                    found.append(((target.module, target.name), reason))
+        return found
+
+    # ---- startup ------------------------------------------------------------------------
+
+    @cached_property
+    def startup_hooks(self) -> frozenset[FunctionKey]:
+        """Functions that run once, at process start or stop."""
+        found: set[FunctionKey] = set()
+        for module, record in self.project.modules.items():
+            for qualname, function in record.facts.functions.items():
+                if is_lifecycle_name(function.name) or self._startup_decorated(module, function):
+                    found.add((module, qualname))
+            for class_name in record.facts.classes:
+                names = self.types.qualified_names((module, class_name))
+                for base in names & self.models.modelled_bases:
+                    for method in self.models.startup_methods_of(base):
+                        found.add((module, f"{class_name}.{method}"))
+        return frozenset(found)
+
+    def _startup_decorated(self, module: str, function: Function) -> bool:
+        for decorator in function.decorators:
+            qualified, instance_of = self._decorator_names(module, decorator)
+            if self.models.is_startup_decorator(qualified, instance_of):
+                return decorator.first_arg in _SHUTDOWN_EVENTS or not decorator.first_arg
+            if decorator.callee.attrs[-1:] == ["on_event"] and decorator.first_arg:
+                return decorator.first_arg in _SHUTDOWN_EVENTS
+        return False
+
+    # ---- request data ------------------------------------------------------------------------
+
+    def request_parameters(self, module: str, function: Function) -> list[str]:
+        """Parameters carrying a request: by the models' types, then by conventional name."""
+        found = list(function.request_params)
+        request_types = self.models.values("request-types")
+        names = self.models.values("request-parameter-names")
+        for param in function.params:
+            if param in found:
+                continue
+            declared = self.types.parameter_type(module, function, param)
+            if (declared is not None and declared.names & request_types) or (
+                param in names and param not in function.scalar_params
+            ):
+                found.append(param)
+        return found
+
+    def reads_request_globals(self, module: str, function: Function) -> list[str]:
+        """Module-level request proxies the function reads (``flask.request``)."""
+        wanted = self.models.values("request-globals")
+        found = []
+        for name in function.reads_globals:
+            if self.project.callee_name(module, Access(name)) in wanted:
+                found.append(name)
+        return found
+
+
+# Process start-up and shutdown hooks by name: they run once, not per request.
+_LIFECYCLE_PREFIXES = (
+    "startup",
+    "shutdown",
+    "lifespan",
+    "on_startup",
+    "on_shutdown",
+    "boot",
+    "teardown",
+    "init_app",
+    "configure",
+    "setup",
+)
+
+
+def is_lifecycle_name(name: str) -> bool:
+    return name.lstrip("_").lower().startswith(_LIFECYCLE_PREFIXES)

@@ -1,0 +1,189 @@
+"""Which objects outlive a request, by where they are allocated.
+
+An instance of a project class is long-lived when it is created
+
+- at import time (``manager = Manager()``), or is a module-level handle taken from a getter
+  that returns one (``manager = get_manager()``);
+- as a singleton (``cls._instance``), a lazily created global (``global _x; _x = X()``) or by
+  a cached factory (``@lru_cache def get_x(): return X()``);
+- in a startup hook or code only startup reaches, or stored on the application
+  (``app.state.x = X()``);
+- and kept on a long-lived object (``self.registry = Registry()`` in such an object's method),
+  which makes whatever it holds long-lived too.
+
+Each class maps to the places (``Creation``) that make it long-lived: the witness a finding
+names as "the shared object is created here".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from isolint.analysis.facts import Span, WriteSite
+from isolint.program.reach import Reach
+from isolint.program.types import ClassKey, TypeIndex
+from isolint.project import Creation, Project, Target
+
+# Attributes of an application object that hold what lives as long as the app.
+_APPLICATION_STATE = ("state", "extensions", "config")
+
+
+@dataclass(frozen=True)
+class HeldAttribute:
+    """``owner.attribute`` holds an instance of a class (for the held-by chain)."""
+
+    owner: ClassKey
+    attribute: str
+
+
+class LongLivedObjects:
+    """Long-lived classes of one project and where their instances are created."""
+
+    def __init__(self, project: Project, types: TypeIndex, reach: Reach) -> None:
+        self.project = project
+        self.types = types
+        self.reach = reach
+
+    @cached_property
+    def creations(self) -> dict[ClassKey, list[Creation]]:
+        found: dict[ClassKey, list[Creation]] = defaultdict(list)
+        for key, creations in self.project.long_lived.items():
+            found[key].extend(creations)
+        self._module_handles(found)
+        self._startup_constructions(found)
+        self._application_state(found)
+        self._held_by_long_lived(found)
+        return {key: _unique(creations) for key, creations in found.items()}
+
+    @cached_property
+    def constructions(self) -> dict[ClassKey, list[str | None]]:
+        """Project class -> the functions constructing it (None: at import time)."""
+        return construction_sites(self.project, self.types)
+
+    def inherited_by(self, key: ClassKey) -> list[Creation]:
+        """Where instances of the class, or of a subclass inheriting its methods, live long."""
+        found = list(self.creations.get(key, ()))
+        for subclass in self.types.subclasses.get(key, ()):
+            found.extend(self.creations.get(subclass, ()))
+        return found
+
+    def is_long_lived(self, key: ClassKey) -> bool:
+        return key in self.creations
+
+    # ---- allocation sites ----------------------------------------------------------------------
+
+    def _module_handles(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """``manager = get_manager()`` at module level, where the getter returns one instance."""
+        for module, record in self.project.modules.items():
+            for name, binding in record.facts.bindings.items():
+                if binding.kind != "call" or binding.callee is None or binding.call_of_call:
+                    continue
+                made = self.types.returned_type(module, binding.callee)
+                if made is not None and made.project is not None:
+                    how = f"module-level handle `{name}` from `{binding.callee.text()}()`"
+                    found[made.project].append(Creation(module, binding.span, how))
+
+    def _startup_constructions(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """Instances constructed in startup hooks or code only startup reaches."""
+        startup = self.reach.startup_only
+        for module, record in self.project.modules.items():
+            for call in record.facts.calls:
+                if call.at_import_time or (module, call.function or "") not in startup:
+                    continue
+                made = self.types.class_type(module, call.callee)
+                if made is None or made.project is None or call.span is None:
+                    continue
+                if self._is_safe(made.project):
+                    continue
+                how = f"created at startup in `{call.function}`"
+                found[made.project].append(Creation(module, call.span, how))
+
+    def _application_state(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """``app.state.x = X()`` (or a local holding an ``X``) anywhere."""
+        for module, record in self.project.modules.items():
+            for site in record.facts.writes:
+                if site.operation != "setattr" or not _on_application(site):
+                    continue
+                made = self._stored_class(module, site)
+                if made is not None:
+                    how = f"stored on `{site.target.text()}`"
+                    found[made].append(Creation(module, site.span, how))
+
+    def _held_by_long_lived(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """What a long-lived object keeps on ``self`` lives as long (to a fixed point)."""
+        held: dict[ClassKey, list[tuple[str, WriteSite, ClassKey]]] = defaultdict(list)
+        for module, record in self.project.modules.items():
+            for site in record.facts.writes:
+                if site.self_class is None or site.operation != "setattr":
+                    continue
+                if len(site.target.attrs) != 1:
+                    continue
+                made = self._stored_class(module, site)
+                if made is not None:
+                    held[(module, site.self_class)].append((module, site, made))
+        changed = True
+        while changed:
+            changed = False
+            for owner in list(found):
+                for owner_key in self._and_bases(owner):
+                    for module, site, made in held.get(owner_key, ()):
+                        if made in found or self._is_safe(made):
+                            continue
+                        attribute = site.target.attrs[0]
+                        how = f"kept on `{owner[1]}.{attribute}`, itself long-lived"
+                        found[made].append(Creation(module, site.span, how))
+                        changed = True
+
+    def _and_bases(self, key: ClassKey) -> list[ClassKey]:
+        """The class and its project base classes (whose ``__init__`` may set attributes)."""
+        return [(m, c.name) for m, c, _ in self.project._hierarchy(*key)]
+
+    def _is_safe(self, key: ClassKey) -> bool:
+        """Locks, loggers, clients and declarative classes are shared on purpose."""
+        safe = self.project.config.models.values("shared-safe-types")
+        if self.types.qualified_names(key) & safe:
+            return True
+        return self.project.is_shared_safe(Target("class", key[0], key[1]))
+
+    def _stored_class(self, module: str, site: WriteSite) -> ClassKey | None:
+        made = self.types._stored_type(module, site.function, site.value_class, site.value_name)
+        return made.project if made is not None else None
+
+
+def _on_application(site: WriteSite) -> bool:
+    """``app.state.x``, ``self.app.state.x``, ``request.app.state.x``."""
+    attrs = [site.target.root, *site.target.attrs]
+    for index, part in enumerate(attrs[:-1]):
+        if part in ("app", "application") and attrs[index + 1] in _APPLICATION_STATE:
+            return True
+    return False
+
+
+def _unique(creations: list[Creation]) -> list[Creation]:
+    seen: set[tuple[str, int, str]] = set()
+    kept: list[Creation] = []
+    for creation in creations:
+        key = (creation.module, creation.span.node, creation.how)
+        if key not in seen:
+            seen.add(key)
+            kept.append(creation)
+    return kept
+
+
+def first_span(creations: list[Creation]) -> Span | None:
+    return creations[0].span if creations else None
+
+
+def construction_sites(project: Project, types: TypeIndex) -> dict[ClassKey, list[str | None]]:
+    """Project class -> the functions constructing it (None: at import time)."""
+    found: dict[ClassKey, list[str | None]] = defaultdict(list)
+    for module, record in project.modules.items():
+        for call in record.facts.calls:
+            if call.self_class is not None:
+                continue
+            made = types.class_type(module, call.callee)
+            if made is not None and made.project is not None:
+                found[made.project].append(None if call.at_import_time else call.function)
+    return dict(found)

@@ -1,0 +1,166 @@
+"""The call graph, and which functions run at request time (with the chain that proves it).
+
+Calls are resolved to project functions and methods through imports, module-level
+instances, getters that return one (``get_manager().send``), attributes kept on ``self``
+(``self.engine.run``) and annotated parameters (``engine: ExecutionEngine``). A function runs
+at request time when the graph reaches it from an entry point or from a function that takes
+request data; a function that only startup hooks reach runs once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from isolint.analysis.facts import Access, CallSite, Function, Span
+from isolint.program.entry_points import EntryPoints, FunctionKey
+from isolint.program.types import TypeIndex
+from isolint.project import Project
+
+_MAX_CHAIN = 12
+
+
+@dataclass(frozen=True)
+class CallEdge:
+    """``caller`` (None at import time) calls ``callee`` at ``span`` in ``module``."""
+
+    caller: FunctionKey | None
+    callee: FunctionKey
+    module: str
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class RequestPath:
+    """Why a function runs at request time: the entry point, and the calls from it."""
+
+    entry: FunctionKey
+    reason: str
+    calls: tuple[CallEdge, ...] = ()
+
+
+class Reach:
+    """Call graph and request-time reachability of one project."""
+
+    def __init__(self, project: Project, types: TypeIndex, entry_points: EntryPoints) -> None:
+        self.project = project
+        self.types = types
+        self.entry_points = entry_points
+
+    # ---- the graph ---------------------------------------------------------------------------
+
+    @cached_property
+    def edges(self) -> list[CallEdge]:
+        found: list[CallEdge] = []
+        for module, record in self.project.modules.items():
+            for call in record.facts.calls:
+                callee = self.resolve_call(module, call)
+                if callee is None:
+                    continue
+                caller = None if call.at_import_time else (module, call.function or "")
+                found.append(CallEdge(caller, callee, module, call.span))
+        return found
+
+    @cached_property
+    def callees(self) -> dict[FunctionKey, list[CallEdge]]:
+        found: dict[FunctionKey, list[CallEdge]] = defaultdict(list)
+        for edge in self.edges:
+            if edge.caller is not None:
+                found[edge.caller].append(edge)
+        return dict(found)
+
+    @cached_property
+    def callers(self) -> dict[FunctionKey, list[CallEdge]]:
+        found: dict[FunctionKey, list[CallEdge]] = defaultdict(list)
+        for edge in self.edges:
+            found[edge.callee].append(edge)
+        return dict(found)
+
+    def resolve_call(self, module: str, call: CallSite) -> FunctionKey | None:
+        direct = self.project._call_key(module, call.callee, call.self_class)
+        if direct is not None:
+            return direct
+        callee = call.callee
+        if not callee.attrs or callee.keys:
+            return None
+        function = self.project.function(module, call.function) if call.function else None
+        receiver = Access(callee.root, callee.attrs[:-1])
+        self_class = call.self_class
+        receiver_type = self.types.receiver_type(module, function, self_class, receiver)
+        if receiver_type is None or receiver_type.project is None:
+            return None
+        owner, class_name = receiver_type.project
+        return self.project._method_key(owner, class_name, callee.attrs[-1])
+
+    # ---- startup -------------------------------------------------------------------------------
+
+    @cached_property
+    def startup_only(self) -> frozenset[FunctionKey]:
+        """Startup hooks and the functions only they (or import time) call."""
+        known = set(self.entry_points.startup_hooks)
+        entries = self.entry_points.entries
+        changed = True
+        while changed:
+            changed = False
+            for callee, edges in self.callers.items():
+                if callee in known or callee in entries:
+                    continue
+                if all(e.caller is None or e.caller in known for e in edges) and any(
+                    e.caller is not None for e in edges
+                ):
+                    known.add(callee)
+                    changed = True
+        return frozenset(known)
+
+    # ---- request time ----------------------------------------------------------------------------
+
+    @cached_property
+    def request_paths(self) -> dict[FunctionKey, RequestPath]:
+        """Every function that runs at request time, with the path from its entry point."""
+        seeds = self._seeds()
+        parent: dict[FunctionKey, CallEdge | None] = dict.fromkeys(seeds)
+        queue = list(seeds)
+        startup = self.startup_only
+        while queue:
+            caller = queue.pop(0)
+            for edge in self.callees.get(caller, ()):
+                if edge.callee in parent or edge.callee in startup:
+                    continue
+                parent[edge.callee] = edge
+                queue.append(edge.callee)
+        paths: dict[FunctionKey, RequestPath] = {}
+        for key in parent:
+            calls: list[CallEdge] = []
+            current = key
+            while (step := parent.get(current)) is not None and len(calls) < _MAX_CHAIN:
+                calls.append(step)
+                if step.caller is None:
+                    break
+                current = step.caller
+            paths[key] = RequestPath(current, seeds.get(current, ""), tuple(reversed(calls)))
+        return paths
+
+    def _seeds(self) -> dict[FunctionKey, str]:
+        seeds = {key: entry.reason for key, entry in self.entry_points.entries.items()}
+        for module, record in self.project.modules.items():
+            for qualname, function in record.facts.functions.items():
+                key = (module, qualname)
+                if key in seeds or key in self.startup_only:
+                    continue
+                reason = self.direct_reason(module, function)
+                if reason:
+                    seeds[key] = reason
+        return seeds
+
+    def direct_reason(self, module: str, function: Function) -> str:
+        """Why a function serves a request by itself: it takes or reads request data."""
+        if function.name.startswith("__") and function.name != "__call__":
+            return ""
+        params = self.entry_points.request_parameters(module, function)
+        if params:
+            return "takes request data (" + ", ".join(f"`{p}`" for p in params) + ")"
+        proxies = self.entry_points.reads_request_globals(module, function)
+        if proxies:
+            return "reads the request (" + ", ".join(f"`{p}`" for p in proxies) + ")"
+        return ""

@@ -1,0 +1,99 @@
+"""Database sessions kept on objects: who holds one, and for how long.
+
+A session is handed to an object's constructor and kept on ``self``
+(``self.db_session = db_session``). When the object is long-lived (built at startup, a
+singleton, kept on another long-lived object), every request shares that one session: an
+error. When the project never constructs the class but its methods take the ids or content of
+different runs and requests, the session outlives any one of them: a warning. A class
+constructed per request (a repository built in a request dependency) is fine.
+
+A parameter is a session by its annotation (the models' ``session-types``), or, without
+one, by a name that says so (``db_session``, ``db``); factories and engines are not sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from isolint.analysis.facts import Function, WriteSite
+from isolint.project import Creation, Project
+
+# Unannotated parameters that hold a database session by every convention we have seen.
+_SESSION_PARAMETER_NAMES = frozenset(
+    {
+        "db_session",
+        "db",
+        "async_session",
+        "db_conn",
+        "database_session",
+        "dbsession",
+        "db_connection",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SessionHolder:
+    """A class keeping a session on ``self``: how long the holder lives, and how sure we are."""
+
+    what: str
+    creations: tuple[Creation, ...]
+    severity: str  # "error" (the holder is long-lived) or "warning" (its lifetime is unknown)
+
+
+def session_holder(project: Project, module: str, site: WriteSite) -> SessionHolder | None:
+    """``self.x = session_parameter`` in a class whose instances outlive a request."""
+    from isolint.program import program_of
+
+    if site.self_class is None or site.operation != "setattr" or len(site.target.attrs) != 1:
+        return None
+    function = project.function(module, site.function)
+    if function is None or site.value_name not in function.params:
+        return None
+    if not is_session_parameter(project, module, function, site.value_name):
+        return None
+    program = program_of(project)
+    creations = program.long_lived.inherited_by((module, site.self_class))
+    if creations:
+        return SessionHolder(creations[0].how, tuple(creations), "error")
+    constructed = program.long_lived.constructions.get((module, site.self_class), [])
+    if constructed or not _serves_requests(project, module, site.self_class):
+        return None
+    return SessionHolder(
+        "an object the project never constructs per request, whose methods serve different "
+        "runs and requests",
+        (),
+        "warning",
+    )
+
+
+def is_session_parameter(project: Project, module: str, function: Function, name: str) -> bool:
+    from isolint.program import program_of
+
+    models = project.config.models
+    declared = program_of(project).types.parameter_type(module, function, name)
+    if declared is not None:
+        if declared.names & models.values("session-factories"):
+            return False
+        return bool(declared.names & models.values("session-types"))
+    if name in function.param_types:
+        return False  # annotated with something we cannot resolve: not ours to guess
+    return name in _SESSION_PARAMETER_NAMES
+
+
+def _serves_requests(project: Project, module: str, class_name: str) -> bool:
+    """Some method (not the constructor) takes the ids or content of a run or request."""
+    models = project.config.models
+    wanted = models.values("request-parameter-names") | models.values("request-content-names")
+    legacy = {*project.config.legacy_state_classes, project.config.context_class}
+    for owner, class_facts, _ in project._hierarchy(module, class_name):
+        for method in class_facts.methods:
+            function = project.function(owner, f"{class_facts.name}.{method}")
+            if function is None or method.startswith("__"):
+                continue
+            if wanted & set(function.params):
+                return True
+            for declared in function.param_types.values():
+                if (declared.attrs or [declared.root])[-1] in legacy:
+                    return True
+    return False

@@ -1,0 +1,202 @@
+"""What class a value is an instance of, resolved through imports, never by bare name.
+
+A value's class comes from where it was made (``router = APIRouter()``), from an annotation
+(``engine: ExecutionEngine``), or from what a class's methods store on ``self``
+(``self.registry = AgentRegistry(...)``, ``self.engine = engine``). Classes are named by
+qualified name (``fastapi.APIRouter``); a project class also answers to the qualified names
+of its base classes, so a project subclass of a modelled class is recognised.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from isolint.analysis.facts import Access, Function
+from isolint.project import Project, Target
+
+ClassKey = tuple[str, str]  # (module, class qualname) of a project class
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """A value's class: a project class (``project``) and every qualified name it answers to."""
+
+    names: frozenset[str]
+    project: ClassKey | None = None
+
+
+class TypeIndex:
+    """Class resolution for one project (built lazily, memoised)."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._qualified: dict[ClassKey, frozenset[str]] = {}
+
+    # ---- classes ---------------------------------------------------------------------------
+
+    def class_type(self, module: str, access: Access) -> ValueType | None:
+        """The class ``access`` names in ``module`` (``APIRouter``, ``fastapi.APIRouter``)."""
+        target = self.project.resolve(module, access)
+        return self.target_type(target)
+
+    def target_type(self, target: Target | None) -> ValueType | None:
+        if target is None:
+            return None
+        if target.kind == "class" and not target.rest:
+            key = (target.module, target.name)
+            return ValueType(self.qualified_names(key), key)
+        if target.kind == "external":
+            name = ".".join([target.qualified, *target.rest])
+            return ValueType(frozenset({name}))
+        return None
+
+    def qualified_names(self, key: ClassKey) -> frozenset[str]:
+        """The project class's own qualified name and those of all its bases."""
+        known = self._qualified.get(key)
+        if known is not None:
+            return known
+        self._qualified[key] = frozenset({f"{key[0]}.{key[1]}"})  # cycles end here
+        names = {f"{key[0]}.{key[1]}"}
+        record = self.project.modules.get(key[0])
+        class_facts = record.facts.classes.get(key[1]) if record else None
+        for base in class_facts.bases if class_facts else ():
+            base_type = self.class_type(key[0], base)
+            if base_type is not None:
+                names |= base_type.names
+        result = frozenset(names)
+        self._qualified[key] = result
+        return result
+
+    # ---- values ------------------------------------------------------------------------------
+
+    def binding_type(
+        self, module: str, name: str, follow_getters: bool = True
+    ) -> ValueType | None:
+        """The class of a module-level ``name = Cls(...)`` (or ``name = get_cls()``)."""
+        record = self.project.modules.get(module)
+        binding = record.facts.bindings.get(name) if record else None
+        if binding is None or binding.kind != "call" or binding.callee is None:
+            return None
+        if binding.call_of_call:
+            return None
+        made = self.class_type(module, binding.callee)
+        if made is not None or not follow_getters:
+            return made
+        return self.returned_type(module, binding.callee)
+
+    def returned_type(self, module: str, callee: Access) -> ValueType | None:
+        """The class a project function returns an instance of (a getter or a factory)."""
+        target = self.project.resolve(module, callee)
+        if target is None or target.kind != "function" or target.rest:
+            return None
+        return self.function_returns.get((target.module, target.name))
+
+    @cached_property
+    def function_returns(self) -> dict[tuple[str, str], ValueType]:
+        """Module-level functions that return one class's instance: ``return Cls(...)``, or
+        ``return _instance`` where the global ``_instance`` is assigned ``Cls()``."""
+        found: dict[tuple[str, str], ValueType] = {}
+        for module, record in self.project.modules.items():
+            globals_made = self._globals_assigned(module)
+            for qualname, function in record.facts.functions.items():
+                if function.class_name is not None:
+                    continue
+                made = self._made_by(module, function, globals_made)
+                if made is not None:
+                    found[(module, qualname)] = made
+        return found
+
+    def _made_by(
+        self, module: str, function: Function, globals_made: dict[str, ValueType]
+    ) -> ValueType | None:
+        for returned in function.returns_calls:
+            made = self.class_type(module, returned)
+            if made is not None and made.project is not None:
+                return made
+        for name in function.returns_names:
+            made = globals_made.get(name) or self.binding_type(module, name, False)
+            if made is not None:
+                return made
+        return None
+
+    def _globals_assigned(self, module: str) -> dict[str, ValueType]:
+        """Globals a function rebinds to a new instance (``global _x; _x = Cls()``)."""
+        found: dict[str, ValueType] = {}
+        for site in self.project.modules[module].facts.writes:
+            if site.operation == "rebind" and site.value_class is not None:
+                made = self.class_type(module, site.value_class)
+                if made is not None:
+                    found[site.target.root] = made
+        return found
+
+    def parameter_type(self, module: str, function: Function, name: str) -> ValueType | None:
+        declared = function.param_types.get(name)
+        return self.class_type(module, declared) if declared is not None else None
+
+    @cached_property
+    def attribute_types(self) -> dict[ClassKey, dict[str, ValueType]]:
+        """What each project class keeps on ``self``: attribute -> class of the value."""
+        found: dict[ClassKey, dict[str, ValueType]] = defaultdict(dict)
+        for module, record in self.project.modules.items():
+            facts = record.facts
+            for site in facts.writes:
+                if site.self_class is None or site.operation != "setattr":
+                    continue
+                if len(site.target.attrs) != 1:
+                    continue
+                attribute = site.target.attrs[0]
+                made = self._stored_type(module, site.function, site.value_class, site.value_name)
+                if made is not None:
+                    found[(module, site.self_class)].setdefault(attribute, made)
+        return dict(found)
+
+    def _stored_type(
+        self, module: str, function_name: str, value_class: Access | None, value_name: str
+    ) -> ValueType | None:
+        if value_class is not None:
+            made = self.class_type(module, value_class)
+            if made is not None:
+                return made
+            return self.returned_type(module, value_class)
+        if value_name:
+            function = self.project.function(module, function_name)
+            if function is not None:
+                return self.parameter_type(module, function, value_name)
+        return None
+
+    def self_attribute_type(self, module: str, class_name: str, attribute: str) -> ValueType | None:
+        """The class of ``self.attribute`` in ``class_name`` or a project base class."""
+        for owner, class_facts, _ in self.project._hierarchy(module, class_name):
+            made = self.attribute_types.get((owner, class_facts.name), {}).get(attribute)
+            if made is not None:
+                return made
+        return None
+
+    def receiver_type(
+        self, module: str, function: Function | None, self_class: str | None, receiver: Access
+    ) -> ValueType | None:
+        """The class of a call's receiver (``self.engine``, a typed parameter, a global)."""
+        if self_class is not None:
+            if len(receiver.attrs) == 1:
+                return self.self_attribute_type(module, self_class, receiver.attrs[0])
+            return None
+        if function is not None and receiver.root in function.param_types and not receiver.attrs:
+            return self.parameter_type(module, function, receiver.root)
+        if not receiver.attrs:
+            target = self.project.resolve(module, receiver)
+            if target is not None and target.kind == "binding" and not target.rest:
+                return self.binding_type(target.module, target.name)
+        return None
+
+    @cached_property
+    def subclasses(self) -> dict[ClassKey, list[ClassKey]]:
+        """Project class -> every project class that inherits from it (directly or not)."""
+        found: dict[ClassKey, list[ClassKey]] = defaultdict(list)
+        for module, record in self.project.modules.items():
+            for class_name in record.facts.classes:
+                hierarchy = list(self.project._hierarchy(module, class_name))
+                for owner, class_facts, _ in hierarchy[1:]:
+                    found[(owner, class_facts.name)].append((module, class_name))
+        return dict(found)

@@ -1,0 +1,109 @@
+"""Why a write runs at request time, and the witness a finding carries for it.
+
+A write runs at request time when its function is an entry point, takes or reads request
+data, stores a value derived from request data, or is reached in the call graph from such a
+function. Startup hooks and the code only they reach never do. The witness is the entry
+point and the chain of calls from it, each as a related location.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from isolint.analysis.facts import WriteSite
+from isolint.findings import Related, Severity
+from isolint.program import program_of
+from isolint.program.entry_points import is_lifecycle_name
+from isolint.program.reach import RequestPath
+from isolint.project import Project
+
+
+@dataclass(frozen=True)
+class RequestEvidence:
+    """``reasons`` the writing function serves requests itself; else the ``path`` to it."""
+
+    reasons: tuple[str, ...]
+    path: RequestPath | None
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.ERROR if self.reasons else Severity.WARNING
+
+    def phrase(self) -> str:
+        if self.reasons:
+            return "; it " + " and ".join(self.reasons)
+        if self.path is not None:
+            return f"; it is reached from request handler `{self.path.entry[1]}`"
+        return ""
+
+    def entry_point(self) -> str:
+        return self.path.entry[1] if self.path is not None else ""
+
+
+def request_evidence(project: Project, module: str, site: WriteSite) -> RequestEvidence | None:
+    """The evidence that ``site`` runs at request time, or None when there is none."""
+    program = program_of(project)
+    key = (module, site.function)
+    function = project.function(module, site.function)
+    if function is None or is_lifecycle_name(function.name):
+        return None
+    if key in program.reach.startup_only:
+        return None
+    reasons: list[str] = []
+    entry = program.entry_points.entries.get(key)
+    if entry is not None:
+        reasons.append(f"is {entry.reason}")
+    direct = program.reach.direct_reason(module, function)
+    if direct:
+        reasons.append(direct)
+    if stores_request_data(project, module, site):
+        reasons.append("stores a value derived from request data")
+    if reasons and function.is_async:
+        reasons.append("runs in `async def`")
+    path = program.reach.request_paths.get(key)
+    if reasons:
+        return RequestEvidence(tuple(reasons), path)
+    if path is not None:
+        return RequestEvidence((), path)
+    return None
+
+
+def stores_request_data(project: Project, module: str, site: WriteSite) -> bool:
+    """The written value, or its key, comes from the function's request-bound arguments."""
+    function = project.function(module, site.function)
+    if function is None:
+        return False
+    params = program_of(project).entry_points.request_parameters(module, function)
+    return not set(params).isdisjoint([*site.value_sources, *site.key_sources])
+
+
+def witness(project: Project, evidence: RequestEvidence | None) -> tuple[Related, ...]:
+    """The entry point and each call from it to the writing function, as related locations."""
+    if evidence is None or evidence.path is None or not evidence.path.calls:
+        return ()
+    path = evidence.path
+    found: list[Related] = []
+    entry_record = project.modules.get(path.entry[0])
+    if entry_record is not None:
+        function = entry_record.facts.functions.get(path.entry[1])
+        if function is not None:
+            line = entry_record.located(function.span).line
+            reason = f": {path.reason}" if path.reason else ""
+            found.append(
+                Related(
+                    entry_record.display_path,
+                    line,
+                    f"request entry point `{path.entry[1]}`{reason}",
+                    "entry",
+                )
+            )
+    for edge in path.calls:
+        record = project.modules.get(edge.module)
+        if record is None or edge.span is None:
+            continue
+        line = record.located(edge.span).line
+        caller = edge.caller[1] if edge.caller else "<module>"
+        found.append(
+            Related(record.display_path, line, f"`{caller}` calls `{edge.callee[1]}`", "call")
+        )
+    return tuple(found)
