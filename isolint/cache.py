@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from isolint import __version__
@@ -32,12 +33,24 @@ def content_hash(source: bytes) -> str:
     return hashlib.blake2b(source, digest_size=20).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def analysis_code_fingerprint() -> str:
+    """A digest of the code that computes facts: a changed pass never reads stale facts,
+    even between two builds that carry the same version number."""
+    digest = hashlib.blake2b(digest_size=6)
+    folder = Path(__file__).parent / "analysis"
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 class FactsCache:
     """Read and write ModuleFacts by content hash. Any I/O problem means a cache miss."""
 
     def __init__(self, root: Path, options_key: str) -> None:
+        code = analysis_code_fingerprint()
         self.folder = (
-            root / CACHE_DIRECTORY / f"v{__version__}-{schema_fingerprint()}-{options_key}"
+            root / CACHE_DIRECTORY / f"v{__version__}-{schema_fingerprint()}-{code}-{options_key}"
         )
         self._ready = False
 

@@ -27,6 +27,7 @@ from isolint.analysis.positions import resolve_positions, unresolved_spans
 from isolint.config import Config
 
 _MAX_HOPS = 8
+_UNRESOLVED = object()
 # Run when a class is created (at import time, as the class statement runs).
 _CLASS_CREATION_HOOKS = frozenset({"__init_subclass__", "__set_name__", "__class_getitem__"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
@@ -140,7 +141,15 @@ class Project:
 
     def resolve(self, module: str, access: Access) -> Target | None:
         """Follow imports and aliases from ``module`` until the definition of ``access``."""
-        return self._resolve_name(module, access.root, tuple(access.attrs), 0)
+        key = (module, access.root, tuple(access.attrs))
+        resolved = self._resolved.get(key, _UNRESOLVED)
+        if resolved is _UNRESOLVED:
+            resolved = self._resolved[key] = self._resolve_name(module, key[1], key[2], 0)
+        return resolved  # type: ignore[return-value]
+
+    @cached_property
+    def _resolved(self) -> dict[tuple[str, str, tuple[str, ...]], Target | None]:
+        return {}
 
     def _resolve_name(
         self, module: str, name: str, rest: tuple[str, ...], hops: int

@@ -95,6 +95,9 @@ class Function:
     returns_names: list[str] = field(default_factory=list)
     # module-level names the function reads (to find request globals such as flask.request)
     reads_globals: list[str] = field(default_factory=list)
+    # the parameters its return values are computed from, and whether one reads the user
+    return_sources: list[str] = field(default_factory=list)
+    returns_user_scoped: bool = False
 
 
 @dataclass

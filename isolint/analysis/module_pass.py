@@ -255,8 +255,26 @@ class ModulePass(cst.CSTVisitor):
                 self.facts.imports[local] = ref
                 ref.span = self._placeholder()
                 self._span_later(ref, "span", node)
+        elif self.frame.kind == "function" and self._function_import_is_module_wide(local, ref):
+            # An import inside a function (to break an import cycle, or to import lazily)
+            # names the same thing everywhere: resolve it like a module-level import.
+            self.facts.imports[local] = ref
+            ref.span = self._placeholder()
+            self._span_later(ref, "span", node)
         else:
             self.frame.bound.add(local)
+
+    def _function_import_is_module_wide(self, local: str, ref: ImportRef) -> bool:
+        if local in self.facts.bindings or local in self.facts.classes:
+            return False
+        if local in self.facts.functions:
+            return False
+        known = self.facts.imports.get(local)
+        return known is None or (known.module, known.name, known.level) == (
+            ref.module,
+            ref.name,
+            ref.level,
+        )
 
     # ---- module level --------------------------------------------------------------------
 
@@ -424,6 +442,8 @@ class ModulePass(cst.CSTVisitor):
         frame = self.frame
         matcher = self.options.user_keys
         memoized = False
+        if isinstance(target, cst.Attribute) and how == "set":
+            self._legacy_state_mutation(frame, target)
         if isinstance(target, cst.Subscript):
             access = ex.access_of(target.value, matcher, frame.user_scoped)
             key = ex.classify_subscript(target, matcher, frame.user_scoped)
@@ -466,6 +486,19 @@ class ModulePass(cst.CSTVisitor):
                 site.value_is_call_of_call = True
                 inner = inner.func
             site.value_call = ex.access_of(inner, self.options.user_keys)
+
+    def _legacy_state_mutation(self, frame: _Frame, target: cst.Attribute) -> None:
+        """``state.result = x`` where ``state`` is a parameter typed as the legacy class: the
+        function writes into state that the caller (and every later step) shares."""
+        root = target.value
+        if not isinstance(root, cst.Name) or frame.function is None:
+            return
+        declared = frame.function.param_types.get(root.value)
+        if declared is None:
+            return
+        name = (declared.attrs or [declared.root])[-1]
+        if name in self.options.legacy_classes or declared.root in self._legacy_local:
+            self._record_legacy("mutation", name, target)
 
     def _describe_value(
         self, site: WriteSite, value: cst.BaseExpression, frame: _Frame, how: str
@@ -694,6 +727,13 @@ class ModulePass(cst.CSTVisitor):
             callee = ex.access_of(node.value.func, self.options.user_keys)
             if callee is not None:
                 frame.pending.append(_Pending("return", callee, callee))
+        function = frame.function
+        if function is not None and function.qualname == frame.qualname:
+            sources = frame.sources(node.value)
+            function.return_sources = sorted(set(function.return_sources) | sources)
+            roots, attributes = ex.read_names(node.value)
+            if self._reads_user_key(node.value, roots, attributes, frame):
+                function.returns_user_scoped = True
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value in self.options.legacy_classes:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from isolint.analysis.facts import Function, WriteSite
-from isolint.project import Creation, Project
+from isolint.project import Creation, Project, is_init_method
 
 # Unannotated parameters that hold a database session by every convention we have seen.
 _SESSION_PARAMETER_NAMES = frozenset(
@@ -56,7 +56,11 @@ def session_holder(project: Project, module: str, site: WriteSite) -> SessionHol
     creations = program.long_lived.inherited_by((module, site.self_class))
     if creations:
         return SessionHolder(creations[0].how, tuple(creations), "error")
-    constructed = program.long_lived.constructions.get((module, site.self_class), [])
+    constructed = [
+        function
+        for function in program.long_lived.constructions.get((module, site.self_class), [])
+        if function is not None and not is_construction_helper(function)
+    ]
     if constructed or not _serves_requests(project, module, site.self_class):
         return None
     return SessionHolder(
@@ -65,6 +69,16 @@ def session_holder(project: Project, module: str, site: WriteSite) -> SessionHol
         (),
         "warning",
     )
+
+
+def is_construction_helper(qualname: str) -> bool:
+    """``__init__`` and the helpers it calls (``_init_components``): an object built there
+    lives as long as the object being built, not as long as one request."""
+    name = qualname.rsplit(".", 1)[-1]
+    return is_init_method(qualname) or name.lstrip("_").startswith(_INIT_HELPER_PREFIXES)
+
+
+_INIT_HELPER_PREFIXES = ("init", "setup", "initialize", "build_components", "create_components")
 
 
 def is_session_parameter(project: Project, module: str, function: Function, name: str) -> bool:

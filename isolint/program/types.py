@@ -71,9 +71,7 @@ class TypeIndex:
 
     # ---- values ------------------------------------------------------------------------------
 
-    def binding_type(
-        self, module: str, name: str, follow_getters: bool = True
-    ) -> ValueType | None:
+    def binding_type(self, module: str, name: str, follow_getters: bool = True) -> ValueType | None:
         """The class of a module-level ``name = Cls(...)`` (or ``name = get_cls()``)."""
         record = self.project.modules.get(module)
         binding = record.facts.bindings.get(name) if record else None

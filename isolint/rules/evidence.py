@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from isolint.analysis.facts import WriteSite
+from isolint.analysis.facts import Function, WriteSite
 from isolint.findings import Related, Severity
 from isolint.program import program_of
 from isolint.program.entry_points import is_lifecycle_name
@@ -24,6 +24,8 @@ class RequestEvidence:
 
     reasons: tuple[str, ...]
     path: RequestPath | None
+    # no request path was found, but the write is in a public method of a shared object
+    shared_method: bool = False
 
     @property
     def severity(self) -> Severity:
@@ -34,6 +36,8 @@ class RequestEvidence:
             return "; it " + " and ".join(self.reasons)
         if self.path is not None:
             return f"; it is reached from request handler `{self.path.entry[1]}`"
+        if self.shared_method:
+            return "; it is a public method of the shared object, which any request may call"
         return ""
 
     def entry_point(self) -> str:
@@ -65,7 +69,25 @@ def request_evidence(project: Project, module: str, site: WriteSite) -> RequestE
         return RequestEvidence(tuple(reasons), path)
     if path is not None:
         return RequestEvidence((), path)
+    if is_shared_public_method(project, module, function):
+        return RequestEvidence((), None, shared_method=True)
     return None
+
+
+def is_shared_public_method(project: Project, module: str, function: Function) -> bool:
+    """A public method of a long-lived object that startup code does not own: any request
+    holding the shared object may call it (RacerD's assumption for shared classes)."""
+    name = function.name
+    if function.class_name is None or name.startswith("_") or is_lifecycle_name(name):
+        return False
+    if name.startswith(("register", "add_", "load", "init", "close", "connect", "disconnect")):
+        return False
+    program = program_of(project)
+    if not program.long_lived.inherited_by((module, function.class_name)):
+        return False
+    callers = program.reach.callers.get((module, function.qualname), [])
+    startup = program.reach.startup_only
+    return not callers or any(e.caller is not None and e.caller not in startup for e in callers)
 
 
 def stores_request_data(project: Project, module: str, site: WriteSite) -> bool:

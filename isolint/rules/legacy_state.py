@@ -18,6 +18,7 @@ _CODES = {
     "instantiation": "ISO203",
     "subclass": "ISO204",
     "reference": "ISO205",
+    "mutation": "ISO205",
 }
 _WHAT = {
     "import": "is imported",
@@ -25,6 +26,7 @@ _WHAT = {
     "instantiation": "is constructed",
     "subclass": "is subclassed",
     "reference": "is referenced",
+    "mutation": "is written through a parameter (the caller's shared object is mutated)",
 }
 
 

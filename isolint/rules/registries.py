@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from isolint.analysis.facts import Function, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS
 from isolint.findings import Finding, Severity
+from isolint.program import program_of
 from isolint.project import ModuleRecord, Project
 from isolint.rules.base import data_kind, describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
@@ -30,6 +31,7 @@ def check(project: Project) -> Iterator[Finding]:
     for classified in classified_writes(project):
         if classified.code in ("ISO401", "ISO402"):
             yield _write_finding(project, classified)
+    yield from _unscoped_cache_keys(project)
     for record in project.targets():
         for function in record.facts.functions.values():
             if function.cache_decorator is None or function.class_name is not None:
@@ -113,3 +115,39 @@ def _dynamic_key(site: WriteSite) -> str:
         if key.kind == "dynamic":
             return key.text
     return site.key.text
+
+
+def _unscoped_cache_keys(project: Project) -> Iterator[Finding]:
+    """A cache-key builder computing the key from what the user sent (a prompt, a query)
+    but not from who sent it: every user asking the same thing gets the first answer."""
+    program = program_of(project)
+    content_names = project.config.models.values("request-content-names")
+    for record in project.targets():
+        for qualname, function in record.facts.functions.items():
+            if not _builds_cache_key(record.name, function):
+                continue
+            content = sorted(set(function.return_sources) & content_names)
+            if not content or function.returns_user_scoped:
+                continue
+            if (record.name, qualname) in program.reach.startup_only:
+                continue
+            params = ", ".join(f"`{p}`" for p in content)
+            yield finding(
+                "ISO402",
+                record,
+                function.span,
+                f"`{qualname}` builds a cache key from {params}, what the user sent, but not "
+                "from the user: a cache shared by every request then serves one user's "
+                "result to anyone who sends the same thing",
+                _FIXES["ISO402"],
+                Severity.WARNING,
+                shared_object=qualname,
+                data_kind="cache key",
+            )
+
+
+def _builds_cache_key(module: str, function: Function) -> bool:
+    name = function.name.lower()
+    if "key" not in name:
+        return False
+    return "cache" in function.qualname.lower() or "cache" in module.rsplit(".", 1)[-1].lower()

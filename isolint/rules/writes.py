@@ -209,8 +209,14 @@ def _classify_self(
 ) -> ClassifiedWrite | None:
     attrs = site.target.attrs
     module = record.name
-    if not attrs or project.class_hierarchy(module, class_name) is None:
-        return None  # `self[...]`, or a declarative class describing fields
+    if not attrs:
+        return None  # `self[...]`
+    subject = f"{class_name}.{attrs[0]}"
+    class_level = _class_level_write(project, record, site, class_name, subject)
+    if class_level is not None:
+        return class_level if class_level.code else None
+    if project.class_hierarchy(module, class_name) is None:
+        return None  # a declarative class describing fields
     attribute = attrs[0]
     subject = f"{class_name}.{attribute}"
     class_binding = project.class_attribute(module, class_name, attribute)
@@ -269,6 +275,37 @@ def _classify_self(
     if code is None:
         return None
     return ClassifiedWrite(record, site, code, subject, what, creations=tuple(creations))
+
+
+def _class_level_write(
+    project: Project, record: ModuleRecord, site: WriteSite, class_name: str, subject: str
+) -> ClassifiedWrite | None:
+    """A classmethod writing through ``cls``: state kept on the class itself, which every
+    instance and request shares. Returns a write with an empty code for "not a finding"."""
+    function = project.function(record.name, site.function)
+    if function is None or "classmethod" not in function.decorator_names:
+        return None
+    none = ClassifiedWrite(record, site, "", subject, "")
+    if is_init_method(site.function) or not site.value_from_param or site.value_kind:
+        return none
+    if site.operation == "setattr" and len(site.target.attrs) == 1:
+        code: str | None = "ISO103"
+    elif is_container_write(site) and len(site.target.attrs) == 1:
+        code = keyed_code(site, "ISO103")
+    else:
+        code = None
+    if code is None:
+        return none
+    class_facts = record.facts.classes.get(class_name)
+    return ClassifiedWrite(
+        record,
+        site,
+        code,
+        subject,
+        "class attribute written through `cls`",
+        record.name,
+        class_facts.span if class_facts else None,
+    )
 
 
 def _holds_container(project: Project, module: str, class_name: str, attribute: str) -> bool:
