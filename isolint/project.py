@@ -430,56 +430,6 @@ class Project:
             return True
         return (module, site.function) in self.import_time_functions
 
-    # ---- request evidence ------------------------------------------------------------------
-
-    def request_evidence(self, module: str, site: WriteSite) -> tuple[list[str], str | None]:
-        """Why this write runs at request time, concurrently for several users.
-
-        Returns the direct reasons (the function is ``async``, a request entry point, takes a
-        request-bound argument, or the value comes from one) and, failing those, the request
-        handler it is reachable from. Neither means no evidence: RacerD's lesson is to report
-        where concurrency is evident.
-        """
-        function = self.function(module, site.function)
-        if function is not None and _is_lifecycle(function.name):
-            return [], None
-        reasons = _direct_reasons(function) if function is not None else []
-        if self.stores_request_data(module, site):
-            reasons.append("stores a value derived from request data")
-        if reasons:
-            return reasons, None
-        return [], self.request_reachable.get((module, site.function))
-
-    def stores_request_data(self, module: str, site: WriteSite) -> bool:
-        """The written value, or its key, comes from the function's request-bound arguments."""
-        function = self.function(module, site.function)
-        if function is None or not function.request_params:
-            return False
-        return not set(function.request_params).isdisjoint([*site.value_sources, *site.key_sources])
-
-    @cached_property
-    def request_reachable(self) -> dict[tuple[str, str], str]:
-        """Functions called, directly or not, from request handlers: function -> handler."""
-        seeds = {
-            (module, qualname): qualname
-            for module, record in self.modules.items()
-            for qualname, function in record.facts.functions.items()
-            if _direct_reasons(function)
-        }
-        callees: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
-        for caller, callee in self.call_edges:
-            if caller is not None:
-                callees[caller].add(callee)
-        reached = dict(seeds)
-        queue = list(seeds)
-        while queue:
-            caller = queue.pop()
-            for callee in callees.get(caller, ()):
-                if callee not in reached:
-                    reached[callee] = reached[caller]
-                    queue.append(callee)
-        return reached
-
     # ---- sessions ------------------------------------------------------------------------
 
     def is_session_creation(self, module: str, callee: Access | None, call_of_call: bool) -> bool:
@@ -517,41 +467,6 @@ class Project:
         for record in self.modules.values():
             if record.is_target:
                 yield record
-
-
-def _direct_reasons(function: Function) -> list[str]:
-    """Why a function serves a request itself. ``async def`` alone is not a reason: in an
-    async service startup, shutdown and background code are coroutines too."""
-    if _is_lifecycle(function.name):
-        return []
-    reasons: list[str] = []
-    if function.is_entry:
-        reasons.append("is a request entry point")
-    if function.request_params and not function.name.startswith("__"):
-        params = ", ".join(f"`{p}`" for p in function.request_params)
-        reasons.append(f"takes request data ({params})")
-    if reasons and function.is_async:
-        reasons.append("runs in `async def`")
-    return reasons
-
-
-# Process start-up and shutdown hooks: they run once, not per request.
-_LIFECYCLE_PREFIXES = (
-    "startup",
-    "shutdown",
-    "lifespan",
-    "on_startup",
-    "on_shutdown",
-    "boot",
-    "teardown",
-    "init_app",
-    "configure",
-    "setup",
-)
-
-
-def _is_lifecycle(name: str) -> bool:
-    return name.lstrip("_").lower().startswith(_LIFECYCLE_PREFIXES)
 
 
 def absolute_module(current: str, is_package: bool, ref: ImportRef) -> str:

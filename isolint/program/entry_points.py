@@ -63,10 +63,29 @@ class EntryPoints:
             qualified, instance_of = self._decorator_names(module, decorator)
             if self.models.is_entry_decorator(qualified, instance_of):
                 return f"a request handler (`@{decorator.callee.text()}`)"
-        if function.is_entry:
+        if function.is_entry and not self._decorators_are_foreign(module, function):
             names = ", ".join(f"`@{d}`" for d in function.decorator_names if d)
             return f"a request handler ({names})"
         return None
+
+    def _decorators_are_foreign(self, module: str, function: Function) -> bool:
+        """Every decorator belongs to a library the models do not describe: a ``.get`` of
+        some other package's object is not a route, whatever its name."""
+        for decorator in function.decorators:
+            callee = decorator.callee
+            if callee.attrs:
+                receiver = Access(callee.root, callee.attrs[:-1])
+                receiver_type = self.types.receiver_type(module, None, None, receiver)
+                if receiver_type is None:
+                    receiver_type = self.types.class_type(module, receiver)
+                if receiver_type is not None:
+                    if receiver_type.project is not None:
+                        return False
+                    continue
+            target = self.project.resolve(module, callee)
+            if target is None or target.kind != "external" or not target.module:
+                return False
+        return bool(function.decorators)
 
     def _decorator_names(self, module: str, decorator: DecoratorUse) -> tuple[str, frozenset[str]]:
         """The decorator's qualified name, and the classes of the object it is a method of."""

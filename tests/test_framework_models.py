@@ -1,0 +1,175 @@
+"""Every shipped framework model has a positive and a negative case, run on the real engine.
+
+Each positive case is a small project whose only evidence that a write runs at request time
+is the framework: the entry point's parameters have no request-like names, and the write
+happens in a helper it calls. The negative case is the same code where the decorator, base
+class or registration call belongs to a package no model describes, so nothing is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from isolint.config import ConfigError, load_config
+from isolint.findings import Finding
+from isolint.models import builtin_model_names
+
+MakeProject = Callable[..., list[Finding]]
+
+_STORE = """
+SEEN = {}
+
+
+def remember(key, item):
+    SEEN[key] = item
+"""
+
+# model -> (positive module, negative module); each calls remember(key, item) from a handler
+CASES: dict[str, tuple[str, str]] = {
+    "fastapi": (
+        "from fastapi import APIRouter\nrouter = APIRouter()\n\n"
+        "@router.api_route('/items')\nasync def create(key: str, item: dict):\n"
+        "    remember(key, item)\n",
+        "from somelib import Catalogue\nrouter = Catalogue()\n\n"
+        "@router.api_route('/items')\nasync def create(key: str, item: dict):\n"
+        "    remember(key, item)\n",
+    ),
+    "flask": (
+        "from flask import Blueprint\nbp = Blueprint('x', __name__)\n\n"
+        "@bp.route('/items')\ndef create(key, item):\n    remember(key, item)\n",
+        "from somelib import Planner\nbp = Planner()\n\n"
+        "@bp.route('/items')\ndef create(key, item):\n    remember(key, item)\n",
+    ),
+    "django": (
+        "from rest_framework import viewsets\n\n"
+        "class ItemViewSet(viewsets.ModelViewSet):\n"
+        "    def perform_create(self, serializer):\n        remember(serializer.key, serializer)\n",
+        "class ItemViewSet:\n"
+        "    def perform_create(self, serializer):\n        remember(serializer.key, serializer)\n",
+    ),
+    "tasks": (
+        "from celery import Celery\napp = Celery('x')\n\n"
+        "@app.task\ndef ingest(key, item):\n    remember(key, item)\n",
+        "from somelib import Scheduler\napp = Scheduler('x')\n\n"
+        "@app.task\ndef ingest(key, item):\n    remember(key, item)\n",
+    ),
+    "servers": (
+        "from aiohttp import web\nroutes = web.RouteTableDef()\n\n"
+        "@routes.view('/items')\nasync def create(key, item):\n    remember(key, item)\n",
+        "from somelib import Table\nroutes = Table()\n\n"
+        "@routes.view('/items')\nasync def create(key, item):\n    remember(key, item)\n",
+    ),
+    "graphql": (
+        "import strawberry\n\n@strawberry.field\ndef item(key: str, item: str) -> str:\n"
+        "    remember(key, item)\n    return item\n",
+        "import somelib\n\n@somelib.field\ndef item(key: str, item: str) -> str:\n"
+        "    remember(key, item)\n    return item\n",
+    ),
+    "ui": (
+        "import gradio as gr\n\ndef answer(key, item):\n    remember(key, item)\n\n"
+        "button = gr.Button('go')\nbutton.click(answer)\n",
+        "import somelib\n\ndef answer(key, item):\n    remember(key, item)\n\n"
+        "button = somelib.Button('go')\nbutton.click(answer)\n",
+    ),
+    "agents": (
+        "from langchain_core.tools import tool\n\n@tool\ndef lookup(key: str, item: str) -> str:\n"
+        "    remember(key, item)\n    return item\n",
+        "from somelib import tool\n\n@tool\ndef lookup(key: str, item: str) -> str:\n"
+        "    remember(key, item)\n    return item\n",
+    ),
+}
+
+
+def _findings(project: MakeProject, handler: str) -> list[Finding]:
+    return project({"app/store.py": _STORE, "app/handlers.py": "from app.store import remember\n" + handler})
+
+
+def test_every_model_has_a_case() -> None:
+    assert set(CASES) | {"stdlib"} == set(builtin_model_names())
+
+
+@pytest.mark.parametrize("model", sorted(CASES))
+def test_model_finds_the_write_its_entry_point_reaches(project: MakeProject, model: str) -> None:
+    found = _findings(project, CASES[model][0])
+    codes = [(f.code, Path(f.path).name) for f in found]
+    assert ("ISO402", "store.py") in codes, codes
+    leak = next(f for f in found if f.code == "ISO402")
+    kinds = {r.kind for r in leak.related}
+    assert "entry" in kinds and "call" in kinds, leak.related
+    assert leak.entry_point and leak.shared_object == "SEEN"
+
+
+@pytest.mark.parametrize("model", sorted(CASES))
+def test_same_code_without_the_framework_is_quiet(project: MakeProject, model: str) -> None:
+    assert _findings(project, CASES[model][1]) == []
+
+
+def test_stdlib_model_cached_factory_is_long_lived(project: MakeProject) -> None:
+    source = (
+        "import functools\n\nclass Tracker:\n    def __init__(self):\n        self.last = {}\n\n"
+        "    def note(self, key, item):\n        self.last[key] = item\n\n"
+        "@functools.lru_cache\ndef get_tracker():\n    return Tracker()\n\n"
+        "def handle(request, key):\n    get_tracker().note(key, request.body)\n"
+    )
+    found = project({"app/track.py": source})
+    assert [f.code for f in found] == ["ISO401"], found
+    assert any("cached factory" in r.message for r in found[0].related)
+
+
+def test_stdlib_model_session_factories_are_not_sessions(project: MakeProject) -> None:
+    source = (
+        "from sqlalchemy.orm import sessionmaker, Session\n\n"
+        "class Repo:\n    def __init__(self, factory: sessionmaker):\n        self.factory = factory\n\n"
+        "    def load(self, user_id):\n        return user_id\n\n"
+        "class Holder:\n    def __init__(self, db: Session):\n        self.db = db\n\n"
+        "    def load(self, run_id):\n        return run_id\n\n"
+        "REPO = Repo(sessionmaker())\n"
+    )
+    found = project({"app/repo.py": source})
+    assert [(f.code, f.severity.value) for f in found] == [("ISO302", "warning")], found
+    assert "Holder.db" in found[0].message
+
+
+def test_models_table_adds_a_framework(project: MakeProject) -> None:
+    handler = (
+        "from inhouse.web import Server\nserver = Server()\n\n"
+        "@server.expose('/items')\ndef create(key, item):\n    remember(key, item)\n"
+    )
+    pyproject = (
+        "[tool.isolint.models.inhouse]\nname = 'our web server'\n"
+        "[[tool.isolint.models.inhouse.entry-decorators]]\n"
+        "on = ['inhouse.web.Server']\nmethods = ['expose']\n"
+    )
+    files = {"app/store.py": _STORE, "app/handlers.py": "from app.store import remember\n" + handler}
+    assert [f.code for f in project(files, pyproject)] == ["ISO402"]
+    assert project(files) == []
+
+
+def test_models_table_disables_a_model(project: MakeProject) -> None:
+    files = {
+        "app/store.py": _STORE,
+        "app/handlers.py": "from app.store import remember\n" + CASES["tasks"][0],
+    }
+    assert project(files, "[tool.isolint.models]\ndisable = ['tasks']\n") == []
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[tool.isolint.models]\ndisable = ['nope']\n", "unknown model"),
+        ("[tool.isolint.models]\nx = 1\n", "must be a table"),
+        ("[tool.isolint.models.x]\nentry-decorators = 3\n", "array of tables"),
+        ("[tool.isolint.models.x]\nroutes = []\n", "unknown key"),
+    ],
+)
+def test_bad_models_table_names_the_file_and_the_problem(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(table, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_config(pyproject)
+    assert str(pyproject) in str(raised.value)
