@@ -948,6 +948,8 @@ class ModulePass(cst.CSTVisitor):
             root = pending.access.root
             if root in frame.globals or root not in frame.bound:
                 return pending
+            if pending.kind == "write" and _is_application_state(pending.access):
+                return pending  # `app.state.x = X()` with `app` a parameter: the app's state
             if root == frame.self_name:
                 self._commit_self(frame, pending)
                 return None
@@ -1198,6 +1200,16 @@ def _is_scalar_annotation(annotation: cst.Annotation | None) -> bool:
     types = _annotated_types(annotation.annotation)
     names = {ex.dotted_name(t) for t in types} - {"None"}
     return bool(names) and names <= _SCALAR_TYPES
+
+
+def _is_application_state(access: Access) -> bool:
+    """``app.state.x``, ``self.app.state.x``, ``request.app.state.x``: the application's own
+    state, which lives as long as the process whoever holds the app."""
+    parts = [access.root, *access.attrs]
+    return any(
+        part in ("app", "application") and parts[index + 1] == "state"
+        for index, part in enumerate(parts[:-2])
+    )
 
 
 def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:
