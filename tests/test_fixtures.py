@@ -58,13 +58,16 @@ def test_json_fields_and_order() -> None:
         "related",
         "advice",
         "fix",
+        "shared_object",
+        "entry_point",
+        "data_kind",
     }
     for finding in findings:
         assert set(finding) == fields
         assert finding["path"].startswith("fixtures/agent_platform/")
         assert finding["severity"] in ("error", "warning")
         for related in finding["related"]:
-            assert set(related) == {"path", "line", "message"}
+            assert set(related) == {"path", "line", "message", "kind"}
     keys = [(f["path"], f["line"], f["column"]) for f in findings]
     assert keys == sorted(keys)
 

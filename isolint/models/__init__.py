@@ -29,6 +29,8 @@ Schema of a model (every key optional):
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import json
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -102,7 +104,7 @@ class FrameworkModel:
     values: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class FrameworkModels:
     """Every enabled model merged into the lookups the analysis asks."""
 
@@ -115,6 +117,14 @@ class FrameworkModels:
             for key, items in model.values:
                 merged[key].update(items)
         self._values.update({key: frozenset(items) for key, items in merged.items()})
+
+    def __repr__(self) -> str:
+        # Stable across processes (set order is not): part of the whole-run cache key.
+        return f"FrameworkModels({self.fingerprint()})"
+
+    def fingerprint(self) -> str:
+        described = json.dumps([_described(model) for model in self.models], sort_keys=True)
+        return hashlib.sha256(described.encode()).hexdigest()[:16]
 
     def values(self, key: str) -> frozenset[str]:
         return self._values[key]
@@ -181,6 +191,17 @@ class FrameworkModels:
             if top_level in model.modules:
                 return model
         return None
+
+
+def _described(value: Any) -> Any:
+    """A JSON-able, order-independent description of a model (sets sorted)."""
+    if isinstance(value, (frozenset, set)):
+        return sorted(_described(item) for item in value)
+    if isinstance(value, (tuple, list)):
+        return [_described(item) for item in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _described(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value
 
 
 def method_matches(name: str, patterns: Iterable[str]) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from isolint.analysis.facts import Access, DecoratorUse, Function
+from isolint.config import DEFAULT_ENTRY_DECORATORS
 from isolint.models import method_matches
 from isolint.program.types import TypeIndex
 from isolint.project import Project
@@ -63,10 +64,17 @@ class EntryPoints:
             qualified, instance_of = self._decorator_names(module, decorator)
             if self.models.is_entry_decorator(qualified, instance_of):
                 return f"a request handler (`@{decorator.callee.text()}`)"
-        if function.is_entry and not self._decorators_are_foreign(module, function):
+        if function.is_entry and (
+            self._configured_by_user(function) or not self._decorators_are_foreign(module, function)
+        ):
             names = ", ".join(f"`@{d}`" for d in function.decorator_names if d)
             return f"a request handler ({names})"
         return None
+
+    def _configured_by_user(self, function: Function) -> bool:
+        """A decorator the project itself named in ``entry-decorators``: always an entry."""
+        added = set(self.project.config.entry_decorators) - set(DEFAULT_ENTRY_DECORATORS)
+        return not added.isdisjoint(function.decorator_names)
 
     def _decorators_are_foreign(self, module: str, function: Function) -> bool:
         """Every decorator belongs to a library the models do not describe: a ``.get`` of

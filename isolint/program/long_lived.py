@@ -23,6 +23,7 @@ from functools import cached_property
 
 from isolint.analysis.facts import Span, WriteSite
 from isolint.program.reach import Reach
+from isolint.program.sessions import is_construction_helper
 from isolint.program.types import ClassKey, TypeIndex
 from isolint.project import Creation, Project, Target
 
@@ -120,6 +121,8 @@ class LongLivedObjects:
                     continue
                 if len(site.target.attrs) != 1:
                     continue
+                if site.value_class is None and not is_construction_helper(site.function):
+                    continue  # an object a request handed in is that request's, not ours
                 made = self._stored_class(module, site)
                 if made is not None:
                     held[(module, site.self_class)].append((module, site, made))

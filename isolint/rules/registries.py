@@ -88,7 +88,7 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     if classified.code == "ISO401":
         message = (
             f"{describe(site)} stores request data on `{classified.subject}`, but this object "
-            f"is a {classified.what} shared by every request and user"
+            f"is shared by every request and user (long-lived: {classified.what})"
         )
     else:
         message = (

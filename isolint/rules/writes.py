@@ -285,6 +285,8 @@ def _class_level_write(
     function = project.function(record.name, site.function)
     if function is None or "classmethod" not in function.decorator_names:
         return None
+    if project.class_attribute(record.name, class_name, site.target.attrs[0]) is not None:
+        return None  # a class-body attribute: the class-level container rule decides
     none = ClassifiedWrite(record, site, "", subject, "")
     if is_init_method(site.function) or not site.value_from_param or site.value_kind:
         return none
