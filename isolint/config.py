@@ -67,6 +67,9 @@ DEFAULT_USER_KEY_PATTERNS = (
     "session_id",
     "session.id",
     "sid",
+    # a credential names its holder: a cache per API key or access token is per user
+    "api_key",
+    "access_token",
     # unique to one task or request, so never shared between users either
     "current_task",
     "uuid4",

@@ -133,6 +133,8 @@ class WriteSite:
     value_name: str = ""
     # what kind of value is stored: "number" (counts, timings), "bool", "" (anything else)
     value_kind: str = ""
+    # module-level imports the stored value is computed from (``flask.request``)
+    value_imports: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -146,6 +148,15 @@ class CallSite:
     span: Span | None = None
     # positional arguments that are names or attribute chains (None for anything else)
     args: list[Access | None] = field(default_factory=list)
+    # how many positional arguments, and the keyword names, the call passes (-1: a *args)
+    positional: int = 0
+    keywords: list[str] = field(default_factory=list)
+    # what each argument is computed from: the caller's parameters, and ``@name`` for a
+    # module-level import it reads (``@request`` for flask's request proxy)
+    arg_sources: list[list[str]] = field(default_factory=list)
+    keyword_sources: dict[str, list[str]] = field(default_factory=dict)
+    # set when the call is ``callee().result_method(...)``: a method of what callee returns
+    result_method: str = ""
 
 
 @dataclass
@@ -205,6 +216,11 @@ class MutableDefault:
     parameter: str
     how: str
     span: Span
+    # the attribute it is kept in (``self.items = items``), for "stores it"
+    stored_as: str = ""
+    class_name: str = ""
+    # its position among the positional parameters, self included (-1: keyword-only)
+    index: int = -1
 
 
 @dataclass
@@ -212,6 +228,8 @@ class ContextVarDefault:
     name: str
     default: str
     span: Span
+    # the module-level name it is bound to (``request_ctx = ContextVar(...)``)
+    variable: str = ""
 
 
 @dataclass
@@ -253,6 +271,8 @@ class ModuleFacts:
     legacy_uses: list[LegacyUse] = field(default_factory=list)
     mutable_defaults: list[MutableDefault] = field(default_factory=list)
     contextvar_defaults: list[ContextVarDefault] = field(default_factory=list)
+    # names X whose ``X.get()`` result is mutated in place here (a shared ContextVar default)
+    contextvar_mutations: list[str] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     skip_file: bool = False
     error: str | None = None

@@ -79,6 +79,8 @@ _CACHE_DECORATORS = frozenset({"lru_cache", "cache"})
 _BUILTINS = frozenset(dir(builtins))
 # Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
+# A set's element is its own key: `ADMINS.add(user_id)` keeps one entry per user.
+_SET_ELEMENT_METHODS = frozenset({"add", "discard"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
 _SINGLETON_ATTRIBUTE = re.compile(r"^_*instance$")
 # Another tool's comment (a ``noqa``, say) may follow a directive; a reason ends there.
@@ -142,6 +144,10 @@ class _Frame:
     # locals known to hold a number (a count or a timing)
     numeric: set[str] = field(default_factory=set)
     stored: set[str] = field(default_factory=set)
+    # locals holding ``var.get()``: local -> var
+    context_values: dict[str, str] = field(default_factory=dict)
+    # mutable-default parameters kept on self: parameter -> attribute
+    stored_on_self: dict[str, str] = field(default_factory=dict)
     self_name: str | None = None
     class_name: str | None = None
     function: Function | None = None
@@ -188,9 +194,13 @@ class ModulePass(cst.CSTVisitor):
         self._annotation_depth = 0
         self._import_depth = 0
         self._type_checking_depth = 0
+        # inside `if __name__ == "__main__":` at module level: a script's body, not the module's
+        self._main_guard_depth = 0
+        # the module-level name being assigned (for the ContextVar it may construct)
+        self._assigning = ""
         self._legacy_class_depth = 0
         self._keepalive_sets: set[str] = set()
-        self._seen_calls: set[tuple[object, ...]] = set()
+        self._seen_calls: dict[tuple[object, ...], CallSite] = {}
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -284,6 +294,8 @@ class ModulePass(cst.CSTVisitor):
             self._type_checking_depth += 1
         frame = self._function_frame()
         if frame is None:
+            if _is_main_guard(node.test):
+                self._main_guard_depth += 1
             return
         frame.guards.append(frozenset(ex.names_read(node.test)))
         if frame.function is not None and frame.function.is_async:
@@ -297,6 +309,8 @@ class ModulePass(cst.CSTVisitor):
             self._type_checking_depth -= 1
         frame = self._function_frame()
         if frame is None:
+            if _is_main_guard(original_node.test):
+                self._main_guard_depth -= 1
             return
         frame.guards.pop()
         if frame.function is not None and frame.function.is_async:
@@ -304,10 +318,13 @@ class ModulePass(cst.CSTVisitor):
                 frame.checks.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        first = node.targets[0].target if node.targets else None
+        self._assigning = first.value if isinstance(first, cst.Name) else ""
         for target in node.targets:
             self._assignment(target.target, node.value, node, "set")
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._assigning = node.target.value if isinstance(node.target, cst.Name) else ""
         declared = ex.last_name(_unsubscript(node.annotation.annotation))
         # `Final` is a constant; a `ClassVar` container is shared on purpose, by declaration.
         final = declared == "Final" or (declared == "ClassVar" and self.frame.kind == "class")
@@ -337,7 +354,7 @@ class ModulePass(cst.CSTVisitor):
     ) -> None:
         frame = self.frame
         if frame.kind == "module":
-            if how == "set" and self._type_checking_depth == 0:
+            if how == "set" and self._type_checking_depth == 0 and self._main_guard_depth == 0:
                 self._module_binding(target, value, node, final)
             return
         if frame.kind == "class":
@@ -408,6 +425,11 @@ class ModulePass(cst.CSTVisitor):
             created = _new_instance_class(value)
             if created is not None:
                 frame.instances[name] = created
+        got_from = _context_get_root(value)
+        if got_from and how == "set":
+            frame.context_values[name] = got_from
+        else:
+            frame.context_values.pop(name, None)
         if _value_kind(value, frame.numeric) == "number":
             frame.numeric.add(name)
         else:
@@ -444,6 +466,7 @@ class ModulePass(cst.CSTVisitor):
         memoized = False
         if isinstance(target, cst.Attribute) and how == "set":
             self._legacy_state_mutation(frame, target)
+        self._note_context_value_mutation(frame, target.value)
         if isinstance(target, cst.Subscript):
             access = ex.access_of(target.value, matcher, frame.user_scoped)
             key = ex.classify_subscript(target, matcher, frame.user_scoped)
@@ -455,6 +478,12 @@ class ModulePass(cst.CSTVisitor):
             operation = {"set": "setattr", "aug": "augattr", "del": "delattr"}[how]
             if isinstance(value, cst.Name) and operation == "setattr":
                 frame.stored.add(value.value)
+                if (
+                    isinstance(target.value, cst.Name)
+                    and target.value.value == frame.self_name
+                    and value.value in frame.mutable_defaults
+                ):
+                    frame.stored_on_self.setdefault(value.value, target.attr.value)
         if access is None:
             return
         site = WriteSite(
@@ -487,6 +516,15 @@ class ModulePass(cst.CSTVisitor):
                 inner = inner.func
             site.value_call = ex.access_of(inner, self.options.user_keys)
 
+    def _note_context_value_mutation(self, frame: _Frame, base: cst.BaseExpression) -> None:
+        """``var.get().append(x)``, ``var.get()[k] = v`` or the same through a local holding
+        ``var.get()``: the object a ContextVar returns is changed in place."""
+        name = _context_get_root(base) or frame.context_values.get(
+            base.value if isinstance(base, cst.Name) else ""
+        )
+        if name and name not in self.facts.contextvar_mutations:
+            self.facts.contextvar_mutations.append(name)
+
     def _legacy_state_mutation(self, frame: _Frame, target: cst.Attribute) -> None:
         """``state.result = x`` where ``state`` is a parameter typed as the legacy class: the
         function writes into state that the caller (and every later step) shares."""
@@ -512,6 +550,26 @@ class ModulePass(cst.CSTVisitor):
         else:
             site.value_class = _new_instance_class(value)
         site.value_kind = _value_kind(value, frame.numeric)
+        if how == "aug" and not site.value_kind and not _is_sequence_literal(value):
+            site.value_kind = "number"  # `stats[k] += n`: a running total, not user data
+        site.value_imports = self._imports_read(frame, value)
+
+    def _imports_read(self, frame: _Frame, value: cst.BaseExpression) -> list[str]:
+        """Module-level imports an expression reads, directly or through locals."""
+        imports = self.facts.imports
+        return sorted(n for n in frame.inputs(value) if n in imports and n not in frame.bound)
+
+    def _argument_sources(self, frame: _Frame, call: CallSite, node: cst.Call) -> None:
+        """What each argument is computed from: parameters, and ``@import`` names."""
+        for arg in node.args:
+            if arg.star:
+                break
+            sources = sorted(frame.sources(arg.value))
+            sources += [f"@{name}" for name in self._imports_read(frame, arg.value)]
+            if arg.keyword is not None:
+                call.keyword_sources[arg.keyword.value] = sources
+            elif len(call.arg_sources) < 8:
+                call.arg_sources.append(sources)
 
     def _mark_check_then_act(self, site: WriteSite, frame: _Frame) -> None:
         if site.operation not in ("setitem", "call:setdefault", "call:__setitem__"):
@@ -554,6 +612,7 @@ class ModulePass(cst.CSTVisitor):
                 call = CallSite(
                     callee, True, span=self._placeholder(), args=_argument_accesses(node)
                 )
+                call.positional, call.keywords = _call_shape(node)
                 self._span_later(call, "span", node)
                 self._add_call(call)
             return
@@ -562,6 +621,9 @@ class ModulePass(cst.CSTVisitor):
     def _function_call(self, node: cst.Call, frame: _Frame) -> None:
         matcher = self.options.user_keys
         callee = ex.access_of(node.func, matcher) or _method_of_new_instance(node.func)
+        result_method = ""
+        if callee is None:
+            callee, result_method = _method_of_call_result(node.func)
         if callee is not None:
             call = CallSite(
                 callee,
@@ -570,6 +632,9 @@ class ModulePass(cst.CSTVisitor):
                 span=self._placeholder(),
                 args=_argument_accesses(node),
             )
+            call.positional, call.keywords = _call_shape(node)
+            call.result_method = result_method
+            self._argument_sources(frame, call, node)
             self._span_later(call, "span", node)
             frame.pending.append(_Pending("call", callee, call))
         func = node.func
@@ -581,11 +646,12 @@ class ModulePass(cst.CSTVisitor):
         if not isinstance(func, cst.Attribute) or func.attr.value not in ex.MUTATING_METHODS:
             return
         method = func.attr.value
+        self._note_context_value_mutation(frame, func.value)
         target = ex.access_of(func.value, matcher, frame.user_scoped)
         if target is None:
             return
         args = [arg.value for arg in node.args]
-        if method in ex.KEYED_METHODS and args:
+        if (method in ex.KEYED_METHODS or method in _SET_ELEMENT_METHODS) and args:
             key = ex.classify_key(args[0], matcher, frame.user_scoped)
         elif method == "update" and args and isinstance(args[0], cst.Dict):
             key = _strongest_key(args[0], matcher, frame.user_scoped)
@@ -660,7 +726,9 @@ class ModulePass(cst.CSTVisitor):
                     if node.args and isinstance(node.args[0].value, cst.SimpleString):
                         evaluated = node.args[0].value.evaluated_value
                         name = evaluated if isinstance(evaluated, str) else ""
-                    fact = ContextVarDefault(name, kind, self._placeholder())
+                    fact = ContextVarDefault(
+                        name, kind, self._placeholder(), variable=self._assigning
+                    )
                     self._span_later(fact, "span", node)
                     self.facts.contextvar_defaults.append(fact)
 
@@ -933,8 +1001,9 @@ class ModulePass(cst.CSTVisitor):
         if frame.function is not None:
             frame.function.returns_calls = returns
         for param, kind in frame.mutable_defaults.items():
-            if param in frame.stored:
-                self._mutable_default(frame, param, f"stores it ({kind})", node)
+            if param in frame.stored and frame.assignments[param] == 0:
+                attribute = frame.stored_on_self.get(param, "")
+                self._mutable_default(frame, param, f"stores it ({kind})", node, attribute)
         parent = self._enclosing_scope()
         if parent.kind == "module":
             self._commit(outward)
@@ -954,7 +1023,8 @@ class ModulePass(cst.CSTVisitor):
                 self._commit_self(frame, pending)
                 return None
             if root in frame.mutable_defaults and pending.kind == "write":
-                self._mutable_default(frame, root, "mutates it", node)
+                if frame.assignments[root] == 0:  # not `items = list(items)` first
+                    self._mutable_default(frame, root, "mutates it", node)
                 return None
             alias = frame.aliases.get(root)
             if pending.kind == "call" and root in frame.instances:
@@ -995,10 +1065,23 @@ class ModulePass(cst.CSTVisitor):
             call.at_import_time,
             call.function,
             call.self_class,
+            call.result_method,
         )
-        if key not in self._seen_calls:
-            self._seen_calls.add(key)
+        seen = self._seen_calls.get(key)
+        if seen is None:
+            self._seen_calls[key] = call
             self.facts.calls.append(call)
+        else:  # the same callee again: keep what every one of its calls passes
+            seen.positional = min(seen.positional, call.positional)
+            seen.keywords = [k for k in seen.keywords if k in call.keywords]
+            for index, sources in enumerate(call.arg_sources):
+                if index < len(seen.arg_sources):
+                    seen.arg_sources[index] = sorted({*seen.arg_sources[index], *sources})
+                else:
+                    seen.arg_sources.append(sources)
+            for keyword, sources in call.keyword_sources.items():
+                known = seen.keyword_sources.get(keyword, [])
+                seen.keyword_sources[keyword] = sorted({*known, *sources})
 
     def _commit_self(self, frame: _Frame, pending: _Pending) -> None:
         class_name = frame.class_name
@@ -1027,13 +1110,23 @@ class ModulePass(cst.CSTVisitor):
             if _SINGLETON_ATTRIBUTE.match(site.target.attrs[0]):
                 facts.is_singleton = True
 
-    def _mutable_default(self, frame: _Frame, param: str, how: str, node: cst.FunctionDef) -> None:
+    def _mutable_default(
+        self, frame: _Frame, param: str, how: str, node: cst.FunctionDef, stored_as: str = ""
+    ) -> None:
         if any(
             d.function == frame.qualname and d.parameter == param
             for d in self.facts.mutable_defaults
         ):
             return
-        fact = MutableDefault(frame.qualname, param, how, self._placeholder())
+        fact = MutableDefault(
+            frame.qualname,
+            param,
+            how,
+            self._placeholder(),
+            stored_as=stored_as,
+            class_name=frame.class_name or "",
+            index=_parameter_index(node, param),
+        )
         self._span_later(fact, "span", node.name)
         self.facts.mutable_defaults.append(fact)
 
@@ -1202,6 +1295,51 @@ def _is_scalar_annotation(annotation: cst.Annotation | None) -> bool:
     return bool(names) and names <= _SCALAR_TYPES
 
 
+def _is_sequence_literal(value: cst.BaseExpression) -> bool:
+    """``[x]``, ``(x,)``, ``"text"``, an f-string: augmented assignment that concatenates."""
+    return isinstance(
+        value,
+        (
+            cst.List,
+            cst.Tuple,
+            cst.ListComp,
+            cst.SimpleString,
+            cst.FormattedString,
+            cst.ConcatenatedString,
+        ),
+    )
+
+
+def _context_get_root(node: cst.BaseExpression) -> str:
+    """``var`` for ``var.get()`` or ``var.get(default)``; empty for anything else."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value == "get" and len(node.args) <= 1:
+            if isinstance(node.func.value, cst.Name):
+                return node.func.value.value
+    return ""
+
+
+def _parameter_index(node: cst.FunctionDef, name: str) -> int:
+    """The position a caller passes ``name`` at (-1 when keyword-only)."""
+    positional = [*node.params.posonly_params, *node.params.params]
+    for index, param in enumerate(positional):
+        if param.name.value == name:
+            return index
+    return -1
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    sides = [test.left, test.comparisons[0].comparator]
+    if not isinstance(test.comparisons[0].operator, cst.Equal):
+        return False
+    names = {ex.dotted_name(side) for side in sides}
+    strings = {side.evaluated_value for side in sides if isinstance(side, cst.SimpleString)}
+    return "__name__" in names and "__main__" in strings
+
+
 def _is_application_state(access: Access) -> bool:
     """``app.state.x``, ``self.app.state.x``, ``request.app.state.x``: the application's own
     state, which lives as long as the process whoever holds the app."""
@@ -1237,6 +1375,20 @@ def _declared_type(annotation: cst.Annotation | None) -> Access | None:
         if ex.last_name(declared) in ("type", "Type"):
             return None
     return ex.access_of(declared, _NO_USER_KEYS)
+
+
+def _call_shape(node: cst.Call) -> tuple[int, list[str]]:
+    """(positional argument count, keyword names); a ``*args``/``**kwargs`` passes anything."""
+    positional = 0
+    keywords: list[str] = []
+    for arg in node.args:
+        if arg.star:
+            return 1_000, ["*"]
+        if arg.keyword is not None:
+            keywords.append(arg.keyword.value)
+        else:
+            positional += 1
+    return positional, keywords
 
 
 def _argument_accesses(node: cst.Call) -> list[Access | None]:
@@ -1318,6 +1470,15 @@ def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:
         return None
     cls = _new_instance_class(func.value)
     return None if cls is None else Access(cls.root, [*cls.attrs, func.attr.value])
+
+
+def _method_of_call_result(func: cst.BaseExpression) -> tuple[Access | None, str]:
+    """(``get_manager``, ``send``) for ``get_manager().send``: a method of what a call returns."""
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+        inner = ex.access_of(func.value.func, _NO_USER_KEYS)
+        if inner is not None and not inner.keys:
+            return inner, func.attr.value
+    return None, ""
 
 
 def _annotated_types(node: cst.BaseExpression) -> list[cst.BaseExpression]:

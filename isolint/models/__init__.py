@@ -23,7 +23,8 @@ Schema of a model (every key optional):
 - ``[values]``: ``request-types``, ``request-globals``, ``per-request-globals``,
   ``per-request-attributes``, ``session-types``, ``session-factories``, ``shared-safe-types``,
   ``shared-store-types``, ``shared-store-writes``, ``request-parameter-names``,
-  ``request-content-names``.
+  ``request-content-names``, ``lock-types``, ``bookkeeping-classes``,
+  ``bookkeeping-attributes`` (globs).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ _VALUE_KEYS = (
     "shared-store-writes",
     "request-parameter-names",
     "request-content-names",
+    "lock-types",
+    "bookkeeping-classes",
+    "bookkeeping-attributes",
 )
 _TOP_KEYS = frozenset(
     {
@@ -125,6 +129,13 @@ class FrameworkModels:
     def fingerprint(self) -> str:
         described = json.dumps([_described(model) for model in self.models], sort_keys=True)
         return hashlib.sha256(described.encode()).hexdigest()[:16]
+
+    def is_bookkeeping(self, class_name: str, attribute: str) -> bool:
+        """Metrics, health and monitoring state: measured about requests, not user data."""
+        short = class_name.rsplit(".", 1)[-1]
+        return method_matches(short, self._values["bookkeeping-classes"]) or method_matches(
+            attribute.lower(), self._values["bookkeeping-attributes"]
+        )
 
     def values(self, key: str) -> frozenset[str]:
         return self._values[key]

@@ -56,11 +56,12 @@ class LongLivedObjects:
         self._startup_constructions(found)
         self._application_state(found)
         self._held_by_long_lived(found)
+        self._shared_by_design(found)
         return {key: _unique(creations) for key, creations in found.items()}
 
     @cached_property
-    def constructions(self) -> dict[ClassKey, list[str | None]]:
-        """Project class -> the functions constructing it (None: at import time)."""
+    def constructions(self) -> dict[ClassKey, list[tuple[str, str | None]]]:
+        """Project class -> (module, function) constructing it (None: at import time)."""
         return construction_sites(self.project, self.types)
 
     def inherited_by(self, key: ClassKey) -> list[Creation]:
@@ -139,6 +140,35 @@ class LongLivedObjects:
                         found[made].append(Creation(module, site.span, how))
                         changed = True
 
+    def _shared_by_design(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """A class that keeps a lock or semaphore on ``self`` to bound its concurrent callers
+        is built to be shared by them, unless the project constructs it per request."""
+        locks = self.project.config.models.values("lock-types")
+        for module, record in self.project.modules.items():
+            for site in record.facts.writes:
+                if site.self_class is None or site.value_class is None:
+                    continue
+                key = (module, site.self_class)
+                if key in found or site.operation != "setattr":
+                    continue
+                made = self.types.class_type(module, site.value_class)
+                if made is None or not made.names & locks:
+                    continue
+                if self._constructed_per_request(key):
+                    continue
+                lock = sorted(made.names & locks)[0]
+                how = f"guards itself with `{lock}` (`{site.target.text()}`): built to be shared"
+                found[key].append(Creation(module, site.span, how))
+
+    def _constructed_per_request(self, key: ClassKey) -> bool:
+        startup = self.reach.startup_only
+        return any(
+            function is not None
+            and not is_construction_helper(function)
+            and (module, function) not in startup
+            for module, function in self.constructions.get(key, [])
+        )
+
     def _and_bases(self, key: ClassKey) -> list[ClassKey]:
         """The class and its project base classes (whose ``__init__`` may set attributes)."""
         return [(m, c.name) for m, c, _ in self.project._hierarchy(*key)]
@@ -179,14 +209,17 @@ def first_span(creations: list[Creation]) -> Span | None:
     return creations[0].span if creations else None
 
 
-def construction_sites(project: Project, types: TypeIndex) -> dict[ClassKey, list[str | None]]:
-    """Project class -> the functions constructing it (None: at import time)."""
-    found: dict[ClassKey, list[str | None]] = defaultdict(list)
+def construction_sites(
+    project: Project, types: TypeIndex
+) -> dict[ClassKey, list[tuple[str, str | None]]]:
+    """Project class -> (module, function) constructing it (function None: at import time)."""
+    found: dict[ClassKey, list[tuple[str, str | None]]] = defaultdict(list)
     for module, record in project.modules.items():
         for call in record.facts.calls:
             if call.self_class is not None:
                 continue
             made = types.class_type(module, call.callee)
             if made is not None and made.project is not None:
-                found[made.project].append(None if call.at_import_time else call.function)
+                function = None if call.at_import_time else call.function
+                found[made.project].append((module, function))
     return dict(found)

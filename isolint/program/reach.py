@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from isolint.analysis.facts import Access, CallSite, Function, Span
+from isolint.analysis.facts import Access, CallSite, Function, Span, WriteSite
 from isolint.program.entry_points import EntryPoints, FunctionKey
 from isolint.program.types import TypeIndex
 from isolint.project import Project
@@ -29,6 +29,20 @@ class CallEdge:
     callee: FunctionKey
     module: str
     span: Span | None
+    # what the call passes: positional count and keyword names ("*" for **kwargs)
+    positional: int = 0
+    keywords: tuple[str, ...] = ()
+    # what each argument is computed from (caller parameters, ``@import`` names)
+    arg_sources: tuple[tuple[str, ...], ...] = ()
+    keyword_sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def passes(self, name: str, index: int) -> bool:
+        """Whether the call passes the parameter at ``index`` (or named ``name``)."""
+        return (
+            (index >= 0 and self.positional > index)
+            or name in self.keywords
+            or "*" in self.keywords
+        )
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,18 @@ class Reach:
                 if callee is None:
                     continue
                 caller = None if call.at_import_time else (module, call.function or "")
-                found.append(CallEdge(caller, callee, module, call.span))
+                found.append(
+                    CallEdge(
+                        caller,
+                        callee,
+                        module,
+                        call.span,
+                        call.positional,
+                        tuple(call.keywords),
+                        tuple(tuple(sources) for sources in call.arg_sources),
+                        tuple((k, tuple(v)) for k, v in call.keyword_sources.items()),
+                    )
+                )
         return found
 
     @cached_property
@@ -78,6 +103,13 @@ class Reach:
         return dict(found)
 
     def resolve_call(self, module: str, call: CallSite) -> FunctionKey | None:
+        if call.result_method:
+            made = self.types.class_type(module, call.callee) or self.types.returned_type(
+                module, call.callee
+            )
+            if made is None or made.project is None:
+                return None
+            return self.project._method_key(*made.project, call.result_method)
         direct = self.project._call_key(module, call.callee, call.self_class)
         if direct is not None:
             return direct
@@ -164,3 +196,98 @@ class Reach:
         if proxies:
             return "reads the request (" + ", ".join(f"`{p}`" for p in proxies) + ")"
         return ""
+
+    # ---- request data ------------------------------------------------------------------------
+
+    @cached_property
+    def request_data_params(self) -> dict[FunctionKey, frozenset[str]]:
+        """Parameters that carry request data, followed across calls (a summary per function:
+        which parameters receive what a request sent).
+
+        Seeds: every parameter of an entry point, and parameters that carry a request by
+        type or name (``request: Request``, ``user_id``, ``prompt``). A callee's parameter
+        carries request data when some call passes it an argument computed from the
+        caller's request data or from a request proxy (``flask.request``).
+        """
+        found: dict[FunctionKey, set[str]] = {}
+        content = self.project.config.models.values("request-content-names")
+        entries = self.entry_points.entries
+        for module, record in self.project.modules.items():
+            for qualname, function in record.facts.functions.items():
+                key = (module, qualname)
+                params = set(self.entry_points.request_parameters(module, function))
+                params |= set(function.params) & content
+                if key in entries:
+                    params |= set(function.params)
+                if params:
+                    found[key] = params
+        proxies = self._request_proxy_names()
+        queue = list(found)
+        queued = set(queue)
+        while queue:
+            caller = queue.pop()
+            queued.discard(caller)
+            carrying = found.get(caller, set())
+            for edge in self.callees.get(caller, ()):
+                if self._pass_request_data(edge, carrying, proxies, found):
+                    if edge.callee not in queued:
+                        queue.append(edge.callee)
+                        queued.add(edge.callee)
+        return {key: frozenset(params) for key, params in found.items()}
+
+    def _pass_request_data(
+        self,
+        edge: CallEdge,
+        carrying: set[str],
+        proxies: set[tuple[str, str]],
+        found: dict[FunctionKey, set[str]],
+    ) -> bool:
+        """Mark the callee's parameters that this call feeds request data; True if any new."""
+        function = self.project.function(*edge.callee)
+        if function is None:
+            return False
+
+        def carries(sources: tuple[str, ...]) -> bool:
+            return any(
+                source in carrying or (edge.module, source[1:]) in proxies for source in sources
+            )
+
+        fed = {
+            function.params[index]
+            for index, sources in enumerate(edge.arg_sources)
+            if index < len(function.params) and carries(sources)
+        }
+        fed |= {
+            keyword
+            for keyword, sources in edge.keyword_sources
+            if keyword in function.params and carries(sources)
+        }
+        known = found.setdefault(edge.callee, set())
+        new = fed - known
+        known |= new
+        return bool(new)
+
+    def _request_proxy_names(self) -> set[tuple[str, str]]:
+        """(module, imported name) pairs that are request proxies (``flask.request``)."""
+        wanted = self.project.config.models.values("request-globals")
+        found: set[tuple[str, str]] = set()
+        for module, record in self.project.modules.items():
+            for name in record.facts.imports:
+                if self.project.callee_name(module, Access(name)) in wanted:
+                    found.add((module, name))
+        return found
+
+    def stores_request_data(self, module: str, site: WriteSite) -> bool:
+        """Whether the stored value (or the key it is stored under) is request data."""
+        carrying = self.request_data_params.get((module, site.function), frozenset())
+        if not carrying.isdisjoint(site.value_sources):
+            return True
+        keyed = site.key.kind == "dynamic" or any(k.kind == "dynamic" for k in site.target.keys)
+        if keyed and site.value_sources and not carrying.isdisjoint(site.key_sources):
+            return True  # `CACHE[request.path] = response`: a result stored per request key
+        proxies = self._proxies
+        return any((module, name) in proxies for name in site.value_imports)
+
+    @cached_property
+    def _proxies(self) -> set[tuple[str, str]]:
+        return self._request_proxy_names()

@@ -58,7 +58,7 @@ def session_holder(project: Project, module: str, site: WriteSite) -> SessionHol
         return SessionHolder(creations[0].how, tuple(creations), "error")
     constructed = [
         function
-        for function in program.long_lived.constructions.get((module, site.self_class), [])
+        for _, function in program.long_lived.constructions.get((module, site.self_class), [])
         if function is not None and not is_construction_helper(function)
     ]
     if constructed or not _serves_requests(project, module, site.self_class):

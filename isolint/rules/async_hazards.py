@@ -18,8 +18,11 @@ from isolint.rules.writes import classified_writes
 
 def check(project: Project) -> Iterator[Finding]:
     yield from _threading_locals(project)
+    mutated = _mutated_context_values(project)
     for record in project.targets():
         for default in record.facts.contextvar_defaults:
+            if (record.name, default.variable) not in mutated:
+                continue  # only read, or replaced with `set()`: the default is never changed
             yield finding(
                 "ISO502",
                 record,
@@ -103,3 +106,14 @@ def _thread_local(
     if binding is None or binding.kind != "threading_local":
         return None
     return (target.module, target.name), binding
+
+
+def _mutated_context_values(project: Project) -> set[tuple[str, str]]:
+    """ContextVars (module, name) whose ``.get()`` result some module changes in place."""
+    found: set[tuple[str, str]] = set()
+    for module, record in project.modules.items():
+        for name in record.facts.contextvar_mutations:
+            target = project.resolve(module, Access(name))
+            if target is not None and target.kind == "binding" and not target.rest:
+                found.add((target.module, target.name))
+    return found

@@ -64,7 +64,7 @@ def is_container_write(site: WriteSite) -> bool:
     )
 
 
-def keyed_code(site: WriteSite, default: str) -> str | None:
+def keyed_code(site: WriteSite, default: str, request_data: bool) -> str | None:
     """The code for a container write by its keys: None when the store is per user.
 
     ``default`` applies to unkeyed or constant-keyed writes; a write keyed by anything else
@@ -81,8 +81,8 @@ def keyed_code(site: WriteSite, default: str) -> str | None:
         return None if keyed else default
     if site.after_await_check:
         return "ISO503"
-    if not site.value_from_param or site.value_kind:
-        return None  # a counter, a timing, a flag, a lock or a future: no caller data
+    if not request_data or site.value_kind:
+        return None  # a counter, a timing, a flag, a lock or a future: no request data
     if keyed:
         # A memo cache (the value computed only from the key's inputs) holds the same value
         # for every user: not a cross-user leak.
@@ -132,7 +132,6 @@ def data_kind(classified: ClassifiedWriteLike) -> str:
     site = classified.site
     if site.operation in _REMOVALS:
         return "removal"
-    evidence = classified.evidence
-    if evidence is not None and any("request data" in r for r in evidence.reasons):
-        return "request data"
-    return "argument data" if site.value_from_param else "state"
+    if site.value_kind:
+        return site.value_kind
+    return "request data"

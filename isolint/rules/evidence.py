@@ -91,12 +91,8 @@ def is_shared_public_method(project: Project, module: str, function: Function) -
 
 
 def stores_request_data(project: Project, module: str, site: WriteSite) -> bool:
-    """The written value, or its key, comes from the function's request-bound arguments."""
-    function = project.function(module, site.function)
-    if function is None:
-        return False
-    params = program_of(project).entry_points.request_parameters(module, function)
-    return not set(params).isdisjoint([*site.value_sources, *site.key_sources])
+    """The written value (or the key of a keyed write) is request data."""
+    return program_of(project).reach.stores_request_data(module, site)
 
 
 def witness(project: Project, evidence: RequestEvidence | None) -> tuple[Related, ...]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from isolint.analysis.facts import MutableDefault
 from isolint.findings import Finding, Severity
+from isolint.program import program_of
 from isolint.project import Project
-from isolint.rules.base import data_kind, describe, finding, severity_for
+from isolint.rules.base import data_kind, describe, finding, is_container_write, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
 
 _FIXES = {
@@ -32,6 +34,8 @@ def check(project: Project) -> Iterator[Finding]:
             yield _write_finding(project, classified)
     for record in project.targets():
         for default in record.facts.mutable_defaults:
+            if not _default_is_shared(project, record.name, default):
+                continue
             yield finding(
                 "ISO105",
                 record,
@@ -71,4 +75,29 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
         shared_object=classified.subject,
         entry_point=classified.evidence.entry_point() if classified.evidence else "",
         data_kind=data_kind(classified),
+    )
+
+
+def _default_is_shared(project: Project, module: str, default: MutableDefault) -> bool:
+    """Whether a call that omits the argument can reach the shared default.
+
+    Not when every call in the project passes the argument (the default is never used), and
+    not when the function keeps it on ``self`` but nothing ever mutates that attribute (a
+    default that is only read stays the same for everyone).
+    """
+    if default.stored_as and default.class_name:
+        if not _attribute_mutated(project, module, default.class_name, default.stored_as):
+            return False
+    callers = program_of(project).reach.callers.get((module, default.function), [])
+    index = default.index - (1 if default.class_name else 0)
+    return not callers or not all(e.passes(default.parameter, index) for e in callers)
+
+
+def _attribute_mutated(project: Project, module: str, class_name: str, attribute: str) -> bool:
+    record = project.modules[module]
+    return any(
+        site.self_class == class_name
+        and site.target.attrs[:1] == [attribute]
+        and (is_container_write(site) or len(site.target.attrs) > 1)
+        for site in record.facts.writes
     )

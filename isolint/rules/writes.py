@@ -36,6 +36,8 @@ class ClassifiedWrite:
     creations: tuple[Creation, ...] = ()
     evidence: RequestEvidence | None = None
     severity_override: str = ""
+    # the class whose instance (or class body) holds the written state, when there is one
+    owner: str = ""
 
     def definition(self, project: Project, message: str) -> tuple[Related, ...]:
         """Where the shared object is defined or created (each long-lived allocation site,
@@ -45,11 +47,14 @@ class ClassifiedWrite:
             record = project.modules[creation.module]
             line = record.located(creation.span).line
             found.append(Related(record.display_path, line, f"long-lived: {creation.how}"))
-        if not found and self.defined_module is not None and self.defined_span is not None:
+        if self.defined_module is not None and self.defined_span is not None:
             record = project.modules[self.defined_module]
-            found.append(
-                Related(record.display_path, record.located(self.defined_span).line, message)
-            )
+            line = record.located(self.defined_span).line
+            if not found:
+                found.append(Related(record.display_path, line, message))
+            elif all((r.path, r.line) != (record.display_path, line) for r in found):
+                what = f"`{self.subject}` is created here"
+                found.append(Related(record.display_path, line, what))
         return (*found, *witness(project, self.evidence))
 
 
@@ -73,6 +78,8 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     classified = _classify_write(project, record, site)
     if classified is None:
+        return None
+    if classified.code != "ISO302" and _is_bookkeeping(project, classified):
         return None
     evidence = request_evidence(project, module, site)
     if classified.code in _REPORTED_WITHOUT_EVIDENCE:
@@ -109,7 +116,7 @@ def _classify_write(
     if target.kind == "class" and target.rest and is_container_write(site):
         attribute = project.class_attribute(target.module, target.name, target.rest[0])
         if attribute is not None and attribute.kind == "container" and len(target.rest) == 1:
-            code = keyed_code(site, "ISO103")
+            code = keyed_code(site, "ISO103", _request_data(project, record, site))
             if code is not None:
                 return ClassifiedWrite(
                     record,
@@ -160,8 +167,8 @@ def _classify_rebind(
         )
     if site.lazy_init_guard:
         return None  # lazy or idempotent initialisation
-    if not site.value_from_param or site.value_kind:
-        # a value that is not the caller's data (a timestamp, a counter, a flag): a
+    if not _request_data(project, record, site) or site.value_kind:
+        # a value that is not request data (a timestamp, a counter, a flag): a
         # thread-safety question at most, not a leak between users
         return None
     return ClassifiedWrite(record, site, "ISO102", name, "module-level name", record.name, span)
@@ -177,7 +184,7 @@ def _classify_binding_write(
     if binding.kind == "container":
         if target.rest or not is_container_write(site):
             return None
-        container_code = keyed_code(site, "ISO101")
+        container_code = keyed_code(site, "ISO101", _request_data(project, record, site))
         if container_code is None:
             return None
         return ClassifiedWrite(
@@ -194,14 +201,18 @@ def _classify_binding_write(
         return None
     what = f"module-level `{cls.name}` instance"
     if site.operation in _ATTRIBUTE_OPERATIONS and len(target.rest) == 1:
+        if not _request_data(project, record, site) or site.value_kind:
+            return None
         code: str | None = "ISO101"
     elif is_container_write(site) and project.holds_container(cls.module, cls.name, target.rest[0]):
-        code = keyed_code(site, "ISO101")
+        code = keyed_code(site, "ISO101", _request_data(project, record, site))
     else:
         return None
     if code is None:
         return None
-    return ClassifiedWrite(record, site, code, subject, what, target.module, binding.span)
+    return ClassifiedWrite(
+        record, site, code, subject, what, target.module, binding.span, owner=cls.name
+    )
 
 
 def _classify_self(
@@ -227,7 +238,7 @@ def _classify_self(
         and is_container_write(site)
         and not project.sets_in_init(module, class_name, attribute)
     ):
-        class_code = keyed_code(site, "ISO103")
+        class_code = keyed_code(site, "ISO103", _request_data(project, record, site))
         if class_code is None:
             return None
         return ClassifiedWrite(
@@ -238,6 +249,7 @@ def _classify_self(
             f"class-level {class_binding.type_name}",
             module,
             class_binding.span,
+            owner=class_name,
         )
     program = program_of(project)
     holder = session_holder(project, module, site)
@@ -263,18 +275,45 @@ def _classify_self(
         return ClassifiedWrite(record, site, "ISO302", subject, what, creations=tuple(creations))
     if is_init_method(site.function):
         return None
-    if not site.value_from_param or site.value_kind:
-        return None  # counters, timings, flags: the object's own bookkeeping, not caller data
+    if not _request_data(project, record, site) or site.value_kind:
+        return None  # counters, timings, flags, wiring: the object's own bookkeeping
     if sets_attribute:
         code: str | None = "ISO401"
     elif is_container_write(site) and _holds_container(project, module, class_name, attribute):
-        code = keyed_code(site, "ISO401")
+        code = keyed_code(site, "ISO401", _request_data(project, record, site))
         code = "ISO401" if code == "ISO402" else code
     else:
         return None
     if code is None:
         return None
-    return ClassifiedWrite(record, site, code, subject, what, creations=tuple(creations))
+    created = _attribute_created(project, module, class_name, attribute)
+    return ClassifiedWrite(
+        record,
+        site,
+        code,
+        subject,
+        what,
+        created[0] if created else None,
+        created[1] if created else None,
+        creations=tuple(creations),
+        owner=class_name,
+    )
+
+
+def _attribute_created(
+    project: Project, module: str, class_name: str, attribute: str
+) -> tuple[str, Span] | None:
+    """Where the class (or a base) first sets ``self.attribute``: the shared container."""
+    for owner, class_facts, _ in project._hierarchy(module, class_name):
+        for site in project.modules[owner].facts.writes:
+            if (
+                site.self_class == class_facts.name
+                and site.operation == "setattr"
+                and site.target.attrs == [attribute]
+                and is_init_method(site.function)
+            ):
+                return owner, site.span
+    return None
 
 
 def _class_level_write(
@@ -288,12 +327,14 @@ def _class_level_write(
     if project.class_attribute(record.name, class_name, site.target.attrs[0]) is not None:
         return None  # a class-body attribute: the class-level container rule decides
     none = ClassifiedWrite(record, site, "", subject, "")
-    if is_init_method(site.function) or not site.value_from_param or site.value_kind:
+    if is_init_method(site.function) or site.value_kind:
+        return none
+    if not _request_data(project, record, site):
         return none
     if site.operation == "setattr" and len(site.target.attrs) == 1:
         code: str | None = "ISO103"
     elif is_container_write(site) and len(site.target.attrs) == 1:
-        code = keyed_code(site, "ISO103")
+        code = keyed_code(site, "ISO103", _request_data(project, record, site))
     else:
         code = None
     if code is None:
@@ -308,6 +349,17 @@ def _class_level_write(
         record.name,
         class_facts.span if class_facts else None,
     )
+
+
+def _is_bookkeeping(project: Project, classified: ClassifiedWrite) -> bool:
+    """Metrics, statistics, health and monitoring state (by the models' bookkeeping names)."""
+    attribute = classified.subject.rsplit(".", 1)[-1]
+    return project.config.models.is_bookkeeping(classified.owner, attribute)
+
+
+def _request_data(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """The stored value is request data (followed across calls from the entry point)."""
+    return program_of(project).reach.stores_request_data(record.name, site)
 
 
 def _holds_container(project: Project, module: str, class_name: str, attribute: str) -> bool:
