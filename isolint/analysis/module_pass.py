@@ -651,8 +651,11 @@ class ModulePass(cst.CSTVisitor):
         if target is None:
             return
         args = [arg.value for arg in node.args]
-        if (method in ex.KEYED_METHODS or method in _SET_ELEMENT_METHODS) and args:
+        if method in ex.KEYED_METHODS and args:
             key = ex.classify_key(args[0], matcher, frame.user_scoped)
+        elif method in _SET_ELEMENT_METHODS and args:
+            element = ex.classify_key(args[0], matcher, frame.user_scoped)
+            key = element if element.kind == "user" else Key("none")
         elif method == "update" and args and isinstance(args[0], cst.Dict):
             key = _strongest_key(args[0], matcher, frame.user_scoped)
         else:

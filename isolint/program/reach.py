@@ -217,7 +217,11 @@ class Reach:
                 key = (module, qualname)
                 params = set(self.entry_points.request_parameters(module, function))
                 params |= set(function.params) & content
-                if key in entries:
+                if params or key in entries or self.entry_points.reads_request_globals(
+                    module, function
+                ):
+                    # a function handed the request (or its ids or content) is handling
+                    # it: what else it is passed is that request's input too
                     params |= set(function.params)
                 if params:
                     found[key] = params

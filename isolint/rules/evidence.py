@@ -60,7 +60,7 @@ def request_evidence(project: Project, module: str, site: WriteSite) -> RequestE
     direct = program.reach.direct_reason(module, function)
     if direct:
         reasons.append(direct)
-    if stores_request_data(project, module, site):
+    if reasons and stores_request_data(project, module, site):
         reasons.append("stores a value derived from request data")
     if reasons and function.is_async:
         reasons.append("runs in `async def`")

@@ -18,4 +18,4 @@ class Pipeline(Base):
 
 
 async def run_pipeline(request) -> None:
-    Pipeline(request.path).fail("timeout")
+    Pipeline(request.path).fail(f"timeout on {request.path}")

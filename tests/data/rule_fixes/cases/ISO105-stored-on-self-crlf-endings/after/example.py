@@ -7,3 +7,6 @@ class Conversation:
             messages = []
         self.user_id = user_id
         self.messages = messages
+
+    def say(self, text: str) -> None:
+        self.messages.append(text)
