@@ -60,6 +60,15 @@ class Access:
         dotted = ".".join([self.root, *self.attrs])
         return dotted + "".join(f"[{key.text}]" for key in self.keys)
 
+    def is_application_state(self) -> bool:
+        """``app.state.x``, ``self.app.state.x``, ``request.app.state.x``: the application's
+        own state, which lives as long as the process whoever reaches the app."""
+        parts = [self.root, *self.attrs]
+        return any(
+            part in ("app", "application") and parts[index + 1] == "state"
+            for index, part in enumerate(parts[:-2])
+        )
+
 
 @dataclass
 class DecoratorUse:

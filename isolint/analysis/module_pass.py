@@ -79,6 +79,19 @@ _CACHE_DECORATORS = frozenset({"lru_cache", "cache"})
 _BUILTINS = frozenset(dir(builtins))
 # Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
+# Writes into a key-value store and the index of the value argument (the key comes first).
+_STORE_WRITES = {
+    "set": 1,
+    "setex": 2,
+    "psetex": 2,
+    "setnx": 1,
+    "hset": 2,
+    "lpush": 1,
+    "rpush": 1,
+    "sadd": 1,
+    "zadd": 1,
+    "get_or_set": 1,
+}
 # A set's element is its own key: `ADMINS.add(user_id)` keeps one entry per user.
 _SET_ELEMENT_METHODS = frozenset({"add", "discard"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
@@ -643,6 +656,8 @@ class ModulePass(cst.CSTVisitor):
             return
         if isinstance(func, cst.Attribute) and func.attr.value == "add_done_callback":
             self._note_keepalive(node)
+        if isinstance(func, cst.Attribute) and func.attr.value in _STORE_WRITES:
+            self._store_write(node, func, frame)
         if not isinstance(func, cst.Attribute) or func.attr.value not in ex.MUTATING_METHODS:
             return
         method = func.attr.value
@@ -688,6 +703,37 @@ class ModulePass(cst.CSTVisitor):
         self._mark_check_then_act(site, frame)
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", target, site))
+
+    def _store_write(self, node: cst.Call, func: cst.Attribute, frame: _Frame) -> None:
+        """``cache.set(key, value)``, ``redis.setex(key, ttl, value)``: a write into a store
+        that may be shared by every process (resolved and judged by the project index)."""
+        value_index = _STORE_WRITES[func.attr.value]
+        args = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        if len(args) <= value_index:
+            return
+        receiver = ex.access_of(func.value, _NO_USER_KEYS)
+        if receiver is None:
+            return
+        matcher = self.options.user_keys
+        keys = [ex.classify_key(arg, matcher, frame.user_scoped) for arg in args[:value_index]]
+        key = next((k for k in keys if k.kind == "user"), None) or next(
+            (k for k in keys if k.kind == "dynamic"), keys[0] if keys else Key("none")
+        )
+        value = args[value_index]
+        site = WriteSite(
+            target=receiver,
+            operation=f"store:{func.attr.value}",
+            key=key,
+            span=self._placeholder(),
+            function=frame.owner,
+            value_from_param=bool(frame.sources(value)),
+            value_sources=sorted(frame.sources(value)),
+            key_sources=sorted(set().union(*(frame.sources(a) for a in args[:value_index]))),
+            under_lock=frame.lock_depth > 0,
+        )
+        self._describe_value(site, value, frame, "set")
+        self._span_later(site, "span", node)
+        frame.pending.append(_Pending("write", receiver, site))
 
     def _note_keepalive(self, node: cst.Call) -> None:
         """``task.add_done_callback(TASKS.discard)``: TASKS keeps running tasks alive until
@@ -1020,8 +1066,17 @@ class ModulePass(cst.CSTVisitor):
             root = pending.access.root
             if root in frame.globals or root not in frame.bound:
                 return pending
-            if pending.kind == "write" and _is_application_state(pending.access):
+            if pending.kind == "write" and pending.access.is_application_state():
                 return pending  # `app.state.x = X()` with `app` a parameter: the app's state
+            if (
+                pending.kind == "write"
+                and isinstance(pending.fact, WriteSite)
+                and pending.fact.operation.startswith("store:")
+                and root != frame.self_name
+                and frame.assignments[root] <= 1
+                and root not in frame.aliases
+            ):
+                return pending  # `client = get_redis(); client.set(k, v)`: judged by its name
             if root == frame.self_name:
                 self._commit_self(frame, pending)
                 return None
@@ -1341,16 +1396,6 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     names = {ex.dotted_name(side) for side in sides}
     strings = {side.evaluated_value for side in sides if isinstance(side, cst.SimpleString)}
     return "__name__" in names and "__main__" in strings
-
-
-def _is_application_state(access: Access) -> bool:
-    """``app.state.x``, ``self.app.state.x``, ``request.app.state.x``: the application's own
-    state, which lives as long as the process whoever holds the app."""
-    parts = [access.root, *access.attrs]
-    return any(
-        part in ("app", "application") and parts[index + 1] == "state"
-        for index, part in enumerate(parts[:-2])
-    )
 
 
 def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:

@@ -22,9 +22,9 @@ Schema of a model (every key optional):
 - ``long-lived-decorators``: decorators whose function's result lives as long as the process.
 - ``[values]``: ``request-types``, ``request-globals``, ``per-request-globals``,
   ``per-request-attributes``, ``session-types``, ``session-factories``, ``shared-safe-types``,
-  ``shared-store-types``, ``shared-store-writes``, ``request-parameter-names``,
-  ``request-content-names``, ``lock-types``, ``bookkeeping-classes``,
-  ``bookkeeping-attributes`` (globs).
+  ``shared-store-types``, ``request-parameter-names``,
+  ``request-content-names``, ``user-content-names``, ``lock-types``, ``bookkeeping-classes``,
+  ``bookkeeping-attributes`` (globs), ``shared-store-objects``.
 """
 
 from __future__ import annotations
@@ -55,12 +55,13 @@ _VALUE_KEYS = (
     "session-factories",
     "shared-safe-types",
     "shared-store-types",
-    "shared-store-writes",
     "request-parameter-names",
     "request-content-names",
+    "user-content-names",
     "lock-types",
     "bookkeeping-classes",
     "bookkeeping-attributes",
+    "shared-store-objects",
 )
 _TOP_KEYS = frozenset(
     {

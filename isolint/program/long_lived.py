@@ -27,9 +27,6 @@ from isolint.program.sessions import is_construction_helper
 from isolint.program.types import ClassKey, TypeIndex
 from isolint.project import Creation, Project, Target
 
-# Attributes of an application object that hold what lives as long as the app.
-_APPLICATION_STATE = ("state", "extensions", "config")
-
 
 @dataclass(frozen=True)
 class HeldAttribute:
@@ -106,7 +103,7 @@ class LongLivedObjects:
         """``app.state.x = X()`` (or a local holding an ``X``) anywhere."""
         for module, record in self.project.modules.items():
             for site in record.facts.writes:
-                if site.operation != "setattr" or not _on_application(site):
+                if site.operation != "setattr" or not site.target.is_application_state():
                     continue
                 made = self._stored_class(module, site)
                 if made is not None:
@@ -183,15 +180,6 @@ class LongLivedObjects:
     def _stored_class(self, module: str, site: WriteSite) -> ClassKey | None:
         made = self.types._stored_type(module, site.function, site.value_class, site.value_name)
         return made.project if made is not None else None
-
-
-def _on_application(site: WriteSite) -> bool:
-    """``app.state.x``, ``self.app.state.x``, ``request.app.state.x``."""
-    attrs = [site.target.root, *site.target.attrs]
-    for index, part in enumerate(attrs[:-1]):
-        if part in ("app", "application") and attrs[index + 1] in _APPLICATION_STATE:
-            return True
-    return False
 
 
 def _unique(creations: list[Creation]) -> list[Creation]:

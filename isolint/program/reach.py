@@ -195,6 +195,9 @@ class Reach:
         proxies = self.entry_points.reads_request_globals(module, function)
         if proxies:
             return "reads the request (" + ", ".join(f"`{p}`" for p in proxies) + ")"
+        typed = self.project.config.models.values("user-content-names") & set(function.params)
+        if typed:
+            return "takes what a user sent (" + ", ".join(f"`{p}`" for p in sorted(typed)) + ")"
         return ""
 
     # ---- request data ------------------------------------------------------------------------
@@ -217,8 +220,10 @@ class Reach:
                 key = (module, qualname)
                 params = set(self.entry_points.request_parameters(module, function))
                 params |= set(function.params) & content
-                if params or key in entries or self.entry_points.reads_request_globals(
-                    module, function
+                if (
+                    params
+                    or key in entries
+                    or self.entry_points.reads_request_globals(module, function)
                 ):
                     # a function handed the request (or its ids or content) is handling
                     # it: what else it is passed is that request's input too

@@ -101,6 +101,10 @@ def _classify_write(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
     module = record.name
+    if site.operation.startswith(STORE_PREFIX):
+        return _classify_store(project, record, site)
+    if site.target.is_application_state():
+        return _classify_application_state(project, record, site)
     if site.self_class is not None:
         return _classify_self(project, record, site, site.self_class)
     if site.operation == "rebind":
@@ -349,6 +353,61 @@ def _class_level_write(
         record.name,
         class_facts.span if class_facts else None,
     )
+
+
+STORE_PREFIX = "store:"
+_STORE_NAMES = ("redis", "cache", "memcache", "valkey")
+_BOOKKEEPING_KEYS = ("rate", "limit", "lock", "metric", "stat", "health", "heartbeat")
+
+
+def _classify_store(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """A key-value store every process shares, written under a key that is not the user's
+    with request data (a response cached by prompt, path or query)."""
+    if not _is_shared_store(project, record, site):
+        return None
+    if site.key.kind != "dynamic" or any(k.kind == "user" for k in site.target.keys):
+        return None  # a constant key is configuration; a user key is per user
+    if site.value_kind or not _request_data(project, record, site):
+        return None
+    if any(word in site.key.text.lower() for word in _BOOKKEEPING_KEYS):
+        return None  # rate limits, locks, counters: bookkeeping about requests
+    return ClassifiedWrite(
+        record, site, "ISO402", site.target.text(), "key-value store shared by every process"
+    )
+
+
+def _is_shared_store(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    models = project.config.models
+    program = program_of(project)
+    function = project.function(record.name, site.function)
+    receiver_type = program.types.receiver_type(record.name, function, site.self_class, site.target)
+    if receiver_type is not None:
+        return bool(receiver_type.names & models.values("shared-store-types"))
+    target = project.resolve(record.name, site.target)
+    if target is not None and target.kind == "external" and target.module:
+        qualified = ".".join([target.qualified, *target.rest])
+        if qualified in models.values("shared-store-objects"):
+            return True
+    names = [site.target.root, *site.target.attrs]
+    return any(word in name.lower() for name in names[-2:] for word in _STORE_NAMES)
+
+
+def _classify_application_state(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``request.app.state.x = value`` at request time: the application's state is one
+    object for every request, so request data stored there reaches every user."""
+    if site.operation not in _ATTRIBUTE_OPERATIONS and not is_container_write(site):
+        return None
+    if site.value_kind or not _request_data(project, record, site):
+        return None
+    code = keyed_code(site, "ISO401", True) if is_container_write(site) else "ISO401"
+    if code is None:
+        return None
+    subject = ".".join(site.target.attrs[-3:]) if site.target.attrs else site.target.root
+    return ClassifiedWrite(record, site, "ISO401", subject, "the application's state")
 
 
 def _is_bookkeeping(project: Project, classified: ClassifiedWrite) -> bool:
