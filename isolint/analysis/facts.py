@@ -107,6 +107,9 @@ class Function:
     # the parameters its return values are computed from, and whether one reads the user
     return_sources: list[str] = field(default_factory=list)
     returns_user_scoped: bool = False
+    # parameters the function reads a user's or request's id from (``context.user_id``):
+    # objects carrying a request's identity
+    identity_params: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -860,6 +860,14 @@ class ModulePass(cst.CSTVisitor):
         frame = self.frame
         if isinstance(node.value, cst.Name) and frame.function is not None:
             self._note_request_state_read(frame, node.value.value)
+            function = frame.function
+            root = node.value.value
+            if (
+                node.attr.value in REQUEST_ID_PARAMETERS
+                and root in function.params
+                and root not in function.identity_params
+            ):
+                function.identity_params.append(root)
         if (
             isinstance(node.value, cst.Name)
             and frame.function is not None
@@ -1597,7 +1605,27 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     """
     if _creates_object(value) or not frame.inputs(value) & frame.inputs(key):
         return False
+    if _FRESH_VALUES & (frame.inputs(value) | ex.read_names(value)[1]):
+        return False  # a fresh id or a timestamp: not a function of the key
     return frame.sources(value) <= frame.sources(key)
+
+
+_FRESH_VALUES = frozenset(
+    {
+        "uuid",
+        "uuid4",
+        "uuid1",
+        "secrets",
+        "token_hex",
+        "token_urlsafe",
+        "random",
+        "randint",
+        "time",
+        "now",
+        "utcnow",
+        "datetime",
+    }
+)
 
 
 def _creates_object(value: cst.BaseExpression) -> bool:

@@ -220,6 +220,7 @@ class Reach:
                 key = (module, qualname)
                 params = set(self.entry_points.request_parameters(module, function))
                 params |= set(function.params) & content
+                params |= set(function.identity_params)
                 if (
                     params
                     or key in entries
