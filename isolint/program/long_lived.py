@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from isolint.analysis.facts import Span, WriteSite
+from isolint.analysis.facts import Access, Span, WriteSite
 from isolint.program.reach import Reach
 from isolint.program.sessions import is_construction_helper
 from isolint.program.types import ClassKey, TypeIndex
@@ -105,6 +105,8 @@ class LongLivedObjects:
             for site in record.facts.writes:
                 if site.operation != "setattr" or not site.target.is_application_state():
                     continue
+                if names_a_module(self.project, module, site.target):
+                    continue
                 made = self._stored_class(module, site)
                 if made is not None:
                     how = f"stored on `{site.target.text()}`"
@@ -180,6 +182,14 @@ class LongLivedObjects:
     def _stored_class(self, module: str, site: WriteSite) -> ClassKey | None:
         made = self.types._stored_type(module, site.function, site.value_class, site.value_name)
         return made.project if made is not None else None
+
+
+def names_a_module(project: Project, module: str, access: Access) -> bool:
+    """``app.state.X`` where ``app.state`` is a module of the project, not an app's state."""
+    parts = access.attrs
+    index = parts.index("state") if "state" in parts else len(parts)
+    target = project.resolve(module, Access(access.root, parts[: index + 1]))
+    return target is not None and target.kind == "module"
 
 
 def _unique(creations: list[Creation]) -> list[Creation]:

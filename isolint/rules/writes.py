@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from isolint.analysis.facts import Access, Span, WriteSite
 from isolint.findings import Related
 from isolint.program import program_of
+from isolint.program.long_lived import names_a_module
 from isolint.program.sessions import session_holder
 from isolint.project import Creation, ModuleRecord, Project, Target, is_init_method
 from isolint.rules.base import is_container_write, keyed_code
@@ -103,7 +104,7 @@ def _classify_write(
     module = record.name
     if site.operation.startswith(STORE_PREFIX):
         return _classify_store(project, record, site)
-    if site.target.is_application_state():
+    if site.target.is_application_state() and not names_a_module(project, module, site.target):
         return _classify_application_state(project, record, site)
     if site.self_class is not None:
         return _classify_self(project, record, site, site.self_class)
@@ -401,6 +402,8 @@ def _classify_application_state(
     object for every request, so request data stored there reaches every user."""
     if site.operation not in _ATTRIBUTE_OPERATIONS and not is_container_write(site):
         return None
+    if site.value_class is not None:
+        return None  # a service built and stored on the app: where a shared object is made
     if site.value_kind or not _request_data(project, record, site):
         return None
     code = keyed_code(site, "ISO401", True) if is_container_write(site) else "ISO401"
