@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from isolint.rules.evidence import RequestEvidence
 
 CONTAINER_OPERATIONS_PREFIX = "call:"
+STORE_OPERATIONS_PREFIX = "store:"
 
 
 class ClassifiedWriteLike(Protocol):
@@ -116,6 +117,8 @@ def describe(site: WriteSite) -> str:
     operation = site.operation
     if operation.startswith(CONTAINER_OPERATIONS_PREFIX):
         return f"`.{operation.removeprefix(CONTAINER_OPERATIONS_PREFIX)}()`"
+    if operation.startswith(STORE_OPERATIONS_PREFIX):
+        return f"`.{operation.removeprefix(STORE_OPERATIONS_PREFIX)}()`"
     return {
         "setitem": "item assignment",
         "delitem": "`del`",

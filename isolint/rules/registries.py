@@ -91,9 +91,10 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
             f"is shared by every request and user (long-lived: {classified.what})"
         )
     else:
+        shared = "" if "shared" in classified.what else " shared by every request"
         message = (
-            f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared by "
-            f"every request, under key `{_dynamic_key(site)}`, which is not scoped to the user"
+            f"{describe(site)} writes `{classified.subject}`, a {classified.what}{shared}, "
+            f"under key `{_dynamic_key(site)}`, which is not scoped to the user"
         )
     return finding(
         classified.code,

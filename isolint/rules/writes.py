@@ -15,7 +15,7 @@ from isolint.program import program_of
 from isolint.program.long_lived import names_a_module
 from isolint.program.sessions import session_holder
 from isolint.project import Creation, ModuleRecord, Project, Target, is_init_method
-from isolint.rules.base import is_container_write, keyed_code
+from isolint.rules.base import STORE_OPERATIONS_PREFIX, is_container_write, keyed_code
 from isolint.rules.evidence import RequestEvidence, request_evidence, stores_request_data, witness
 
 _MAX_CREATIONS = 3
@@ -102,7 +102,7 @@ def _classify_write(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
     module = record.name
-    if site.operation.startswith(STORE_PREFIX):
+    if site.operation.startswith(STORE_OPERATIONS_PREFIX):
         return _classify_store(project, record, site)
     if site.target.is_application_state() and not names_a_module(project, module, site.target):
         return _classify_application_state(project, record, site)
@@ -356,7 +356,6 @@ def _class_level_write(
     )
 
 
-STORE_PREFIX = "store:"
 _STORE_NAMES = ("redis", "cache", "memcache", "valkey")
 _BOOKKEEPING_KEYS = ("rate", "limit", "lock", "metric", "stat", "health", "heartbeat")
 
