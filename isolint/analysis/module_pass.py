@@ -1211,7 +1211,9 @@ class ModulePass(cst.CSTVisitor):
             access
             for arg in node.bases
             if arg.keyword is None
-            and (access := ex.access_of(arg.value, self.options.user_keys)) is not None
+            # `Base[T]` (a generic base) inherits from Base
+            and (access := ex.access_of(_unsubscript(arg.value), self.options.user_keys))
+            is not None
         ]
         for arg in node.bases:
             mentioned = ex.last_name(arg.value)

@@ -56,9 +56,12 @@ def session_holder(project: Project, module: str, site: WriteSite) -> SessionHol
     creations = program.long_lived.inherited_by((module, site.self_class))
     if creations:
         return SessionHolder(creations[0].how, tuple(creations), "error")
+    key = (module, site.self_class)
+    family = [key, *program.types.subclasses.get(key, ())]
     constructed = [
         function
-        for _, function in program.long_lived.constructions.get((module, site.self_class), [])
+        for cls in family
+        for _, function in program.long_lived.constructions.get(cls, [])
         if function is not None and not is_construction_helper(function)
     ]
     if constructed or not _serves_requests(project, module, site.self_class):
