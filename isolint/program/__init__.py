@@ -7,6 +7,7 @@
   the entry point that reaches them, the witness a finding carries).
 - ``long_lived``: which objects outlive a request, by where they are allocated.
 - ``sessions``: database sessions kept on objects.
+- ``readers``: the request-time functions that read shared state back.
 
 Nothing here reads a syntax tree: everything comes from each module's cached facts.
 """
@@ -18,6 +19,7 @@ from functools import cached_property
 from isolint.program.entry_points import EntryPoints
 from isolint.program.long_lived import LongLivedObjects
 from isolint.program.reach import Reach
+from isolint.program.readers import Readers
 from isolint.program.types import TypeIndex
 from isolint.project import Project
 
@@ -39,6 +41,10 @@ class Program:
     @cached_property
     def reach(self) -> Reach:
         return Reach(self.project, self.types, self.entry_points)
+
+    @cached_property
+    def readers(self) -> Readers:
+        return Readers(self.project, self.reach)
 
     @cached_property
     def long_lived(self) -> LongLivedObjects:

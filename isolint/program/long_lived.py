@@ -130,7 +130,7 @@ class LongLivedObjects:
         while changed:
             changed = False
             for owner in list(found):
-                for owner_key in self._and_bases(owner):
+                for owner_key in self.class_and_bases(owner):
                     for module, site, made in held.get(owner_key, ()):
                         if made in found or self._is_safe(made):
                             continue
@@ -168,7 +168,7 @@ class LongLivedObjects:
             for module, function in self.constructions.get(key, [])
         )
 
-    def _and_bases(self, key: ClassKey) -> list[ClassKey]:
+    def class_and_bases(self, key: ClassKey) -> list[ClassKey]:
         """The class and its project base classes (whose ``__init__`` may set attributes)."""
         return [(m, c.name) for m, c, _ in self.project._hierarchy(*key)]
 

@@ -68,7 +68,7 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
         classified.code,
         classified.record,
         site.span,
-        message + evidence,
+        message + evidence + classified.read_back(project),
         _FIXES[classified.code],
         severity,
         related,

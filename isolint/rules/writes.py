@@ -13,6 +13,7 @@ from isolint.analysis.facts import Access, Span, WriteSite
 from isolint.findings import Related
 from isolint.program import program_of
 from isolint.program.long_lived import names_a_module
+from isolint.program.readers import Reader
 from isolint.program.sessions import session_holder
 from isolint.project import Creation, ModuleRecord, Project, Target, is_init_method
 from isolint.rules.base import STORE_OPERATIONS_PREFIX, is_container_write, keyed_code
@@ -56,7 +57,38 @@ class ClassifiedWrite:
             elif all((r.path, r.line) != (record.display_path, line) for r in found):
                 what = f"`{self.subject}` is created here"
                 found.append(Related(record.display_path, line, what))
-        return (*found, *witness(project, self.evidence))
+        return (*found, *witness(project, self.evidence), *self.reader_locations(project))
+
+    def reader_locations(self, project: Project) -> tuple[Related, ...]:
+        """Request-time code that reads the written state back (the first two found)."""
+        found: list[Related] = []
+        for reader in self.readers(project)[:2]:
+            record = project.modules[reader.module]
+            line = record.located(reader.span).line if reader.span is not None else 0
+            message = f"`{reader.function}` reads `{self.subject}` back at request time"
+            found.append(Related(record.display_path, line, message, "reader"))
+        return tuple(found)
+
+    def read_back(self, project: Project) -> str:
+        """The message's clause naming a reader, when one is found."""
+        readers = self.readers(project)
+        return f"; `{readers[0].function}` reads it back at request time" if readers else ""
+
+    def readers(self, project: Project) -> list[Reader]:
+        program = program_of(project)
+        site = self.site
+        if site.self_class is not None and site.target.attrs:
+            key = (self.record.name, site.self_class)
+            family = [
+                *program.long_lived.class_and_bases(key),
+                *program.types.subclasses.get(key, ()),
+            ]
+            return program.readers.of_attribute(
+                self.record.name, family, site.target.attrs[0], site.function
+            )
+        if self.defined_module is not None and "." not in self.subject:
+            return program.readers.of_global(self.defined_module, self.subject, site.function)
+        return []
 
 
 def classified_writes(project: Project) -> list[ClassifiedWrite]:

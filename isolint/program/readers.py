@@ -1,0 +1,82 @@
+"""Who reads shared state back: the other half of a leak's witness.
+
+A store only leaks when another request can read the value back. This module finds, for a
+state written on a long-lived object (``self.active``, ``self.cache``) or a module-level
+container (``CACHE``), the request-time functions that read it: a call through the
+attribute (``self.active.send_json(...)``) or a reading method of the container
+(``CACHE.get(key)``, ``self.runs.values()``). Subscript reads are not recorded by the pass,
+so a store may have readers this does not find.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from isolint.analysis.facts import Access, Span
+from isolint.program.reach import Reach
+from isolint.project import Project
+
+# Methods that hand a container's contents back to the caller.
+_READING_METHODS = frozenset(
+    {"get", "items", "values", "keys", "copy", "__getitem__", "__contains__", "popitem", "pop"}
+)
+
+StateKey = tuple[str, str, str]  # (module, owner class or "", attribute or module-level name)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A request-time function reading the state back, and where."""
+
+    module: str
+    function: str
+    span: Span | None
+
+
+class Readers:
+    """Readers of shared state, by the state they read."""
+
+    def __init__(self, project: Project, reach: Reach) -> None:
+        self.project = project
+        self.reach = reach
+
+    @cached_property
+    def by_state(self) -> dict[StateKey, list[Reader]]:
+        found: dict[StateKey, list[Reader]] = defaultdict(list)
+        request_time = self.reach.request_paths
+        for module, record in self.project.modules.items():
+            for call in record.facts.calls:
+                if call.at_import_time or not call.function:
+                    continue
+                if (module, call.function) not in request_time:
+                    continue
+                state = self._state_read(module, call.callee, call.self_class)
+                if state is not None:
+                    found[state].append(Reader(module, call.function, call.span))
+        return dict(found)
+
+    def _state_read(self, module: str, callee: Access, self_class: str | None) -> StateKey | None:
+        if self_class is not None:
+            # `self.active.send(...)`, `self.runs.values()`: the attribute is read back
+            return (module, self_class, callee.attrs[0]) if len(callee.attrs) >= 2 else None
+        if len(callee.attrs) == 1 and callee.attrs[0] in _READING_METHODS:
+            target = self.project.resolve(module, Access(callee.root))
+            if target is not None and target.kind == "binding" and not target.rest:
+                return (target.module, "", target.name)
+        return None
+
+    def of_attribute(
+        self, module: str, class_names: list[tuple[str, str]], attribute: str, writer: str
+    ) -> list[Reader]:
+        """Readers of ``self.attribute`` in any of the classes, other than ``writer``."""
+        return [
+            reader
+            for owner, class_name in class_names
+            for reader in self.by_state.get((owner, class_name, attribute), ())
+            if reader.function != writer
+        ]
+
+    def of_global(self, module: str, name: str, writer: str) -> list[Reader]:
+        return [r for r in self.by_state.get((module, "", name), ()) if r.function != writer]

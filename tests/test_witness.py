@@ -1,0 +1,61 @@
+"""A finding's witness: where the shared object lives, the entry point and calls that reach
+the store, and the request path that reads the value back, each a related location."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from isolint.findings import Finding
+
+MakeProject = Callable[..., list[Finding]]
+
+STORE = """RESULTS = {}
+
+
+def remember(key, item):
+    RESULTS[key] = item
+
+
+def recall(key):
+    return RESULTS.get(key)
+"""
+
+API = """from fastapi import APIRouter
+
+from app.store import recall, remember
+
+router = APIRouter()
+
+
+@router.post("/results/{key}")
+async def save(key: str, body: dict):
+    remember(key, body)
+
+
+@router.get("/results/{key}")
+async def load(key: str):
+    return recall(key)
+"""
+
+
+def test_the_witness_names_creation_entry_calls_and_reader(project: MakeProject) -> None:
+    (finding,) = project({"app/store.py": STORE, "app/api.py": API})
+    assert (finding.code, finding.path, finding.line) == ("ISO402", "app/store.py", 5)
+    kinds = [(r.kind, r.path, r.line) for r in finding.related]
+    assert ("creation", "app/store.py", 1) in kinds
+    assert ("entry", "app/api.py", 9) in kinds
+    assert ("call", "app/api.py", 10) in kinds
+    assert ("reader", "app/store.py", 9) in kinds
+    assert "`recall` reads it back at request time" in finding.message
+    assert (finding.shared_object, finding.entry_point, finding.data_kind) == (
+        "RESULTS",
+        "save",
+        "request data",
+    )
+
+
+def test_no_reader_means_no_reader_location(project: MakeProject) -> None:
+    store = STORE.replace("return RESULTS.get(key)", "return key")
+    (finding,) = project({"app/store.py": store, "app/api.py": API})
+    assert all(r.kind != "reader" for r in finding.related)
+    assert "reads it back" not in finding.message
