@@ -70,6 +70,13 @@ DEFAULT_USER_KEY_PATTERNS = (
     # a credential names its holder: a cache per API key or access token is per user
     "api_key",
     "access_token",
+    "token",
+    "refresh_token",
+    "session_token",
+    "sub",
+    # a value computed from the user's own context object or key
+    "user_key",
+    "user_context",
     # unique to one task or request, so never shared between users either
     "current_task",
     "uuid4",

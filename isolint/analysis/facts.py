@@ -147,6 +147,8 @@ class WriteSite:
     value_kind: str = ""
     # module-level imports the stored value is computed from (``flask.request``)
     value_imports: list[str] = field(default_factory=list)
+    # the stored value depends on who asked (it reads ``request.user``, a user id, ...)
+    value_user: bool = False
 
 
 @dataclass

@@ -79,6 +79,8 @@ _CACHE_DECORATORS = frozenset({"lru_cache", "cache"})
 _BUILTINS = frozenset(dir(builtins))
 # Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
+# Names of the asking user's identity: a value reading one depends on who asked.
+_USER_OBJECTS = frozenset({"user", "current_user", "actor", "requester", "user_id", "owner"})
 # Writes into a key-value store and the index of the value argument (the key comes first).
 _STORE_WRITES = {
     "set": 1,
@@ -157,6 +159,8 @@ class _Frame:
     # locals known to hold a number (a count or a timing)
     numeric: set[str] = field(default_factory=set)
     stored: set[str] = field(default_factory=set)
+    # locals whose value depends on who is asking (read a user object or id)
+    user_dependent: set[str] = field(default_factory=set)
     # locals holding ``var.get()``: local -> var
     context_values: dict[str, str] = field(default_factory=dict)
     # mutable-default parameters kept on self: parameter -> attribute
@@ -438,6 +442,10 @@ class ModulePass(cst.CSTVisitor):
             created = _new_instance_class(value)
             if created is not None:
                 frame.instances[name] = created
+        if self._depends_on_user(frame, value):
+            frame.user_dependent.add(name)
+        else:
+            frame.user_dependent.discard(name)
         got_from = _context_get_root(value)
         if got_from and how == "set":
             frame.context_values[name] = got_from
@@ -566,6 +574,14 @@ class ModulePass(cst.CSTVisitor):
         if how == "aug" and not site.value_kind and not _is_sequence_literal(value):
             site.value_kind = "number"  # `stats[k] += n`: a running total, not user data
         site.value_imports = self._imports_read(frame, value)
+        site.value_user = self._depends_on_user(frame, value)
+
+    def _depends_on_user(self, frame: _Frame, value: cst.BaseExpression) -> bool:
+        """The value reads who is asking: a user object or id, directly or through locals."""
+        roots, attributes = ex.read_names(value)
+        if (roots | attributes) & _USER_OBJECTS or not frame.user_dependent.isdisjoint(roots):
+            return True
+        return self._reads_user_key(value, roots, attributes, frame)
 
     def _imports_read(self, frame: _Frame, value: cst.BaseExpression) -> list[str]:
         """Module-level imports an expression reads, directly or through locals."""

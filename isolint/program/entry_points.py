@@ -172,8 +172,13 @@ class EntryPoints:
 
     def request_parameters(self, module: str, function: Function) -> list[str]:
         """Parameters carrying a request: by the models' types, then by conventional name."""
-        found = list(function.request_params)
         request_types = self.models.values("request-types")
+        sessions = self.models.values("session-types")
+        found = [
+            param
+            for param in function.request_params
+            if not self._is_session_typed(module, function, param, sessions)
+        ]
         names = self.models.values("request-parameter-names")
         for param in function.params:
             if param in found:
@@ -184,6 +189,18 @@ class EntryPoints:
             ):
                 found.append(param)
         return found
+
+    def _is_session_typed(
+        self, module: str, function: Function, param: str, sessions: frozenset[str]
+    ) -> bool:
+        """A database session is not request data (sessions are ISO3xx's business)."""
+        declared = function.param_types.get(param)
+        if declared is None:
+            return False
+        if (declared.attrs or [declared.root])[-1] in ("Session", "AsyncSession"):
+            return True
+        resolved = self.types.class_type(module, declared)
+        return resolved is not None and bool(resolved.names & sessions)
 
     def reads_request_globals(self, module: str, function: Function) -> list[str]:
         """Module-level request proxies the function reads (``flask.request``)."""

@@ -77,8 +77,10 @@ def keyed_code(site: WriteSite, default: str, request_data: bool) -> str | None:
         return None
     keyed = any(key.kind == "dynamic" for key in keys)
     if site.operation in _REMOVALS:
-        # Removing one entry by its own key is cleanup; emptying a shared container wipes
-        # every request's data.
+        # Removing an entry is cleanup; emptying a shared container wipes every request's
+        # data.
+        if site.operation in ("call:remove", "call:discard"):
+            return None  # taking one's own element out again
         return None if keyed else default
     if site.after_await_check:
         return "ISO503"

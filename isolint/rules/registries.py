@@ -122,7 +122,7 @@ def _unscoped_cache_keys(project: Project) -> Iterator[Finding]:
     """A cache-key builder computing the key from what the user sent (a prompt, a query)
     but not from who sent it: every user asking the same thing gets the first answer."""
     program = program_of(project)
-    content_names = project.config.models.values("request-content-names")
+    content_names = project.config.models.values("user-content-names")
     for record in project.targets():
         for qualname, function in record.facts.functions.items():
             if not _builds_cache_key(record.name, function):

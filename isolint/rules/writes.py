@@ -178,6 +178,8 @@ def _classify_module_attribute(
         return None
     if owner.kind == "external" and owner.module not in _imported_modules(record):
         return None
+    if site.value_kind or not _request_data(project, record, site):
+        return None  # a flag or a setting switched from code: not one user's data
     attribute = site.target.attrs[-1]
     return ClassifiedWrite(
         record, site, "ISO104", f"{owner.module}.{attribute}", "module attribute"
@@ -403,10 +405,27 @@ def _classify_store(
         return None  # a constant key is configuration; a user key is per user
     if site.value_kind or not _request_data(project, record, site):
         return None
+    if not site.value_user and not _keyed_by_user_content(project, record, site):
+        return None  # the same value for every user who sends this key: not a leak
     if any(word in site.key.text.lower() for word in _BOOKKEEPING_KEYS):
         return None  # rate limits, locks, counters: bookkeeping about requests
     return ClassifiedWrite(
         record, site, "ISO402", site.target.text(), "key-value store shared by every process"
+    )
+
+
+def _keyed_by_user_content(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """The key is computed from what a user typed (a prompt): the cached answer may carry
+    that user's context to the next user who types the same."""
+    content = project.config.models.values("user-content-names")
+    function = project.function(record.name, site.function)
+    if function is None:
+        return False
+    carrying = program_of(project).reach.request_data_params.get(
+        (record.name, site.function), frozenset()
+    )
+    return bool(set(site.key_sources) & content) or (
+        bool(set(site.key_sources) & carrying) and bool(set(function.params) & content)
     )
 
 
@@ -435,8 +454,8 @@ def _classify_application_state(
         return None
     if site.value_class is not None:
         return None  # a service built and stored on the app: where a shared object is made
-    if site.value_kind or not _request_data(project, record, site):
-        return None
+    if site.value_kind or not site.value_user or not _request_data(project, record, site):
+        return None  # app-wide data (a model list, a setting) is the same for everyone
     code = keyed_code(site, "ISO401", True) if is_container_write(site) else "ISO401"
     if code is None:
         return None
