@@ -10,6 +10,12 @@ one worker dies, and it cannot stop one task that runs too long.)
 
 Each worker gets one input at a time, so what it was working on when it died is known, and
 neither side ever blocks writing to a pipe the other is not reading.
+
+The budget is processor time where the system tells it (Linux, through ``/proc``): on a busy
+machine a file that needs 3 s of work may take 20 s of wall-clock time, and reporting it as
+timed out would make results depend on the load. A worker that makes no progress at all
+(swapping, stopped) is still killed after ``_WALL_FACTOR`` times the budget of wall-clock
+time. Elsewhere the budget is wall-clock time.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ Result = TypeVar("Result")
 
 # How long the workers get to leave on their own at the end before they are killed.
 _GOODBYE_SECONDS = 2.0
+
+# A worker using less processor time than the budget is killed after this many budgets of
+# wall-clock time all the same.
+_WALL_FACTOR = 5
 
 # A test double for a crash of native code: when this environment variable holds a marker,
 # a worker given an input that contains the marker kills itself with SIGSEGV, as libcst's
@@ -89,9 +99,12 @@ def _signal_name(number: int) -> str:
 class _Worker:
     process: BaseProcess
     connection: Connection
-    # the index of the input being worked on, and since when (time.monotonic())
+    # the index of the input being worked on, since when (time.monotonic()), the worker's
+    # processor time then (None where the system does not tell), and when to look again
     current: int | None = None
     started: float = 0.0
+    cpu_at_start: float | None = None
+    check_at: float = 0.0
 
 
 @dataclass
@@ -137,7 +150,7 @@ def run_isolated(
             for worker in pool:
                 if worker.current is None and run.queue:
                     _assign(worker, run)
-            _wait_for_news(pool, budget)
+            _wait_for_news(pool)
             for position, worker in enumerate(pool):
                 if not _collect(worker, run):  # dead or killed: a fresh worker takes its place
                     pool[position] = _start(context, run)
@@ -170,17 +183,19 @@ def _start(context: multiprocessing.context.BaseContext, run: _Run[Any, Any]) ->
 def _assign(worker: _Worker, run: _Run[Any, Any]) -> None:
     index = run.queue.popleft()
     worker.current, worker.started = index, time.monotonic()
+    worker.cpu_at_start = _cpu_seconds(worker.process.pid)
+    worker.check_at = worker.started + run.budget
     # if the worker is gone, _collect sees it die and reports the input
     with contextlib.suppress(OSError, ValueError):
         worker.connection.send((index, run.items[index]))
 
 
-def _wait_for_news(pool: list[_Worker], budget: float) -> None:
-    """Sleep until a worker answers or dies, or the earliest budget runs out."""
+def _wait_for_news(pool: list[_Worker]) -> None:
+    """Sleep until a worker answers or dies, or it is time to look at one's budget."""
     busy = [worker for worker in pool if worker.current is not None]
     if not busy:
         return
-    deadline = min(worker.started for worker in busy) + budget
+    deadline = min(worker.check_at for worker in busy)
     waitables: list[Any] = [worker.connection for worker in busy]
     waitables += [worker.process.sentinel for worker in busy]
     multiprocessing.connection.wait(waitables, timeout=max(0.0, deadline - time.monotonic()))
@@ -207,7 +222,7 @@ def _collect(worker: _Worker, run: _Run[Any, Any]) -> bool:
         worker.current = None
         _close(worker)
         return False
-    if time.monotonic() - worker.started > run.budget:
+    if _over_budget(worker, run.budget):
         worker.process.kill()
         worker.process.join()
         _finish(run, current, Failure(timeout_reason(run.budget)))
@@ -215,6 +230,55 @@ def _collect(worker: _Worker, run: _Run[Any, Any]) -> bool:
         _close(worker)
         return False
     return True
+
+
+def _over_budget(worker: _Worker, budget: float) -> bool:
+    """Whether the worker has spent the budget on its input; if not, ``check_at`` is set to
+    the earliest moment it could have."""
+    now = time.monotonic()
+    if now < worker.check_at:
+        return False
+    hard_limit = worker.started + budget * _WALL_FACTOR
+    cpu_now = _cpu_seconds(worker.process.pid)
+    if worker.cpu_at_start is None or cpu_now is None or now >= hard_limit:
+        return now - worker.started >= budget
+    left = budget - (cpu_now - worker.cpu_at_start)
+    if left <= 0:
+        return True
+    # processor time cannot pass faster than the clock (one thread per worker)
+    worker.check_at = min(now + max(left, 0.01), hard_limit)
+    return False
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """The processor time (user and system) a process has used so far; None where the
+    system does not say (no ``/proc``) or the process is gone."""
+    if pid is None or _CLOCK_TICKS is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    # the fields after the command name, which is in parentheses and may hold spaces:
+    # state is field 3, utime 14 and stime 15
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    try:
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (IndexError, ValueError):
+        return None
+
+
+def _clock_ticks() -> int | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return os.sysconf("SC_CLK_TCK")
+    except (ValueError, OSError):
+        return None
+
+
+_CLOCK_TICKS = _clock_ticks()
 
 
 def _finish(run: _Run[Any, Any], index: int, outcome: object) -> None:

@@ -22,10 +22,15 @@ from isolint.isolation import (
 
 
 def behave(item: str) -> str:
-    """A task: ``crash`` dies of SIGSEGV, ``hang`` sleeps, ``raise`` raises, else echoes."""
+    """A task: ``crash`` dies of SIGSEGV, ``spin`` works for a minute (a parser that does
+    not finish), ``sleep`` waits without working, ``raise`` raises, else echoes."""
     if item == "crash":
         os.kill(os.getpid(), signal.SIGSEGV)
-    if item == "hang":
+    if item == "spin":
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            pass
+    if item == "sleep":
         time.sleep(60)
     if item == "raise":
         raise ValueError("bad input")
@@ -64,9 +69,18 @@ def test_a_dead_worker_is_replaced_by_a_fresh_one() -> None:
 
 def test_an_input_over_the_budget_is_stopped_and_the_rest_goes_on() -> None:
     started = time.monotonic()
-    results = run_isolated(behave, ["a", "hang", "b"], workers=1, budget=0.5)
-    assert time.monotonic() - started < 10
+    results = run_isolated(behave, ["a", "spin", "b"], workers=1, budget=0.5)
+    assert time.monotonic() - started < 20
     assert results == ["A", Failure("took longer than 0.5 s"), "B"]
+
+
+def test_a_worker_that_makes_no_progress_is_stopped_too() -> None:
+    """The budget is processor time where the system tells it; a worker that sleeps (swaps,
+    is stopped) is still stopped after a few budgets of wall-clock time."""
+    started = time.monotonic()
+    results = run_isolated(behave, ["sleep", "a"], workers=1, budget=0.2)
+    assert time.monotonic() - started < 20
+    assert results == [Failure("took longer than 0.2 s"), "A"]
 
 
 def test_a_task_that_raises_fails_that_input_only() -> None:
