@@ -424,7 +424,8 @@ def _with_fixes(
     # that a run without fixable findings (most pre-commit runs) should not pay.
     from isolint.fix.rule_fixes import attach_fixes
 
-    return attach_fixes(findings, _source_reader(project, contents))
+    budget = project.config.file_timeout
+    return attach_fixes(findings, _source_reader(project, contents), budget=budget)
 
 
 def _source_reader(

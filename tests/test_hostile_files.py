@@ -179,6 +179,50 @@ def test_a_file_over_the_budget_is_iso900_and_cached_under_its_budget(tmp_path: 
     assert seconds < 10
 
 
+def test_fix_never_writes_or_trips_over_hostile_files(tmp_path: Path) -> None:
+    root = hostile_project(tmp_path)
+    mutable_default = "def add(tag: str, tags: list[str] = []) -> list[str]:\n"
+    mutable_default += "    tags.append(tag)\n    return tags\n"
+    (root / "app" / "tags.py").write_text(mutable_default)
+    result, _ = run_isolint(root, "fix", ".")
+    assert result.returncode == 1, result.stderr  # the ISO900 findings remain
+    assert "Traceback" not in result.stderr
+    assert "if tags is None:" in (root / "app" / "tags.py").read_text()  # the fix was applied
+    for name, (content, _) in HOSTILE.items():
+        assert (root / name).read_bytes() == content, name
+        assert f"{name}:" in result.stdout
+
+
+LEGACY = "class DeepAgentState:\n    def __init__(self, user_id: str) -> None:\n"
+LEGACY += "        self.user_id = user_id\n"
+USES_LEGACY = "from app.state import DeepAgentState\n\n\ndef run(state: DeepAgentState) -> str:\n"
+USES_LEGACY += "    return state.user_id\n"
+
+
+def test_the_codemod_skips_and_reports_hostile_files(tmp_path: Path) -> None:
+    root = hostile_project(tmp_path)
+    (root / "app" / "state.py").write_text(LEGACY)
+    (root / "app" / "run.py").write_text(USES_LEGACY)
+    env = {CRASH_TEST_VARIABLE: "CRASH-THE-PARSER-HERE"}
+    crashing = "from app.state import DeepAgentState  # CRASH-THE-PARSER-HERE\n"
+    (root / "app" / "crashing.py").write_text(crashing)
+    result, _ = run_isolint(root, "fix", "--codemod", "migrate-context", ".", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "context: UserExecutionContext" in (root / "app" / "run.py").read_text()
+    assert (root / "app" / "crashing.py").read_text() == crashing
+    assert (
+        "app/crashing.py:1: the parser crashed (signal 11, SIGSEGV); the file was skipped"
+        in result.stderr
+    )
+    assert "app/brackets.py:1: syntax error: too many nested parentheses" in result.stderr
+    assert "app/nul.py:3: syntax error: source code string cannot contain null bytes" in (
+        result.stderr
+    )
+    for name, (content, _) in HOSTILE.items():
+        assert (root / name).read_bytes() == content, name
+
+
 def test_the_repository_itself_is_unaffected() -> None:
     """Sanity: isolint's own sources are shallow and small, so they are analysed in process."""
     from isolint.analysis.source import parse_risk, python_verdict
