@@ -151,9 +151,10 @@ def run_isolated(
                 if worker.current is None and run.queue:
                     _assign(worker, run)
             _wait_for_news(pool)
-            for position, worker in enumerate(pool):
-                if not _collect(worker, run):  # dead or killed: a fresh worker takes its place
-                    pool[position] = _start(context, run)
+            alive = [worker for worker in pool if _collect(worker, run)]
+            # a dead or killed worker is replaced by a fresh one while there is work left
+            fresh = min(len(pool) - len(alive), len(run.queue))
+            pool = alive + [_start(context, run) for _ in range(fresh)]
     finally:
         _stop(pool)
     return [result if result is not None else Failure("not run") for result in run.results]
@@ -262,8 +263,8 @@ def _cpu_seconds(pid: int | None) -> float | None:
         return None
     # the fields after the command name, which is in parentheses and may hold spaces:
     # state is field 3, utime 14 and stime 15
-    fields = stat[stat.rindex(b")") + 2 :].split()
     try:
+        fields = stat[stat.rindex(b")") + 2 :].split()
         return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
     except (IndexError, ValueError):
         return None
