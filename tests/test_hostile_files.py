@@ -144,6 +144,10 @@ def test_the_reason_is_in_the_text_report(tmp_path: Path) -> None:
     assert "app/nul.py:3:6 ISO900" in result.stdout
     assert "app/profiles.py:13:5 ISO402" in result.stdout
     assert result.stderr == ""
+    # the code frames show no raw NUL byte and not the whole 80,000-character line
+    assert "\0" not in result.stdout
+    assert "y = 2\ufffd" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) < 1000
 
 
 @pytest.mark.parametrize("fillers", [0, 50], ids=["small-run", "worker-pool"])
