@@ -2,7 +2,7 @@
 
 Measured with libcst 1.9 on CPython 3.11: a 20,000-term expression kept libcst busy for
 minutes and then overflowed its stack (the run died of SIGSEGV with no output); 2,000 nested
-brackets, a 10,000-branch elif ladder or 10,000 nested `not`s crash it outright. CPython's
+lists, 3,000 nested parentheses or a 10,000-branch elif ladder crash it outright. CPython's
 own parser answers all of them in milliseconds, so isolint asks it first; whatever it cannot
 rule out runs in a supervised worker process under `file-timeout`. Which of these inputs
 CPython itself refuses depends on its version (3.11 refuses the 20,000-term sum and the
@@ -10,8 +10,9 @@ CPython itself refuses depends on its version (3.11 refuses the 20,000-term sum 
 is expected to be ISO900 for one of the reasons that can apply to it.
 
 A crash is also forced with a test double (an environment variable that makes the worker
-kill itself with SIGSEGV on a marked file): the native crash it stands for cannot be produced
-on purpose at a size that keeps these tests fast.
+kill itself with SIGSEGV on a marked file): the inputs known to crash libcst are the ones
+CPython now refuses before libcst sees them, so the crash the worker pool exists for (one no
+screen predicted) cannot be produced on purpose.
 """
 
 from __future__ import annotations
