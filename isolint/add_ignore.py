@@ -19,6 +19,7 @@ from pathlib import Path
 
 from isolint.analysis.facts import Suppression
 from isolint.analysis.module_pass import read_suppressions
+from isolint.config import DEFAULT_FILE_TIMEOUT
 from isolint.findings import Finding
 from isolint.fix.edits import split_lines
 from isolint.fix.writer import SourceFile, WriteRefused, write_rewrite
@@ -33,18 +34,31 @@ class AddIgnoreReport:
     problems: list[str] = field(default_factory=list)
 
 
-def add_ignores(findings: Sequence[Finding], reason: str, cwd: Path) -> AddIgnoreReport:
+def add_ignores(
+    findings: Sequence[Finding],
+    reason: str,
+    cwd: Path,
+    *,
+    budget: float = DEFAULT_FILE_TIMEOUT,
+) -> AddIgnoreReport:
+    """Suppress ``findings`` in their files; ``budget`` bounds the parse that checks each
+    rewritten file (see ``isolint.fix.writer``)."""
     report = AddIgnoreReport()
     by_file: dict[str, list[Finding]] = {}
     for finding in findings:
         by_file.setdefault(finding.path, []).append(finding)
     for path, found in sorted(by_file.items()):
-        _add_to_file(cwd / path, path, found, " ".join(reason.split()), report)
+        _add_to_file(cwd / path, path, found, " ".join(reason.split()), report, budget)
     return report
 
 
 def _add_to_file(
-    file: Path, shown: str, findings: list[Finding], reason: str, report: AddIgnoreReport
+    file: Path,
+    shown: str,
+    findings: list[Finding],
+    reason: str,
+    report: AddIgnoreReport,
+    budget: float,
 ) -> None:
     try:
         original = SourceFile.read(file)
@@ -74,7 +88,7 @@ def _add_to_file(
     if updated == text:
         return
     try:
-        write_rewrite(original, updated)
+        write_rewrite(original, updated, budget=budget)
     except WriteRefused as error:
         report.problems.append(f"{shown}: {error.reason}; left unchanged")
         return

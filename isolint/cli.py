@@ -303,7 +303,8 @@ def _add_ignore(result: CheckResult, reason: str, sources: dict[Path, bytes]) ->
     if reason and "--add-ignore" in sys.argv[1:]:
         # click took the next word as the reason: it may well have been a path
         fail(f"give the reason as --add-ignore=REASON (is `{reason}` a reason or a path?)")
-    report = add_ignores(result.findings, reason, Path.cwd())
+    budget = result.settings.config.file_timeout
+    report = add_ignores(result.findings, reason, Path.cwd(), budget=budget)
     for problem in report.problems:
         click.echo(f"isolint: {problem}", err=True)
     noun = "finding" if report.suppressed == 1 else "findings"

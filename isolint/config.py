@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sys
 from collections.abc import Iterable
@@ -144,6 +145,10 @@ DEFAULT_ENTRY_DECORATORS = (
 )
 
 
+# How long one file's parse and analysis may take (`file-timeout`), in seconds.
+DEFAULT_FILE_TIMEOUT = 10.0
+
+
 @dataclass(frozen=True)
 class Config:
     """The effective settings of one run. Frozen: it travels to worker processes as is."""
@@ -165,6 +170,8 @@ class Config:
     baseline: str | None = None
     # the framework models (isolint/models/), as adjusted by [tool.isolint.models]
     models: FrameworkModels = field(default_factory=default_models)
+    # seconds one file's parse and analysis may take before it is reported as ISO900
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
     source: str | None = field(default=None, compare=False)
 
     def analysis_fingerprint(self) -> str:
@@ -172,7 +179,7 @@ class Config:
         relevant = {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in _REPORT_ONLY_OPTIONS
+            if f.name not in _REPORT_ONLY_OPTIONS and f.name not in _RUN_ONLY_OPTIONS
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -205,6 +212,11 @@ _REPORT_ONLY_OPTIONS = frozenset(
     }
 )
 
+# Options that change how a run goes but not what a file's analysis finds. The time budget
+# is one: facts found within any budget are the same, and the errors of files that ran out of
+# time are cached under their budget (see isolint/engine.py).
+_RUN_ONLY_OPTIONS = frozenset({"file_timeout"})
+
 # key in pyproject -> (attribute, expected kind)
 _OPTIONS: dict[str, tuple[str, str]] = {
     "select": ("select", "codes"),
@@ -221,6 +233,7 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     "dsl-bases": ("dsl_bases", "extend-strings"),
     "entry-decorators": ("entry_decorators", "extend-strings"),
     "baseline": ("baseline", "string"),
+    "file-timeout": ("file_timeout", "seconds"),
 }
 
 # Tables owned by other commands; accepted here so that `check` does not reject them.
@@ -308,6 +321,8 @@ def _parse_value(
         if kind == "extend-strings":
             return tuple(dict.fromkeys((*getattr(config, attribute), *items)))
         return items
+    if kind == "seconds":
+        return _seconds(key, value, source)
     if kind == "table-of-codes":
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: `{key}` must be a table of glob = [codes], got {value!r}")
@@ -316,6 +331,21 @@ def _parse_value(
             table.append((pattern, _code_list(f"{key}.{pattern}", codes, source)))
         return tuple(table)
     raise AssertionError(kind)  # pragma: no cover
+
+
+def _seconds(key: str, value: Any, source: str) -> float:
+    """A positive, finite number of seconds (TOML integers and floats; not booleans)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ConfigError(
+            f"{source}: `{key}` must be a positive number of seconds (e.g. 10 or 2.5), "
+            f"got {value!r}"
+        )
+    return float(value)
 
 
 def _string_list(key: str, value: Any, source: str) -> tuple[str, ...]:

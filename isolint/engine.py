@@ -9,24 +9,31 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from isolint.analysis.expressions import UserKeyMatcher
 from isolint.analysis.facts import ModuleFacts
-from isolint.analysis.module_pass import PassOptions
-from isolint.analysis.source import analyze_source, decode_source
+from isolint.analysis.module_pass import PassOptions, read_suppressions
+from isolint.analysis.source import (
+    analyze_screened,
+    analyze_source,
+    decode_source,
+    parse_risk,
+    screen_source,
+)
 from isolint.cache import FactsCache, content_hash
 from isolint.config import Config, ConfigError, find_pyproject, load_config
 from isolint.files import discover, display_path
 from isolint.findings import Finding
+from isolint.isolation import Failure, crash_test_marker_in, run_isolated
 from isolint.project import ModuleRecord, Project
 from isolint.rules import run_rules
 from isolint.rules.catalog import rule_for
 from isolint.suppress import ignored_by_path, suppressions_of, unused_suppressions
 
-# Below this many files to analyse, a process pool costs more than it saves.
+# Below this many files to analyse, a process pool costs more than it saves: the files are
+# analysed in this process, except those the screen finds risky for libcst's parser.
 _POOL_THRESHOLD = 48
 
 # Called as ``progress(done, total)`` while files are read and analysed.
@@ -119,8 +126,8 @@ def check(
         remembered = cache.get_run(run_key)
         if remembered is not None:  # nothing changed since a run with the same question
             return CheckResult(remembered[0], len(targets), settings, remembered[1])
-    facts = _facts_for(contents, digests, options, cache, jobs, progress)
-    project = Project(_records(facts, target_set, cwd, overrides), config)
+    facts = _facts_for(contents, digests, options, cache, jobs, config.file_timeout, progress)
+    project = Project(_records(facts, target_set, cwd, config, overrides), config)
     findings, fixmes = _reportable(project, root, config)
     findings = _with_fixes(findings, project, contents)
     if cache is not None:
@@ -140,8 +147,10 @@ def index_project(
     files = [absolute(path) for path in discover([root], exclude, root)]
     cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
     contents = _read_all(files, {})
-    facts = _facts_for(contents, _digests(contents), pass_options(config), cache, None)
-    return Project(_records(facts, set(files), cwd or Path.cwd()), config)
+    facts = _facts_for(
+        contents, _digests(contents), pass_options(config), cache, None, config.file_timeout
+    )
+    return Project(_records(facts, set(files), cwd or Path.cwd(), config), config)
 
 
 def _read_all(files: list[Path], overrides: Mapping[Path, bytes]) -> dict[Path, bytes | OSError]:
@@ -197,9 +206,15 @@ def _facts_for(
     options: PassOptions,
     cache: FactsCache | None,
     jobs: int | None,
+    budget: float,
     progress: ProgressCallback | None = None,
 ) -> dict[Path, ModuleFacts]:
-    """Facts for every file: from the cache where the content is unchanged, else analysed."""
+    """Facts for every file: from the cache where the content is unchanged, else analysed.
+
+    A file whose analysis crashed or ran over ``budget`` seconds gets an error fact, cached
+    under its content hash and the budget (never as the file's facts): a later run with the
+    same budget does not pay for it again, a run with another budget tries again.
+    """
     results: dict[Path, ModuleFacts] = {}
     misses: list[tuple[Path, bytes, str]] = []
     files = list(contents)
@@ -209,7 +224,9 @@ def _facts_for(
             results[path] = ModuleFacts(error=f"cannot read: {reason}")
             continue
         digest = digests[path]
-        cached = cache.get(digest) if cache is not None else None
+        cached = None
+        if cache is not None:
+            cached = cache.get(digest) or cache.get(_failure_key(digest, budget))
         if cached is not None:
             results[path] = cached
         else:
@@ -221,37 +238,85 @@ def _facts_for(
             progress(done_before + count, len(files))
 
     analysed(0)
-    facts_of_misses = _analyze(misses, options, jobs, analysed)
-    for (path, _, digest), facts in zip(misses, facts_of_misses, strict=True):
+    outcomes = _analyze([source for _, source, _ in misses], options, jobs, budget, analysed)
+    for (path, source, digest), outcome in zip(misses, outcomes, strict=True):
+        if isinstance(outcome, Failure):
+            facts, key = _failure_facts(source, outcome.reason), _failure_key(digest, budget)
+        else:
+            facts, key = outcome, digest
         results[path] = facts
         if cache is not None:
-            cache.put(digest, facts)
+            cache.put(key, facts)
     return results
+
+
+def _failure_key(digest: str, budget: float) -> str:
+    return f"{digest}-failed-{budget:g}s"
+
+
+def _failure_facts(source: bytes, reason: str) -> ModuleFacts:
+    """The error fact of a file whose analysis crashed or ran out of time; its suppression
+    comments still count (they can silence its ISO900)."""
+    try:
+        suppressions, _ = read_suppressions(decode_source(source))
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        suppressions = []
+    return ModuleFacts(error=reason, suppressions=suppressions)
 
 
 def _analyze(
-    misses: list[tuple[Path, bytes, str]],
+    sources: list[bytes],
     options: PassOptions,
     jobs: int | None,
+    budget: float,
     analysed: Callable[[int], None],
-) -> list[ModuleFacts]:
-    """The facts of each source, in order; ``analysed(n)`` after each of them."""
-    sources = [source for _, source, _ in misses]
+) -> list[ModuleFacts | Failure]:
+    """The facts of each source, in order, or why there are none; ``analysed(n)`` after
+    each of them.
+
+    A large run analyses every file in supervised worker processes (``run_isolated``): a
+    worker that crashes or runs over ``budget`` costs that file only. A small run analyses
+    in this process, which is much cheaper, every file that CPython's parser finds safe for
+    libcst (shallow and not huge); only the others go to a worker process.
+    """
     workers = jobs or os.cpu_count() or 1
-    results: list[ModuleFacts] = []
-    if workers <= 1 or len(sources) < _POOL_THRESHOLD:
-        for source in sources:
-            results.append(analyze_source(source, options))
-            analysed(len(results))
-        return results
-    chunksize = max(1, len(sources) // (workers * 8))
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(options,)
-    ) as pool:
-        for facts in pool.map(_analyze_in_worker, sources, chunksize=chunksize):
-            results.append(facts)
-            analysed(len(results))
-    return results
+    if workers > 1 and len(sources) >= _POOL_THRESHOLD:
+        return run_isolated(
+            _analyze_in_worker,
+            sources,
+            workers=workers,
+            budget=budget,
+            initializer=_init_worker,
+            initargs=(options,),
+            on_done=analysed,
+        )
+    results: dict[int, ModuleFacts | Failure] = {}
+    risky: list[int] = []
+    for index, source in enumerate(sources):
+        screened = screen_source(source)
+        if screened.facts is not None:
+            results[index] = screened.facts
+        elif screened.verdict is None or (
+            parse_risk(screened.verdict, len(source)) is None and not crash_test_marker_in(source)
+        ):
+            results[index] = analyze_screened(source, screened.without_tree(), options)
+        else:
+            risky.append(index)
+            continue
+        analysed(len(results))
+    done = len(results)
+    if risky:
+        outcomes = run_isolated(
+            _analyze_in_worker,
+            [sources[index] for index in risky],
+            workers=min(workers, len(risky)),
+            budget=budget,
+            initializer=_init_worker,
+            initargs=(options,),
+            on_done=lambda count: analysed(done + count),
+        )
+        results.update(zip(risky, outcomes, strict=True))
+    return [results[index] for index in range(len(sources))]
 
 
 _WORKER_OPTIONS: PassOptions | None = None
@@ -271,6 +336,7 @@ def _records(
     facts: dict[Path, ModuleFacts],
     targets: set[Path],
     cwd: Path,
+    config: Config,
     overrides: Mapping[Path, bytes] | None = None,
 ) -> dict[str, ModuleRecord]:
     records: dict[str, ModuleRecord] = {}
@@ -287,6 +353,7 @@ def _records(
             is_target=path in targets,
             path=path,
             source=(overrides or {}).get(path),
+            parse_budget=config.file_timeout,
         )
     return records
 
@@ -357,7 +424,8 @@ def _with_fixes(
     # that a run without fixable findings (most pre-commit runs) should not pay.
     from isolint.fix.rule_fixes import attach_fixes
 
-    return attach_fixes(findings, _source_reader(project, contents))
+    budget = project.config.file_timeout
+    return attach_fixes(findings, _source_reader(project, contents), budget=budget)
 
 
 def _source_reader(

@@ -24,7 +24,7 @@ from isolint.analysis.facts import (
     WriteSite,
 )
 from isolint.analysis.positions import resolve_positions, unresolved_spans
-from isolint.config import Config
+from isolint.config import DEFAULT_FILE_TIMEOUT, Config
 
 _MAX_HOPS = 8
 _UNRESOLVED = object()
@@ -82,6 +82,8 @@ class ModuleRecord:
     path: Path | None = None
     # The content analysed in place of the file's (source read from stdin), if any.
     source: bytes | None = None
+    # seconds a parse of this module for its positions may take (the `file-timeout`)
+    parse_budget: float = DEFAULT_FILE_TIMEOUT
     positions_added: bool = False
     _positions_checked: bool = False
 
@@ -94,7 +96,9 @@ class ModuleRecord:
                     source = self.source if self.source is not None else self.path.read_bytes()
                 except OSError:
                     return span
-                self.positions_added = resolve_positions(source, self.facts)
+                self.positions_added = resolve_positions(
+                    source, self.facts, budget=self.parse_budget
+                )
         return span
 
 

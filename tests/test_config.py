@@ -376,6 +376,12 @@ def test_per_file_ignores_match_from_the_project_root_in_a_subfolder(tmp_path: P
         ('per-file-ignores = {"tests/*" = "ISO1"}', "per-file-ignores"),
         ("baseline = true", "baseline"),
         ('baseline = ""', "baseline"),
+        ('file-timeout = "10"', "file-timeout"),
+        ("file-timeout = 0", "file-timeout"),
+        ("file-timeout = -2.5", "file-timeout"),
+        ("file-timeout = true", "file-timeout"),
+        ("file-timeout = inf", "file-timeout"),
+        ("file-timeout = nan", "file-timeout"),
     ],
 )
 def test_a_bad_option_exits_2_naming_the_key_and_the_file(

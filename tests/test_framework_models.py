@@ -83,8 +83,11 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 
+_IMPORT = "from app.store import remember\n"
+
+
 def _findings(project: MakeProject, handler: str) -> list[Finding]:
-    return project({"app/store.py": _STORE, "app/handlers.py": "from app.store import remember\n" + handler})
+    return project({"app/store.py": _STORE, "app/handlers.py": _IMPORT + handler})
 
 
 def test_every_model_has_a_case() -> None:
@@ -122,7 +125,8 @@ def test_stdlib_model_cached_factory_is_long_lived(project: MakeProject) -> None
 def test_stdlib_model_session_factories_are_not_sessions(project: MakeProject) -> None:
     source = (
         "from sqlalchemy.orm import sessionmaker, Session\n\n"
-        "class Repo:\n    def __init__(self, factory: sessionmaker):\n        self.factory = factory\n\n"
+        "class Repo:\n    def __init__(self, factory: sessionmaker):\n"
+        "        self.factory = factory\n\n"
         "    def load(self, user_id):\n        return user_id\n\n"
         "class Holder:\n    def __init__(self, db: Session):\n        self.db = db\n\n"
         "    def load(self, run_id):\n        return run_id\n\n"
@@ -143,7 +147,7 @@ def test_models_table_adds_a_framework(project: MakeProject) -> None:
         "[[tool.isolint.models.inhouse.entry-decorators]]\n"
         "on = ['inhouse.web.Server']\nmethods = ['expose']\n"
     )
-    files = {"app/store.py": _STORE, "app/handlers.py": "from app.store import remember\n" + handler}
+    files = {"app/store.py": _STORE, "app/handlers.py": _IMPORT + handler}
     assert [f.code for f in project(files, pyproject)] == ["ISO402"]
     assert project(files) == []
 

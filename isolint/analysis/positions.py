@@ -3,6 +3,10 @@
 libcst computes positions by regenerating the whole module's code, which costs about twice
 the parse; most modules never report anything, so the pass records node numbers only and
 this module turns them into positions on demand (the result is cached with the facts).
+
+This runs in the main process, after the analysis: a module on which libcst's parser might
+crash (see ``isolint.analysis.source.parse_risk``) is parsed in an isolated worker process,
+so that a crash or a hang costs that module's positions, not the run.
 """
 
 from __future__ import annotations
@@ -14,7 +18,13 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from isolint.analysis.facts import ModuleFacts, Span
+from isolint.analysis.source import decode_source, parse_risk, python_verdict
 from isolint.analysis.walk import walk
+from isolint.config import DEFAULT_FILE_TIMEOUT
+from isolint.isolation import Failure, crash_test_marker_in, run_isolated
+
+# (line, column, end line, end column) of a node, 1-based columns; None when it has none
+_Position = tuple[int, int, int, int] | None
 
 
 def unresolved_spans(value: object) -> Iterator[Span]:
@@ -33,25 +43,56 @@ def unresolved_spans(value: object) -> Iterator[Span]:
             yield from unresolved_spans(item)
 
 
-def resolve_positions(source: bytes, facts: ModuleFacts) -> bool:
-    """Fill in line and column of every span in ``facts``; False if the source changed."""
+def resolve_positions(
+    source: bytes, facts: ModuleFacts, *, budget: float = DEFAULT_FILE_TIMEOUT
+) -> bool:
+    """Fill in line and column of every span in ``facts``; False if the source changed or
+    could not be parsed (within ``budget`` seconds, where it is parsed in isolation)."""
     spans = list(unresolved_spans(facts))
     if not spans:
         return True
+    nodes = [span.node for span in spans]
+    if _safe_here(source):
+        positions = node_positions((source, nodes))
+    else:
+        (outcome,) = run_isolated(node_positions, [(source, nodes)], workers=1, budget=budget)
+        positions = None if isinstance(outcome, Failure) else outcome
+    if positions is None:
+        return False
+    for span, position in zip(spans, positions, strict=True):
+        if position is not None:
+            span.line, span.column, span.end_line, span.end_column = position
+    return True
+
+
+def node_positions(job: tuple[bytes, list[int]]) -> list[_Position] | None:
+    """The positions of the nodes with these pre-order numbers; None if there are fewer
+    nodes (the source changed) or it does not parse."""
+    source, nodes = job
     try:
         module = cst.parse_module(source)
         ordered = walk(module)
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     except (cst.ParserSyntaxError, RecursionError):
-        return False
-    for span in spans:
-        if span.node >= len(ordered):
-            return False
-        code_range = positions.get(ordered[span.node])
+        return None
+    found: list[_Position] = []
+    for node in nodes:
+        if node >= len(ordered):
+            return None
+        code_range = positions.get(ordered[node])
         if code_range is None:
+            found.append(None)
             continue
-        span.line = code_range.start.line
-        span.column = code_range.start.column + 1
-        span.end_line = code_range.end.line
-        span.end_column = code_range.end.column + 1
-    return True
+        start, end = code_range.start, code_range.end
+        found.append((start.line, start.column + 1, end.line, end.column + 1))
+    return found
+
+
+def _safe_here(source: bytes) -> bool:
+    """Whether libcst cannot crash on ``source`` (a module whose analysis succeeded: a huge
+    one may be slow, but it was parsed within the budget already)."""
+    try:
+        verdict = python_verdict(decode_source(source))
+    except (UnicodeDecodeError, LookupError, SyntaxError):
+        return False
+    return parse_risk(verdict, len(source), slow=False) is None and not crash_test_marker_in(source)

@@ -1,13 +1,25 @@
 """Turning a file's bytes into ModuleFacts, with every failure turned into a clear error fact.
 
-Nothing here imports or runs the analysed code: the bytes go to libcst's parser only.
+Nothing here imports or runs the analysed code. A source goes first to CPython's own parser
+(``compile`` with ``PyCF_ONLY_AST``: parsed only, never compiled to bytecode or run), which
+answers in milliseconds, also on input that makes libcst's native parser overflow its stack
+or work for minutes. Where CPython refuses the file outright (a parser limit such as "too many
+nested parentheses", a NUL byte, a recursion or memory limit), that is the file's ISO900 and
+libcst never sees it. An ordinary syntax error is left for libcst to judge, since this Python
+may be older than the syntax the project uses. The CPython tree also says whether libcst may
+parse the file in this process (``parse_risk``): deeply nested or very large sources are
+parsed in an isolated worker process instead (see ``isolint.isolation``).
 """
 
 from __future__ import annotations
 
 import ast
+import gc
 import io
+import sys
 import tokenize
+import warnings
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -15,24 +27,87 @@ from isolint.analysis.facts import ModuleFacts, Span, Suppression
 from isolint.analysis.module_pass import ModulePass, PassOptions, read_suppressions
 from isolint.analysis.walk import walk
 
+# Beyond these, libcst's parser may overflow the C stack or take seconds (its time grows with
+# the square of the nesting): such sources are parsed only in an isolated worker process. Real
+# modules stay far below (the standard library's deepest tree is 33 levels).
+RISKY_DEPTH = 100
+RISKY_NODES = 50_000
+RISKY_BYTES = 1_000_000
+
+# CPython's refusals that are limits of the parser rather than syntax a newer Python might
+# accept: libcst is not asked about such a file (it may crash or hang on exactly these).
+_PYTHON_LIMITS = (
+    "too many nested parenthes",  # "parentheses", and "parenthesis" inside f-strings
+    "null bytes",
+    "too many levels of indentation",
+    "nested too deeply",
+    "too complex",
+)
+
+
+@dataclass(frozen=True)
+class PythonVerdict:
+    """What CPython's parser says about a source: a tree, a refusal, or a syntax error."""
+
+    tree: ast.Module | None = None
+    # Python cannot parse this at any version's syntax (a limit, a NUL byte): final
+    refusal: tuple[str, Span | None] | None = None
+    # an ordinary syntax error: libcst decides, its message is used if libcst agrees
+    syntax_error: tuple[str, Span] | None = None
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A file after everything that needs no libcst: decoding, skip-file, CPython's parser.
+
+    ``facts`` is the file's final answer when libcst is not needed (it cannot be decoded, it
+    opts out, CPython refuses it); otherwise ``verdict`` holds what CPython said.
+    """
+
+    facts: ModuleFacts | None
+    suppressions: list[Suppression] = field(default_factory=list)
+    verdict: PythonVerdict | None = None
+
+    def without_tree(self) -> Screened:
+        if self.verdict is None or self.verdict.tree is None:
+            return self
+        return replace(self, verdict=replace(self.verdict, tree=None))
+
 
 def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
     """The facts of one module; a file that cannot be decoded or parsed yields an error fact."""
+    screened = screen_source(source)
+    if screened.facts is not None:
+        return screened.facts
+    # the CPython tree is not needed any more: let it go before libcst builds its own
+    return analyze_screened(source, screened.without_tree(), options)
+
+
+def screen_source(source: bytes) -> Screened:
+    """Decode ``source``, read its suppressions and ask CPython's parser about it."""
     try:
         text = decode_source(source)
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:
-        return _error_facts(f"cannot decode: {error}", None)
+        return Screened(_error_facts(f"cannot decode: {error}", None))
     suppressions, skip_file = read_suppressions(text)
     if skip_file:
-        return ModuleFacts(skip_file=True, suppressions=suppressions)
-    too_deep = _too_deeply_nested(source)
-    if too_deep is not None:
-        return _error_facts(too_deep[0], too_deep[1], suppressions)
+        return Screened(ModuleFacts(skip_file=True, suppressions=suppressions))
+    verdict = python_verdict(text)
+    if verdict.refusal is not None:
+        return Screened(_error_facts(*verdict.refusal, suppressions))
+    return Screened(None, suppressions, verdict)
+
+
+def analyze_screened(source: bytes, screened: Screened, options: PassOptions) -> ModuleFacts:
+    """The facts of a module that ``screen_source`` passed: libcst's parse, then the pass."""
+    suppressions = screened.suppressions
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        message, span = syntax_error(source, error)
-        return _error_facts(message, span, suppressions)
+        verdict = screened.verdict
+        if verdict is not None and verdict.syntax_error is not None:
+            return _error_facts(*verdict.syntax_error, suppressions)
+        return _error_facts(*_libcst_error(error), suppressions)
     except RecursionError:
         return _error_facts("too deeply nested to parse", None, suppressions)
     except Exception as error:  # libcst raises a few undocumented errors on odd input
@@ -49,53 +124,95 @@ def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
     return module_pass.facts
 
 
-# Python refuses more than 200 nested brackets; libcst's native parser can overflow the
-# stack on such input instead of failing, so deeply bracketed files are checked first.
-_MAX_BRACKET_DEPTH = 200
-_OPENING = frozenset(b"([{")
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"()[]{}")
-
-
-def _too_deeply_nested(source: bytes) -> tuple[str, Span | None] | None:
-    """Python's own error for a file nested deeper than any parser should be asked to go."""
-    brackets = source.translate(None, _NOT_BRACKETS)
-    if len(brackets) <= _MAX_BRACKET_DEPTH:
-        return None
-    depth = deepest = 0
-    for byte in brackets:
-        depth = depth + 1 if byte in _OPENING else depth - 1
-        deepest = max(deepest, depth)
-    if deepest <= _MAX_BRACKET_DEPTH:
-        return None
+def python_verdict(text: str) -> PythonVerdict:
+    """CPython's parser on ``text`` (decoded source): only parsed, nothing compiled or run."""
+    collecting = gc.isenabled()
     try:
-        ast.parse(source)
+        with warnings.catch_warnings():
+            # an invalid escape sequence warns; under -W error it would become a SyntaxError
+            warnings.simplefilter("ignore")
+            # a syntax tree has no reference cycles: the collector's passes over the many
+            # new nodes would only cost time (about a sixth of the compile)
+            gc.disable()
+            tree = compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
-        if error.lineno is not None:
-            column = error.offset or 1
-            return f"syntax error: {error.msg}", Span(error.lineno, column, error.lineno, column)
-        return f"syntax error: {error.msg}", None
-    except (RecursionError, MemoryError, ValueError):
-        return "too deeply nested to parse", None
-    return None  # the brackets were inside strings or comments
+        message, span = f"syntax error: {error.msg}", _python_span(error, text)
+        if any(limit in error.msg for limit in _PYTHON_LIMITS):
+            return PythonVerdict(refusal=(message, span))
+        return PythonVerdict(syntax_error=(message, span or Span(1, 1, 1, 1)))
+    except ValueError as error:  # Python 3.10: "source code string cannot contain null bytes"
+        return PythonVerdict(refusal=(f"syntax error: {error}", _nul_span(text)))
+    except RecursionError as error:
+        return PythonVerdict(refusal=(_limit_message("too deeply nested", error), None))
+    except MemoryError as error:
+        return PythonVerdict(refusal=(_limit_message("too complex", error), None))
+    finally:
+        if collecting:
+            gc.enable()
+    assert isinstance(tree, ast.Module)
+    return PythonVerdict(tree=tree)
+
+
+def parse_risk(verdict: PythonVerdict, size: int, *, slow: bool = True) -> str | None:
+    """Why libcst should parse this source only in an isolated worker process, or None when
+    it is safe to parse here. ``size`` is the source's length in bytes.
+
+    A source may crash the parser (Python rejected it, so its shape is unknown, or it is
+    deeply nested) or only be slow to parse (it is huge); ``slow=False`` asks about crashes
+    only, for a source already known to parse within the time budget.
+    """
+    if verdict.refusal is not None:
+        return verdict.refusal[0]
+    if verdict.tree is None:
+        return "Python's parser rejected it"
+    if slow and size > RISKY_BYTES:
+        return f"it is {size:,} bytes long"
+    depth, nodes = tree_shape(verdict.tree, RISKY_DEPTH, RISKY_NODES if slow else sys.maxsize)
+    if depth > RISKY_DEPTH:
+        return f"it is nested more than {RISKY_DEPTH} levels deep"
+    if slow and nodes > RISKY_NODES:
+        return f"it has more than {RISKY_NODES:,} syntax nodes"
+    return None
+
+
+def tree_shape(tree: ast.AST, max_depth: int, max_nodes: int) -> tuple[int, int]:
+    """(depth, node count) of a CPython tree; the walk stops once either passes its maximum."""
+    deepest = nodes = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    node_type = ast.AST
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > max_depth:
+                break
+        if nodes > max_nodes:
+            break
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                stack.append((value, depth + 1))
+            elif isinstance(value, list):
+                stack.extend((item, depth + 1) for item in value if isinstance(item, node_type))
+    return deepest, nodes
 
 
 def syntax_error(source: str | bytes, error: cst.ParserSyntaxError) -> tuple[str, Span]:
     """Python's own wording and position for a syntax error where it has one.
 
-    ``ast.parse`` only parses (nothing is compiled to bytecode or run); libcst's positions can
-    land one token late, and Python's messages are the ones users know.
+    libcst's positions can land one token late, and Python's messages are the ones users know.
     """
     try:
-        ast.parse(source)
-    except SyntaxError as python_error:
-        if python_error.lineno is not None:
-            column = python_error.offset or 1
-            span = Span(python_error.lineno, column, python_error.lineno, column)
-            return f"syntax error: {python_error.msg}", span
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    span = Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 1)
-    return f"syntax error: {error.message}", span
+        text = source if isinstance(source, str) else decode_source(source)
+    except (UnicodeDecodeError, LookupError, SyntaxError):
+        return _libcst_error(error)
+    verdict = python_verdict(text)
+    if verdict.syntax_error is not None:
+        return verdict.syntax_error
+    if verdict.refusal is not None and verdict.refusal[1] is not None:
+        return verdict.refusal[0], verdict.refusal[1]
+    return _libcst_error(error)
 
 
 def source_encoding(source: bytes) -> str:
@@ -108,6 +225,36 @@ def source_encoding(source: bytes) -> str:
 def decode_source(source: bytes) -> str:
     """The text of ``source`` per PEP 263; raises SyntaxError or UnicodeDecodeError."""
     return source.decode(source_encoding(source))
+
+
+def _libcst_error(error: cst.ParserSyntaxError) -> tuple[str, Span]:
+    span = Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 1)
+    return f"syntax error: {error.message}", span
+
+
+def _python_span(error: SyntaxError, text: str) -> Span | None:
+    if error.lineno is not None and error.lineno > 0:
+        column = error.offset if error.offset is not None and error.offset > 0 else 1
+        return Span(error.lineno, column, error.lineno, column)
+    if "null bytes" in error.msg:
+        return _nul_span(text)
+    return None
+
+
+def _nul_span(text: str) -> Span | None:
+    """Where the first NUL character is (CPython names no position for it)."""
+    offset = text.find("\0")
+    if offset < 0:
+        return None
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Span(line, column, line, column)
+
+
+def _limit_message(what: str, error: BaseException) -> str:
+    detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return f"{what} for Python {version} to parse ({detail})"
 
 
 def _error_facts(

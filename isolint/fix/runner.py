@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isolint.config import TEST_EXCLUDE
+from isolint.config import DEFAULT_FILE_TIMEOUT, TEST_EXCLUDE
 from isolint.engine import Settings, absolute, check
 from isolint.files import discover
 from isolint.findings import Applicability, Edit, Finding
@@ -34,6 +34,8 @@ class Rewrite:
     originals: dict[Path, SourceFile] = field(default_factory=dict)
     texts: dict[Path, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # seconds a parse of one file may take (the `file-timeout`) before it is given up
+    budget: float = DEFAULT_FILE_TIMEOUT
 
     def changed(self) -> dict[Path, str]:
         """The new text of every file whose text differs from what was read."""
@@ -77,7 +79,7 @@ def fix_project(
 ) -> FixOutcome:
     """Apply the fixes of ``paths``'s findings in memory, round after round."""
     cwd = cwd or Path.cwd()
-    rewrite = Rewrite()
+    rewrite = Rewrite(budget=settings.config.file_timeout)
     fixed: list[Finding] = []
     for _ in range(MAX_ROUNDS):
         overrides = {path: _encoded(rewrite, path) for path in rewrite.changed()}
@@ -117,7 +119,7 @@ def _apply_round(findings: Sequence[Finding], rewrite: Rewrite, cwd: Path) -> li
     for path, edits in edits_by_file.items():
         try:
             new_text = apply_edits(rewrite.text_of(path), edits)
-            ensure_parses(path, new_text)
+            ensure_parses(path, new_text, budget=rewrite.budget)
         except (OSError, ValueError, WriteRefused) as error:  # overlapping or out-of-range edits
             rewrite.problems.append(f"{_relative(path, cwd)}: fixes not applied: {error}")
             dropped = {f for f in taken if _touches(f, path, cwd)}
@@ -173,7 +175,7 @@ def write_changes(rewrite: Rewrite) -> list[str]:
     problems: list[str] = []
     for path, text in rewrite.changed().items():
         try:
-            write_rewrite(rewrite.originals[path], text)
+            write_rewrite(rewrite.originals[path], text, budget=rewrite.budget)
         except WriteRefused as error:
             problems.append(str(error))
     return problems
@@ -204,7 +206,7 @@ def migrate_context(paths: Sequence[Path], settings: Settings, cwd: Path | None 
     exclude = (*kept, *config.extend_exclude)
     targets = {absolute(path) for path in discover(paths or [Path(".")], exclude, root)}
     project = {absolute(path) for path in discover([root], exclude, root)} | targets
-    rewrite = Rewrite()
+    rewrite = Rewrite(budget=config.file_timeout)
     for path in sorted(project):
         try:
             rewrite.text_of(path)
@@ -213,7 +215,7 @@ def migrate_context(paths: Sequence[Path], settings: Settings, cwd: Path | None 
                 rewrite.problems.append(f"{_relative(path, cwd)}: cannot read: {error}")
     pyproject = Path(config.source) if config.source else None
     options = load_migration_options(pyproject)
-    migration = migrate_project(dict(rewrite.texts), options, root)
+    migration = migrate_project(dict(rewrite.texts), options, root, budget=rewrite.budget)
     for problem in migration.problems:
         rewrite.problems.append(f"{_relative(problem.path, cwd)}:{problem.line}: {problem.reason}")
     for path, text in migration.changed.items():

@@ -1,9 +1,10 @@
 """Writing rewritten sources back without ever losing code.
 
 A rewrite is written only when all of these hold: the new text parses (libcst, the same
-parser the rewrite used), the file on disk still holds exactly the bytes the rewrite was
-computed from (an editor or another tool may have saved it meanwhile), and the text can be
-encoded in the file's own encoding. The write goes to a temporary file in the same folder,
+parser the rewrite used, tried in an isolated process first where the parse might crash or
+hang: see ``isolint.fix.guard``), the file on disk still holds exactly the bytes the rewrite
+was computed from (an editor or another tool may have saved it meanwhile), and the text can
+be encoded in the file's own encoding. The write goes to a temporary file in the same folder,
 which then replaces the original in one rename, so a crash leaves either the old or the
 new file, never half of one. The file's permission bits are kept.
 """
@@ -19,6 +20,8 @@ from pathlib import Path
 import libcst as cst
 
 from isolint.analysis.source import source_encoding
+from isolint.config import DEFAULT_FILE_TIMEOUT
+from isolint.fix.guard import unsafe_to_parse
 
 
 class WriteRefused(Exception):
@@ -46,8 +49,15 @@ class SourceFile:
         return cls(path, raw, raw.decode(encoding), encoding)
 
 
-def ensure_parses(path: Path, text: str) -> None:
-    """Raise WriteRefused unless ``text`` is a module libcst can parse."""
+def ensure_parses(path: Path, text: str, *, budget: float = DEFAULT_FILE_TIMEOUT) -> None:
+    """Raise WriteRefused unless ``text`` is a module libcst can parse (without crashing or
+    running over ``budget`` seconds: tried in an isolated process where that is a risk).
+
+    A rewrite is a small change to a file that was parsed before, so only a parse that
+    might crash is tried first, not a merely long one."""
+    unsafe = unsafe_to_parse({path: text}, budget, slow=False).get(path)
+    if unsafe is not None:
+        raise WriteRefused(path, f"would not parse after the rewrite ({unsafe.reason})")
     try:
         cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError) as error:
@@ -55,10 +65,12 @@ def ensure_parses(path: Path, text: str) -> None:
         raise WriteRefused(path, f"would not parse after the rewrite ({message})") from None
 
 
-def write_rewrite(original: SourceFile, new_text: str) -> None:
+def write_rewrite(
+    original: SourceFile, new_text: str, *, budget: float = DEFAULT_FILE_TIMEOUT
+) -> None:
     """Replace ``original.path`` with ``new_text``, or raise WriteRefused saying why not."""
     path = original.path
-    ensure_parses(path, new_text)
+    ensure_parses(path, new_text, budget=budget)
     try:
         data = new_text.encode(original.encoding)
     except UnicodeEncodeError as error:

@@ -17,6 +17,14 @@ from isolint.findings import Finding, Severity
 
 _CONTEXT_LINES = 1
 
+# A code frame shows at most this many characters of a line: generated code can put tens of
+# thousands on one line (an ISO900 for a 20,000-term expression points at it).
+_FRAME_WIDTH = 500
+
+# Control characters of a source line (a NUL byte, a terminal escape sequence) are shown as
+# U+FFFD in the frame, never sent to the terminal; tabs stay.
+_CONTROL = {code: "\ufffd" for code in (*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F)}
+
 
 def write_text(
     findings: Sequence[Finding],
@@ -50,7 +58,7 @@ def _write_finding(
         for number, text in _frame(finding, sources):
             marker = ">" if number == finding.line else " "
             console.print(
-                f"  {marker} {number:>4} | {escape(text)}", highlight=False, soft_wrap=True
+                f"  {marker} {number:>4} | {escape(_shown(text))}", highlight=False, soft_wrap=True
             )
     for related in finding.related:
         console.print(
@@ -75,6 +83,12 @@ def _frame(finding: Finding, sources: dict[str, list[str] | None]) -> list[tuple
     first = max(1, finding.line - _CONTEXT_LINES)
     last = min(len(lines), finding.line + _CONTEXT_LINES)
     return [(number, lines[number - 1]) for number in range(first, last + 1)]
+
+
+def _shown(line: str) -> str:
+    """A source line as the frame shows it: control characters replaced, long lines cut."""
+    line = line.translate(_CONTROL)
+    return line if len(line) <= _FRAME_WIDTH else line[:_FRAME_WIDTH] + " …"
 
 
 def _write_summary(findings: Sequence[Finding], console: Console, files_checked: int) -> None:

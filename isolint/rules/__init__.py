@@ -38,6 +38,28 @@ def unparsable_files(project: Project) -> Iterator[Finding]:
                 record,
                 span,
                 f"{record.display_path}: {record.facts.error}; the file was not checked",
-                "Fix the syntax or encoding error (isolint checks Python 3 source).",
+                _advice(record.facts.error),
                 Severity.ERROR,
             )
+
+
+# Words of the errors of files that are too deep, too large or too slow for the parsers
+# rather than wrong: the parser crashed, ran out of time, or hit one of Python's limits.
+_TOO_COMPLEX = (
+    "crashed",
+    "ended unexpectedly",
+    "took longer than",
+    "too deeply",
+    "too complex",
+    "too many nested",
+    "too many levels",
+)
+
+
+def _advice(error: str) -> str:
+    if any(words in error for words in _TOO_COMPLEX):
+        return (
+            "Simplify or split the file (generated code is the usual cause), give it more "
+            "time with `file-timeout` if it only ran out of time, or exclude it."
+        )
+    return "Fix the syntax or encoding error (isolint checks Python 3 source)."

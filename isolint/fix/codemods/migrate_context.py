@@ -93,6 +93,7 @@ from pathlib import Path
 import libcst as cst
 
 from isolint.analysis.source import syntax_error
+from isolint.config import DEFAULT_FILE_TIMEOUT
 from isolint.fix.codemods.migrate_context_analysis import ModuleAnalysis
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel, find_legacy_classes
 from isolint.fix.codemods.migrate_context_options import (
@@ -102,6 +103,7 @@ from isolint.fix.codemods.migrate_context_options import (
 from isolint.fix.codemods.migrate_context_plan import FunctionIndex
 from isolint.fix.codemods.migrate_context_rewrite import rewrite_module
 from isolint.fix.codemods.migrate_context_subclass import ProjectReferences
+from isolint.fix.guard import unsafe_to_parse
 
 __all__ = [
     "Migration",
@@ -142,12 +144,19 @@ class _ParsedModule:
 
 
 def migrate_project(
-    sources: Mapping[Path, str], options: MigrationOptions, root: Path
+    sources: Mapping[Path, str],
+    options: MigrationOptions,
+    root: Path,
+    *,
+    budget: float = DEFAULT_FILE_TIMEOUT,
 ) -> Migration:
     """Rewrite the uses of ``options.legacy`` in ``sources`` (every Python file of the
-    project under ``root``, by absolute path); returns the changed files and problems."""
+    project under ``root``, by absolute path); returns the changed files and problems.
+
+    A file that would crash libcst's parser or keep it busy beyond ``budget`` seconds is
+    skipped and listed as a problem."""
     migration = Migration()
-    parsed = _parse_all(sources, root, migration)
+    parsed = _parse_all(sources, root, migration, budget)
     legacy = find_legacy_classes(
         {module.path: (module.name, module.module) for module in parsed},
         options.legacy_class_name,
@@ -187,10 +196,17 @@ def migrate_project(
 
 
 def _parse_all(
-    sources: Mapping[Path, str], root: Path, migration: Migration
+    sources: Mapping[Path, str], root: Path, migration: Migration, budget: float
 ) -> list[_ParsedModule]:
     parsed = []
+    unsafe = unsafe_to_parse(sources, budget)
     for path, source in sorted(sources.items()):
+        if path in unsafe:
+            reason, line = unsafe[path].reason, unsafe[path].line
+            if not reason.startswith("syntax error"):
+                reason += "; the file was skipped"
+            migration.problems.append(MigrationProblem(path, line, reason))
+            continue
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as error:

@@ -1,9 +1,10 @@
 """Fixes of individual findings, as text edits (one module per kind of fix).
 
-``attach_fixes`` is the entry point: it parses each file that has a fixable finding once,
-asks the rule's fixer for a fix, and keeps the fix only if its edits apply and the result
-still parses. A fixer that is not sure returns None, and an exception in a fixer costs that
-finding its fix, never the run.
+``attach_fixes`` is the entry point: it parses each file that has a fixable finding once
+(unless ``isolint.fix.guard`` finds that the parse would crash or hang), asks the rule's
+fixer for a fix, and keeps the fix only if its edits apply and the result still parses. A
+fixer that is not sure returns None, and an exception in a fixer costs that finding its
+fix, never the run.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import ast
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+from isolint.config import DEFAULT_FILE_TIMEOUT
 from isolint.findings import Finding, Fix
 from isolint.fix.edits import apply_edits
+from isolint.fix.guard import unsafe_to_parse
 from isolint.fix.rule_fixes.context_local import fix_module_container, fix_mutable_contextvar
 from isolint.fix.rule_fixes.instance_container import fix_class_container
 from isolint.fix.rule_fixes.mutable_default import fix_mutable_default
@@ -34,13 +37,22 @@ __all__ = ["FIXERS", "attach_fixes"]
 
 
 def attach_fixes(
-    findings: Sequence[Finding], read_source: Callable[[str], str | None]
+    findings: Sequence[Finding],
+    read_source: Callable[[str], str | None],
+    *,
+    budget: float = DEFAULT_FILE_TIMEOUT,
 ) -> list[Finding]:
     """``findings`` in the same order, each with ``fix`` set where a sure fix exists.
 
     ``read_source(path)`` returns the text of a finding's file (None if unavailable). Each
-    file is read and parsed once, however many of its findings are fixable.
+    file is read and parsed once, however many of its findings are fixable. A file that
+    would crash libcst's parser (tried in an isolated process for up to ``budget`` seconds)
+    is not parsed: its findings get no fix. (These files were analysed within the budget
+    already, so a merely long parse is not tried first.)
     """
+    paths = dict.fromkeys(finding.path for finding in findings if finding.code in FIXERS)
+    texts = {path: text for path in paths if (text := _read(path, read_source)) is not None}
+    unsafe = unsafe_to_parse(texts, budget, slow=False)
     parsed: dict[str, ParsedSource | None] = {}
     attached = []
     for finding in findings:
@@ -49,18 +61,26 @@ def attach_fixes(
             attached.append(finding)
             continue
         if finding.path not in parsed:
-            parsed[finding.path] = _parse(finding.path, read_source)
+            text = texts.get(finding.path)
+            safe = text is not None and finding.path not in unsafe
+            parsed[finding.path] = _parse(finding.path, text) if safe else None
         source = parsed[finding.path]
         fix = _checked_fix(fixer, finding, source) if source is not None else None
         attached.append(replace(finding, fix=fix))
     return attached
 
 
-def _parse(path: str, read_source: Callable[[str], str | None]) -> ParsedSource | None:
+def _read(path: str, read_source: Callable[[str], str | None]) -> str | None:
     try:
-        text = read_source(path)
+        return read_source(path)
+    except Exception:  # unreadable now: no fix, the finding still stands
+        return None
+
+
+def _parse(path: str, text: str | None) -> ParsedSource | None:
+    try:
         return ParsedSource.parse(path, text) if text is not None else None
-    except Exception:  # unreadable or unparsable now: no fix, the finding still stands
+    except Exception:  # unparsable now: no fix, the finding still stands
         return None
 
 
