@@ -195,9 +195,6 @@ class Reach:
         proxies = self.entry_points.reads_request_globals(module, function)
         if proxies:
             return "reads the request (" + ", ".join(f"`{p}`" for p in proxies) + ")"
-        typed = self.project.config.models.values("user-content-names") & set(function.params)
-        if typed:
-            return "takes what a user sent (" + ", ".join(f"`{p}`" for p in sorted(typed)) + ")"
         return ""
 
     # ---- request data ------------------------------------------------------------------------
