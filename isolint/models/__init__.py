@@ -172,22 +172,11 @@ class FrameworkModels:
 
     def entry_methods_of(self, base: str) -> tuple[str, ...]:
         """The methods a request runs in a subclass of ``base`` (globs allowed)."""
-        return tuple(
-            pattern
-            for model in self.models
-            for cls, methods in model.entry_classes
-            if cls == base
-            for pattern in methods
-        )
+        return _methods_of(base, (m.entry_classes for m in self.models))
 
     def startup_methods_of(self, base: str) -> tuple[str, ...]:
-        return tuple(
-            method
-            for model in self.models
-            for cls, methods in model.startup_classes
-            if cls == base
-            for method in methods
-        )
+        """The methods of a subclass of ``base`` that run once, at startup."""
+        return _methods_of(base, (m.startup_classes for m in self.models))
 
     @property
     def modelled_bases(self) -> frozenset[str]:
@@ -203,6 +192,14 @@ class FrameworkModels:
             if top_level in model.modules:
                 return model
         return None
+
+
+def _methods_of(
+    base: str, tables: Iterable[tuple[tuple[str, tuple[str, ...]], ...]]
+) -> tuple[str, ...]:
+    return tuple(
+        method for table in tables for cls, methods in table if cls == base for method in methods
+    )
 
 
 def _described(value: Any) -> Any:
