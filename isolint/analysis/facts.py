@@ -171,6 +171,9 @@ class CallSite:
     keyword_sources: dict[str, list[str]] = field(default_factory=dict)
     # set when the call is ``callee().result_method(...)``: a method of what callee returns
     result_method: str = ""
+    # positional argument indexes and keyword names whose value depends on who is asking
+    user_args: list[int] = field(default_factory=list)
+    user_keywords: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -595,9 +595,14 @@ class ModulePass(cst.CSTVisitor):
                 break
             sources = sorted(frame.sources(arg.value))
             sources += [f"@{name}" for name in self._imports_read(frame, arg.value)]
+            from_user = self._depends_on_user(frame, arg.value)
             if arg.keyword is not None:
                 call.keyword_sources[arg.keyword.value] = sources
+                if from_user:
+                    call.user_keywords.append(arg.keyword.value)
             elif len(call.arg_sources) < 8:
+                if from_user:
+                    call.user_args.append(len(call.arg_sources))
                 call.arg_sources.append(sources)
 
     def _mark_check_then_act(self, site: WriteSite, frame: _Frame) -> None:
@@ -1164,6 +1169,8 @@ class ModulePass(cst.CSTVisitor):
             for keyword, sources in call.keyword_sources.items():
                 known = seen.keyword_sources.get(keyword, [])
                 seen.keyword_sources[keyword] = sorted({*known, *sources})
+            seen.user_args = sorted({*seen.user_args, *call.user_args})
+            seen.user_keywords = sorted({*seen.user_keywords, *call.user_keywords})
 
     def _commit_self(self, frame: _Frame, pending: _Pending) -> None:
         class_name = frame.class_name

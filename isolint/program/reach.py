@@ -35,6 +35,9 @@ class CallEdge:
     # what each argument is computed from (caller parameters, ``@import`` names)
     arg_sources: tuple[tuple[str, ...], ...] = ()
     keyword_sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # arguments whose value depends on who is asking (indexes, keyword names)
+    user_args: tuple[int, ...] = ()
+    user_keywords: tuple[str, ...] = ()
 
     def passes(self, name: str, index: int) -> bool:
         """Whether the call passes the parameter at ``index`` (or named ``name``)."""
@@ -83,6 +86,8 @@ class Reach:
                         tuple(call.keywords),
                         tuple(tuple(sources) for sources in call.arg_sources),
                         tuple((k, tuple(v)) for k, v in call.keyword_sources.items()),
+                        tuple(call.user_args),
+                        tuple(call.user_keywords),
                     )
                 )
         return found
@@ -298,3 +303,64 @@ class Reach:
     @cached_property
     def _proxies(self) -> set[tuple[str, str]]:
         return self._request_proxy_names()
+
+    # ---- who is asking -----------------------------------------------------------------------
+
+    @cached_property
+    def user_data_params(self) -> dict[FunctionKey, frozenset[str]]:
+        """Parameters whose value depends on who is asking (a user, their id, or something
+        computed from them, such as a list filtered by their permissions), across calls."""
+        found: dict[FunctionKey, set[str]] = {}
+        for module, record in self.project.modules.items():
+            for qualname, function in record.facts.functions.items():
+                params = set(function.identity_params) | (set(function.params) & _USER_NAMES)
+                if params:
+                    found[(module, qualname)] = params
+        for edge in self.edges:
+            if edge.user_args or edge.user_keywords:
+                self._feed_user(edge, set(), found)
+        queue = list(found)
+        queued = set(queue)
+        while queue:
+            caller = queue.pop()
+            queued.discard(caller)
+            carrying = found.get(caller, set())
+            for edge in self.callees.get(caller, ()):
+                if self._feed_user(edge, carrying, found) and edge.callee not in queued:
+                    queue.append(edge.callee)
+                    queued.add(edge.callee)
+        return {key: frozenset(params) for key, params in found.items()}
+
+    def _feed_user(
+        self, edge: CallEdge, carrying: set[str], found: dict[FunctionKey, set[str]]
+    ) -> bool:
+        function = self.project.function(*edge.callee)
+        if function is None:
+            return False
+        fed = {
+            function.params[index]
+            for index, sources in enumerate(edge.arg_sources)
+            if index < len(function.params)
+            and (index in edge.user_args or not carrying.isdisjoint(sources))
+        }
+        fed |= {
+            keyword
+            for keyword, sources in edge.keyword_sources
+            if keyword in function.params
+            and (keyword in edge.user_keywords or not carrying.isdisjoint(sources))
+        }
+        known = found.setdefault(edge.callee, set())
+        new = fed - known
+        known |= new
+        return bool(new)
+
+    def depends_on_user(self, module: str, site: WriteSite) -> bool:
+        """Whether the stored value depends on who is asking."""
+        if site.value_user:
+            return True
+        params = self.user_data_params.get((module, site.function), frozenset())
+        return not params.isdisjoint(site.value_sources)
+
+
+# Parameters that are the asking user or their id.
+_USER_NAMES = frozenset({"user", "current_user", "user_id", "actor", "requester"})

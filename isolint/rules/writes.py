@@ -405,13 +405,19 @@ def _classify_store(
         return None  # a constant key is configuration; a user key is per user
     if site.value_kind or not _request_data(project, record, site):
         return None
-    if not site.value_user and not _keyed_by_user_content(project, record, site):
+    if not _depends_on_user(project, record, site) and not _keyed_by_user_content(
+        project, record, site
+    ):
         return None  # the same value for every user who sends this key: not a leak
     if any(word in site.key.text.lower() for word in _BOOKKEEPING_KEYS):
         return None  # rate limits, locks, counters: bookkeeping about requests
     return ClassifiedWrite(
         record, site, "ISO402", site.target.text(), "key-value store shared by every process"
     )
+
+
+def _depends_on_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    return program_of(project).reach.depends_on_user(record.name, site)
 
 
 def _keyed_by_user_content(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
@@ -454,7 +460,9 @@ def _classify_application_state(
         return None
     if site.value_class is not None:
         return None  # a service built and stored on the app: where a shared object is made
-    if site.value_kind or not site.value_user or not _request_data(project, record, site):
+    if site.value_kind or not _request_data(project, record, site):
+        return None
+    if not _depends_on_user(project, record, site):
         return None  # app-wide data (a model list, a setting) is the same for everyone
     code = keyed_code(site, "ISO401", True) if is_container_write(site) else "ISO401"
     if code is None:
