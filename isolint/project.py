@@ -27,6 +27,7 @@ from isolint.analysis.positions import resolve_positions, unresolved_spans
 from isolint.config import DEFAULT_FILE_TIMEOUT, Config
 
 _MAX_HOPS = 8
+_MAX_ALIAS_PARTS = 8
 _UNRESOLVED = object()
 # Run when a class is created (at import time, as the class statement runs).
 _CLASS_CREATION_HOOKS = frozenset({"__init_subclass__", "__set_name__", "__class_getitem__"})
@@ -178,6 +179,7 @@ class Project:
         return self._lookup(base, ref.name, rest, hops + 1)
 
     def _lookup(self, module: str, name: str, rest: tuple[str, ...], hops: int) -> Target | None:
+        module = self._canonical(module)
         record = self.modules.get(module)
         if record is None:
             if f"{module}.{name}" in self.modules:
@@ -201,14 +203,48 @@ class Project:
         return None
 
     def _walk_modules(self, module: str, rest: tuple[str, ...], hops: int) -> Target | None:
-        while rest and f"{module}.{rest[0]}" in self.modules:
-            module, rest = f"{module}.{rest[0]}", rest[1:]
+        module = self._canonical(module)
+        while rest and self._canonical(f"{module}.{rest[0]}") in self.modules:
+            module, rest = self._canonical(f"{module}.{rest[0]}"), rest[1:]
         if not rest:
             kind = "module" if module in self.modules else "external"
             return Target(kind, module, "")
         if module not in self.modules:
             return Target("external", module, rest[0], rest[1:])
         return self._lookup(module, rest[0], rest[1:], hops + 1)
+
+    def _canonical(self, module: str) -> str:
+        """The project's name for a module imported under another dotted name."""
+        if module in self.modules:
+            return module
+        return self._aliases.get(module, module)
+
+    @cached_property
+    def _aliases(self) -> dict[str, str]:
+        """Dotted names the code imports that match a project file by its path, though the
+        folders between are namespace packages (no ``__init__.py``) or the checked folder
+        sits below the import root (``backend/onyx/...`` imported as ``onyx....``)."""
+        by_suffix: dict[str, list[str]] = defaultdict(list)
+        for name, record in self.modules.items():
+            if record.path is None:
+                continue
+            parts = list(record.path.with_suffix("").parts)
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            for size in range(1, min(len(parts), _MAX_ALIAS_PARTS) + 1):
+                by_suffix[".".join(parts[-size:])].append(name)
+        aliases: dict[str, str] = {}
+        for record in self.modules.values():
+            for ref in record.facts.imports.values():
+                if ref.level:
+                    continue
+                for imported in (ref.module, f"{ref.module}.{ref.name}" if ref.name else ""):
+                    if not imported or imported in self.modules or imported in aliases:
+                        continue
+                    matches = by_suffix.get(imported, [])
+                    if len(matches) == 1:
+                        aliases[imported] = matches[0]
+        return aliases
 
     def binding(self, target: Target) -> Binding | None:
         if target.kind != "binding":

@@ -59,3 +59,20 @@ def test_no_reader_means_no_reader_location(project: MakeProject) -> None:
     (finding,) = project({"app/store.py": store, "app/api.py": API})
     assert all(r.kind != "reader" for r in finding.related)
     assert "reads it back" not in finding.message
+
+
+def test_imports_through_namespace_packages_resolve(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``backend/svc/...`` without ``__init__.py`` files, imported as ``svc....`` (PEP 420
+    namespace packages, run from ``backend/``): the call from the route still reaches the
+    store in the other module."""
+    from tests.conftest import check_project
+
+    root = tmp_path / "proj"
+    (root / "backend" / "svc" / "api").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    (root / "backend" / "svc" / "store.py").write_text(STORE, encoding="utf-8")
+    api = API.replace("from app.store import", "from svc.store import")
+    (root / "backend" / "svc" / "api" / "routes.py").write_text(api, encoding="utf-8")
+    (finding,) = check_project(root)
+    assert (finding.code, finding.path.endswith("store.py"), finding.line) == ("ISO402", True, 5)
+    assert any(r.kind == "entry" and r.path.endswith("routes.py") for r in finding.related)
