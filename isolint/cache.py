@@ -37,10 +37,20 @@ def content_hash(source: bytes) -> str:
 def analysis_code_fingerprint() -> str:
     """A digest of the code that computes facts: a changed pass never reads stale facts,
     even between two builds that carry the same version number."""
+    return _code_digest(Path(__file__).parent / "analysis", "*.py")
+
+
+@lru_cache(maxsize=1)
+def package_code_fingerprint() -> str:
+    """A digest of all of isolint's code and models: part of a whole run's answer."""
+    root = Path(__file__).parent
+    return _code_digest(root, "**/*.py") + _code_digest(root / "models", "*.toml")
+
+
+def _code_digest(folder: Path, pattern: str) -> str:
     digest = hashlib.blake2b(digest_size=6)
-    folder = Path(__file__).parent / "analysis"
-    for path in sorted(folder.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(folder.glob(pattern)):
+        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -22,7 +22,7 @@ from isolint.analysis.source import (
     parse_risk,
     screen_source,
 )
-from isolint.cache import FactsCache, content_hash
+from isolint.cache import FactsCache, content_hash, package_code_fingerprint
 from isolint.config import Config, ConfigError, find_pyproject, load_config
 from isolint.files import discover, display_path
 from isolint.findings import Finding
@@ -185,6 +185,7 @@ def _run_key(
     for path in targets:
         digest.update(b"T" + str(path).encode() + b"\0")
     digest.update(str(cwd).encode() + b"\0" + repr(config).encode())
+    digest.update(package_code_fingerprint().encode())  # a changed rule never answers stale
     return digest.hexdigest()
 
 

@@ -80,7 +80,10 @@ _BUILTINS = frozenset(dir(builtins))
 # Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
 # Names of the asking user's identity: a value reading one depends on who asked.
-_USER_OBJECTS = frozenset({"user", "current_user", "actor", "requester", "user_id", "owner"})
+# (A user's own connection counts: what is sent down it reaches that user.)
+_USER_OBJECTS = frozenset(
+    {"user", "current_user", "actor", "requester", "user_id", "owner", "websocket", "ws"}
+)
 # Writes into a key-value store and the index of the value argument (the key comes first).
 _STORE_WRITES = {
     "set": 1,

@@ -363,4 +363,6 @@ class Reach:
 
 
 # Parameters that are the asking user or their id.
-_USER_NAMES = frozenset({"user", "current_user", "user_id", "actor", "requester"})
+_USER_NAMES = frozenset(
+    {"user", "current_user", "user_id", "actor", "requester", "websocket", "ws"}
+)
