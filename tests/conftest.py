@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from collections.abc import Callable
@@ -52,6 +53,16 @@ def run_cli(
         capture_output=True,
         text=True,
         timeout=300,
+    )
+
+
+@functools.cache
+def check_demo(output_format: str) -> subprocess.CompletedProcess[str]:
+    """``isolint check fixtures/agent_platform --no-cache`` in ``output_format``, from the
+    repository root: run once per format in each test process and shared by the tests that
+    look at that run (the demo is only read)."""
+    return run_cli(
+        "check", "fixtures/agent_platform", "--no-cache", "--output-format", output_format
     )
 
 

@@ -65,6 +65,13 @@ def check(root: Path, *args: str, cwd: Path | None = None) -> subprocess.Complet
     return result
 
 
+@pytest.fixture(scope="module")
+def uncached(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """``check . --no-cache`` of the small project, run once: its output names paths relative
+    to the project, so it is what every fresh copy of the project gives."""
+    return check(small_project(tmp_path_factory.mktemp("uncached")), ".", "--no-cache")
+
+
 def cache_entries(root: Path) -> list[Path]:
     return sorted((root / CACHE).rglob("*.json"))
 
@@ -219,9 +226,11 @@ def corrupt_every_entry(root: Path, payload: bytes) -> int:
     ],
     ids=["text", "empty", "binary", "truncated", "null"],
 )
-def test_a_corrupted_cache_entry_is_a_miss(tmp_path: Path, payload: bytes) -> None:
+def test_a_corrupted_cache_entry_is_a_miss(
+    tmp_path: Path, payload: bytes, uncached: subprocess.CompletedProcess[str]
+) -> None:
     root = small_project(tmp_path)
-    expected = check(root, ".", "--no-cache")
+    expected = uncached
     check(root, ".")
     assert corrupt_every_entry(root, payload) > 0
     result = check(root, ".")
@@ -236,9 +245,11 @@ def test_a_corrupted_cache_entry_is_a_miss(tmp_path: Path, payload: bytes) -> No
     [b"[]", b'"x"', b'{"bindings": []}', b"{}"],
     ids=["list", "string", "wrong-field-type", "empty-object"],
 )
-def test_a_cache_entry_of_the_wrong_shape_is_a_miss(tmp_path: Path, payload: bytes) -> None:
+def test_a_cache_entry_of_the_wrong_shape_is_a_miss(
+    tmp_path: Path, payload: bytes, uncached: subprocess.CompletedProcess[str]
+) -> None:
     root = small_project(tmp_path)
-    expected = run_cli("check", ".", "--no-cache", "--output-format", "json", cwd=root)
+    expected = uncached
     run_cli("check", ".", "--output-format", "json", cwd=root)
     assert corrupt_every_entry(root, payload) > 0
     result = run_cli("check", ".", "--output-format", "json", cwd=root)
@@ -246,11 +257,13 @@ def test_a_cache_entry_of_the_wrong_shape_is_a_miss(tmp_path: Path, payload: byt
     assert result.stdout == expected.stdout
 
 
-def test_an_unwritable_cache_folder_does_not_fail_the_run(tmp_path: Path) -> None:
+def test_an_unwritable_cache_folder_does_not_fail_the_run(
+    tmp_path: Path, uncached: subprocess.CompletedProcess[str]
+) -> None:
     root = small_project(tmp_path)
     (root / CACHE).write_text("a file where the cache folder should be", encoding="utf-8")
     result = check(root, ".")
-    assert result.stdout == check(root, ".", "--no-cache").stdout
+    assert result.stdout == uncached.stdout
     assert result.returncode == 1
 
 

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import REPO, run_cli
+from conftest import REPO, check_demo, run_cli
 
 LEAKY = REPO / "fixtures" / "agent_platform"
 CLEAN = REPO / "fixtures" / "agent_platform_clean"
@@ -42,8 +42,7 @@ def test_clean_fixture_has_no_findings() -> None:
 
 
 def test_json_fields_and_order() -> None:
-    result = run_cli("check", "fixtures/agent_platform", "--no-cache", "--output-format", "json")
-    findings = json.loads(result.stdout)
+    findings = json.loads(check_demo("json").stdout)
     assert findings
     fields = {
         "code",
@@ -84,7 +83,7 @@ def test_cross_module_write_is_found_when_checking_one_file() -> None:
 
 
 def test_text_report_is_plain_when_piped() -> None:
-    result = run_cli("check", "fixtures/agent_platform", "--no-cache")
+    result = check_demo("text")
     assert result.returncode == 1
     assert "\x1b[" not in result.stdout
     first = result.stdout.splitlines()[0]

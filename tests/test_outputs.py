@@ -14,7 +14,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import REPO, run_cli, write_project
+from conftest import REPO, check_demo, run_cli, write_project
 from rich.console import Console
 
 from isolint.cli import _progress_bar
@@ -75,13 +75,14 @@ def sarif_of(root: Path, *paths: str, cwd: Path | None = None) -> dict[str, Any]
 
 
 def test_sarif_of_the_demo_project_is_valid_and_complete() -> None:
-    log = sarif_of(DEMO, "fixtures/agent_platform", cwd=REPO)
+    sarif = check_demo("sarif")
+    assert sarif.returncode in (0, 1), sarif.stderr
+    assert sarif.stderr == ""
+    log = json.loads(sarif.stdout)
     validate_sarif(log)
     assert log["version"] == "2.1.0"
     (run,) = log["runs"]
-    expected = json.loads(
-        run_cli("check", "fixtures/agent_platform", "--no-cache", "--output-format", "json").stdout
-    )
+    expected = json.loads(check_demo("json").stdout)
     assert len(run["results"]) == len(expected) > 10
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == DEMO.as_uri() + "/"
     for result, finding in zip(run["results"], expected, strict=True):
@@ -420,10 +421,7 @@ def test_stdin_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...], messag
 
 def test_piped_runs_print_nothing_on_stderr() -> None:
     for output_format in ("text", "json", "sarif", "github", "json-lines"):
-        result = run_cli(
-            "check", "fixtures/agent_platform", "--no-cache", "--jobs", "1",
-            "--output-format", output_format,
-        )  # fmt: skip
+        result = check_demo(output_format)
         assert result.returncode == 1
         assert result.stderr == "", output_format
 

@@ -3,8 +3,9 @@
 A staged leaky file fails the commit, a clean one passes, and what a staged file imports
 from a module that is not staged is still resolved from the project. One test builds the
 hook from ``.pre-commit-hooks.yaml`` itself (pre-commit installs isolint into its own
-environment from a temporary copy of this repository: slow, needs the package index);
-the other runs the manifest's command with this interpreter's isolint (``language: system``).
+environment from a temporary copy of this repository: slow, needs the package index, so it
+runs in the stress run, `python -m pytest -m stress`); the others run the manifest's command
+with this interpreter's isolint (``language: system``).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def test_pre_commit_runs_the_manifest_command_with_this_isolint(tmp_path: Path) 
     assert_leaky_fails_and_clean_passes(root, env)
 
 
+@pytest.mark.stress
 def test_slow_pre_commit_installs_the_hook_from_a_copy_of_this_repository(
     tmp_path: Path,
 ) -> None:
