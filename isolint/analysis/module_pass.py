@@ -527,6 +527,7 @@ class ModulePass(cst.CSTVisitor):
             self._describe_value(site, value, frame, how)
             site.is_container = ex.container_type(value) is not None
         self._mark_check_then_act(site, frame)
+        site.guarded_by_truth = any(access.root in guard for guard in frame.guards)
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", access, site))
 
@@ -725,6 +726,7 @@ class ModulePass(cst.CSTVisitor):
             self._set_value_call(site, args[value_index])
             self._describe_value(site, args[value_index], frame, "set")
         self._mark_check_then_act(site, frame)
+        site.guarded_by_truth = any(target.root in guard for guard in frame.guards)
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", target, site))
 
@@ -1113,7 +1115,9 @@ class ModulePass(cst.CSTVisitor):
                 self._commit_self(frame, pending)
                 return None
             if root in frame.mutable_defaults and pending.kind == "write":
-                if frame.assignments[root] == 0:  # not `items = list(items)` first
+                fact = pending.fact
+                guarded = isinstance(fact, WriteSite) and fact.guarded_by_truth
+                if frame.assignments[root] == 0 and not guarded:  # not `items = list(items)`
                     self._mutable_default(frame, root, "mutates it", node)
                 return None
             alias = frame.aliases.get(root)

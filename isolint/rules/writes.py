@@ -178,8 +178,8 @@ def _classify_module_attribute(
         return None
     if owner.kind == "external" and owner.module not in _imported_modules(record):
         return None
-    if site.value_kind or not _user_data(project, record, site):
-        return None  # a flag or a setting switched from code: not one user's data
+    if site.value_kind or not _request_data(project, record, site):
+        return None  # a flag switched from code: not one user's data
     attribute = site.target.attrs[-1]
     return ClassifiedWrite(
         record, site, "ISO104", f"{owner.module}.{attribute}", "module attribute"
@@ -206,9 +206,9 @@ def _classify_rebind(
         )
     if site.lazy_init_guard:
         return None  # lazy or idempotent initialisation
-    if not _user_data(project, record, site) or site.value_kind:
-        # a value that is not one user's data (a timestamp, a counter, a flag, a setting):
-        # a thread-safety question at most, not a leak between users
+    if not _request_data(project, record, site) or site.value_kind:
+        # a value that is not request data (a timestamp, a counter, a flag): a
+        # thread-safety question at most, not a leak between users
         return None
     return ClassifiedWrite(record, site, "ISO102", name, "module-level name", record.name, span)
 
@@ -414,13 +414,6 @@ def _classify_store(
     return ClassifiedWrite(
         record, site, "ISO402", site.target.text(), "key-value store shared by every process"
     )
-
-
-def _user_data(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
-    """One user's data: request data that depends on who is asking (their identity, their
-    connection, what was filtered for them), rather than a setting or a shared catalogue a
-    request happened to load."""
-    return _request_data(project, record, site) and _depends_on_user(project, record, site)
 
 
 def _depends_on_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
