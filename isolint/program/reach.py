@@ -10,6 +10,7 @@ request data; a function that only startup hooks reach runs once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,6 +20,7 @@ from isolint.program.types import TypeIndex
 from isolint.project import Project
 
 _MAX_CHAIN = 12
+Sources = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class CallEdge:
             or name in self.keywords
             or "*" in self.keywords
         )
+
+
+# Whether an argument (by position or keyword) passes on the data a caller's parameters carry.
+ArgumentCarries = Callable[["CallEdge", set[str], "int | str", Sources], bool]
 
 
 @dataclass(frozen=True)
@@ -234,50 +240,13 @@ class Reach:
                 if params:
                     found[key] = params
         proxies = self._request_proxy_names()
-        queue = list(found)
-        queued = set(queue)
-        while queue:
-            caller = queue.pop()
-            queued.discard(caller)
-            carrying = found.get(caller, set())
-            for edge in self.callees.get(caller, ()):
-                if self._pass_request_data(edge, carrying, proxies, found):
-                    if edge.callee not in queued:
-                        queue.append(edge.callee)
-                        queued.add(edge.callee)
-        return {key: frozenset(params) for key, params in found.items()}
 
-    def _pass_request_data(
-        self,
-        edge: CallEdge,
-        carrying: set[str],
-        proxies: set[tuple[str, str]],
-        found: dict[FunctionKey, set[str]],
-    ) -> bool:
-        """Mark the callee's parameters that this call feeds request data; True if any new."""
-        function = self.project.function(*edge.callee)
-        if function is None:
-            return False
-
-        def carries(sources: tuple[str, ...]) -> bool:
+        def carries(edge: CallEdge, carrying: set[str], _: int | str, sources: Sources) -> bool:
             return any(
                 source in carrying or (edge.module, source[1:]) in proxies for source in sources
             )
 
-        fed = {
-            function.params[index]
-            for index, sources in enumerate(edge.arg_sources)
-            if index < len(function.params) and carries(sources)
-        }
-        fed |= {
-            keyword
-            for keyword, sources in edge.keyword_sources
-            if keyword in function.params and carries(sources)
-        }
-        known = found.setdefault(edge.callee, set())
-        new = fed - known
-        known |= new
-        return bool(new)
+        return self._flow(found, carries)
 
     def _request_proxy_names(self) -> set[tuple[str, str]]:
         """(module, imported name) pairs that are request proxies (``flask.request``)."""
@@ -316,9 +285,23 @@ class Reach:
                 params = set(function.identity_params) | (set(function.params) & _USER_NAMES)
                 if params:
                     found[(module, qualname)] = params
+
+        def carries(
+            edge: CallEdge, carrying: set[str], position: int | str, sources: Sources
+        ) -> bool:
+            asked = position in edge.user_args or position in edge.user_keywords
+            return asked or not carrying.isdisjoint(sources)
+
         for edge in self.edges:
             if edge.user_args or edge.user_keywords:
-                self._feed_user(edge, set(), found)
+                self._feed(edge, set(), found, carries)
+        return self._flow(found, carries)
+
+    def _flow(
+        self, found: dict[FunctionKey, set[str]], carries: ArgumentCarries
+    ) -> dict[FunctionKey, frozenset[str]]:
+        """Follow what parameters carry along call edges to a fixed point (a per-function
+        summary: which of its parameters receive the data from some caller)."""
         queue = list(found)
         queued = set(queue)
         while queue:
@@ -326,28 +309,31 @@ class Reach:
             queued.discard(caller)
             carrying = found.get(caller, set())
             for edge in self.callees.get(caller, ()):
-                if self._feed_user(edge, carrying, found) and edge.callee not in queued:
+                if self._feed(edge, carrying, found, carries) and edge.callee not in queued:
                     queue.append(edge.callee)
                     queued.add(edge.callee)
         return {key: frozenset(params) for key, params in found.items()}
 
-    def _feed_user(
-        self, edge: CallEdge, carrying: set[str], found: dict[FunctionKey, set[str]]
+    def _feed(
+        self,
+        edge: CallEdge,
+        carrying: set[str],
+        found: dict[FunctionKey, set[str]],
+        carries: ArgumentCarries,
     ) -> bool:
+        """Mark the callee's parameters this call feeds the data; True if any is new."""
         function = self.project.function(*edge.callee)
         if function is None:
             return False
         fed = {
             function.params[index]
             for index, sources in enumerate(edge.arg_sources)
-            if index < len(function.params)
-            and (index in edge.user_args or not carrying.isdisjoint(sources))
+            if index < len(function.params) and carries(edge, carrying, index, sources)
         }
         fed |= {
             keyword
             for keyword, sources in edge.keyword_sources
-            if keyword in function.params
-            and (keyword in edge.user_keywords or not carrying.isdisjoint(sources))
+            if keyword in function.params and carries(edge, carrying, keyword, sources)
         }
         known = found.setdefault(edge.callee, set())
         new = fed - known
