@@ -18,22 +18,13 @@ names as "the shared object is created here".
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cached_property
 
-from isolint.analysis.facts import Access, Span, WriteSite
+from isolint.analysis.facts import Access, WriteSite
 from isolint.program.reach import Reach
 from isolint.program.sessions import is_construction_helper
 from isolint.program.types import ClassKey, TypeIndex
 from isolint.project import Creation, Project, Target
-
-
-@dataclass(frozen=True)
-class HeldAttribute:
-    """``owner.attribute`` holds an instance of a class (for the held-by chain)."""
-
-    owner: ClassKey
-    attribute: str
 
 
 class LongLivedObjects:
@@ -49,6 +40,7 @@ class LongLivedObjects:
         found: dict[ClassKey, list[Creation]] = defaultdict(list)
         for key, creations in self.project.long_lived.items():
             found[key].extend(creations)
+        self._modelled_factories(found)
         self._module_handles(found)
         self._startup_constructions(found)
         self._application_state(found)
@@ -68,10 +60,23 @@ class LongLivedObjects:
             found.extend(self.creations.get(subclass, ()))
         return found
 
-    def is_long_lived(self, key: ClassKey) -> bool:
-        return key in self.creations
-
     # ---- allocation sites ----------------------------------------------------------------------
+
+    def _modelled_factories(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """Functions under a decorator the models say keeps its result for the process
+        (``@functools.lru_cache``, ``@alru_cache``) that return a project class's instance."""
+        models = self.project.config.models
+        for module, record in self.project.modules.items():
+            for qualname, function in record.facts.functions.items():
+                made = self.types.function_returns.get((module, qualname))
+                if made is None or made.project is None:
+                    continue
+                for decorator in function.decorators:
+                    if models.is_long_lived_decorator(
+                        self.project.callee_name(module, decorator.callee)
+                    ):
+                        how = f"cached factory `@{decorator.callee.text()}`"
+                        found[made.project].append(Creation(module, function.span, how))
 
     def _module_handles(self, found: dict[ClassKey, list[Creation]]) -> None:
         """``manager = get_manager()`` at module level, where the getter returns one instance."""
@@ -201,10 +206,6 @@ def _unique(creations: list[Creation]) -> list[Creation]:
             seen.add(key)
             kept.append(creation)
     return kept
-
-
-def first_span(creations: list[Creation]) -> Span | None:
-    return creations[0].span if creations else None
 
 
 def construction_sites(
