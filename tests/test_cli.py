@@ -341,3 +341,12 @@ def test_config_option_rejects_a_folder(tmp_path: Path) -> None:
     result = run_cli("check", ".", "--config", str(tmp_path), cwd=root)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_an_empty_folder_says_nothing_was_checked(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    result = run_cli("check", "empty", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "No Python files found to check." in result.stdout
+    assert "All checks passed" not in result.stdout

@@ -93,6 +93,10 @@ def _shown(line: str) -> str:
 
 def _write_summary(findings: Sequence[Finding], console: Console, files_checked: int) -> None:
     files = "file" if files_checked == 1 else "files"
+    if not findings and files_checked == 0:
+        # ruff's wording: nothing was checked, so nothing "passed"
+        console.print("[yellow]warning:[/] No Python files found to check.")
+        return
     if not findings:
         console.print(f"[green]All checks passed[/] ({files_checked} {files} checked).")
         return
