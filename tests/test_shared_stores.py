@@ -109,3 +109,31 @@ def test_app_state_set_at_startup_is_quiet(project: MakeProject) -> None:
         "@app.on_event('startup')\nasync def startup():\n    app.state.models = ['a']\n"
     )
     assert project({"app/main.py": source}) == []
+
+
+FILL_ONCE = """from fastapi import APIRouter, Request
+
+router = APIRouter()
+SITES = {}
+
+
+def lookup(host):
+    return {"host": host}
+
+
+@router.get("/site")
+def current_site(request: Request):
+    host = request.headers["host"]
+    if host not in SITES:
+        SITES[host] = lookup(host)
+    return SITES[host]
+"""
+
+
+def test_a_memo_filled_once_per_key_is_quiet(project: MakeProject) -> None:
+    assert project({"app/sites.py": FILL_ONCE}) == []
+
+
+def test_a_memo_of_the_first_users_view_is_a_leak(project: MakeProject) -> None:
+    leaky = FILL_ONCE.replace("SITES[host] = lookup(host)", "SITES[host] = lookup(request.user)")
+    assert _codes(project({"app/sites.py": leaky})) == [("ISO402", 15)]

@@ -152,6 +152,8 @@ class WriteSite:
     # the write sits under an ``if`` that tests its target (``if tools: tools[-1] = x``):
     # an empty default never reaches it
     guarded_by_truth: bool = False
+    # ``if key not in CACHE: CACHE[key] = value``: fills an absent entry, once per key
+    fills_absent: bool = False
 
 
 @dataclass

@@ -174,6 +174,8 @@ class _Frame:
     mutable_defaults: dict[str, str] = field(default_factory=dict)
     checks: list[_Check] = field(default_factory=list)
     lock_depth: int = 0
+    # (container, key) of each enclosing `if`, when it tests `key not in container`
+    fills: list[tuple[str, str] | None] = field(default_factory=list)
     # names read by the tests of the enclosing `if`s (a global assigned under a test that
     # reads it is lazy or idempotent initialisation)
     guards: list[frozenset[str]] = field(default_factory=list)
@@ -318,10 +320,10 @@ class ModulePass(cst.CSTVisitor):
                 self._main_guard_depth += 1
             return
         frame.guards.append(frozenset(ex.names_read(node.test)))
-        if frame.function is not None and frame.function.is_async:
-            check = _membership_check(node.test)
-            if check is not None:
-                frame.checks.append(_Check(check[0], check[1], locked=frame.lock_depth > 0))
+        check = _membership_check(node.test)
+        frame.fills.append(check)
+        if frame.function is not None and frame.function.is_async and check is not None:
+            frame.checks.append(_Check(check[0], check[1], locked=frame.lock_depth > 0))
 
     def leave_If(self, original_node: cst.If) -> None:
         test = ex.dotted_name(original_node.test)
@@ -333,8 +335,8 @@ class ModulePass(cst.CSTVisitor):
                 self._main_guard_depth -= 1
             return
         frame.guards.pop()
-        if frame.function is not None and frame.function.is_async:
-            if _membership_check(original_node.test) is not None:
+        if frame.fills.pop() is not None and frame.function is not None:
+            if frame.function.is_async:
                 frame.checks.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -528,6 +530,7 @@ class ModulePass(cst.CSTVisitor):
             site.is_container = ex.container_type(value) is not None
         self._mark_check_then_act(site, frame)
         site.guarded_by_truth = any(access.root in guard for guard in frame.guards)
+        site.fills_absent = (access.text(), site.key.text) in frame.fills
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", access, site))
 
@@ -1637,8 +1640,11 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     """
     if _creates_object(value) or not frame.inputs(value) & frame.inputs(key):
         return False
-    if _FRESH_VALUES & (frame.inputs(value) | ex.read_names(value)[1]):
+    roots, attributes = ex.read_names(value)
+    if _FRESH_VALUES & (frame.inputs(value) | attributes):
         return False  # a fresh id or a timestamp: not a function of the key
+    if (roots | attributes) & _USER_OBJECTS or not frame.user_dependent.isdisjoint(roots):
+        return False  # what one user sees: not the same for everyone who sends the key
     return frame.sources(value) <= frame.sources(key)
 
 

@@ -114,6 +114,14 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     if classified.code != "ISO302" and _is_bookkeeping(project, classified):
         return None
+    if (
+        classified.code != "ISO503"
+        and site.fills_absent
+        and not _depends_on_user(project, record, site)
+    ):
+        # computed once per key and kept for everyone: a memo of what is the same for every
+        # user (a site by host); when it reads the user, the first user's value is the leak
+        return None
     evidence = request_evidence(project, module, site)
     if classified.code in _REPORTED_WITHOUT_EVIDENCE:
         return replace(classified, evidence=evidence)
