@@ -81,8 +81,22 @@ _BUILTINS = frozenset(dir(builtins))
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
 # Names of the asking user's identity: a value reading one depends on who asked.
 # (A user's own connection counts: what is sent down it reaches that user.)
-_USER_OBJECTS = frozenset(
-    {"user", "current_user", "actor", "requester", "user_id", "owner", "websocket", "ws"}
+# (The user's credentials count too: what is fetched with them is what that user may see.)
+USER_IDENTITY_NAMES = frozenset(
+    {
+        "user",
+        "current_user",
+        "actor",
+        "requester",
+        "user_id",
+        "owner",
+        "websocket",
+        "ws",
+        "cookies",
+        "credentials",
+        "token",
+        "access_token",
+    }
 )
 # Writes into a key-value store and the index of the value argument (the key comes first).
 _STORE_WRITES = {
@@ -586,7 +600,7 @@ class ModulePass(cst.CSTVisitor):
     def _depends_on_user(self, frame: _Frame, value: cst.BaseExpression) -> bool:
         """The value reads who is asking: a user object or id, directly or through locals."""
         roots, attributes = ex.read_names(value)
-        if (roots | attributes) & _USER_OBJECTS or not frame.user_dependent.isdisjoint(roots):
+        if (roots | attributes) & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
             return True
         return self._reads_user_key(value, roots, attributes, frame)
 
@@ -1643,7 +1657,7 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     roots, attributes = ex.read_names(value)
     if _FRESH_VALUES & (frame.inputs(value) | attributes):
         return False  # a fresh id or a timestamp: not a function of the key
-    if (roots | attributes) & _USER_OBJECTS or not frame.user_dependent.isdisjoint(roots):
+    if (roots | attributes) & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
         return False  # what one user sees: not the same for everyone who sends the key
     return frame.sources(value) <= frame.sources(key)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from isolint.analysis.facts import Access, CallSite, Function, Span, WriteSite
+from isolint.analysis.module_pass import USER_IDENTITY_NAMES
 from isolint.program.entry_points import EntryPoints, FunctionKey
 from isolint.program.types import TypeIndex
 from isolint.project import Project
@@ -282,7 +283,9 @@ class Reach:
         found: dict[FunctionKey, set[str]] = {}
         for module, record in self.project.modules.items():
             for qualname, function in record.facts.functions.items():
-                params = set(function.identity_params) | (set(function.params) & _USER_NAMES)
+                params = set(function.identity_params) | (
+                    set(function.params) & USER_IDENTITY_NAMES
+                )
                 if params:
                     found[(module, qualname)] = params
 
@@ -346,9 +349,3 @@ class Reach:
             return True
         params = self.user_data_params.get((module, site.function), frozenset())
         return not params.isdisjoint(site.value_sources)
-
-
-# Parameters that are the asking user or their id.
-_USER_NAMES = frozenset(
-    {"user", "current_user", "user_id", "actor", "requester", "websocket", "ws"}
-)
