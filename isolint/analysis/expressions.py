@@ -297,14 +297,27 @@ class UserKeyMatcher:
         self._any_glob = any(_has_glob(p) for p in patterns)
         self._exact = frozenset(p for p in patterns if not _has_glob(p))
         self._suffixes = tuple("." + p for p in patterns if not _has_glob(p))
+        # `slack_user_id`, `discord_user.id`: the pattern behind a name's `_` prefix
+        self._prefixed = tuple(
+            "_" + p for p in patterns if not _has_glob(p) and ("_" in p or "." in p)
+        )
+        self._prefixed_components = tuple(
+            "_" + c for c in self.components if "_" in c and not _has_glob(c)
+        )
         self._globs = tuple(p for p in patterns if _has_glob(p))
 
     def may_match(self, names: AbstractSet[str]) -> bool:
         """False when no chain made of ``names`` can match: the cheap test first."""
-        return self._any_glob or not self.components.isdisjoint(names)
+        if self._any_glob or not self.components.isdisjoint(names):
+            return True
+        return any(name.endswith(self._prefixed_components) for name in names)
 
     def matches(self, chain: str) -> bool:
+        """``user_id`` also matches ``slack_user_id``, and ``user.id`` ``discord_user.id``:
+        a qualified name of the same id is still the user's."""
         if chain in self._exact or chain.endswith(self._suffixes):
+            return True
+        if chain.endswith(self._prefixed):
             return True
         return any(
             fnmatch.fnmatchcase(chain, glob) or fnmatch.fnmatchcase(chain, "*." + glob)
