@@ -276,7 +276,6 @@ def _classify_self(
     if project.class_hierarchy(module, class_name) is None:
         return None  # a declarative class describing fields
     attribute = attrs[0]
-    subject = f"{class_name}.{attribute}"
     class_binding = project.class_attribute(module, class_name, attribute)
     if (
         class_binding is not None
@@ -472,9 +471,8 @@ def _classify_application_state(
         return None
     if not _depends_on_user(project, record, site):
         return None  # app-wide data (a model list, a setting) is the same for everyone
-    code = keyed_code(site, "ISO401", True) if is_container_write(site) else "ISO401"
-    if code is None:
-        return None
+    if is_container_write(site) and keyed_code(site, "ISO401", True) is None:
+        return None  # per user, or a removal
     subject = ".".join(site.target.attrs[-3:]) if site.target.attrs else site.target.root
     return ClassifiedWrite(record, site, "ISO401", subject, "the application's state")
 
