@@ -208,11 +208,19 @@ def read_names(node: cst.CSTNode | None) -> tuple[set[str], set[str]]:
         if kind is cst.Name:
             roots.add(current.value)  # type: ignore[attr-defined]
         elif kind is cst.Attribute:
-            attributes.add(current.attr.value)  # type: ignore[attr-defined]
-            stack.append(current.value)  # type: ignore[attr-defined]
+            attribute = current.attr.value  # type: ignore[attr-defined]
+            attributes.add(attribute)
+            if attribute not in APPLICATION_ATTRIBUTES:
+                stack.append(current.value)  # type: ignore[attr-defined]
         else:
             stack.extend(_children(current))
     return roots, attributes
+
+
+# The application object hanging off a request or a task (``request.app``, ``self.app``):
+# what is read through it is the application's configuration and state, the same for every
+# request, so the request (or task) it hangs off is not what the value is computed from.
+APPLICATION_ATTRIBUTES = frozenset({"app"})
 
 
 def _call_children(node: cst.Call) -> list[cst.CSTNode]:

@@ -1654,12 +1654,36 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     """
     if _creates_object(value) or not frame.inputs(value) & frame.inputs(key):
         return False
+    if _reads_request_address(key):
+        return False  # a response cached by URL: the request carries more than its address
     roots, attributes = ex.read_names(value)
     if _FRESH_VALUES & (frame.inputs(value) | attributes):
         return False  # a fresh id or a timestamp: not a function of the key
     if (roots | attributes) & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
         return False  # what one user sees: not the same for everyone who sends the key
     return frame.sources(value) <= frame.sources(key)
+
+
+def _reads_request_address(key: cst.BaseExpression) -> bool:
+    """The key is a request's address (``request.url.path``, ``req.query_params``): the
+    request also carries who sent it, their cookies and body, so a value computed from the
+    request is not a function of its address alone."""
+    for chain in ex.dotted_chains(key):
+        root, *attributes = chain.split(".")
+        if _REQUEST_ADDRESS.intersection(attributes):
+            return True
+        if root in _REQUEST_OBJECT_NAMES and _REQUEST_PATH.intersection(attributes[:1]):
+            return True
+    return False
+
+
+# attributes that only a request's address has (Starlette, Flask/Werkzeug, Django, aiohttp)
+_REQUEST_ADDRESS = frozenset(
+    {"url", "query_params", "query_string", "full_path", "path_info", "raw_path", "GET", "rel_url"}
+)
+# attributes that name the address only on something that is evidently the request
+_REQUEST_PATH = frozenset({"path", "args", "query"})
+_REQUEST_OBJECT_NAMES = frozenset({"request", "req"})
 
 
 _FRESH_VALUES = frozenset(

@@ -468,9 +468,7 @@ def _classify_application_state(
     if site.value_class is not None:
         return None  # a service built and stored on the app: where a shared object is made
     if site.value_kind or not _request_data(project, record, site):
-        return None
-    if not _depends_on_user(project, record, site):
-        return None  # app-wide data (a model list, a setting) is the same for everyone
+        return None  # app-wide data (a model list read from the app's config) is global
     if is_container_write(site) and keyed_code(site, "ISO401", True) is None:
         return None  # per user, or a removal
     subject = ".".join(site.target.attrs[-3:]) if site.target.attrs else site.target.root
