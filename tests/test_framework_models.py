@@ -137,6 +137,99 @@ def test_stdlib_model_session_factories_are_not_sessions(project: MakeProject) -
     assert "Holder.db" in found[0].message
 
 
+_TASK_KEEPS_THE_JOB = """
+from {base_module} import {base}
+
+
+class BuildTask({base}):
+    def run(self, pk):
+        self.project = load(pk)
+        return build(self.project)
+
+
+def load(pk):
+    return pk
+
+
+def build(project):
+    return project
+"""
+
+
+def test_long_lived_base_task_instance_serves_every_job(project: MakeProject) -> None:
+    found = project({"app/tasks.py": _TASK_KEEPS_THE_JOB.format(base_module="celery", base="Task")})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 7)], found
+    assert "`Task` subclass: one instance serves every request" in found[0].message
+
+
+def test_same_task_shape_from_an_unmodelled_base_is_quiet(project: MakeProject) -> None:
+    source = _TASK_KEEPS_THE_JOB.format(base_module="somelib", base="Task")
+    assert project({"app/tasks.py": source}) == []
+
+
+_ASGI_APP = """
+class App:
+    def __init__(self):
+        self.routes = {{}}
+
+    async def __call__(self, {params}):
+        self.current = {first}
+        return await self.dispatch()
+
+    async def dispatch(self):
+        return self.current
+"""
+
+
+def test_asgi_application_class_is_one_instance_for_every_request(project: MakeProject) -> None:
+    found = project(
+        {"app/server.py": _ASGI_APP.format(params="scope, receive, send", first="scope")}
+    )
+    assert [(f.code, f.line) for f in found] == [("ISO401", 7)], found
+    assert "an ASGI application" in found[0].message
+
+
+def test_a_call_with_another_signature_is_not_an_asgi_application(project: MakeProject) -> None:
+    source = _ASGI_APP.format(params="config, loader, sink", first="config")
+    assert project({"app/server.py": source}) == []
+
+
+_STREAMLIT_CACHE = """
+import streamlit as st
+from app.llm import Client
+
+
+@st.cache_resource
+def make_client({params}):
+    return Client(api_key=api_key)
+
+
+api_key = {value}
+client = make_client({args})
+"""
+
+
+def test_streamlit_cache_reading_what_a_user_typed_is_reported(project: MakeProject) -> None:
+    source = _STREAMLIT_CACHE.format(
+        params="", value='st.sidebar.text_input("API key", type="password")', args=""
+    )
+    found = project({"app/page.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO403", 6)], found
+    assert {r.line for r in found[0].related} == {8, 11}
+
+
+def test_streamlit_cache_keyed_by_the_input_is_quiet(project: MakeProject) -> None:
+    source = _STREAMLIT_CACHE.format(
+        params="api_key", value='st.sidebar.text_input("API key", type="password")', args="api_key"
+    )
+    assert project({"app/page.py": source}) == []
+
+
+def test_streamlit_cache_reading_a_constant_is_quiet(project: MakeProject) -> None:
+    source = _STREAMLIT_CACHE.format(params="", value='"public-demo-key"', args="")
+    assert project({"app/page.py": source}) == []
+
+
 def test_models_table_adds_a_framework(project: MakeProject) -> None:
     handler = (
         "from inhouse.web import Server\nserver = Server()\n\n"

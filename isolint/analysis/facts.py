@@ -71,6 +71,14 @@ class Access:
 
 
 @dataclass
+class NameRead:
+    """A read of ``name`` at ``span``."""
+
+    name: str
+    span: Span
+
+
+@dataclass
 class DecoratorUse:
     """A decorator as written: ``router.get`` for ``@router.get("/x")``; ``first_arg`` is its
     first argument when that is a string (``"startup"`` in ``@app.on_event("startup")``)."""
@@ -92,6 +100,9 @@ class Function:
     span: Span
     decorator_names: list[str] = field(default_factory=list)
     cache_decorator: Span | None = None
+    # names from outside the function that a cached function reads (the first read of each):
+    # what they hold is baked into the cached result but not into its key
+    cached_reads: list[NameRead] = field(default_factory=list)
     request_params: list[str] = field(default_factory=list)
     scalar_params: list[str] = field(default_factory=list)
     returns_calls: list[Access] = field(default_factory=list)
@@ -154,6 +165,9 @@ class WriteSite:
     guarded_by_truth: bool = False
     # ``if key not in CACHE: CACHE[key] = value``: fills an absent entry, once per key
     fills_absent: bool = False
+    # written through a local holding a fresh instance (``r = Request(); r.headers[k] = v``),
+    # the target rebased onto its class: a class-body container is shared by every instance
+    through_new_instance: bool = False
 
 
 @dataclass

@@ -39,6 +39,7 @@ from isolint.analysis.facts import (
     LegacyUse,
     ModuleFacts,
     MutableDefault,
+    NameRead,
     Span,
     Suppression,
     WriteSite,
@@ -75,7 +76,17 @@ _REQUEST_PARAM_NAMES = REQUEST_ID_PARAMETERS | {
 _REQUEST_ANNOTATIONS = frozenset(
     {"Request", "WebSocket", "HttpRequest", "Session", "AsyncSession", "User"}
 )
-_CACHE_DECORATORS = frozenset({"lru_cache", "cache"})
+# functools' caches, and Streamlit's caches shared by every session of the app
+_CACHE_DECORATORS = frozenset(
+    {
+        "lru_cache",
+        "cache",
+        "cache_resource",
+        "cache_data",
+        "experimental_singleton",
+        "experimental_memo",
+    }
+)
 _BUILTINS = frozenset(dir(builtins))
 # Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
@@ -949,9 +960,22 @@ class ModulePass(cst.CSTVisitor):
             and node.value not in function.reads_globals
         ):
             function.reads_globals.append(node.value)
+        if function is not None and function.cache_decorator is not None:
+            self._note_cached_read(frame, function, node)
         if node.value in self._legacy_local and id(node) not in self._skip_legacy:
             if self._is_legacy_reference(node):
                 self._record_legacy("reference", node.value, node)
+
+    def _note_cached_read(self, frame: _Frame, function: Function, node: cst.Name) -> None:
+        """The first read of each outside name in a cached function (``api_key``)."""
+        name = node.value
+        if name in frame.bound or name in _BUILTINS or name in self.facts.imports:
+            return
+        if any(read.name == name for read in function.cached_reads):
+            return
+        read = NameRead(name, self._placeholder())
+        self._span_later(read, "span", node)
+        function.cached_reads.append(read)
 
     # ---- legacy class ----------------------------------------------------------------------
 
@@ -1140,6 +1164,16 @@ class ModulePass(cst.CSTVisitor):
             alias = frame.aliases.get(root)
             if pending.kind == "call" and root in frame.instances:
                 alias = frame.instances[root]  # `runner = Runner(); runner.run()`
+            if (
+                pending.kind == "write"
+                and isinstance(pending.fact, WriteSite)
+                and root in frame.instances
+                and len(pending.access.attrs) == 1
+            ):
+                # `request = Request(); request.headers[k] = v`: judged against the class
+                pending.fact.through_new_instance = True
+                pending = _rebased(pending, frame.instances[root])
+                continue
             if alias is None or frame.assignments[root] != 1:
                 return None
             pending = _rebased(pending, alias)

@@ -24,7 +24,9 @@ Schema of a model (every key optional):
   ``per-request-attributes``, ``session-types``, ``session-factories``, ``shared-safe-types``,
   ``shared-store-types``, ``request-parameter-names``,
   ``request-content-names``, ``user-content-names``, ``lock-types``, ``bookkeeping-classes``,
-  ``bookkeeping-attributes`` (globs), ``shared-store-objects``.
+  ``bookkeeping-attributes`` (globs), ``shared-store-objects``, ``long-lived-bases`` (classes
+  whose one instance the framework keeps and hands every request: a Celery task),
+  ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets).
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ _VALUE_KEYS = (
     "bookkeeping-classes",
     "bookkeeping-attributes",
     "shared-store-objects",
+    "long-lived-bases",
+    "user-input-calls",
 )
 _TOP_KEYS = frozenset(
     {

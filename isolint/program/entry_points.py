@@ -51,6 +51,11 @@ class EntryPoints:
                 reason = self._decorated_entry(module, function)
                 if reason is not None:
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
+            for qualname, function in record.facts.functions.items():
+                protocol = serves_protocol(function)
+                if protocol and (module, qualname) not in found:
+                    reason = f"an {protocol} application (`{', '.join(function.params[-3:])}`)"
+                    found[(module, qualname)] = EntryPoint((module, qualname), reason)
             for class_name in record.facts.classes:
                 for method, reason in self._class_entries(module, class_name):
                     key = (module, f"{class_name}.{method}")
@@ -229,3 +234,18 @@ _LIFECYCLE_PREFIXES = (
 
 def is_lifecycle_name(name: str) -> bool:
     return name.lstrip("_").lower().startswith(_LIFECYCLE_PREFIXES)
+
+
+# The server calls an ASGI application as ``app(scope, receive, send)`` and a WSGI one as
+# ``app(environ, start_response)``, once per request: these signatures are entry points
+# whatever framework (or none) the project uses.
+_PROTOCOL_SIGNATURES = {("scope", "receive", "send"): "ASGI", ("environ", "start_response"): "WSGI"}
+
+
+def serves_protocol(function: Function) -> str:
+    """ "ASGI" or "WSGI" when the function takes a server's per-request call, else ""."""
+    params = tuple(p for p in function.params if p not in ("self", "cls"))
+    for signature, protocol in _PROTOCOL_SIGNATURES.items():
+        if params == signature:
+            return protocol
+    return ""

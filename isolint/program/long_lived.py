@@ -21,6 +21,7 @@ from collections import defaultdict
 from functools import cached_property
 
 from isolint.analysis.facts import Access, WriteSite
+from isolint.program.entry_points import serves_protocol
 from isolint.program.reach import Reach
 from isolint.program.sessions import is_construction_helper
 from isolint.program.types import ClassKey, TypeIndex
@@ -40,6 +41,7 @@ class LongLivedObjects:
         found: dict[ClassKey, list[Creation]] = defaultdict(list)
         for key, creations in self.project.long_lived.items():
             found[key].extend(creations)
+        self._kept_by_the_framework(found)
         self._modelled_factories(found)
         self._module_handles(found)
         self._startup_constructions(found)
@@ -163,6 +165,26 @@ class LongLivedObjects:
                 lock = sorted(made.names & locks)[0]
                 how = f"guards itself with `{lock}` (`{site.target.text()}`): built to be shared"
                 found[key].append(Creation(module, site.span, how))
+
+    def _kept_by_the_framework(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """Classes whose one instance serves every request: an ASGI or WSGI application
+        (its ``__call__`` is the server's per-request call), and subclasses of the models'
+        ``long-lived-bases`` (a Celery task, a Django ``ModelAdmin`` or template ``Node``)."""
+        bases = self.project.config.models.values("long-lived-bases")
+        for module, record in self.project.modules.items():
+            for class_name, class_facts in record.facts.classes.items():
+                key = (module, class_name)
+                call = record.facts.functions.get(f"{class_name}.__call__")
+                protocol = serves_protocol(call) if call is not None else ""
+                if protocol:
+                    how = f"an {protocol} application: one instance serves every request"
+                    found[key].append(Creation(module, class_facts.span, how))
+                    continue
+                kept = sorted(self.types.qualified_names(key) & bases)
+                if kept:
+                    short = kept[0].rsplit(".", 1)[-1]
+                    how = f"a `{short}` subclass: one instance serves every request"
+                    found[key].append(Creation(module, class_facts.span, how))
 
     def _constructed_per_request(self, key: ClassKey) -> bool:
         startup = self.reach.startup_only

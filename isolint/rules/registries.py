@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from isolint.analysis.facts import Function, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS
-from isolint.findings import Finding, Severity
+from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
 from isolint.project import ModuleRecord, Project
 from isolint.rules.base import data_kind, describe, finding, severity_for
@@ -37,8 +37,12 @@ def check(project: Project) -> Iterator[Finding]:
             if function.cache_decorator is None or function.class_name is not None:
                 continue
             reason = _request_bound(project, record, function)
+            related: tuple[Related, ...] = ()
             if reason is None:
-                continue
+                typed = _reads_user_input(project, record, function)
+                if typed is None:
+                    continue
+                reason, related = typed
             yield finding(
                 "ISO403",
                 record,
@@ -47,6 +51,7 @@ def check(project: Project) -> Iterator[Finding]:
                 "result can be served to another",
                 _FIXES["ISO403"],
                 Severity.WARNING,
+                related,
             )
 
 
@@ -73,6 +78,42 @@ def _request_bound(project: Project, record: ModuleRecord, function: Function) -
         callee = project.function(target.module, target.name)
         if callee is not None and callee.reads_request_state:
             return f"calls `{callee.qualname}()`, which reads request state"
+    return None
+
+
+def _reads_user_input(
+    project: Project, record: ModuleRecord, function: Function
+) -> tuple[str, tuple[Related, ...]] | None:
+    """A cached function reading a module-level name that holds what one user typed (a
+    Streamlit widget's value): the first user's input is baked into everyone's result,
+    since the cache key holds only the arguments."""
+    inputs = project.config.models.values("user-input-calls")
+    for read in function.cached_reads:
+        binding = record.facts.bindings.get(read.name)
+        if binding is None or binding.kind != "call" or binding.callee is None:
+            continue
+        callee = project.callee_name(record.name, binding.callee)
+        if callee not in inputs:
+            continue
+        reason = (
+            f"reads `{read.name}`, what one user typed (`{binding.callee.text()}`), "
+            "which its cache key does not hold"
+        )
+        related = (
+            Related(
+                record.display_path,
+                record.located(read.span).line,
+                f"`{function.qualname}` reads `{read.name}`",
+                kind="call",
+            ),
+            Related(
+                record.display_path,
+                record.located(binding.span).line,
+                f"`{read.name}` holds one session's input",
+                kind="creation",
+            ),
+        )
+        return reason, related
     return None
 
 

@@ -40,6 +40,9 @@ class ClassifiedWrite:
     severity_override: str = ""
     # the class whose instance (or class body) holds the written state, when there is one
     owner: str = ""
+    # a class-body container written through instances built per request: shared whatever
+    # is stored, even a memo (each request was meant to get its own)
+    per_request_instances: bool = False
 
     def definition(self, project: Project, message: str) -> tuple[Related, ...]:
         """Where the shared object is defined or created (each long-lived allocation site,
@@ -116,6 +119,7 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     if (
         classified.code != "ISO503"
+        and not classified.per_request_instances
         and site.fills_absent
         and not _depends_on_user(project, record, site)
     ):
@@ -123,7 +127,7 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         # user (a site by host); when it reads the user, the first user's value is the leak
         return None
     evidence = request_evidence(project, module, site)
-    if classified.code in _REPORTED_WITHOUT_EVIDENCE:
+    if classified.code in _REPORTED_WITHOUT_EVIDENCE or classified.per_request_instances:
         return replace(classified, evidence=evidence)
     if site.under_lock and not stores_request_data(project, module, site):
         # Serialised under a lock and holding no request data: process bookkeeping. (A lock
@@ -159,20 +163,38 @@ def _classify_write(
     if target.kind == "binding":
         return _classify_binding_write(project, record, site, target)
     if target.kind == "class" and target.rest and is_container_write(site):
-        attribute = project.class_attribute(target.module, target.name, target.rest[0])
-        if attribute is not None and attribute.kind == "container" and len(target.rest) == 1:
-            code = keyed_code(site, "ISO103", _request_data(project, record, site))
-            if code is not None:
-                return ClassifiedWrite(
-                    record,
-                    site,
-                    code,
-                    f"{target.name}.{target.rest[0]}",
-                    f"class-level {attribute.type_name}",
-                    target.module,
-                    attribute.span,
-                )
+        return _class_container_write(project, record, site, target)
     return None
+
+
+def _class_container_write(
+    project: Project, record: ModuleRecord, site: WriteSite, target: Target
+) -> ClassifiedWrite | None:
+    """``Registry.items[k] = v``, or ``r = Request(); r.headers[k] = v``: a class-body
+    container, one for the class, written through the class or a fresh instance of it."""
+    attribute = project.class_attribute(target.module, target.name, target.rest[0])
+    if attribute is None or attribute.kind != "container" or len(target.rest) != 1:
+        return None
+    fresh = site.through_new_instance
+    if fresh and project.sets_in_init(target.module, target.name, target.rest[0]):
+        return None  # each instance gets its own in `__init__`
+    judged = replace(site, memoized=False) if fresh else site
+    code = keyed_code(judged, "ISO103", fresh or _request_data(project, record, site))
+    if code is None:
+        return None
+    what = f"class-level {attribute.type_name}"
+    if fresh:
+        what += f" (one for the class, though each call builds a new `{target.name}`)"
+    return ClassifiedWrite(
+        record,
+        site,
+        "ISO103" if fresh else code,
+        f"{target.name}.{target.rest[0]}",
+        what,
+        target.module,
+        attribute.span,
+        per_request_instances=fresh,
+    )
 
 
 def _classify_module_attribute(
@@ -284,18 +306,28 @@ def _classify_self(
         and is_container_write(site)
         and not project.sets_in_init(module, class_name, attribute)
     ):
-        class_code = keyed_code(site, "ISO103", _request_data(project, record, site))
+        per_request = _built_per_request(project, module, class_name)
+        judged = replace(site, memoized=False) if per_request else site
+        class_code = keyed_code(
+            judged, "ISO103", per_request or _request_data(project, record, site)
+        )
         if class_code is None:
             return None
         return ClassifiedWrite(
             record,
             site,
-            class_code,
+            "ISO103" if per_request and class_code == "ISO402" else class_code,
             subject,
-            f"class-level {class_binding.type_name}",
+            f"class-level {class_binding.type_name}"
+            + (
+                f" (one for the class, though a `{class_name}` is built per request)"
+                if per_request
+                else ""
+            ),
             module,
             class_binding.span,
             owner=class_name,
+            per_request_instances=per_request,
         )
     program = program_of(project)
     holder = session_holder(project, module, site)
@@ -343,6 +375,20 @@ def _classify_self(
         created[1] if created else None,
         creations=tuple(creations),
         owner=class_name,
+    )
+
+
+def _built_per_request(project: Project, module: str, class_name: str) -> bool:
+    """One instance per request: the constructor takes the request (``__init__(self,
+    request)``), or the project constructs the class in request-time code."""
+    program = program_of(project)
+    init = project.function(module, f"{class_name}.__init__")
+    if init is not None and program.entry_points.request_parameters(module, init):
+        return True
+    paths = program.reach.request_paths
+    return any(
+        function is not None and (owner, function) in paths and not is_init_method(function)
+        for owner, function in program.long_lived.constructions.get((module, class_name), [])
     )
 
 
