@@ -126,7 +126,10 @@ def html_report(
 
 
 def group_findings(findings: Iterable[Finding]) -> list[Group]:
-    """Shared-object groups (errors first, then in file order), then one group per rule.
+    """Shared-object groups, then one group per rule (by code).
+
+    Shared objects come errors first, then those whose findings show more of the leak's way
+    (a reader, an entry point, calls), then in file order.
 
     A finding without a shared object joins a shared object's group when every place it
     names as a creation is one of that group's creations (a check-then-act on the same
@@ -138,9 +141,10 @@ def group_findings(findings: Iterable[Finding]) -> list[Group]:
         if not finding.shared_object:
             unnamed.append(finding)
             continue
-        key = (finding.shared_object, _home(finding))
+        home, created_there = _home(finding)
+        key = (finding.shared_object, home)
         if key not in by_object:
-            subtitle = f"shared object defined in {key[1]}"
+            subtitle = f"{'defined' if created_there else 'written'} in {home}"
             by_object[key] = Group(finding.shared_object, subtitle, is_shared_object=True)
         by_object[key].findings.append(finding)
     by_rule: dict[str, Group] = {}
@@ -154,19 +158,30 @@ def group_findings(findings: Iterable[Finding]) -> list[Group]:
         group.findings.append(finding)
     objects = sorted(
         by_object.values(),
-        key=lambda group: (not group.has_error(), group.findings[0].sort_key()),
+        key=lambda group: (
+            not group.has_error(),
+            -_evidence(group),
+            min(finding.sort_key() for finding in group.findings),
+        ),
     )
     for group in objects:
         group.findings.sort(key=Finding.sort_key)
     return objects + [by_rule[code] for code in sorted(by_rule)]
 
 
-def _home(finding: Finding) -> str:
-    """The file a shared object lives in: its first creation's, else the finding's."""
+def _home(finding: Finding) -> tuple[str, bool]:
+    """The file a shared object lives in, its first creation's (True), else the file the
+    finding writes it in (False)."""
     for place in finding.related:
         if place.kind == "creation":
-            return place.path
-    return finding.path
+            return place.path, True
+    return finding.path, False
+
+
+def _evidence(group: Group) -> int:
+    """How much of the way a group's findings show: the kinds of step they name."""
+    kinds = {place.kind for finding in group.findings for place in finding.related}
+    return len(kinds & set(STEP_ORDER))
 
 
 def _creations(finding: Finding) -> set[tuple[str, int]]:
@@ -360,19 +375,32 @@ def _rule_table(findings: Sequence[Finding]) -> str:
 
 
 def _group_index(groups: Sequence[Group]) -> str:
-    items = []
+    objects = []
+    rules = []
     for number, group in enumerate(groups, 1):
-        kind = "object" if group.is_shared_object else "rule"
         severity = "error" if group.has_error() else "warning"
-        items.append(
-            f'<li class="index-{kind}"><a href="#group-{number}">'
-            f'<span class="dot dot-{severity}"></span>{_text(group.title)}</a>'
-            f'<span class="count">{len(group.findings)}</span></li>'
+        if group.is_shared_object:
+            objects.append(
+                f'<li><a href="#group-{number}"><span class="dot dot-{severity}"></span>'
+                f"<code>{_text(group.title)}</code></a>"
+                f'<span class="count">{len(group.findings)}</span></li>'
+            )
+        else:
+            code = group.findings[0].code
+            rules.append(
+                f'<li><a class="chip" href="#group-{number}" title="{_text(group.title)}">'
+                f'<span class="dot dot-{severity}"></span>{_text(code)} '
+                f"&times;{len(group.findings)}</a></li>"
+            )
+    parts = ['<nav class="card group-index">']
+    if objects:
+        parts.append(f"<h2>Shared objects</h2><ol>{''.join(objects)}</ol>")
+    if rules:
+        parts.append(
+            f'<h2>Other findings, by rule</h2><ol class="rule-chips">{"".join(rules)}</ol>'
         )
-    return (
-        '<nav class="card group-index"><h2>Shared objects and rules</h2>'
-        f"<ol>{''.join(items)}</ol></nav>"
-    )
+    parts.append("</nav>")
+    return "".join(parts)
 
 
 def _filters(findings: Sequence[Finding], codes: Sequence[str]) -> str:

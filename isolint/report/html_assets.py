@@ -63,15 +63,19 @@ a { color: #2356b8; }
   color: var(--muted); font-weight: 600; margin: 0 0 .3rem;
 }
 .by-rule { border-collapse: collapse; width: 100%; }
-.by-rule th, .by-rule td { padding: .2rem .5rem; text-align: left; font-size: .9rem; }
+.by-rule th, .by-rule td { padding: .08rem .5rem; text-align: left; font-size: .9rem; }
 .by-rule th { color: var(--muted); font-weight: 600; border-bottom: 1px solid var(--line); }
 .by-rule .num { text-align: right; font-variant-numeric: tabular-nums; }
 .by-rule .name { color: var(--muted); }
-.group-index ol { list-style: none; margin: 0; padding: 0; columns: 1; }
+.group-index ol { list-style: none; margin: 0 0 .5rem; padding: 0; }
 .group-index li { display: flex; justify-content: space-between; gap: .5rem;
-  padding: .12rem 0; font-size: .9rem; }
+  padding: .08rem 0; font-size: .9rem; }
 .group-index li a { text-decoration: none; color: var(--ink); overflow-wrap: anywhere; }
-.group-index li.index-object a { font-family: var(--mono); font-size: 13px; }
+.group-index li code { background: none; padding: 0; }
+.group-index h2 + ol + h2 { margin-top: .6rem; }
+.group-index .rule-chips { display: flex; flex-wrap: wrap; gap: .3rem; }
+.group-index .rule-chips li { padding: 0; }
+.group-index .rule-chips .chip { font-family: var(--mono); color: var(--ink); font-size: .8rem; }
 .group-index .count { color: var(--muted); font-variant-numeric: tabular-nums; }
 .dot { display: inline-block; width: .6em; height: .6em; border-radius: 50%;
   margin-right: .45em; vertical-align: .05em; }

@@ -29,7 +29,7 @@ _INLINE = re.compile(
 _RULE_DOC_LINK = re.compile(r"^(?:\.\./rules/|rules/)?(ISO\d{3})\.md(?:#.*)?$")
 
 
-def markdown_to_html(markdown: str, link_target: LinkTarget, heading_offset: int = 2) -> str:
+def markdown_to_html(markdown: str, link_target: LinkTarget, heading_offset: int = 1) -> str:
     """The HTML of ``markdown``; headings move down ``heading_offset`` levels (max ``h6``)."""
     return "\n".join(_blocks(markdown.splitlines(), link_target, heading_offset))
 
