@@ -95,6 +95,10 @@ def test_the_page_groups_by_shared_object_and_draws_each_flow(page_file: Path) -
     assert "step step-creation,step step-entry,step step-call,step step-store,step step-reader" in (
         ",".join(steps)
     )
+    # without JavaScript: every finding shows, and the filters (which need it) do not
+    form = next(e for e in elements if e.attrs.get("id") == "filters")
+    assert "hidden" in form.attrs
+    assert not [e for e in elements if "hidden" in e.attrs and e is not form]
     documents = {e.attrs["id"] for e in elements if e.tag == "details" and "doc" in e.classes}
     assert documents == {"doc-ISO101", "doc-ISO105", "doc-ISO301", "doc-ISO401", "doc-ISO402"}
     links = {e.attrs["href"] for e in elements if e.tag == "a" and "code" in e.classes}
@@ -230,14 +234,15 @@ class BrowserRun:
 @pytest.fixture(scope="module")
 def rendered(page_file: Path) -> Iterator[BrowserRun]:
     """The small project's page in headless Chromium, three runs at once: a screenshot, the
-    DOM as loaded, and the DOM with the filter ``#rule=ISO101&path=cache`` applied."""
+    DOM after a jump to a rule's document, and the DOM with the filter
+    ``#rule=ISO101&path=cache`` applied."""
     assert BROWSER is not None
     url = page_file.as_uri()
     with tempfile.TemporaryDirectory() as folder:
         shot = Path(folder) / "shot.png"
         runs = [
             _browser(folder, "a", f"--screenshot={shot}", "--window-size=1280,2000", url),
-            _browser(folder, "b", "--dump-dom", url),
+            _browser(folder, "b", "--dump-dom", url + "#doc-ISO402"),
             _browser(folder, "c", "--dump-dom", url + "#rule=ISO101&path=cache"),
         ]
         outputs = [run.communicate(timeout=90)[0] for run in runs]
@@ -291,6 +296,9 @@ def test_the_browser_shows_every_group_flow_and_rule_document(rendered: BrowserR
     ids = {e.attrs.get("id") for e in elements}
     assert {"doc-ISO101", "doc-ISO402", "group-1", "group-5", "finding-6"} <= ids
     assert next(e.text for e in elements if e.attrs.get("id") == "shown") == "6 findings"
+    documents = {e.attrs["id"]: "open" in e.attrs for e in elements if e.tag == "details"}
+    assert documents["doc-ISO402"], "a jump to a rule's document opens it"
+    assert not documents["doc-ISO101"]
 
 
 @needs_browser
@@ -306,6 +314,14 @@ def test_a_filter_in_the_address_hides_the_other_findings(rendered: BrowserRun) 
     assert next(e.text for e in elements if e.attrs.get("id") == "shown") == (
         "1 of 6 findings shown"
     )
+    index = [e.text for e in elements if e.tag == "h2" and e.inside_class("group-index")]
+    hidden_index = [
+        e.text
+        for e in elements
+        if e.tag == "h2" and e.inside_class("group-index") and "hidden" in e.attrs
+    ]
+    assert index == ["Shared objects", "Other findings, by rule"]
+    assert hidden_index == ["Other findings, by rule"]
 
 
 # ---- helpers -------------------------------------------------------------------------------

@@ -207,6 +207,7 @@ PAGE_SCRIPT = """\
   var findings = Array.prototype.slice.call(document.querySelectorAll(".finding"));
   var groups = Array.prototype.slice.call(document.querySelectorAll(".group"));
   var indexLinks = Array.prototype.slice.call(document.querySelectorAll(".group-index li"));
+  var indexLists = Array.prototype.slice.call(document.querySelectorAll(".group-index ol"));
   var shown = document.getElementById("shown");
 
   function filterFromHash() {
@@ -248,6 +249,11 @@ PAGE_SCRIPT = """\
       var empty = !group.querySelector(".finding:not([hidden])");
       group.hidden = empty;
       if (indexLinks[index]) { indexLinks[index].hidden = empty; }
+    });
+    indexLists.forEach(function (list) {
+      var empty = !list.querySelector("li:not([hidden])");
+      list.hidden = empty;
+      if (list.previousElementSibling) { list.previousElementSibling.hidden = empty; }
     });
     shown.textContent = count === findings.length ?
       findings.length + " findings" : count + " of " + findings.length + " findings shown";
