@@ -315,10 +315,10 @@ def _page(title: str, body: str) -> str:
 
 
 def _header(findings: Sequence[Finding], files_checked: int) -> str:
+    counts = f"{_plural(len(findings), 'finding')} in {_plural(files_checked, 'file')} checked"
     return (
         '<header class="top">\n<h1><span class="logo">isolint</span> report</h1>\n'
-        f'<p class="meta">{_text(_title(findings, files_checked))} '
-        f"&middot; isolint {_text(__version__)}</p>\n</header>"
+        f'<p class="meta">{_text(counts)} &middot; isolint {_text(__version__)}</p>\n</header>'
     )
 
 
