@@ -9,9 +9,10 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 import click
 from rich.console import Console
@@ -44,6 +45,7 @@ from isolint.fix.runner import (
 from isolint.progress import DelayedProgress
 from isolint.race.cli import race
 from isolint.report.github import write_github
+from isolint.report.html import write_html
 from isolint.report.json_report import write_json, write_json_lines
 from isolint.report.sarif import write_sarif
 from isolint.report.statistics import (
@@ -55,7 +57,7 @@ from isolint.report.text import write_text
 from isolint.rule_docs import doc_url, rule_doc
 from isolint.rules.catalog import FAMILIES, RULES
 
-OUTPUT_FORMATS = ("text", "json", "json-lines", "sarif", "github")
+OUTPUT_FORMATS = ("text", "json", "json-lines", "sarif", "github", "html")
 STATISTICS_FORMATS = ("text", "json", "json-lines")
 CODEMODS = ("migrate-context",)
 
@@ -77,6 +79,12 @@ def cli() -> None:
     default="text",
     show_default=True,
     help="How to print findings.",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the findings (or statistics) to this file instead of stdout.",
 )
 @click.option(
     "--statistics",
@@ -141,6 +149,7 @@ def check_command(
     ignore: str | None,
     extend_select: str | None,
     output_format: str,
+    output_file: Path | None,
     statistics: bool,
     stdin_filename: Path | None,
     exit_zero: bool,
@@ -208,10 +217,11 @@ def check_command(
     failing = result.findings
     if show_fixme and result.fixmes:
         result = replace(result, findings=sorted(failing + result.fixmes, key=Finding.sort_key))
-    if statistics:
-        _write_statistics(result.findings, output_format)
-    else:
-        _write_findings(result, output_format, texts)
+    with _output_stream(output_file) as stream:
+        if statistics:
+            _write_statistics(result.findings, output_format, stream)
+        else:
+            _write_findings(result, output_format, texts, stream)
     code = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
     sys.exit(code)
 
@@ -325,28 +335,47 @@ def _progress_bar(
     return DelayedProgress(console)
 
 
-def _write_findings(result: CheckResult, output_format: str, texts: dict[str, str]) -> None:
+@contextlib.contextmanager
+def _output_stream(output_file: Path | None) -> Iterator[TextIO]:
+    """stdout, or ``--output-file`` (created with its folder, UTF-8, replaced whole)."""
+    if output_file is None:
+        yield sys.stdout
+        return
+    try:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        stream = output_file.open("w", encoding="utf-8", newline="\n")
+    except OSError as error:
+        fail(f"cannot write the output file {output_file}: {error.strerror or error}")
+    with stream:
+        yield stream
+
+
+def _write_findings(
+    result: CheckResult, output_format: str, texts: dict[str, str], stream: TextIO
+) -> None:
     findings = result.findings
     if output_format == "json":
-        write_json(findings, sys.stdout)
+        write_json(findings, stream)
     elif output_format == "json-lines":
-        write_json_lines(findings, sys.stdout)
+        write_json_lines(findings, stream)
     elif output_format == "sarif":
-        write_sarif(findings, sys.stdout, result.settings.root, sources=texts)
+        write_sarif(findings, stream, result.settings.root, sources=texts)
     elif output_format == "github":
-        write_github(findings, sys.stdout)
+        write_github(findings, stream)
+    elif output_format == "html":
+        write_html(findings, stream, result.files_checked, sources=texts)
     else:
-        console = Console(soft_wrap=True)
+        console = Console(file=stream, soft_wrap=True)
         write_text(findings, console, result.files_checked, texts=texts)
 
 
-def _write_statistics(findings: Sequence[Finding], output_format: str) -> None:
+def _write_statistics(findings: Sequence[Finding], output_format: str, stream: TextIO) -> None:
     if output_format == "json":
-        write_statistics_json(findings, sys.stdout)
+        write_statistics_json(findings, stream)
     elif output_format == "json-lines":
-        write_statistics_json_lines(findings, sys.stdout)
+        write_statistics_json_lines(findings, stream)
     else:
-        write_statistics_text(findings, sys.stdout)
+        write_statistics_text(findings, stream)
 
 
 @cli.command("rule")
