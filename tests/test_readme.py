@@ -365,7 +365,7 @@ def workflow_runs() -> list[str]:
     return [step["run"] for step in steps if "run" in step]
 
 
-INSTALL = re.compile(r'^pip install "isolint @ git\+(?P<url>\S+)@(?P<rev>\S+)"$')
+INSTALL = re.compile(r'^pip install "git\+(?P<url>[^"@]+)@(?P<rev>[^"@]+)"$')
 
 
 @claims("github-actions")
@@ -391,14 +391,15 @@ def test_the_workflow_installs_the_tagged_release_and_its_checks_run(tmp_path: P
 def test_slow_the_workflow_install_line_installs_this_version_from_a_git_url(
     tmp_path: Path,
 ) -> None:
-    """pip installs isolint from a git URL at the tag (a local clone stands in for the
-    published repository; no build isolation, no dependencies: offline)."""
+    """pip installs isolint from a git URL at the tag (a clone stands in for the published
+    repository; the build backend comes from the package index, the dependencies are
+    this environment's)."""
     (install, *_) = workflow_runs()
     match = INSTALL.match(install)
     assert match
     clone = tmp_path / "isolint"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=300)
-    pip = f"{sys.executable} -m pip install -q --no-deps --no-build-isolation"
+    pip = f"{sys.executable} -m pip install -q --no-deps"
     target = f"--target {tmp_path / 'site'}"
     command = install.replace(match["url"], clone.as_uri()).replace(
         "pip install", f"{pip} {target}"
