@@ -32,6 +32,7 @@ from isolint.baseline import (
 )
 from isolint.cli_support import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, parse_codes
 from isolint.config import ConfigError, with_cli_overrides
+from isolint.detect import detect_frameworks
 from isolint.engine import CheckResult, Settings, check, load_settings
 from isolint.files import display_path, excluded_below_root
 from isolint.findings import Finding
@@ -42,6 +43,9 @@ from isolint.fix.runner import (
     unified_diff,
     write_changes,
 )
+from isolint.init_project import apply as apply_init
+from isolint.init_project import plan as plan_init
+from isolint.init_project import report as init_report
 from isolint.progress import DelayedProgress
 from isolint.race.cli import race
 from isolint.report.github import write_github
@@ -542,6 +546,33 @@ def _summarise_fix(outcome: FixOutcome | None, files: int, *, written: bool) -> 
     if unsafe:
         line += f" ({unsafe} more fixable with --unsafe-fixes)"
     click.echo(line, err=True)
+
+
+@cli.command("init")
+@click.argument(
+    "path", required=False, default=".", type=click.Path(path_type=Path, file_okay=False)
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+def init_command(path: Path, dry_run: bool) -> None:
+    """Set up isolint in the project in PATH (default: the current folder).
+
+    Finds the frameworks the project uses (its imports and dependencies, read, never
+    imported), adds a starter [tool.isolint] to pyproject.toml (created if missing) and the
+    isolint hook to .pre-commit-config.yaml. Existing text is never changed, only added to;
+    a file that already has isolint's table or hook is left alone, so a second run changes
+    nothing.
+    """
+    if not path.is_dir():
+        fail(f"no such folder: {path}")
+    try:
+        frameworks = detect_frameworks(path)
+        changes = plan_init(path, frameworks)
+        if not dry_run:
+            apply_init(changes)
+    except ConfigError as error:
+        fail(str(error))
+    for line in init_report(frameworks, changes, dry_run=dry_run, cwd=Path.cwd()):
+        click.echo(line)
 
 
 def _yes_no(value: bool) -> str:

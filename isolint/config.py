@@ -6,6 +6,7 @@ Every option has one definition here (key, type, default). A wrong key or type r
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -236,7 +237,8 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     "file-timeout": ("file_timeout", "seconds"),
 }
 
-# Tables owned by other commands; accepted here so that `check` does not reject them.
+# Tables owned by other commands. Each is validated by its owner's own parser (so that a
+# typo there fails `check` as it would fail the command that reads it), never re-defined here.
 _SUBTABLES = frozenset({"migrate-context", "race", "models"})
 
 
@@ -290,12 +292,10 @@ def config_from_table(table: dict[str, Any], source: str) -> Config:
         if key in _SUBTABLES:
             continue
         if key not in _OPTIONS:
-            known = ", ".join(sorted(_OPTIONS))
-            raise ConfigError(
-                f"{source}: unknown option `{key}` in [tool.isolint] (known: {known})"
-            )
+            raise unknown_option(source, key, "[tool.isolint]", _OPTIONS)
         attribute, kind = _OPTIONS[key]
         changes[attribute] = _parse_value(config, attribute, kind, key, value, source)
+    _check_command_tables(table, source)
     models = table.get("models")
     if models is not None:
         if not isinstance(models, dict):
@@ -305,6 +305,35 @@ def config_from_table(table: dict[str, Any], source: str) -> Config:
         except ModelError as error:
             raise ConfigError(str(error)) from error
     return replace(config, **changes)
+
+
+def unknown_option(source: str, key: str, table: str, known: Iterable[str]) -> ConfigError:
+    """The error for a key ``table`` does not define: the file, the key, the nearest known
+    key when one is close (a typo), and every known key."""
+    names = sorted(known)
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    hint = f"; did you mean `{close[0]}`?" if close else ""
+    return ConfigError(
+        f"{source}: unknown option `{key}` in {table}{hint} (known: {', '.join(names)})"
+    )
+
+
+def _check_command_tables(table: dict[str, Any], source: str) -> None:
+    """Validate ``[tool.isolint.race]`` and ``[tool.isolint.migrate-context]`` with the parsers
+    of the commands that read them, so `check` reports their mistakes first (exit 2).
+    Imported here, lazily: those commands' modules import this one."""
+    race = table.get("race")
+    if race is not None:
+        from isolint.race.config import race_options
+
+        race_options(race, source)
+    migrate = table.get("migrate-context")
+    if migrate is not None:
+        from isolint.fix.codemods.migrate_context_options import options_from_table
+
+        if not isinstance(migrate, dict):
+            raise ConfigError(f"{source}: [tool.isolint.migrate-context] must be a table")
+        options_from_table(migrate, source)
 
 
 def _parse_value(

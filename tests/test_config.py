@@ -77,8 +77,69 @@ def test_a_pyproject_without_a_tool_isolint_table_means_defaults(tmp_path: Path)
 
 
 def test_tables_of_other_commands_are_accepted(project: MakeProject) -> None:
-    pyproject = '[tool.isolint]\nselect = ["ISO"]\n\n[tool.isolint.race]\nworkers = 4\n'
+    pyproject = (
+        '[tool.isolint]\nselect = ["ISO"]\n\n[tool.isolint.race]\nusers = 4\n\n'
+        '[tool.isolint.migrate-context]\nlegacy = "app.state.DeepAgentState"\n'
+    )
     assert found(project({"app/mod.py": APPEND}, pyproject)) == {("app/mod.py", 5, "ISO101")}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            "[tool.isolint.race]\nuser = 4",
+            "unknown option `user` in [tool.isolint.race]; did you mean `users`?",
+        ),
+        ('[tool.isolint.race]\nbudget = "5"', "`budget` in [tool.isolint.race] must be"),
+        ('[tool.isolint.race]\nhooks = "tests"', "`hooks` in [tool.isolint.race] must be"),
+        ("[tool.isolint]\nrace = 3", "[tool.isolint.race] must be a table"),
+        (
+            '[tool.isolint.migrate-context]\nlegacy-class = "A"',
+            "unknown option `legacy-class` in [tool.isolint.migrate-context]",
+        ),
+    ],
+    ids=["race-unknown-key", "race-wrong-type", "race-list", "race-not-a-table", "migrate"],
+)
+def test_check_reports_a_mistake_in_another_commands_table(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    """A typo in [tool.isolint.race] must not wait for `isolint race run` to surface: `check`
+    stops with exit 2, as for a mistake in [tool.isolint] itself."""
+    root = write_project(tmp_path / "proj", {"app/mod.py": APPEND}, f"{table}\n")
+    result = run_cli("check", ".", "--no-cache", cwd=root)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert str((root / "pyproject.toml").resolve()) in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("table", "hint"),
+    [
+        ('[tool.isolint]\nselcet = ["ISO1"]', "did you mean `select`?"),
+        ('[tool.isolint]\nextend-exlude = ["x"]', "did you mean `extend-exclude`?"),
+        ("[tool.isolint.race]\nbudgett = 3", "did you mean `budget`?"),
+    ],
+)
+def test_an_unknown_key_suggests_the_nearest_known_one(
+    project: MakeProject, table: str, hint: str
+) -> None:
+    from isolint.config import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        project({"app/mod.py": APPEND}, f"{table}\n")
+    assert hint in str(error.value)
+    assert "(known: " in str(error.value)
+
+
+def test_an_unknown_key_far_from_any_known_one_suggests_nothing(project: MakeProject) -> None:
+    from isolint.config import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        project({"app/mod.py": APPEND}, "[tool.isolint]\nzzzz = 1\n")
+    assert "did you mean" not in str(error.value)
 
 
 # ---- select / ignore -----------------------------------------------------------------------

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from conftest import MakeProject
 
+from isolint.findings import Finding
+
 STORE = "SEEN: list[str] = []\n\n\ndef remember(item):\n    SEEN.append(item)\n"
 
 
@@ -34,7 +36,25 @@ def test_a_function_taking_request_data_is_an_error(project: MakeProject) -> Non
     assert "takes request data (`user_id`)" in finding.message
 
 
+def located(findings: list[Finding]) -> set[tuple[str, int, str]]:
+    return {(finding.path, finding.line, finding.code) for finding in findings}
+
+
 def test_test_code_is_excluded_by_default(project: MakeProject) -> None:
-    leaky = "SEEN = []\n\n\nasync def remember(item):\n    SEEN.append(item)\n"
-    files = {"tests/test_views.py": leaky, "app/test_helpers.py": leaky, "conftest.py": leaky}
-    assert project(files) == []
+    """The same leaky module is reported in the service and nowhere under test code."""
+    leaky = "SEEN = []\n\n\nasync def remember(user_id, item):\n    SEEN.append(item)\n"
+    outside = {"app/views.py": leaky}
+    # Not vacuous: outside test code this module is a finding ...
+    assert located(project(outside)) == {("app/views.py", 5, "ISO101")}
+    tests = {
+        "tests/test_views.py": leaky,
+        "tests/helpers.py": leaky,
+        "test/views.py": leaky,
+        "testing/views.py": leaky,
+        "app/test_helpers.py": leaky,
+        "app/helpers_test.py": leaky,
+        "conftest.py": leaky,
+        "app/conftest.py": leaky,
+    }
+    # ... and in every place the default `exclude` calls test code, it is not.
+    assert located(project({**outside, **tests})) == {("app/views.py", 5, "ISO101")}

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from isolint.config import ConfigError, find_pyproject, read_isolint_table
+from isolint.config import ConfigError, find_pyproject, read_isolint_table, unknown_option
 
 _TABLE = "[tool.isolint.race]"
 
@@ -50,47 +50,59 @@ def load_race_config(start: Path) -> RaceConfig:
 
 
 def race_config_from_table(table: Any, pyproject: Path) -> RaceConfig:
-    source = str(pyproject)
+    return RaceConfig(root=pyproject.parent.resolve(), **race_options(table, str(pyproject)))
+
+
+def race_options(table: Any, source: str) -> dict[str, Any]:
+    """The table's settings by key, validated; ``isolint check`` calls this too, so a typo
+    here fails `check` (exit 2) before it can stop `isolint race run`."""
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: {_TABLE} must be a table")
     values: dict[str, Any] = {}
     for key, value in table.items():
         parse = _PARSERS.get(key)
         if parse is None:
-            known = ", ".join(sorted(_PARSERS))
-            raise ConfigError(f"{source}: unknown option `{key}` in {_TABLE} (known: {known})")
+            raise unknown_option(source, key, _TABLE, _PARSERS)
         values[key] = parse(key, value, source)
-    return RaceConfig(root=pyproject.parent.resolve(), **values)
+    return values
 
 
 def _string(key: str, value: Any, source: str) -> str:
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"{source}: `{key}` in {_TABLE} must be a non-empty string")
+        raise ConfigError(
+            f"{source}: `{key}` in {_TABLE} must be a non-empty string, got {value!r}"
+        )
     return value
 
 
 def _strings(key: str, value: Any, source: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{source}: `{key}` in {_TABLE} must be a list of strings")
+        raise ConfigError(f"{source}: `{key}` in {_TABLE} must be a list of strings, got {value!r}")
     return tuple(value)
 
 
 def _seconds(key: str, value: Any, source: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"{source}: `{key}` in {_TABLE} must be a positive number of seconds")
+        raise ConfigError(
+            f"{source}: `{key}` in {_TABLE} must be a positive number of seconds, got {value!r}"
+        )
     return float(value)
 
 
 def _users(key: str, value: Any, source: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 16:
-        raise ConfigError(f"{source}: `{key}` in {_TABLE} must be a whole number from 2 to 16")
+        raise ConfigError(
+            f"{source}: `{key}` in {_TABLE} must be a whole number from 2 to 16, got {value!r}"
+        )
     return value
 
 
 def _targets(key: str, value: Any, source: str) -> dict[str, str]:
     """A table of "pkg.mod:func" = "..."; both sides checked for shape."""
     if not isinstance(value, dict):
-        raise ConfigError(f'{source}: `{key}` in {_TABLE} must be a table of "pkg.mod:func" = ...')
+        raise ConfigError(
+            f'{source}: `{key}` in {_TABLE} must be a table of "pkg.mod:func" = ..., got {value!r}'
+        )
     for target, provider in value.items():
         if not is_target_name(target):
             raise ConfigError(
