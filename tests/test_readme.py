@@ -202,6 +202,7 @@ USAGE = {
     "isolint check src/ --exit-zero": 0,
     "isolint check app/one_file.py": 1,
     "isolint check src/ --output-format sarif > isolint.sarif": 1,
+    "isolint check src/ --output-format html -o isolint.html": 1,
     "isolint check src/ --statistics": 1,
     "cat app/x.py | isolint check - --stdin-filename app/x.py": 1,
     "isolint rule ISO101": 0,
@@ -272,6 +273,17 @@ def test_the_baseline_hides_todays_findings_and_fails_on_a_new_one(tmp_path: Pat
     run_expecting(use, 0, root)
     (root / "app" / "more.py").write_text(LEAK, encoding="utf-8")
     assert "app/more.py" in run_expecting(use, 1, root).stdout
+
+
+@claims("html-report")
+def test_the_html_report_command_writes_one_offline_page(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "svc", {"src/app/state.py": STATE, "src/app/handlers.py": LEAK})
+    (command,) = commands("html-report")
+    known_lines("html-report", {command: 0})
+    run_expecting(command, 0, root)
+    page = (root / "isolint.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "ISO101" in page
+    assert "http://" not in page.replace("http://www.w3.org", "")
 
 
 # ---- pre-commit ----------------------------------------------------------------------------
