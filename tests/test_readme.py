@@ -330,6 +330,24 @@ def git_output(*args: str) -> str:
     ).stdout
 
 
+def require_tagged_checkout(tag: str, version: str) -> str:
+    """The tag, when this checkout carries tags; a skip when it carries none (a clone made
+    without them, as some CI systems do), a failure when others exist but not this one."""
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout: the tag cannot be checked")
+    if not git_output("tag", "--list").strip():
+        pytest.skip("this clone carries no tags: the release tag cannot be checked")
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"],
+        cwd=REPO,
+        capture_output=True,
+    )
+    assert found.returncode == 0, (
+        f"the tag {tag} is missing: git tag -a {tag} -m 'isolint {version}'"
+    )
+    return tag
+
+
 @claims("pre-commit-remote")
 def test_the_remote_pre_commit_rev_is_the_tagged_release_of_this_version() -> None:
     repo = remote_hook()
@@ -339,17 +357,7 @@ def test_the_remote_pre_commit_rev_is_the_tagged_release_of_this_version() -> No
     assert repo["rev"] == f"v{version}", "the README's rev: must be the tag of this version"
     manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert {hook["id"] for hook in repo["hooks"]} <= {hook["id"] for hook in manifest}
-    if not (REPO / ".git").exists():
-        pytest.skip("not a git checkout: the tag cannot be checked")
-    tag = repo["rev"]
-    found = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"],
-        cwd=REPO,
-        capture_output=True,
-    )
-    assert found.returncode == 0, (
-        f"the tag {tag} is missing: git tag -a {tag} -m 'isolint {version}'"
-    )
+    tag = require_tagged_checkout(repo["rev"], version)
     assert git_output("cat-file", "-t", tag).strip() == "tag", f"{tag} must be an annotated tag"
     assert f'__version__ = "{version}"' in git_output("show", f"{tag}:isolint/__init__.py")
     assert "- id: isolint\n" in git_output("show", f"{tag}:.pre-commit-hooks.yaml")
@@ -359,6 +367,7 @@ def test_the_remote_pre_commit_rev_is_the_tagged_release_of_this_version() -> No
 def test_slow_pre_commit_installs_the_remote_snippets_rev_from_a_git_url(tmp_path: Path) -> None:
     """The remote snippet with this repository's path as its URL: pre-commit clones the
     tag and pip-installs isolint (this needs the package index for its dependencies)."""
+    require_tagged_checkout(remote_hook()["rev"], isolint.__version__)
     env = quiet_git_env(tmp_path)
     text = snippet("pre-commit-remote").replace(remote_hook()["repo"], str(REPO))
     root = tmp_path / "svc"
@@ -409,6 +418,7 @@ def test_slow_the_workflow_install_line_installs_this_version_from_a_git_url(
     (install, *_) = workflow_runs()
     match = INSTALL.match(install)
     assert match
+    require_tagged_checkout(match["rev"], isolint.__version__)
     clone = tmp_path / "isolint"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True, timeout=300)
     pip = f"{sys.executable} -m pip install -q --no-deps"
