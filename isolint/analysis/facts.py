@@ -110,6 +110,8 @@ class Function:
     decorators: list[DecoratorUse] = field(default_factory=list)
     # every parameter but self/cls, in order, and the type each one is annotated with
     params: list[str] = field(default_factory=list)
+    # the ``**kwargs`` parameter, which receives every keyword no other parameter names
+    keywords_param: str = ""
     param_types: dict[str, Access] = field(default_factory=dict)
     # what the function returns when it is a bare name (``return _instance``)
     returns_names: list[str] = field(default_factory=list)

@@ -464,7 +464,7 @@ class ModulePass(cst.CSTVisitor):
         frame.bound.add(name)
         frame.assignments[name] += 1
         if how == "set":
-            access = ex.access_of(value, self.options.user_keys)
+            access = ex.access_of(_defaulted(value), self.options.user_keys)
             if access is not None and frame.assignments[name] == 1:
                 frame.aliases[name] = access
             else:
@@ -1047,6 +1047,8 @@ class ModulePass(cst.CSTVisitor):
         frame = _Frame("function", qualname, owner=owner, function=function)
         params = _all_params(node.params)
         frame.bound.update(p.name.value for p in params)
+        if isinstance(node.params.star_kwarg, cst.Param):
+            function.keywords_param = node.params.star_kwarg.name.value
         if parent.kind == "class" and params and "staticmethod" not in decorator_names:
             frame.self_name = params[0].name.value
             frame.class_name = parent.qualname
@@ -1588,6 +1590,17 @@ def _value_kind(value: cst.BaseExpression, numeric: AbstractSet[str] = frozenset
         kinds = {_value_kind(value.left, numeric), _value_kind(value.right, numeric)}
         return "number" if kinds == {"number"} else ""
     return ""
+
+
+def _defaulted(value: cst.BaseExpression) -> cst.BaseExpression:
+    """``self.extra or {}`` is ``self.extra`` whenever that is set: the same object."""
+    if (
+        isinstance(value, cst.BooleanOperation)
+        and isinstance(value.operator, cst.Or)
+        and _is_empty_container(value.right)
+    ):
+        return value.left
+    return value
 
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power)

@@ -333,11 +333,10 @@ class Reach:
             for index, sources in enumerate(edge.arg_sources)
             if index < len(function.params) and carries(edge, carrying, index, sources)
         }
-        fed |= {
-            keyword
-            for keyword, sources in edge.keyword_sources
-            if keyword in function.params and carries(edge, carrying, keyword, sources)
-        }
+        for keyword, sources in edge.keyword_sources:
+            receiver = keyword if keyword in function.params else function.keywords_param
+            if receiver and carries(edge, carrying, keyword, sources):
+                fed.add(receiver)
         known = found.setdefault(edge.callee, set())
         new = fed - known
         known |= new

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from isolint.analysis.facts import Access, Span, WriteSite
+from isolint.analysis.facts import Access, Binding, Span, WriteSite
 from isolint.findings import Related
 from isolint.program import program_of
 from isolint.program.long_lived import names_a_module
@@ -299,6 +299,8 @@ def _classify_self(
         return None  # a declarative class describing fields
     attribute = attrs[0]
     class_binding = project.class_attribute(module, class_name, attribute)
+    if class_binding is None or class_binding.kind != "container":
+        class_binding = _subclass_container(project, module, class_name, attribute) or class_binding
     if (
         class_binding is not None
         and class_binding.kind == "container"
@@ -376,6 +378,18 @@ def _classify_self(
         creations=tuple(creations),
         owner=class_name,
     )
+
+
+def _subclass_container(
+    project: Project, module: str, class_name: str, attribute: str
+) -> Binding | None:
+    """A class-body container a subclass puts where the base has a placeholder
+    (``extra_context = None`` in a mixin, a dict in the view): the base's methods write it."""
+    for sub_module, sub_name in program_of(project).types.subclasses.get((module, class_name), []):
+        binding = project.class_attribute(sub_module, sub_name, attribute)
+        if binding is not None and binding.kind == "container":
+            return binding
+    return None
 
 
 def _built_per_request(project: Project, module: str, class_name: str) -> bool:
