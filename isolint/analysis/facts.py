@@ -212,6 +212,8 @@ class Binding:
     type_name: str = ""
     callee: Access | None = None
     call_of_call: bool = False
+    # for a ``call``: the names its arguments read (``chain = Chain(llm, memory=memory)``)
+    arguments: list[str] = field(default_factory=list)
 
 
 @dataclass

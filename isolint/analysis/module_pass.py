@@ -1384,7 +1384,15 @@ def _binding(name: str, value: cst.BaseExpression, final: bool) -> Binding | Non
             return Binding(name, "threading_local", placeholder, type_name="threading.local")
         callee = ex.access_of(func, _NO_USER_KEYS)
         if callee is not None:
-            return Binding(name, "call", placeholder, callee=callee, call_of_call=call_of_call)
+            arguments = sorted(set().union(*(ex.names_read(arg.value) for arg in value.args)))
+            return Binding(
+                name,
+                "call",
+                placeholder,
+                callee=callee,
+                call_of_call=call_of_call,
+                arguments=arguments,
+            )
         return None
     if isinstance(value, (cst.Name, cst.Attribute)):
         alias = ex.access_of(value, _NO_USER_KEYS)

@@ -26,7 +26,8 @@ Schema of a model (every key optional):
   ``request-content-names``, ``user-content-names``, ``lock-types``, ``bookkeeping-classes``,
   ``bookkeeping-attributes`` (globs), ``shared-store-objects``, ``long-lived-bases`` (classes
   whose one instance the framework keeps and hands every request: a Celery task),
-  ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets).
+  ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
+  ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ _VALUE_KEYS = (
     "shared-store-objects",
     "long-lived-bases",
     "user-input-calls",
+    "per-request-types",
 )
 _TOP_KEYS = frozenset(
     {

@@ -4,6 +4,8 @@
 - ``legacy_state``  ISO2xx  uses of the configured legacy shared-state class
 - ``sessions``      ISO3xx  database sessions and connections that outlive a request
 - ``registries``    ISO4xx  long-lived singletons, registries and caches holding request data
+- ``per_request_objects`` ISO404  objects meant for one request (dataloaders, chat memories)
+  created once for the process
 - ``async_hazards`` ISO5xx  thread locals in async code, ContextVar defaults, check-then-act
 - ``catalog``       every code, name and summary (public API)
 
@@ -17,13 +19,21 @@ from collections.abc import Iterator
 from isolint.analysis.facts import Span
 from isolint.findings import Finding, Severity
 from isolint.project import Project
-from isolint.rules import async_hazards, legacy_state, registries, sessions, shared_state
+from isolint.rules import (
+    async_hazards,
+    legacy_state,
+    per_request_objects,
+    registries,
+    sessions,
+    shared_state,
+)
 from isolint.rules.base import finding
 
 
 def run_rules(project: Project) -> Iterator[Finding]:
     """Every finding of every family for the project's target modules (unfiltered)."""
-    for family in (shared_state, legacy_state, sessions, registries, async_hazards):
+    families = (shared_state, legacy_state, sessions, registries, per_request_objects)
+    for family in (*families, async_hazards):
         yield from family.check(project)
     yield from unparsable_files(project)
 

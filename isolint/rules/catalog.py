@@ -125,6 +125,13 @@ _RULES = [
         "A `functools` cache wraps a function that takes request-bound arguments.",
     ),
     Rule(
+        "ISO404",
+        "shared-per-request-object",
+        "ISO4",
+        "An object meant for one request (a dataloader, a chat memory) is created once for "
+        "the process.",
+    ),
+    Rule(
         "ISO501",
         "threading-local-in-async",
         "ISO5",

@@ -1,0 +1,179 @@
+"""ISO404: an object meant to live for one request, created once for the process.
+
+Some objects exist to remember one request's or one conversation's data: a GraphQL
+``DataLoader`` caches every row it loaded, an LLM conversation memory keeps every message.
+The models name them (``per-request-types``). Created at import time, or kept on a long-lived
+object, and used at request time, one is shared by every user: the second user's query is
+answered from the first user's cache, or their prompt carries the first user's conversation.
+
+Reported at the creation, with the request-time use (and its entry point) as the witness.
+An object handed into another module-level object (``Chain(llm, memory=memory)``) is used
+whenever that holder is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from isolint.analysis.facts import Access, CallSite, Span
+from isolint.findings import Finding, Related, Severity
+from isolint.program import program_of
+from isolint.project import ModuleRecord, Project
+from isolint.rules.base import finding
+from isolint.rules.evidence import RequestEvidence, witness
+
+_FIX = (
+    "Create it per request (in the handler, a request-scoped dependency or the request's "
+    "context), or key what it keeps by the user."
+)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """A per-request object made long-lived: where, what, and how code reaches it."""
+
+    record: ModuleRecord
+    span: Span
+    subject: str
+    type_name: str
+    how: str
+    # the names (module-level) or ``self`` attributes through which code uses it
+    names: frozenset[str]
+    owner: str = ""
+
+
+def check(project: Project) -> Iterator[Finding]:
+    wanted = project.config.models.values("per-request-types")
+    if not wanted:
+        return
+    for shared in [*_module_level(project, wanted), *_kept_on_long_lived(project, wanted)]:
+        use = _request_time_use(project, shared)
+        if use is None:
+            continue
+        yield _finding(project, shared, *use)
+
+
+def _module_level(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]:
+    """``loader = DataLoader(load)`` at module level, and module-level objects built from
+    one (``chain = ConversationChain(llm=llm, memory=memory)``)."""
+    for record in project.targets():
+        bindings = record.facts.bindings
+        for name, binding in bindings.items():
+            if binding.kind != "call" or binding.callee is None or binding.call_of_call:
+                continue
+            qualified = project.callee_name(record.name, binding.callee)
+            if qualified not in wanted:
+                continue
+            holders = {
+                other
+                for other, held in bindings.items()
+                if held.kind == "call" and name in held.arguments
+            }
+            yield _Shared(
+                record,
+                binding.span,
+                name,
+                qualified.rsplit(".", 1)[-1],
+                "created at import time",
+                frozenset({name, *holders}),
+            )
+
+
+def _kept_on_long_lived(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]:
+    """``self.memory = ConversationBufferMemory()`` in a class whose instance is long-lived."""
+    program = program_of(project)
+    for record in project.targets():
+        for site in record.facts.writes:
+            if site.self_class is None or site.value_class is None or site.operation != "setattr":
+                continue
+            if len(site.target.attrs) != 1:
+                continue
+            made = program.types.class_type(record.name, site.value_class)
+            kinds = sorted(made.names & wanted) if made is not None else []
+            if not kinds:
+                continue
+            creations = program.long_lived.inherited_by((record.name, site.self_class))
+            if not creations:
+                continue
+            attribute = site.target.attrs[0]
+            yield _Shared(
+                record,
+                site.span,
+                f"{site.self_class}.{attribute}",
+                kinds[0].rsplit(".", 1)[-1],
+                f"kept on a long-lived `{site.self_class}` ({creations[0].how})",
+                frozenset({attribute}),
+                owner=site.self_class,
+            )
+
+
+def _request_time_use(project: Project, shared: _Shared) -> tuple[str, CallSite] | None:
+    """A call in request-time code on the object (or on what holds it)."""
+    paths = program_of(project).reach.request_paths
+    for module, record in project.modules.items():
+        for call in record.facts.calls:
+            if call.function is None or (module, call.function) not in paths:
+                continue
+            if _uses(project, module, call, shared):
+                return module, call
+    return None
+
+
+def _uses(project: Project, module: str, call: CallSite, shared: _Shared) -> bool:
+    callee = call.callee
+    if shared.owner:
+        return (
+            call.self_class == shared.owner
+            and module == shared.record.name
+            and callee.root == "self"
+            and bool(callee.attrs)
+            and callee.attrs[0] in shared.names
+        )
+    if not callee.attrs:
+        return False
+    target = project.resolve(module, Access(callee.root))
+    return (
+        target is not None
+        and target.kind == "binding"
+        and target.module == shared.record.name
+        and target.name in shared.names
+    )
+
+
+def _finding(project: Project, shared: _Shared, module: str, call: CallSite) -> Finding:
+    program = program_of(project)
+    used_in = project.modules[module]
+    path = program.reach.request_paths.get((module, call.function or ""))
+    related: list[Related] = []
+    if call.span is not None:
+        related.append(
+            Related(
+                used_in.display_path,
+                used_in.located(call.span).line,
+                f"`{call.function}` uses it at request time (`{call.callee.text()}`)",
+                kind="call",
+            )
+        )
+    entry = ""
+    if path is not None:
+        entry = path.entry[1]
+        related.extend(witness(project, RequestEvidence((), path)))
+    message = (
+        f"`{shared.subject}` is a `{shared.type_name}`, which keeps one request's data, but it "
+        f"is {shared.how} and so shared by every request and user"
+    )
+    if entry:
+        message += f"; it is used from request handler `{entry}`"
+    return finding(
+        "ISO404",
+        shared.record,
+        shared.span,
+        message,
+        _FIX,
+        Severity.ERROR,
+        tuple(related),
+        shared_object=shared.subject,
+        entry_point=entry,
+        data_kind="request data",
+    )
