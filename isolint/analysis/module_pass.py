@@ -1025,7 +1025,11 @@ class ModulePass(cst.CSTVisitor):
         name = node.name.value
         qualname = f"{parent.qualname}.{name}" if parent.qualname else name
         outer = self._function_frame()
-        owner = outer.owner if outer is not None else qualname
+        # A decorated function defined inside another (a route in an app factory) is a
+        # function of its own: it runs when its decorator's owner calls it, not with the
+        # factory. Other nested functions are part of the function that defines them.
+        own = outer is None or (parent.kind == "function" and bool(node.decorators))
+        owner = qualname if own or outer is None else outer.owner
         if parent.kind == "function":
             parent.bound.add(name)
         decorator_names = [ex.last_name(d.decorator) or "" for d in node.decorators]
@@ -1077,7 +1081,7 @@ class ModulePass(cst.CSTVisitor):
             if ex.last_name(decorator.decorator) in _CACHE_DECORATORS:
                 function.cache_decorator = self._placeholder()
                 self._span_later(function, "cache_decorator", decorator)
-        if outer is None:
+        if own:
             self.facts.functions[qualname] = function
         self.frames.append(frame)
 
