@@ -180,21 +180,30 @@ def run_tests(
     if not tests:
         return {}
     timeout = _STARTUP_SECONDS + per_test * len(tests)
-    outcomes = _run_pytest(session, [session.folder], timeout, "batch")
+    batch = _run_pytest(session, [session.folder], timeout, "batch")
+    outcomes = {name: outcome for name, outcome in batch.items() if name != _NO_REPORT}
     missing = [test for test in tests if test.test_name not in outcomes]
-    if len(missing) == len(tests) == 1:
-        return outcomes | _unreported(missing, outcomes, timeout)
+    if len(tests) == 1:
+        return outcomes | _unreported(missing, batch, timeout)
     for test in missing:
-        alone = _run_pytest(session, [test.path], _STARTUP_SECONDS + per_test, test.test_name)
-        outcomes |= alone or _unreported([test], alone, _STARTUP_SECONDS + per_test)
+        timeout = _STARTUP_SECONDS + per_test
+        alone = _run_pytest(session, [test.path], timeout, test.test_name)
+        outcomes |= _unreported([test], alone, timeout) | alone
+    outcomes.pop(_NO_REPORT, None)
     return outcomes
 
 
 def _unreported(
     tests: Sequence[GeneratedTest], outcomes: dict[str, Confirmation], timeout: float
 ) -> dict[str, Confirmation]:
+    """``tests`` as not runnable, with the reason their run left no outcome for them."""
     reason = outcomes.get(_NO_REPORT)
-    detail = reason.detail if reason else f"the test did not finish within {timeout:.0f} s"
+    if reason is not None:
+        detail = reason.detail
+    elif outcomes:
+        detail = "no outcome: pytest did not report this test"
+    else:
+        detail = f"the test did not finish within {timeout:.0f} s"
     return {test.test_name: Confirmation(NOT_RUNNABLE, None, detail) for test in tests}
 
 
@@ -241,7 +250,7 @@ def _run_pytest(
     if report.is_file():
         return read_junit(report)
     output = (completed.stdout + completed.stderr).strip().splitlines()
-    if completed.returncode in (3, 4):  # pytest's internal and usage errors: nothing ran
+    if completed.returncode == 4 or "No module named pytest" in completed.stderr:
         raise RaceRunError("pytest produced no report: " + " | ".join(output[-5:]))
     detail = f"the test process stopped without a report (exit code {completed.returncode})"
     last = _summary(" | ".join(output[-3:]), 200)
