@@ -102,7 +102,7 @@ def run_race(
     targets = list(paths) or [Path(".")]
     race_config = load_race_config(targets[0])
     per_test = budget or race_config.budget
-    scratch = _scratch_folder(race_config.root, race_config.hooks)
+    scratch = scratch_folder(race_config.root, race_config.hooks)
     try:
         generation = generate(
             targets,
@@ -122,7 +122,7 @@ def run_race(
         RaceResult(
             _relocated(test.target.finding, generation.root, cwd),
             test.test_name,
-            _confirmation(test, outcomes, generation.own_modules),
+            confirmation_of(test, outcomes, generation.own_modules),
         )
         for test in generation.tests
     ]
@@ -148,7 +148,7 @@ def _shown(path: str, root: Path, cwd: Path) -> str:
     return display_path(root / path, cwd)
 
 
-def _scratch_folder(root: Path, hook_folders: tuple[str, ...]) -> Path:
+def scratch_folder(root: Path, hook_folders: tuple[str, ...]) -> Path:
     """A fresh folder for the generated tests inside the project's tests folder, so that its
     conftest.py fixtures apply (the system's temporary folder if that is not writable)."""
     parent = next((root / f for f in hook_folders if (root / f).is_dir()), root)
@@ -166,6 +166,7 @@ class PytestSession:
     import_paths: tuple[Path, ...]
     folder: Path
     python: str
+    environment: tuple[tuple[str, str], ...] = ()  # variables the tests run with
 
 
 def run_tests(
@@ -234,6 +235,7 @@ def _run_pytest(
         [*map(str, session.import_paths), *filter(None, [environment.get("PYTHONPATH")])]
     )
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    environment.update(session.environment)
     try:
         completed = subprocess.run(
             command,
@@ -369,7 +371,7 @@ def _summary(text: str, limit: int = 400) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _confirmation(
+def confirmation_of(
     test: GeneratedTest, outcomes: dict[str, Confirmation], own_modules: frozenset[str]
 ) -> Confirmation:
     driver = test.target.driver
