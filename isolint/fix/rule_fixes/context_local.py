@@ -146,9 +146,10 @@ def _module_binding(source: ParsedSource, node: cst.CSTNode) -> _ModuleBinding |
 
 def _written_container(finding: Finding, source: ParsedSource) -> _ModuleBinding | None:
     """The definition of the container an ISO101 finding writes, when it is in this file."""
-    name = written_subject(finding.message)
-    definitions = [r for r in finding.related if r.path == finding.path]
-    if name is None or len(definitions) != 1 or len(finding.related) != 1:
+    name = finding.shared_object or written_subject(finding.message)
+    creations = [r for r in finding.related if r.kind == "creation"]
+    definitions = [r for r in creations if r.path == finding.path]
+    if not name or len(definitions) != 1 or len(creations) != 1:
         return None
     for statement in source.module.body:
         if source.start(statement)[0] != definitions[0].line:
