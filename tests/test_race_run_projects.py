@@ -3,8 +3,8 @@ CLI in a subprocess, the generated tests really running):
 
 - a dependency-free package without a pyproject.toml, checked from the folder above it: the
   tests import it from there and its leak is confirmed;
-- one module imports a package that is not installed: its finding says which one, and the
-  other findings still run and confirm;
+- one module imports a package that is not installed (at the top, or inside the handler): its
+  finding says which one, and the other findings still run and confirm;
 - a finding in a pooled connection's untyped ``send(payload)`` is driven through the typed
   request handler that reaches it;
 - a test whose code kills the interpreter costs only itself: the others run again alone.
@@ -58,6 +58,17 @@ CHATSVC = {
             _SENT.append(f"{user_id}:{email}")
             return list(_SENT)
     """,
+    "mail.py": """
+        _OUTBOX: list[str] = []
+
+
+        def send(user_id: str, body: str) -> list[str]:
+            import nonexistent_mailer_sdk  # imported only when a request needs it
+
+            _OUTBOX.append(f"{user_id}: {body}")
+            nonexistent_mailer_sdk.send(body)
+            return list(_OUTBOX)
+    """,
 }
 
 
@@ -81,7 +92,12 @@ def test_a_package_without_pyproject_runs_from_above_and_a_missing_dependency_is
 ) -> None:
     write_package(tmp_path / "chatsvc", CHATSVC)
     verdicts = race_run(tmp_path, "chatsvc")
-    assert set(verdicts) == {"chatsvc/service.py:5", "chatsvc/pool.py:6", "chatsvc/tasks.py:8"}
+    assert set(verdicts) == {
+        "chatsvc/service.py:5",
+        "chatsvc/pool.py:6",
+        "chatsvc/tasks.py:8",
+        "chatsvc/mail.py:7",
+    }
     history = verdicts["chatsvc/service.py:5"]
     assert history["status"] == "confirmed", history
     assert history["through"].startswith("chatsvc.service._HISTORY")
@@ -97,6 +113,12 @@ def test_a_package_without_pyproject_runs_from_above_and_a_missing_dependency_is
         "ModuleNotFoundError: No module named 'nonexistent_broker_sdk'",
         "through": None,
     }
+    mail = verdicts["chatsvc/mail.py:7"]
+    assert mail["status"] == "not_runnable"
+    assert mail["detail"] == (
+        "needs `nonexistent_mailer_sdk`: "
+        "ModuleNotFoundError: No module named 'nonexistent_mailer_sdk'"
+    )
 
 
 def test_a_test_that_kills_the_interpreter_costs_only_itself(tmp_path: Path) -> None:

@@ -289,8 +289,9 @@ def _outcome(case: ElementTree.Element, seconds: float) -> Confirmation:
     if error is not None:
         return Confirmation(NOT_RUNNABLE, None, _error_detail(error), seconds)
     if skipped is not None:
-        reason = skipped.get("message") or ""
-        return Confirmation(NOT_RUNNABLE, None, _summary(reason.removeprefix("Skipped: ")), seconds)
+        reason = (skipped.get("message") or "").removeprefix("Skipped: ")
+        detail = import_failure(reason) or _summary(reason.removeprefix("not runnable: "))
+        return Confirmation(NOT_RUNNABLE, None, detail, seconds)
     return Confirmation(NOT_CONFIRMED, None, "no user saw another user's data", seconds)
 
 
