@@ -103,6 +103,8 @@ def _scratch_copy(race_root: Path, project_root: Path) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="isolint_prove_") as temporary:
         copy = Path(temporary) / race_root.name
         source = absolute(project_root)
+        if not source.is_relative_to(absolute(race_root)):  # a --config from elsewhere
+            source = absolute(race_root)
         target = copy / source.relative_to(absolute(race_root))
         shutil.copytree(source, target, ignore=_NOT_COPIED, symlinks=True)
         yield copy
