@@ -218,6 +218,7 @@ def _run_pytest(
     """The outcomes pytest reported for ``targets``; when it left no report, only why, under
     the key ``_NO_REPORT`` (a timeout leaves nothing)."""
     report = session.folder / ("junit-" + re.sub(r"\W", "_", label) + ".xml")
+    report.unlink(missing_ok=True)  # an earlier run's report must not stand for this one
     command = [
         session.python,
         "-m",
