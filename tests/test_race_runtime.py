@@ -783,13 +783,22 @@ def test_a_token_left_by_an_earlier_round_is_not_attributed_to_a_restored_object
 
 
 def test_attributed_only_passes_over_a_leak_through_another_object() -> None:
-    # `fix --prove` judges one finding's object: the shared tag list leaks on this path, but
-    # LAST_TAGGER never carries the leaked value, so nothing is proven against it.
-    race.assert_isolated(
-        drive_tags, shared=[race.Shared(app, "LAST_TAGGER")], budget=0.5, attributed_only=True
-    )
-    leak = _leak(drive_tags, [race.Shared(app, "_add_tag", watch="__defaults__")])
-    assert leak.confirmation.attribution.verdict == "attributed"
+    # `fix --prove` judges one finding's object: `_OTHER` leaks on this path, `_MINE` (the
+    # named object) never carries a user's data, so nothing is proven against it.
+    module = ModuleType("two_objects")
+    module._MINE, module._OTHER = [], []
+
+    def drive(user: SimulatedUser) -> object:
+        module._MINE.append("request seen")
+        module._OTHER.append(user.text("note"))
+        return list(module._OTHER)
+
+    shared = [race.Shared(module, "_MINE")]
+    race.assert_isolated(drive, shared=shared, budget=0.5, attributed_only=True)
+    module._OTHER.clear()
+    with pytest.raises(race.LeakDetected) as raised:
+        race.assert_isolated(drive, shared=shared, budget=0.5)
+    assert raised.value.confirmation.attribution.verdict == "elsewhere"
 
 
 _EVENTS: ContextVar[list[str]] = ContextVar("events", default=[])  # noqa: B039
