@@ -47,7 +47,7 @@ from isolint.init_project import apply as apply_init
 from isolint.init_project import plan as plan_init
 from isolint.init_project import report as init_report
 from isolint.progress import DelayedProgress
-from isolint.race.cli import race
+from isolint.race.cli import prove_and_fix, race
 from isolint.report.github import write_github
 from isolint.report.html import write_html
 from isolint.report.json_report import write_json, write_json_lines
@@ -474,6 +474,12 @@ def rules_command(output_format: str) -> None:
     help="Use this pyproject.toml instead of the nearest one.",
 )
 @click.option("--no-cache", is_flag=True, help="Analyse every file afresh.")
+@click.option(
+    "--prove",
+    is_flag=True,
+    help="Keep only the fixes whose race test fails before the fix and passes after it "
+    "(tried on a scratch copy; RUNS THE PROJECT'S CODE, as `isolint race run` does).",
+)
 def fix_command(
     paths: tuple[Path, ...],
     unsafe_fixes: bool,
@@ -485,6 +491,7 @@ def fix_command(
     force_exclude: bool,
     config_file: Path | None,
     no_cache: bool,
+    prove: bool,
 ) -> None:
     """Apply the fixes of the findings in PATHS (default: the current folder).
 
@@ -502,6 +509,15 @@ def fix_command(
         settings = _settings(targets, config_file, select, ignore, extend_select)
         if force_exclude:
             targets = _not_force_excluded(targets, settings, {})
+        if prove:
+            if codemod is not None:
+                fail("--prove proves the rule fixes; it cannot be used with --codemod")
+            use_cache = not no_cache
+            sys.exit(
+                prove_and_fix(
+                    targets, settings, unsafe=unsafe_fixes, show_diff=show_diff, use_cache=use_cache
+                )
+            )
         if codemod is not None:
             outcome = None
             rewrite = migrate_context(targets, settings, cwd)

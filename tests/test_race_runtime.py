@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -779,3 +780,37 @@ def test_a_token_left_by_an_earlier_round_is_not_attributed_to_a_restored_object
     attribution = raised.value.confirmation.attribution
     assert attribution.verdict == "elsewhere"
     assert "the token is from an earlier round" in str(raised.value)
+
+
+def test_attributed_only_passes_over_a_leak_through_another_object() -> None:
+    # `fix --prove` judges one finding's object: `_OTHER` leaks on this path, `_MINE` (the
+    # named object) never carries a user's data, so nothing is proven against it.
+    module = ModuleType("two_objects")
+    module._MINE, module._OTHER = [], []
+
+    def drive(user: SimulatedUser) -> object:
+        module._MINE.append("request seen")
+        module._OTHER.append(user.text("note"))
+        return list(module._OTHER)
+
+    shared = [race.Shared(module, "_MINE")]
+    race.assert_isolated(drive, shared=shared, budget=0.5, attributed_only=True)
+    module._OTHER.clear()
+    with pytest.raises(race.LeakDetected) as raised:
+        race.assert_isolated(drive, shared=shared, budget=0.5)
+    assert raised.value.confirmation.attribution.verdict == "elsewhere"
+
+
+_EVENTS: ContextVar[list[str]] = ContextVar("events", default=[])  # noqa: B039
+
+
+def test_a_contextvars_shared_default_is_attributed_and_restored() -> None:
+    module = sys.modules[__name__]
+
+    def drive(user: SimulatedUser) -> object:
+        _EVENTS.get().append(user.text("event"))
+        return list(_EVENTS.get())
+
+    leak = _leak(drive, [race.Shared(module, "_EVENTS")])
+    assert leak.confirmation.attribution.through.startswith(f"{__name__}._EVENTS.get()[")
+    assert _EVENTS.get() == []

@@ -100,6 +100,14 @@ def fix_project(
     return FixOutcome(rewrite, fixed, result.findings, result.files_checked)
 
 
+def apply_fixes(findings: Sequence[Finding], cwd: Path, budget: float) -> Rewrite:
+    """``findings``' fixes applied in memory in one round, as found (``--prove`` applies only
+    the fixes it proved; one that overlaps a fix taken before it is left out)."""
+    rewrite = Rewrite(budget=budget)
+    _apply_round([f for f in findings if f.fix is not None], rewrite, cwd)
+    return rewrite
+
+
 def _encoded(rewrite: Rewrite, path: Path) -> bytes:
     return rewrite.texts[path].encode(rewrite.originals[path].encoding)
 

@@ -102,7 +102,11 @@ class _Root:
 class Attributor:
     """Scans the named shared objects for tokens and remembers where each token was seen."""
 
-    def __init__(self, shared: Sequence[SharedSpec], *, budget: float = 4.0) -> None:
+    def __init__(
+        self, shared: Sequence[SharedSpec], *, budget: float = 4.0, only: bool = False
+    ) -> None:
+        # ``only``: the runtime counts only leaks these objects carried (see ``runtime``)
+        self.only = only and bool(shared)
         self._roots = [_Root(f"{owner_name(s.owner)}.{s.name}", s.owner, s.name) for s in shared]
         self._sightings: list[tuple[str, TokenHit]] = []  # (label, hit), ids dropped
         self._seen: set[tuple[str, str]] = set()  # (path, text) of the sightings
@@ -198,7 +202,13 @@ def _readable_parts(value: object, label: str) -> Iterator[tuple[object, str]]:
     The scanner treats classes and functions as code, so their data is handed to it here: a
     class's own attributes and its methods' defaults, a function's defaults, and the cache
     of an ``functools.lru_cache`` wrapper (reachable only through the garbage collector).
+    A ``ContextVar`` is read in the current context (its default when unset there): the
+    probe after each call runs in that call's context.
     """
+    if isinstance(value, ContextVar):
+        for current in _current_value(value):
+            yield current, f"{label}.get()"
+        return
     if isinstance(value, type):
         for name, attribute in list(vars(value).items()):
             function = _function_of(attribute)
@@ -216,6 +226,14 @@ def _readable_parts(value: object, label: str) -> Iterator[tuple[object, str]]:
                     yield referent, f"{label}.<cache>"
         return
     yield value, label
+
+
+def _current_value(variable: ContextVar[object]) -> list[object]:
+    """The variable's value here, else its default (``get(x)`` would return ``x`` instead)."""
+    try:
+        return [variable.get()]
+    except LookupError:
+        return []
 
 
 def _function_of(value: object) -> FunctionType | None:

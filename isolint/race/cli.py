@@ -14,10 +14,13 @@ from pathlib import Path
 
 import click
 
-from isolint.cli_support import EXIT_CLEAN, EXIT_FINDINGS, fail, parse_codes
+from isolint.cli_support import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, parse_codes
 from isolint.config import ConfigError
+from isolint.engine import Settings
 from isolint.files import display_path
+from isolint.fix.runner import apply_fixes, unified_diff, write_changes
 from isolint.race.generator import check_selection, generate
+from isolint.race.prove import Proof, prove_fixes
 from isolint.race.runner import (
     CONFIRMED,
     NOT_CONFIRMED,
@@ -149,6 +152,48 @@ def _write_json(outcome: RaceRun) -> None:
     ]
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def prove_and_fix(
+    targets: list[Path], settings: Settings, *, unsafe: bool, show_diff: bool, use_cache: bool
+) -> int:
+    """``isolint fix --prove``: print each fix's proof, apply (or show) the proven ones; the
+    exit code (0 when every fix was proven and applied, 1 when some was not)."""
+    cwd = Path.cwd()
+    try:
+        proofs = prove_fixes(targets, settings, unsafe=unsafe, cwd=cwd, use_cache=use_cache)
+    except RaceRunError as error:
+        fail(str(error))
+    for proof in proofs:
+        click.echo(_proof_line(proof))
+    proven = [proof.finding for proof in proofs if proof.proven]
+    rewrite = apply_fixes(proven, cwd, settings.config.file_timeout)
+    for problem in rewrite.problems:
+        click.echo(f"isolint: {problem}", err=True)
+    changed = rewrite.changed()
+    if show_diff:
+        sys.stdout.write(unified_diff(rewrite, cwd))
+        verb = "would apply"
+        not_written: list[str] = []
+    else:
+        not_written = write_changes(rewrite)
+        for problem in not_written:
+            click.echo(f"isolint: {problem}", err=True)
+        verb = "applied"
+    click.echo(
+        f"isolint: {len(proven)} of {len(proofs)} fix(es) proven; {verb} them in "
+        f"{len(changed) - len(not_written)} file(s)",
+        err=True,
+    )
+    if not_written:
+        return EXIT_ERROR
+    return EXIT_CLEAN if len(proven) == len(proofs) else EXIT_FINDINGS
+
+
+def _proof_line(proof: Proof) -> str:
+    finding = proof.finding
+    location = f"{finding.path}:{finding.line}:{finding.column}"
+    return f"{location} {finding.code} {proof.verdict}: {proof.detail}"
 
 
 def _existing(paths: tuple[Path, ...]) -> list[Path]:

@@ -27,7 +27,8 @@ _TABLE = "[tool.isolint.race]"
 
 @dataclass(frozen=True)
 class RaceConfig:
-    """The race settings of one project; ``root`` is the folder of its pyproject.toml."""
+    """The race settings of one project; ``root`` is the folder of its pyproject.toml (else
+    the first folder above the package tree, see ``import_root``): the tests run there."""
 
     root: Path
     out: str = "tests/isolint_race"
@@ -43,10 +44,19 @@ def load_race_config(start: Path) -> RaceConfig:
     """The race settings of the project ``start`` is in (defaults without a table)."""
     pyproject = find_pyproject(start)
     if pyproject is None:
-        folder = start if start.is_dir() else start.parent
-        return RaceConfig(root=folder.resolve())
+        return RaceConfig(root=import_root(start))
     race = read_isolint_table(pyproject, "race") or {}
     return race_config_from_table(race, pyproject)
+
+
+def import_root(start: Path) -> Path:
+    """The project root of a project without a pyproject.toml: the first folder at or above
+    ``start`` that is not a package (a folder holding ``__init__.py`` is imported from its
+    parent, so the tests run there and ``import chatsvc`` works)."""
+    folder = (start if start.is_dir() else start.parent).resolve()
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 def race_config_from_table(table: Any, pyproject: Path) -> RaceConfig:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from isolint import engine
 from isolint.config import Config, with_cli_overrides
+from isolint.files import display_path
 from isolint.findings import Finding
 from isolint.project import Project
 from isolint.race.config import RaceConfig, is_target_name, load_race_config
@@ -45,6 +46,10 @@ class Generation:
     removed: list[Path]
     root: Path
     findings: list[Finding]
+    # Folders the tests import the project from (the project root first), and the project's
+    # own top-level module names (a missing one is not a missing dependency).
+    import_paths: tuple[Path, ...] = ()
+    own_modules: frozenset[str] = frozenset()
 
 
 def generate(
@@ -54,10 +59,12 @@ def generate(
     select: tuple[str, ...] | None = None,
     budget: float | None = None,
     rerun_folder: str | None = None,
+    cwd: Path | None = None,
 ) -> Generation:
     """Write the race tests of the findings in ``paths`` into ``out`` (default: the
     configured folder under the project root). ``rerun_folder`` is the folder the headers
-    name in their rerun command (default: ``out`` relative to the project root)."""
+    name in their rerun command (default: ``out`` as seen from ``cwd``, where the command
+    ran)."""
     targets_paths = list(paths) or [Path(".")]
     settings = engine.load_settings(targets_paths)
     race_config = load_race_config(targets_paths[0])
@@ -71,8 +78,8 @@ def generate(
     project = engine.index_project(settings, root)
     providers = find_providers(project, race_config)
     targeting = Targeting(project, providers)
-    out = out or root / race_config.out
-    rerun = rerun_folder or _relative(out, root)
+    out = out or race_config.root / race_config.out
+    rerun = rerun_folder or display_path(out, cwd or Path.cwd())
     per_test_budget = budget or race_config.budget
     planned = _plan(findings, targeting)
     out.mkdir(parents=True, exist_ok=True)
@@ -90,7 +97,22 @@ def generate(
             path.write_text(text, encoding="utf-8")
         tests.append(GeneratedTest(target, path, stem))
     removed = _remove_stale(out, {f"{stem}.py" for stem in planned})
-    return Generation(tests, removed, root, findings)
+    own = frozenset(name.split(".")[0] for name in project.modules)
+    imports = import_paths(project, race_config.root)
+    return Generation(tests, removed, root, findings, imports, own)
+
+
+def import_paths(project: Project, root: Path) -> tuple[Path, ...]:
+    """``root``, then the folder each top-level package of the project is imported from
+    (``src/`` in a src layout): what ``sys.path`` needs for the tests' imports."""
+    found: dict[Path, None] = {root.resolve(): None}
+    for record in project.modules.values():
+        parts = record.name.split(".")
+        if record.path is None or (len(parts) == 1 and not record.is_package):
+            continue
+        depth = len(parts) if record.is_package else len(parts) - 1
+        found.setdefault(record.path.resolve().parents[depth], None)
+    return tuple(found)
 
 
 def runtime_budget(per_test: float) -> float:
@@ -123,13 +145,6 @@ def _remove_stale(out: Path, keep: set[str]) -> list[Path]:
             path.unlink()
             removed.append(path)
     return removed
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 # --- hooks, factories and fixtures the project provides -------------------------------------

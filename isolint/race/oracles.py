@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from isolint.race.attribution import Attribution
@@ -68,20 +69,26 @@ class Confirmation:
 
 def judge(record: RoundRecord, registry: TokenRegistry) -> Confirmation | None:
     """The first proof in ``record``: leaks first, then corruption, then residue."""
+    return next(proofs(record, registry), None)
+
+
+def proofs(record: RoundRecord, registry: TokenRegistry) -> Iterator[Confirmation]:
+    """Every proof in ``record``, in ``judge``'s order (each user's leaks, corruption, then
+    residue): a round can show several leaks that took different paths."""
     for observation in record.observations:
-        found = _leak(record, observation, registry)
-        if found is not None:
-            return found
+        yield from _leaks(record, observation, registry)
     for observation in record.observations:
         found = _corruption(record, observation)
         if found is not None:
-            return found
-    return _residue(record, registry)
+            yield found
+    residue = _residue(record, registry)
+    if residue is not None:
+        yield residue
 
 
-def _leak(
+def _leaks(
     record: RoundRecord, observation: Observation, registry: TokenRegistry
-) -> Confirmation | None:
+) -> Iterator[Confirmation]:
     hits = []
     if observation.finished and observation.error is None:
         hits = find_tokens(observation.result, "result")
@@ -93,7 +100,7 @@ def _leak(
     for hit in sorted(hits, key=lambda hit: hit.token not in in_round):
         owner = registry.owner_of(hit.token)
         if owner is not None and hit.token != observation.user.token:
-            return Confirmation(
+            yield Confirmation(
                 LEAK,
                 record.phase,
                 record.round,
@@ -107,7 +114,6 @@ def _leak(
                 evidence=hit,
                 observer_index=observation.user.index,
             )
-    return None
 
 
 def _corruption(record: RoundRecord, observation: Observation) -> Confirmation | None:

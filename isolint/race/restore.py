@@ -5,12 +5,14 @@ a restore must never swap an object for a copy: bindings are put back, and every
 container or instance reached from a shared object gets its original contents back in place.
 That is why the snapshot records, for each object, its contents as references (with the
 children snapshotted recursively) instead of taking a ``deepcopy``, which would lose identity.
+A ``ContextVar``'s default (one object every context shares) is restored in place too.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Sequence
+from contextvars import Context, ContextVar
 from dataclasses import dataclass, field
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 
@@ -83,6 +85,8 @@ class StateSnapshot:
             bindings.append(_Binding(item.owner, item.name, value))
             if value is not _MISSING:
                 roots.append(value)
+            if isinstance(value, ContextVar):  # its default, shared by every context
+                roots.extend(_default_of(value))
             if not isinstance(item.owner, ModuleType):
                 roots.append(item.owner)
         return cls(bindings, list(_snapshot_graph(roots)))
@@ -104,6 +108,14 @@ class StateSnapshot:
         problem = f"could not restore {what}: {type(error).__name__}: {error}"
         if problem not in self.problems:
             self.problems.append(problem)
+
+
+def _default_of(variable: ContextVar[object]) -> list[object]:
+    """The variable's own default (what ``get()`` returns in an empty context), if any."""
+    try:
+        return [Context().run(variable.get)]
+    except LookupError:
+        return []
 
 
 def _snapshot_graph(roots: list[object]) -> Iterator[_Contents]:

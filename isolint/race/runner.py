@@ -102,40 +102,53 @@ def run_race(
     targets = list(paths) or [Path(".")]
     race_config = load_race_config(targets[0])
     per_test = budget or race_config.budget
-    scratch = _scratch_folder(race_config.root, race_config.hooks)
+    scratch = scratch_folder(race_config.root, race_config.hooks)
     try:
         generation = generate(
             targets,
             scratch,
             select=select,
             budget=per_test,
-            rerun_folder=race_config.out,
+            rerun_folder=display_path(race_config.root / race_config.out, cwd),
         )
         runnable = [t for t in generation.tests if not isinstance(t.target.driver, MissingDriver)]
-        outcomes: dict[str, Confirmation] = {}
-        if runnable:
-            timeout = _STARTUP_SECONDS + per_test * len(runnable)
-            outcomes = _run_pytest(generation.root, scratch, timeout, python or sys.executable)
+        session = PytestSession(
+            race_config.root, generation.import_paths, scratch, python or sys.executable
+        )
+        outcomes = run_tests(session, runnable, per_test)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     results = [
         RaceResult(
-            replace(
-                test.target.finding, path=_shown(test.target.finding.path, generation.root, cwd)
-            ),
+            _relocated(test.target.finding, generation.root, cwd),
             test.test_name,
-            _confirmation(test, outcomes),
+            confirmation_of(test, outcomes, generation.own_modules),
         )
         for test in generation.tests
     ]
     return RaceRun(results, time.monotonic() - started)
 
 
+def _relocated(finding: Finding, root: Path, cwd: Path) -> Finding:
+    """``finding`` with its paths (its own, its notes', its fix's) as seen from ``cwd``; the
+    check behind the tests ran from the project root."""
+    fix = finding.fix
+    if fix is not None:
+        edits = tuple(replace(edit, path=_shown(edit.path, root, cwd)) for edit in fix.edits)
+        fix = replace(fix, edits=edits)
+    return replace(
+        finding,
+        path=_shown(finding.path, root, cwd),
+        related=tuple(replace(note, path=_shown(note.path, root, cwd)) for note in finding.related),
+        fix=fix,
+    )
+
+
 def _shown(path: str, root: Path, cwd: Path) -> str:
     return display_path(root / path, cwd)
 
 
-def _scratch_folder(root: Path, hook_folders: tuple[str, ...]) -> Path:
+def scratch_folder(root: Path, hook_folders: tuple[str, ...]) -> Path:
     """A fresh folder for the generated tests inside the project's tests folder, so that its
     conftest.py fixtures apply (the system's temporary folder if that is not writable)."""
     parent = next((root / f for f in hook_folders if (root / f).is_dir()), root)
@@ -145,45 +158,115 @@ def _scratch_folder(root: Path, hook_folders: tuple[str, ...]) -> Path:
         return Path(tempfile.mkdtemp(prefix="isolint_race_run_"))
 
 
-def _run_pytest(root: Path, folder: Path, timeout: float, python: str) -> dict[str, Confirmation]:
-    report = folder / "junit.xml"
+@dataclass(frozen=True)
+class PytestSession:
+    """How to run generated tests: from the project root, with the project importable."""
+
+    root: Path
+    import_paths: tuple[Path, ...]
+    folder: Path
+    python: str
+    environment: tuple[tuple[str, str], ...] = ()  # variables the tests run with
+
+
+def run_tests(
+    session: PytestSession, tests: Sequence[GeneratedTest], per_test: float
+) -> dict[str, Confirmation]:
+    """Each test's outcome, keyed by test name.
+
+    All tests run in one pytest process first, each file collected on its own (a file whose
+    imports fail costs only its own tests). Tests that process did not report (it timed out
+    or died) run again one file per process, so one hung or crashing test costs only itself.
+    """
+    if not tests:
+        return {}
+    timeout = _STARTUP_SECONDS + per_test * len(tests)
+    batch = _run_pytest(session, [session.folder], timeout, "batch")
+    outcomes = {name: outcome for name, outcome in batch.items() if name != _NO_REPORT}
+    missing = [test for test in tests if test.test_name not in outcomes]
+    if len(tests) == 1:
+        return outcomes | _unreported(missing, batch, timeout)
+    for test in missing:
+        timeout = _STARTUP_SECONDS + per_test
+        alone = _run_pytest(session, [test.path], timeout, test.test_name)
+        outcomes |= _unreported([test], alone, timeout) | alone
+    outcomes.pop(_NO_REPORT, None)
+    return outcomes
+
+
+def _unreported(
+    tests: Sequence[GeneratedTest], outcomes: dict[str, Confirmation], timeout: float
+) -> dict[str, Confirmation]:
+    """``tests`` as not runnable, with the reason their run left no outcome for them."""
+    reason = outcomes.get(_NO_REPORT)
+    if reason is not None:
+        detail = reason.detail
+    elif outcomes:
+        detail = "no outcome: pytest did not report this test"
+    else:
+        detail = f"the test did not finish within {timeout:.0f} s"
+    return {test.test_name: Confirmation(NOT_RUNNABLE, None, detail) for test in tests}
+
+
+# the key under which ``_run_pytest`` says why a run left no report
+_NO_REPORT = ""
+
+
+def _run_pytest(
+    session: PytestSession, targets: Sequence[Path], timeout: float, label: str
+) -> dict[str, Confirmation]:
+    """The outcomes pytest reported for ``targets``; when it left no report, only why, under
+    the key ``_NO_REPORT`` (a timeout leaves nothing)."""
+    report = session.folder / ("junit-" + re.sub(r"\W", "_", label) + ".xml")
+    report.unlink(missing_ok=True)  # an earlier run's report must not stand for this one
     command = [
-        python,
+        session.python,
         "-m",
         "pytest",
-        str(folder),
+        *map(str, targets),
         "-q",
         "-p",
         "no:cacheprovider",
+        "--continue-on-collection-errors",
         f"--junitxml={report}",
-        f"--rootdir={root}",
+        f"--rootdir={session.root}",
     ]
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(
-        [str(root), *filter(None, [environment.get("PYTHONPATH")])]
+        [*map(str, session.import_paths), *filter(None, [environment.get("PYTHONPATH")])]
     )
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    environment.update(session.environment)
     try:
         completed = subprocess.run(
-            command, cwd=root, env=environment, capture_output=True, text=True, timeout=timeout
+            command,
+            cwd=session.root,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
-        completed = None
+        return {}
     except OSError as error:
-        raise RaceRunError(f"cannot start {python}: {error}") from error
-    if not report.is_file():
-        if completed is None:
-            return {}  # every test is reported as timed out
-        output = (completed.stdout + completed.stderr).strip().splitlines()
+        raise RaceRunError(f"cannot start {session.python}: {error}") from error
+    if report.is_file():
+        return read_junit(report)
+    output = (completed.stdout + completed.stderr).strip().splitlines()
+    if completed.returncode == 4 or "No module named pytest" in completed.stderr:
         raise RaceRunError("pytest produced no report: " + " | ".join(output[-5:]))
-    return read_junit(report)
+    detail = f"the test process stopped without a report (exit code {completed.returncode})"
+    last = _summary(" | ".join(output[-3:]), 200)
+    return {_NO_REPORT: Confirmation(NOT_RUNNABLE, None, detail + (f": {last}" if last else ""))}
 
 
 def read_junit(report: Path) -> dict[str, Confirmation]:
-    """Each test's confirmation from pytest's JUnit XML, keyed by test function name."""
+    """Each test's confirmation from pytest's JUnit XML, keyed by test function name (a
+    file that could not be collected is reported under its module's name, which is its
+    test's name too)."""
     outcomes: dict[str, Confirmation] = {}
     for case in ElementTree.parse(report).getroot().iter("testcase"):
-        name = case.get("name", "")
+        name = case.get("name", "").rsplit(".", 1)[-1]
         seconds = float(case.get("time", "0") or 0)
         outcomes[name] = _outcome(case, seconds)
     return outcomes
@@ -200,15 +283,49 @@ def _outcome(case: ElementTree.Element, seconds: float) -> Confirmation:
             return Confirmation(
                 CONFIRMED, _phase(message or text), leak_summary(text), seconds, through_path(text)
             )
+        missing = import_failure(text)
+        if missing is not None:
+            return Confirmation(NOT_RUNNABLE, None, missing, seconds)
         return Confirmation(NOT_RUNNABLE, None, "the test failed: " + _summary(message), seconds)
     if error is not None:
-        return Confirmation(
-            NOT_RUNNABLE, None, "error: " + _summary(error.get("message") or ""), seconds
-        )
+        return Confirmation(NOT_RUNNABLE, None, _error_detail(error), seconds)
     if skipped is not None:
-        reason = skipped.get("message") or ""
-        return Confirmation(NOT_RUNNABLE, None, _summary(reason.removeprefix("Skipped: ")), seconds)
+        reason = (skipped.get("message") or "").removeprefix("Skipped: ")
+        detail = import_failure(reason) or _summary(reason.removeprefix("not runnable: "))
+        return Confirmation(NOT_RUNNABLE, None, detail, seconds)
     return Confirmation(NOT_CONFIRMED, None, "no user saw another user's data", seconds)
+
+
+def _error_detail(error: ElementTree.Element) -> str:
+    """What stopped a test before it ran: a missing dependency, another import or collection
+    error (its exception line), or a fixture's error."""
+    message, text = error.get("message") or "", error.text or ""
+    missing = import_failure(text)
+    if missing is not None:
+        return missing
+    raised = _raised(text)
+    if message == "collection failure":
+        return _summary("cannot import the test: " + (raised or message))
+    return _summary("error: " + message + (f": {raised}" if raised else ""))
+
+
+_MISSING_MODULE = re.compile(r"(ModuleNotFoundError: No module named '([\w.]+)'[^\n]*)")
+
+
+def import_failure(text: str) -> str | None:
+    """``needs `celery`: ModuleNotFoundError: No module named 'celery'`` when a module could
+    not be imported; None when ``text`` shows no such error."""
+    found = _MISSING_MODULE.findall(text)
+    if not found:
+        return None
+    line, module = found[-1]
+    return _summary(f"needs `{module.split('.')[0]}`: {line.strip()}")
+
+
+def _raised(text: str) -> str | None:
+    """The exception line of a pytest traceback (its last ``E   ...`` line)."""
+    lines = re.findall(r"^E\s+(\S.*)$", text, re.MULTILINE)
+    return lines[-1].strip() if lines else None
 
 
 def leak_summary(message: str) -> str:
@@ -256,14 +373,25 @@ def _summary(text: str, limit: int = 400) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _confirmation(test: GeneratedTest, outcomes: dict[str, Confirmation]) -> Confirmation:
+def confirmation_of(
+    test: GeneratedTest, outcomes: dict[str, Confirmation], own_modules: frozenset[str]
+) -> Confirmation:
     driver = test.target.driver
     if isinstance(driver, MissingDriver):
         return Confirmation(NOT_RUNNABLE, None, driver.reason)
     outcome = outcomes.get(test.test_name)
     if outcome is None:
-        return Confirmation(NOT_RUNNABLE, None, "no outcome: the run timed out or stopped early")
-    return attributed(outcome, test.target)
+        return Confirmation(NOT_RUNNABLE, None, "no outcome: pytest did not report this test")
+    return attributed(_own_module_missing(outcome, own_modules), test.target)
+
+
+def _own_module_missing(outcome: Confirmation, own_modules: frozenset[str]) -> Confirmation:
+    """A "needs `pkg`" naming the project's own package is no missing dependency: the
+    project could not be imported from its root."""
+    needed = re.match(r"needs `(\w+)`: (.*)", outcome.detail)
+    if needed is None or needed.group(1) not in own_modules:
+        return outcome
+    return replace(outcome, detail=f"cannot import the project: {needed.group(2)}")
 
 
 def attributed(outcome: Confirmation, target: RaceTarget) -> Confirmation:

@@ -32,7 +32,7 @@ from isolint.race.attribution import ATTRIBUTED, ELSEWHERE, Attribution, Attribu
 from isolint.race.execution import Driver, Observation, is_async_driver, probing
 from isolint.race.gating import DEFAULT_STALL_SECONDS, MAX_STALL_SECONDS
 from isolint.race.messages import SEED_VARIABLE, failure_message
-from isolint.race.oracles import CORRUPTION, RESIDUE, Confirmation, judge
+from isolint.race.oracles import CORRUPTION, RESIDUE, Confirmation, judge, proofs
 from isolint.race.phases import (
     ASYNC_PHASES,
     PHASE_ORDER,
@@ -51,6 +51,9 @@ F = TypeVar("F", bound=Callable[..., object])
 
 
 DEFAULT_BUDGET = 4.0
+# Set (to 1) by `isolint fix --prove`: only a leak through a named shared object fails the
+# test; leaks that took another path are passed over and the search goes on.
+ATTRIBUTED_ONLY_VARIABLE = "ISOLINT_RACE_ATTRIBUTED_ONLY"
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ def assert_isolated(
     seed: int | None = None,
     budget: float = DEFAULT_BUDGET,
     overlapping_only: bool = False,
+    attributed_only: bool | None = None,
 ) -> None:
     """Raise ``LeakDetected`` or ``CorruptionDetected`` when users' requests interfere.
 
@@ -121,6 +125,8 @@ def assert_isolated(
     judges only the phases where requests overlap, for a slot each request rebinds on a
     singleton (``self.state = state``): when requests run one after another the slot holds
     the observer's own request, so whatever reached the observer sits there too.
+    ``attributed_only`` (default: ``ISOLINT_RACE_ATTRIBUTED_ONLY`` set to 1) counts only
+    leaks through the ``shared`` objects: one fix is proven on a path that leaks elsewhere too.
     """
     if users < 2:
         raise ValueError("assert_isolated needs at least 2 users")
@@ -128,7 +134,7 @@ def assert_isolated(
     if unknown:
         raise ValueError(f"unknown phase(s) {unknown}; known: {', '.join(PHASE_ORDER)}")
     seed = resolve_seed(seed)
-    attributor = Attributor(shared, budget=budget)
+    attributor = Attributor(shared, budget=budget, only=_attributed_only(attributed_only))
     is_async = is_async_driver(driver)
     context = RaceContext(
         driver=probing(driver, attributor.probe, is_async=is_async) if shared else driver,
@@ -169,6 +175,12 @@ def assert_isolated(
         )
 
 
+def _attributed_only(requested: bool | None) -> bool:
+    if requested is not None:
+        return requested
+    return os.environ.get(ATTRIBUTED_ONLY_VARIABLE, "").strip() == "1"
+
+
 def resolve_seed(seed: int | None) -> int:
     """The explicit seed, else ``ISOLINT_RACE_SEED``, else a fresh random one."""
     if seed is not None:
@@ -196,7 +208,9 @@ def _race(
     confirmation = _confirm(record, context, attributor)  # before the next restore
     sequential.close()
     if confirmation is not None and _judged(SEQUENTIAL, requested) and not overlapping_only:
-        return _replayed_without_shared(confirmation, record, context, snapshot)
+        replayed = _replayed_without_shared(confirmation, record, context, snapshot)
+        if not attributor.only or _is_attributed(replayed):
+            return replayed
     _require_runnable(context, snapshot, record)
     context.is_async = context.is_async or any(o.awaited for o in record.observations)
     slowest = max(observation.seconds for observation in record.observations)
@@ -226,6 +240,11 @@ def _race(
             "the race was not tried (raise the budget or make the driver faster)"
         )
     return None
+
+
+def _is_attributed(confirmation: Confirmation) -> bool:
+    attribution = confirmation.attribution
+    return attribution is not None and attribution.verdict == ATTRIBUTED and not attribution.stale
 
 
 def _is_stale(confirmation: Confirmation) -> bool:
@@ -268,6 +287,9 @@ def _confirm(
 ) -> Confirmation | None:
     """The oracles' proof in ``record``, attributed while the shared state is still as the
     round left it (the next round starts with a restore)."""
+    if attributor.only:
+        attributed = (_attributed(found, attributor) for found in proofs(record, context.registry))
+        return next((found for found in attributed if _is_attributed(found)), None)
     confirmation = judge(record, context.registry)
     return None if confirmation is None else _attributed(confirmation, attributor)
 

@@ -7,11 +7,14 @@ is consulted, never imported. The choice, in order:
 1. the flagged function: the one containing the finding, or, for a finding at module or class
    level (an import, a module-level session, a ``threading.local``), the functions that use
    the name it binds;
-2. its callers, nearest first, up to the request entry points;
+2. its callers, nearest first, up to the request entry points, and the functions the
+   finding's own structured fields name: its ``related`` entry point and the calls on the way
+   (``kind`` "entry" and "call", by path and line), else its ``entry_point`` by name;
 3. a driver: a hook (``@isolint.race.entry``) or configured factory or fixture registered for
-   any function on that chain, nearest first; else a call synthesised for the nearest request
-   entry point (else the flagged function itself) from its type hints; else nothing, with the
-   reason ("needs factory: ...").
+   any function on that chain, nearest first; else a call synthesised for a request entry
+   point that reaches the finding (the index's handlers on the chain, nearest first, then the
+   finding's own; else the flagged function itself) from its type hints; else nothing, with
+   the reason ("needs factory: ...").
 """
 
 from __future__ import annotations
@@ -174,10 +177,12 @@ class Targeting:
         statement = source.statement_at(finding.line)
         flagged = self._flagged_functions(module, source, finding.line, statement)
         shared = tuple(dict.fromkeys(self._shared(module, source, finding, statement)))
+        entries, calls = self._reaching(finding, module)
         chain = self._callers_chain([f.key for f in flagged])
-        driver = self._driver(chain, flagged)
+        chain += [key for key in [*reversed(calls), *entries] if key not in chain]
+        driver = self._driver(chain, flagged, entries)
         entry = self._describe_entry(driver, chain)
-        if not flagged:
+        if not flagged and not entries:
             driver = MissingDriver("nothing to drive: no function uses what the finding names")
         rebinds = any(ref.watch for ref in shared) and _rebinds_self_slot(source, statement)
         return RaceTarget(finding, shared, entry, driver, overlapping_only=rebinds)
@@ -252,6 +257,41 @@ class Targeting:
                 found.add(qualified)
         return found
 
+    # ---- what the finding says reaches it -------------------------------------------------
+
+    def _reaching(
+        self, finding: Finding, module: str
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """The request entry points the finding names (its ``related`` entries, else its
+        ``entry_point`` by name) and the functions making the calls on the way to it."""
+        entries = self._related_functions(finding, "entry")
+        if not entries and finding.entry_point:
+            entries = self._named_function(finding.entry_point, module)
+        return entries, self._related_functions(finding, "call")
+
+    def _related_functions(self, finding: Finding, kind: str) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for note in finding.related:
+            if note.kind != kind:
+                continue
+            module = self._module_by_path.get(note.path)
+            source = self.source(module) if module else None
+            function = source.enclosing_function(note.line) if source else None
+            if function is not None and function.key not in found:
+                found.append(function.key)
+        return found
+
+    def _named_function(self, qualname: str, module: str) -> list[tuple[str, str]]:
+        """The function called ``qualname`` in ``module``, else the only one in the project."""
+        if self.function((module, qualname)) is not None:
+            return [(module, qualname)]
+        named = [
+            (other, qualname)
+            for other in self.project.modules
+            if self.function((other, qualname)) is not None
+        ]
+        return named if len(named) == 1 else []
+
     # ---- callers up to the entry points ----------------------------------------------------
 
     @cached_property
@@ -315,7 +355,12 @@ class Targeting:
 
     # ---- the driver ----------------------------------------------------------------------
 
-    def _driver(self, chain: list[tuple[str, str]], flagged: list[FunctionSource]) -> Driver:
+    def _driver(
+        self,
+        chain: list[tuple[str, str]],
+        flagged: list[FunctionSource],
+        entries: list[tuple[str, str]],
+    ) -> Driver:
         for key in chain:
             name = target_name(key)
             if name in self.providers.hooks:
@@ -323,6 +368,7 @@ class Targeting:
             if name in self.providers.fixtures:
                 return FixtureDriver(name, self.providers.fixtures[name])
         candidates = [key for key in chain if self.is_entry(key)]
+        candidates += [key for key in entries if key not in candidates]
         candidates += [f.key for f in flagged if f.key not in candidates]
         reasons: list[str] = []
         for key in candidates:
@@ -343,7 +389,7 @@ class Targeting:
             entries = [key for key in chain if self.is_entry(key)]
             if not entries and not chain:
                 return None
-            key = (entries or chain)[0]
+            key = (entries or chain)[0]  # the nearest; a hook there would run the test
         function = self.function(key)
         if function is None:
             return key[0] + "." + key[1]

@@ -19,6 +19,18 @@ request scratch space) turns the container into such a variable and each use of 
 into a call of the helper. Either way the container's expression is evaluated once per
 context instead of once per process.
 
+A context is per request only in async code: a server runs each request in its own task,
+and a task starts with a copy of its parent's context, so a container set in one request's
+task is never seen by the next. A thread has one context for its whole life, and a pool
+worker thread (a WSGI server's, a task queue's, ``run_in_executor``'s) serves request after
+request in it: the container the first request created is still there for the next user
+(the race test's pool-reuse phase shows exactly that). So the ISO101 fix, which introduces
+the variable, is offered only when every use it rewrites runs directly in an ``async def``
+(not in a nested ``def`` or ``lambda``, which may be handed to a thread); synchronous code
+keeps its finding and gets no fix. The ISO502 fix keeps the author's own choice of a
+``ContextVar`` (whose values the code already treats as per request) and only removes the
+default every context shares; ``isolint fix --prove`` shows whether that removed the leak.
+
 Both are unsafe: an asyncio task copies its parent's context when it is created, so a
 container created in a task is no longer seen by its parent or siblings (that is the point,
 but code that relied on it changes); a module-level ``ContextVar`` or container may be
@@ -88,7 +100,7 @@ def fix_module_container(finding: Finding, source: ParsedSource) -> Fix | None:
         return None
     helper = _helper_name(source, binding.name)
     uses = _uses_inside_functions(source, binding)
-    if helper is None or uses is None:
+    if helper is None or uses is None or not all(_in_async_code(source, use) for use in uses):
         return None
     value_type = source.code(binding.annotation) if binding.annotation is not None else None
     declared = f"ContextVar[{value_type}]" if value_type is not None else None
@@ -134,9 +146,10 @@ def _module_binding(source: ParsedSource, node: cst.CSTNode) -> _ModuleBinding |
 
 def _written_container(finding: Finding, source: ParsedSource) -> _ModuleBinding | None:
     """The definition of the container an ISO101 finding writes, when it is in this file."""
-    name = written_subject(finding.message)
-    definitions = [r for r in finding.related if r.path == finding.path]
-    if name is None or len(definitions) != 1 or len(finding.related) != 1:
+    name = finding.shared_object or written_subject(finding.message)
+    creations = [r for r in finding.related if r.kind == "creation"]
+    definitions = [r for r in creations if r.path == finding.path]
+    if not name or len(definitions) != 1 or len(creations) != 1:
         return None
     for statement in source.module.body:
         if source.start(statement)[0] != definitions[0].line:
@@ -197,6 +210,17 @@ def _uses_inside_functions(source: ParsedSource, binding: _ModuleBinding) -> lis
             return None
         uses.append(name)
     return uses
+
+
+def _in_async_code(source: ParsedSource, node: cst.CSTNode) -> bool:
+    """Whether ``node`` runs directly in an ``async def``: there each request's task has its
+    own copy of the context (see the module docstring)."""
+    for ancestor in source.ancestors(node):
+        if isinstance(ancestor, cst.Lambda):
+            return False
+        if isinstance(ancestor, cst.FunctionDef):
+            return ancestor.asynchronous is not None
+    return False
 
 
 def _is_keyword_name(parent: cst.CSTNode | None, name: cst.Name) -> bool:

@@ -72,9 +72,9 @@ def fix_class_container(finding: Finding, source: ParsedSource) -> Fix | None:
 
 def _written_attribute(finding: Finding, source: ParsedSource) -> _ClassAttribute | None:
     """The class-body definition of the attribute the finding's write goes to."""
-    subject = written_subject(finding.message)
+    subject = finding.shared_object or written_subject(finding.message)
     nodes = source.nodes_at(finding)
-    if subject is None or not nodes or "." not in subject:
+    if not subject or not nodes or "." not in subject:
         return None
     class_name, attribute_name = subject.rsplit(".", 1)
     method = source.enclosing(nodes[0], cst.FunctionDef)
