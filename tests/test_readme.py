@@ -475,6 +475,29 @@ def test_each_fix_command_runs_with_its_exit_code(command: str, tmp_path: Path) 
         assert "tags: list[str] | None = None" in fixed
 
 
+PROVE_OUTCOME = re.compile(r"^\S+:\d+:\d+ ISO\d{3} (proven|not proven|not runnable): \S")
+
+
+@claims("fix-prove")
+def test_prove_keeps_only_the_fixes_its_race_test_proves(tmp_path: Path) -> None:
+    write_then_diff = commands("fix-prove")
+    known_lines("fix-prove", dict.fromkeys(write_then_diff, 0))
+    shown, written = write_then_diff[1], write_then_diff[0]
+    root = write_project(tmp_path / "svc", {"src/svc/tags.py": TAGS})
+    diff = run_expecting(shown, 0, root)
+    assert "+    if tags is None:" in diff.stdout and "proven" in diff.stdout
+    assert (root / "src" / "svc" / "tags.py").read_text(encoding="utf-8") == TAGS
+    run_expecting(written, 0, root)
+    fixed = (root / "src" / "svc" / "tags.py").read_text(encoding="utf-8")
+    assert "tags: list[str] | None = None" in fixed
+
+
+@claims("fix-prove-outcomes")
+def test_the_prove_outcomes_shown_have_the_shape_prove_prints() -> None:
+    lines = snippet("fix-prove-outcomes").splitlines()
+    assert lines and all(PROVE_OUTCOME.match(line) for line in lines), lines
+
+
 LEGACY = """class DeepAgentState:
     def __init__(self, user_id: str, chat_thread_id: str = "") -> None:
         self.user_id = user_id
