@@ -125,6 +125,7 @@ DEFAULT_DSL_BASES = (
     "Protocol",
     "Schema",
     "SQLModel",
+    "Struct",  # msgspec: a mutable default is copied for each instance
 )
 
 DEFAULT_ENTRY_DECORATORS = (

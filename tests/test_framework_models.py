@@ -29,6 +29,16 @@ def remember(key, item):
 
 # model -> (positive module, negative module); each calls remember(key, item) from a handler
 CASES: dict[str, tuple[str, str]] = {
+    "bots": (
+        "from telegram.ext import Application, MessageHandler, filters\n\n"
+        "def reply(update, context):\n    remember(update.effective_chat, update.message)\n\n"
+        "app = Application.builder().build()\n"
+        "app.add_handler(MessageHandler(filters.TEXT, reply))\n",
+        "from somelib import Application, MessageHandler, filters\n\n"
+        "def reply(update, context):\n    remember(update.effective_chat, update.message)\n\n"
+        "app = Application.builder().build()\n"
+        "app.add_handler(MessageHandler(filters.TEXT, reply))\n",
+    ),
     "fastapi": (
         "from fastapi import APIRouter\nrouter = APIRouter()\n\n"
         "@router.api_route('/items')\nasync def create(key: str, item: dict):\n"

@@ -916,6 +916,8 @@ class ModulePass(cst.CSTVisitor):
             self._note_request_state_read(frame, node.value.value)
             function = frame.function
             root = node.value.value
+            if function.cache_decorator is not None and root in self.facts.imports:
+                self._note_cached_import_read(function, node)
             if (
                 node.attr.value in REQUEST_ID_PARAMETERS
                 and root in function.params
@@ -971,6 +973,15 @@ class ModulePass(cst.CSTVisitor):
         name = node.value
         if name in frame.bound or name in _BUILTINS or name in self.facts.imports:
             return
+        if any(read.name == name for read in function.cached_reads):
+            return
+        read = NameRead(name, self._placeholder())
+        self._span_later(read, "span", node)
+        function.cached_reads.append(read)
+
+    def _note_cached_import_read(self, function: Function, node: cst.Attribute) -> None:
+        """``st.session_state`` read in a cached function: an imported object's attribute."""
+        name = f"{ex.dotted_name(node.value)}.{node.attr.value}"
         if any(read.name == name for read in function.cached_reads):
             return
         read = NameRead(name, self._placeholder())

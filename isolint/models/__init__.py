@@ -27,7 +27,9 @@ Schema of a model (every key optional):
   ``bookkeeping-attributes`` (globs), ``shared-store-objects``, ``long-lived-bases`` (classes
   whose one instance the framework keeps and hands every request: a Celery task),
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
-  ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory).
+  ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
+  ``handler-classes`` (classes whose construction registers a project function passed to
+  them as a handler: python-telegram-bot's ``CommandHandler``).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ _VALUE_KEYS = (
     "long-lived-bases",
     "user-input-calls",
     "per-request-types",
+    "handler-classes",
 )
 _TOP_KEYS = frozenset(
     {

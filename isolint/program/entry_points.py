@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from isolint.analysis.facts import Access, DecoratorUse, Function
+from isolint.analysis.facts import Access, CallSite, DecoratorUse, Function
 from isolint.config import DEFAULT_ENTRY_DECORATORS
 from isolint.models import method_matches
 from isolint.program.types import TypeIndex
@@ -128,9 +128,13 @@ class EntryPoints:
     def _registered_entries(self) -> list[tuple[FunctionKey, str]]:
         """Handlers passed to a registration call: ``app.add_api_route("/x", handler)``."""
         found: list[tuple[FunctionKey, str]] = []
+        handler_classes = self.models.values("handler-classes")
         for module, record in self.project.modules.items():
             for call in record.facts.calls:
                 callee = call.callee
+                if call.args and self.project.callee_name(module, callee) in handler_classes:
+                    found.extend(self._handlers_passed(module, call))
+                    continue
                 if not callee.attrs or not call.args:
                     continue
                 receiver = Access(callee.root, callee.attrs[:-1])
@@ -145,6 +149,16 @@ class EntryPoints:
                 if target is not None and target.kind == "function" and not target.rest:
                     reason = f"a handler registered with `{callee.text()}()`"
                     found.append(((target.module, target.name), reason))
+        return found
+
+    def _handlers_passed(self, module: str, call: CallSite) -> list[tuple[FunctionKey, str]]:
+        """Project functions passed to a handler class: ``MessageHandler(filters, reply)``."""
+        found: list[tuple[FunctionKey, str]] = []
+        for argument in call.args:
+            target = self.project.resolve(module, argument) if argument else None
+            if target is not None and target.kind == "function" and not target.rest:
+                reason = f"a handler passed to `{call.callee.text()}()`"
+                found.append(((target.module, target.name), reason))
         return found
 
     # ---- startup ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isolint.analysis.facts import Function, WriteSite
+from isolint.analysis.facts import Access, Function, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
@@ -88,7 +88,19 @@ def _reads_user_input(
     Streamlit widget's value): the first user's input is baked into everyone's result,
     since the cache key holds only the arguments."""
     inputs = project.config.models.values("user-input-calls")
+    session_state = project.config.models.values("per-request-globals")
     for read in function.cached_reads:
+        if "." in read.name:
+            root, attribute = read.name.split(".", 1)
+            if project.callee_name(record.name, Access(root, [attribute])) in session_state:
+                reason = (
+                    f"reads `{read.name}`, one session's state, which its cache key does not hold"
+                )
+                line = record.located(read.span).line
+                return reason, (
+                    Related(record.display_path, line, f"reads `{read.name}`", kind="call"),
+                )
+            continue
         binding = record.facts.bindings.get(read.name)
         if binding is None or binding.kind != "call" or binding.callee is None:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from isolint.analysis.facts import Access, Binding, Span, WriteSite
+from isolint.analysis.module_pass import USER_IDENTITY_NAMES
 from isolint.findings import Related
 from isolint.program import program_of
 from isolint.program.long_lived import names_a_module
@@ -164,7 +165,32 @@ def _classify_write(
         return _classify_binding_write(project, record, site, target)
     if target.kind == "class" and target.rest and is_container_write(site):
         return _class_container_write(project, record, site, target)
+    if target.kind == "class" and len(target.rest) == 1 and site.operation == "setattr":
+        return _class_attribute_rebound(project, record, site, target)
     return None
+
+
+def _class_attribute_rebound(
+    project: Project, record: ModuleRecord, site: WriteSite, target: Target
+) -> ClassifiedWrite | None:
+    """``Operand.check = lambda c: check(c, request)`` at request time: one attribute of the
+    class, seen by every instance and every request until the next one rebinds it."""
+    if site.through_new_instance:
+        return None  # `item = Item(); item.title = t`: the new instance's own attribute
+    if project.class_hierarchy(target.module, target.name) is None:
+        return None  # a declarative class: its attributes describe fields
+    if site.value_kind or not _request_data(project, record, site):
+        return None
+    class_facts = project.modules[target.module].facts.classes.get(target.name)
+    return ClassifiedWrite(
+        record,
+        site,
+        "ISO103",
+        f"{target.name}.{target.rest[0]}",
+        "class attribute rebound at request time",
+        target.module,
+        class_facts.span if class_facts else None,
+    )
 
 
 def _class_container_write(
@@ -295,9 +321,8 @@ def _classify_self(
     class_level = _class_level_write(project, record, site, class_name, subject)
     if class_level is not None:
         return class_level if class_level.code else None
-    if project.class_hierarchy(module, class_name) is None:
-        return None  # a declarative class describing fields
     attribute = attrs[0]
+    # a declarative class's body describes fields, not state (None: no class-level binding)
     class_binding = project.class_attribute(module, class_name, attribute)
     if class_binding is None or class_binding.kind != "container":
         class_binding = _subclass_container(project, module, class_name, attribute) or class_binding
@@ -308,6 +333,8 @@ def _classify_self(
         and is_container_write(site)
         and not project.sets_in_init(module, class_name, attribute)
     ):
+        if site.value_name in ("self", "cls"):
+            return None  # instances registering themselves: a registry shared by design
         per_request = _built_per_request(project, module, class_name)
         judged = replace(site, memoized=False) if per_request else site
         class_code = keyed_code(
@@ -393,17 +420,19 @@ def _subclass_container(
 
 
 def _built_per_request(project: Project, module: str, class_name: str) -> bool:
-    """One instance per request: the constructor takes the request (``__init__(self,
-    request)``), or the project constructs the class in request-time code."""
-    program = program_of(project)
+    """One instance per request, by design: the constructor takes the request object itself
+    (``__init__(self, request: HttpRequest)``), so the class wraps one request."""
     init = project.function(module, f"{class_name}.__init__")
-    if init is not None and program.entry_points.request_parameters(module, init):
-        return True
-    paths = program.reach.request_paths
+    if init is None:
+        return False
+    taken = program_of(project).entry_points.request_parameters(module, init)
     return any(
-        function is not None and (owner, function) in paths and not is_init_method(function)
-        for owner, function in program.long_lived.constructions.get((module, class_name), [])
+        param not in USER_IDENTITY_NAMES and param not in _NOT_THE_REQUEST for param in taken
     )
+
+
+# request parameters that are about the request rather than the request itself
+_NOT_THE_REQUEST = frozenset({"user", "current_user", "session", "token"})
 
 
 def _attribute_created(
@@ -529,6 +558,8 @@ def _classify_application_state(
         return None  # a service built and stored on the app: where a shared object is made
     if site.value_kind or not _request_data(project, record, site):
         return None  # app-wide data (a model list read from the app's config) is global
+    if not _depends_on_user(project, record, site):
+        return None  # a setting an admin changes, a model loaded on demand: global by design
     if is_container_write(site) and keyed_code(site, "ISO401", True) is None:
         return None  # per user, or a removal
     subject = ".".join(site.target.attrs[-3:]) if site.target.attrs else site.target.root
