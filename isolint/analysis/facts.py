@@ -227,6 +227,8 @@ class ClassFacts:
     methods: list[str] = field(default_factory=list)
     is_singleton: bool = False
     container_attributes: list[str] = field(default_factory=list)
+    # ``class Session(metaclass=Singleton)``
+    metaclass: Access | None = None
 
 
 @dataclass

@@ -1036,10 +1036,17 @@ class ModulePass(cst.CSTVisitor):
         name = node.name.value
         qualname = f"{parent.qualname}.{name}" if parent.qualname else name
         outer = self._function_frame()
-        # A decorated function defined inside another (a route in an app factory) is a
-        # function of its own: it runs when its decorator's owner calls it, not with the
-        # factory. Other nested functions are part of the function that defines them.
-        own = outer is None or (parent.kind == "function" and bool(node.decorators))
+        # A function defined inside another that is decorated or takes a request (a route or
+        # middleware in an app factory) is a function of its own: it runs when the server
+        # calls it, not with the factory. Other nested functions (helpers, closures) are part
+        # of the function that defines them.
+        own = outer is None or (
+            parent.kind == "function"
+            and (
+                bool(node.decorators)
+                or any(self._is_request_param(p) for p in _all_params(node.params))
+            )
+        )
         owner = qualname if own or outer is None else outer.owner
         if parent.kind == "function":
             parent.bound.add(name)
@@ -1221,6 +1228,10 @@ class ModulePass(cst.CSTVisitor):
         callee = call.callee
         if not callee.attrs and callee.root in _BUILTINS:
             return
+        # constructions that are handed different names (`MessageHandler(f, reply)`,
+        # `MessageHandler(f, stop)`) are kept apart: each may register another function
+        named = (callee.attrs or [callee.root])[-1][:1].isupper()
+        handed = tuple(arg.text() if arg else "" for arg in call.args) if named else ()
         key = (
             callee.root,
             tuple(callee.attrs),
@@ -1228,6 +1239,7 @@ class ModulePass(cst.CSTVisitor):
             call.function,
             call.self_class,
             call.result_method,
+            handed,
         )
         seen = self._seen_calls.get(key)
         if seen is None:
@@ -1327,6 +1339,14 @@ class ModulePass(cst.CSTVisitor):
                 span=self._placeholder(),
                 bases=bases,
                 is_dsl=self._is_dsl(name, bases, parent),
+                metaclass=next(
+                    (
+                        ex.access_of(arg.value, self.options.user_keys)
+                        for arg in node.keywords
+                        if arg.keyword is not None and arg.keyword.value == "metaclass"
+                    ),
+                    None,
+                ),
             )
             self._span_later(class_facts, "span", node.name)
             self.facts.classes[qualname] = class_facts

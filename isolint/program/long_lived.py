@@ -42,10 +42,12 @@ class LongLivedObjects:
         for key, creations in self.project.long_lived.items():
             found[key].extend(creations)
         self._kept_by_the_framework(found)
+        self._singleton_metaclasses(found)
         self._modelled_factories(found)
         self._module_handles(found)
         self._startup_constructions(found)
         self._application_state(found)
+        self._import_time_constructions(found)
         self._held_by_long_lived(found)
         self._shared_by_design(found)
         return {key: _unique(creations) for key, creations in found.items()}
@@ -185,6 +187,41 @@ class LongLivedObjects:
                     short = kept[0].rsplit(".", 1)[-1]
                     how = f"a `{short}` subclass: one instance serves every request"
                     found[key].append(Creation(module, class_facts.span, how))
+
+    def _import_time_constructions(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """Instances built at import time inside another call (``API(throttle=[Limit()])``,
+        ``register(Handler())``): whatever keeps them keeps them for the process."""
+        for module, record in self.project.modules.items():
+            for call in record.facts.calls:
+                if not call.at_import_time or call.span is None:
+                    continue
+                made = self.types.class_type(module, call.callee)
+                if made is None or made.project is None or self._is_safe(made.project):
+                    continue
+                if made.project in found:
+                    continue
+                how = f"created at import time (`{call.callee.text()}(...)`)"
+                found[made.project].append(Creation(module, call.span, how))
+
+    def _singleton_metaclasses(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """``class Session(metaclass=Singleton)`` where the metaclass's ``__call__`` keeps
+        the instance it makes in a container: one instance per class, for the process."""
+        for module, record in self.project.modules.items():
+            for class_name, class_facts in record.facts.classes.items():
+                if class_facts.metaclass is None:
+                    continue
+                meta = self.types.class_type(module, class_facts.metaclass)
+                if meta is None or meta.project is None:
+                    continue
+                meta_module, meta_name = meta.project
+                keeps = any(
+                    site.function == f"{meta_name}.__call__"
+                    and (site.operation == "setitem" or site.operation == "call:setdefault")
+                    for site in self.project.modules[meta_module].facts.writes
+                )
+                if keeps:
+                    how = f"its metaclass `{meta_name}` keeps one instance of it"
+                    found[(module, class_name)].append(Creation(module, class_facts.span, how))
 
     def _constructed_per_request(self, key: ClassKey) -> bool:
         startup = self.reach.startup_only
