@@ -11,6 +11,7 @@ accesses mapped; legacy-typed parameters are renamed unless the new name would c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -115,6 +116,16 @@ class ModuleAnalysis(cst.CSTVisitor):
     @property
     def module(self) -> cst.Module:
         return self.wrapper.module
+
+    @property
+    def call_keywords(self) -> frozenset[str]:
+        """Every keyword the module's calls pass (``f(state=...)``: ``state``)."""
+        return frozenset(
+            arg.keyword.value
+            for call in self._keyword_calls
+            for arg in call.args
+            if arg.keyword is not None
+        )
 
     # -- entry points -------------------------------------------------------------------
 
@@ -568,60 +579,57 @@ class ModuleAnalysis(cst.CSTVisitor):
 
     def _plan_imports(self) -> None:
         """A single-name import whose every use is rewritten becomes the target's import
-        in place; other legacy imports are removed after the rewrite if unused."""
+        in place; from other legacy imports the names no use is left of are removed; the
+        target's import is added when the module needs one and has none."""
         target_bound = self._binds_target()
-        statements: list[
-            tuple[cst.Import | cst.ImportFrom, str, tuple[str, str | None, str | None]]
-        ]
-        statements = [
-            (item.statement, item.asname or item.name, (item.module, item.name, item.asname))
-            for item in self._legacy_imports
-        ]
-        statements += [
-            (
-                node,
-                local,
-                (
-                    self._module_aliases[local],
-                    None,
-                    None if local == self._module_aliases[local] else local,
-                ),
-            )
-            for node, local in self._module_imports
-        ]
-        for statement, local, removal in statements:
+        statements: list[tuple[cst.Import | cst.ImportFrom, str]]
+        statements = [(item.statement, item.asname or item.name) for item in self._legacy_imports]
+        statements += self._module_imports
+        for statement, local in statements:
             single = isinstance(statement.names, Sequence) and len(statement.names) == 1
             at_top = isinstance(self._parent(self._parent(statement) or statement), cst.Module)
+            uses = self._uses_of(statement, local)
+            all_rewritten = all(self._is_rewritten(node) for node in uses)
             if (
                 not target_bound
                 and single
                 and at_top  # a TYPE_CHECKING import would not serve rewritten constructions
-                and self._all_uses_rewritten(statement, local)
+                and uses
+                and all_rewritten
             ):
                 self.plan.import_replacements.add(statement)
                 target_bound = True
-            else:
-                self.plan.removals.append(removal)
+            elif all_rewritten and (uses or not self._exported(local)):
+                self.plan.import_removals.setdefault(statement, set()).add(local)
+        self.plan.add_target_import = self.plan.uses_target and not target_bound
 
-    def _all_uses_rewritten(self, statement: cst.Import | cst.ImportFrom, local: str) -> bool:
+    def _uses_of(self, statement: cst.Import | cst.ImportFrom, local: str) -> list[cst.CSTNode]:
         scope = self.get_metadata(ScopeProvider, statement, None)
         if scope is None:
-            return False
-        rewritten = (
-            self.plan.type_refs
-            | set(self.plan.strings)
-            | {call.func for call in self.plan.constructions}
-            | {base.value for base in self.plan.dropped_bases.values()}
-        )
-        uses = [
+            return [statement]  # unknown: never counts as all rewritten
+        return [
             access.node
             for assignment in scope.assignments[local.partition(".")[0]]
             if getattr(assignment, "node", None) is statement
             for access in assignment.references
         ]
-        return bool(uses) and all(
-            node in rewritten or self._parent(node) in rewritten for node in uses
-        )
+
+    def _is_rewritten(self, node: cst.CSTNode) -> bool:
+        plan = self.plan
+        for candidate in (node, self._parent(node)):
+            if (
+                candidate in plan.type_refs
+                or candidate in plan.strings
+                or any(call.func is candidate for call in plan.constructions)
+                or any(base.value is candidate for base in plan.dropped_bases.values())
+            ):
+                return True
+        return False
+
+    def _exported(self, name: str) -> bool:
+        """Whether ``name`` is listed in the module's ``__all__`` (a re-export)."""
+        code = self.module.code
+        return "__all__" in code and bool(re.search(rf"""['"]{re.escape(name)}['"]""", code))
 
     def _binds_target(self) -> bool:
         """Whether the module already has a global named like the target class."""

@@ -62,7 +62,9 @@ class ModulePlan:
     dropped_bases: dict[cst.ClassDef, cst.Arg] = field(default_factory=dict)
     composed_inits: dict[cst.Expr, tuple[str, str]] = field(default_factory=dict)
     import_replacements: set[cst.Import | cst.ImportFrom] = field(default_factory=set)
-    removals: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    # legacy imports and the local names to drop from them (no use of them is left)
+    import_removals: dict[cst.Import | cst.ImportFrom, set[str]] = field(default_factory=dict)
+    add_target_import: bool = False
     problems: list[tuple[int, str]] = field(default_factory=list)
 
     @property
