@@ -21,6 +21,7 @@ from isolint.engine import Settings, absolute, check
 from isolint.files import discover
 from isolint.findings import Applicability, Edit, Finding
 from isolint.fix.edits import apply_edits, split_lines
+from isolint.fix.remarks import Remark
 from isolint.fix.target_python import RUNNING, PythonVersion, oldest_supported
 from isolint.fix.writer import SourceFile, WriteRefused, ensure_parses, write_rewrite
 
@@ -35,6 +36,8 @@ class Rewrite:
     originals: dict[Path, SourceFile] = field(default_factory=dict)
     texts: dict[Path, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # what a codemod left for a person (uses it did not migrate, and why)
+    remarks: list[Remark] = field(default_factory=list)
     # seconds a parse of one file may take (the `file-timeout`) before it is given up
     budget: float = DEFAULT_FILE_TIMEOUT
     # the oldest Python the project supports: every rewritten file must compile on it
@@ -234,8 +237,10 @@ def migrate_context(
     migration = migrate_project(
         dict(rewrite.texts), options, root, budget=rewrite.budget, python=rewrite.python, jobs=jobs
     )
-    for problem in migration.problems:
-        rewrite.problems.append(f"{_relative(problem.path, cwd)}:{problem.line}: {problem.reason}")
+    rewrite.remarks += [
+        Remark(_relative(problem.path, cwd), problem.line, problem.reason)
+        for problem in migration.problems
+    ]
     for path, text in migration.changed.items():
         if path in targets:
             rewrite.texts[path] = text

@@ -104,6 +104,7 @@ from isolint.fix.codemods.migrate_context_options import (
 from isolint.fix.codemods.migrate_context_plan import FunctionIndex, FunctionSignature
 from isolint.fix.codemods.migrate_context_rewrite import rewrite_module
 from isolint.fix.codemods.migrate_context_subclass import ProjectReferences
+from isolint.fix.codemods.migrate_context_target import TargetClassModel, find_target_class
 from isolint.fix.guard import unsafe_to_parse
 from isolint.fix.target_python import RUNNING, PythonVersion, grammar_problem
 from isolint.isolation import Failure, run_isolated
@@ -152,6 +153,7 @@ class _Job:
     legacy: Mapping[str, LegacyClassModel]
     legacy_modules: frozenset[str]
     python: PythonVersion
+    target: TargetClassModel
     index: FunctionIndex | None = None
 
 
@@ -187,7 +189,9 @@ def migrate_project(
     migration = Migration()
     names = _module_names(sources, root)
     legacy = _legacy_models(sources, names, options, migration, budget)
-    job = _Job(sources, names, options, legacy, _legacy_modules(options, legacy), python)
+    by_module = {name: path for path, (name, _) in names.items()}
+    target = find_target_class(options.target, by_module, sources)
+    job = _Job(sources, names, options, legacy, _legacy_modules(options, legacy), python, target)
     class_pattern = re.compile(rf"\b{re.escape(options.legacy_class_name)}\b")
     candidates = [path for path in sorted(sources) if class_pattern.search(sources[path])]
     outcomes = _migrate_files(job, candidates, budget, jobs)
@@ -342,7 +346,15 @@ def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileO
         return _FileOutcome(problems=((span.line, message),))
     name, package = job.names[path]
     analysis = ModuleAnalysis(
-        path, name, package, module, job.options, job.legacy, job.legacy_modules, references
+        path,
+        name,
+        package,
+        module,
+        job.options,
+        job.legacy,
+        job.legacy_modules,
+        references,
+        job.target,
     )
     analysis.run()
     if job.index is not None:

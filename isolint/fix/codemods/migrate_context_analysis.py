@@ -31,7 +31,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from isolint.fix.codemods.migrate_context_constructions import plan_construction
+from isolint.fix.codemods.migrate_context_constructions import Surroundings, plan_construction
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel
 from isolint.fix.codemods.migrate_context_options import MigrationOptions
 from isolint.fix.codemods.migrate_context_plan import (
@@ -53,6 +53,7 @@ from isolint.fix.codemods.migrate_context_syntax import (
     rewrite_string_annotation,
     string_expression,
 )
+from isolint.fix.codemods.migrate_context_target import TargetClassModel
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         legacy: Mapping[str, LegacyClassModel],
         legacy_modules: frozenset[str],
         references: ProjectReferences,
+        target: TargetClassModel | None = None,
     ) -> None:
         super().__init__()
         self.path = path
@@ -96,6 +98,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         self.legacy = legacy.get(module_name) or only or LegacyClassModel(found=False)
         self.legacy_modules = legacy_modules
         self.references = references
+        self.target = target or TargetClassModel(found=False)
         self.wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
         self.plan = ModulePlan()
         self.signatures: list[FunctionSignature] = []
@@ -112,6 +115,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         self._keyword_calls: list[cst.Call] = []
         self._legacy_attributes: dict[cst.ClassDef, set[str]] = {}
         self.target_name_clash = False
+        self._code_lines: list[str] | None = None
 
     @property
     def module(self) -> cst.Module:
@@ -236,7 +240,9 @@ class ModuleAnalysis(cst.CSTVisitor):
         shape = composable_subclass(node, self._is_legacy_ref, self.legacy, attribute)
         if shape is None or not self.references.named_once(node.name.value):
             return False
-        outcome = plan_construction(shape.call, self.legacy, self.options)
+        outcome = plan_construction(
+            shape.call, self.legacy, self.options, self.target, self._surroundings(shape.call)
+        )
         if outcome.plan is None:
             return False
         for reason in outcome.problems:
@@ -420,8 +426,41 @@ class ModuleAnalysis(cst.CSTVisitor):
 
     # -- constructions ------------------------------------------------------------------
 
+    def _surroundings(self, call: cst.Call) -> Surroundings:
+        parameters: set[str] = set()
+        parent = self._parent(call)
+        while parent is not None:
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                params = parent.params
+                parameters.update(
+                    param.name.value
+                    for param in [*params.posonly_params, *params.params, *params.kwonly_params]
+                )
+            parent = self._parent(parent)
+        return Surroundings(frozenset(parameters - {"self", "cls"}), self._can_import)
+
+    def _can_import(self, name: str) -> bool:
+        """Whether ``name`` of the legacy module can be used here: this is that module,
+        the name is free at module level, or already imported from there."""
+        module = self.legacy.module
+        if not module or module == self.module_name:
+            return bool(module)
+        scope = self.get_metadata(ScopeProvider, self.module, None)
+        if scope is None:
+            return False
+        for assignment in scope.assignments[name]:
+            node = getattr(assignment, "node", None)
+            if not isinstance(node, cst.ImportFrom) or node.module is None:
+                return False
+            written = "." * len(node.relative) + (dotted(node.module) or "")
+            if self._absolute(written, QualifiedNameSource.IMPORT) != module:
+                return False
+        return True
+
     def _plan_construction(self, call: cst.Call) -> None:
-        outcome = plan_construction(call, self.legacy, self.options)
+        outcome = plan_construction(
+            call, self.legacy, self.options, self.target, self._surroundings(call)
+        )
         for reason in outcome.problems:
             self._problem(call, reason)
         if outcome.plan is None:
@@ -435,10 +474,18 @@ class ModuleAnalysis(cst.CSTVisitor):
         """Plan ``call``'s rebuild; ``written_before`` is text the rewrite puts before it
         on its line (counted when deciding to split a long call)."""
         start = self.get_metadata(PositionProvider, call).start
-        line = self.module.code.splitlines()[start.line - 1]
+        line = self._lines()[start.line - 1]
         indent = line[: len(line) - len(line.lstrip())]
         column = start.column + len(written_before)
         self.plan.constructions[call] = replace(plan, column=column, indent=indent)
+        if self.legacy.module != self.module_name:
+            self.plan.extra_imports.update((self.legacy.module, name) for name in plan.imports)
+
+    def _lines(self) -> list[str]:
+        """The module's lines (its code generated once, not per construction)."""
+        if self._code_lines is None:
+            self._code_lines = self.module.code.splitlines()
+        return self._code_lines
 
     # -- parameters, variables and their attribute accesses ------------------------------
 

@@ -29,8 +29,11 @@ from isolint.fix.codemods.migrate_context_syntax import dotted
 def rewrite_module(module: cst.Module, plan: ModulePlan, options: MigrationOptions) -> cst.Module:
     """The module with ``plan`` applied (``module`` itself is not changed)."""
     rewritten = module.visit(_PlanRewriter(plan, options))
+    imports = sorted(plan.extra_imports)
     if plan.add_target_import:
-        rewritten = _with_import(rewritten, options.target_module, options.target_class_name)
+        imports.insert(0, (options.target_module, options.target_class_name))
+    for module_name, name in reversed(imports):
+        rewritten = _with_import(rewritten, module_name, name)
     return rewritten
 
 
@@ -124,8 +127,13 @@ class _PlanRewriter(cst.CSTTransformer):
         plan = self.plan.constructions.get(original_node)
         if plan is None:
             return updated_node
-        args = _construction_args(updated_node.args, plan, self.options.unmapped, self._key)
-        call = updated_node.with_changes(func=self._target(), args=args)
+        if plan.helper is not None:
+            func: cst.BaseExpression = cst.Attribute(self._target(), cst.Name(plan.helper))
+            args = _helper_args(updated_node.args, plan, self._key)
+        else:
+            func = self._target()
+            args = _construction_args(updated_node.args, plan, self.options.unmapped, self._key)
+        call = updated_node.with_changes(func=func, args=args)
         if not self._f_string_quotes and _too_long(call, plan.column, plan.indent):
             return _one_argument_per_line(call, plan.indent)
         return call
@@ -261,6 +269,10 @@ def _construction_args(
         for arg, keyword in zip(args, plan.keywords, strict=True)
         if keyword is not None
     ]
+    kept += [
+        cst.Arg(value=cst.Name(parameter), keyword=cst.Name(name), equal=_tight_equal())
+        for name, parameter in plan.filled
+    ]
     if plan.unmapped:
         entries = [
             cst.DictElement(
@@ -277,6 +289,28 @@ def _construction_args(
             )
         )
     return _with_layout(kept, args)
+
+
+def _helper_args(
+    args: Sequence[cst.Arg], plan: ConstructionPlan, key: Callable[[str], cst.SimpleString]
+) -> list[cst.Arg]:
+    """``(field_map, defaults, <the arguments under their legacy names>)`` for the
+    target's ``from_legacy_kwargs``; the two dicts are left out from the end when empty."""
+    lead: list[cst.Arg] = []
+    if plan.helper_map or plan.unmapped:
+        field_map = [cst.DictElement(key(old), key(new)) for old, new in plan.helper_map]
+        lead.append(cst.Arg(cst.Dict(_with_commas(field_map)) if field_map else cst.Name("None")))
+    if plan.unmapped:
+        defaults = [
+            cst.DictElement(key(name), args[source].value if isinstance(source, int) else source)
+            for name, source in plan.unmapped
+        ]
+        lead.append(cst.Arg(cst.Dict(_with_commas(defaults))))
+    rest = [
+        _as_keyword(arg, keyword) if keyword is not None and arg.keyword is None else arg
+        for arg, keyword in zip(args, plan.keywords, strict=True)
+    ]
+    return _with_layout([*lead, *rest], args)
 
 
 def _as_keyword(arg: cst.Arg, keyword: str) -> cst.Arg:
