@@ -597,8 +597,7 @@ def restore(fields: dict[str, str], *values: str) -> DeepAgentState:
         "    )\n"
     ) in text
     assert problems == [
-        "app/agent.py:7: `DeepAgentState(...)` with *args: map its fields by hand "
-        "(not rewritten)"
+        "app/agent.py:7: `DeepAgentState(...)` with *args: map its fields by hand (not rewritten)"
     ]
 
 

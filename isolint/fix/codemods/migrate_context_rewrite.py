@@ -235,26 +235,49 @@ def _too_long(call: cst.Call, column: int, indent: str) -> bool:
 
 
 def _one_argument_per_line(call: cst.Call, indent: str) -> cst.Call:
-    """``f(a, b)`` as ``f(\n    a,\n    b,\n)``, with a magic trailing comma."""
-
-    def line_break(spaces: str) -> cst.ParenthesizedWhitespace:
-        return cst.ParenthesizedWhitespace(
-            first_line=cst.TrailingWhitespace(),
-            empty_lines=[],
-            indent=False,
-            last_line=cst.SimpleWhitespace(spaces),
-        )
-
+    """``f(a, b)`` as ``f(\n    a,\n    b,\n)``, with a magic trailing comma; a dict
+    argument still too long for its line gets one entry per line too."""
     inner = indent + "    "
     last = len(call.args) - 1
     args = [
         arg.with_changes(
-            comma=cst.Comma(whitespace_after=line_break(indent if index == last else inner)),
+            value=_split_dict(arg, inner),
+            comma=cst.Comma(whitespace_after=_line_break(indent if index == last else inner)),
             whitespace_after_arg=cst.SimpleWhitespace(""),
         )
         for index, arg in enumerate(call.args)
     ]
-    return call.with_changes(whitespace_before_args=line_break(inner), args=args)
+    return call.with_changes(whitespace_before_args=_line_break(inner), args=args)
+
+
+def _line_break(spaces: str) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=[],
+        indent=False,
+        last_line=cst.SimpleWhitespace(spaces),
+    )
+
+
+def _split_dict(arg: cst.Arg, indent: str) -> cst.BaseExpression:
+    """A one-line dict literal argument longer than the line length, one entry a line."""
+    value = arg.value
+    code = cst.Module([]).code_for_node(arg)
+    if not isinstance(value, cst.Dict) or not value.elements or "\n" in code:
+        return value
+    if len(indent) + len(code) + 1 <= LINE_LENGTH:
+        return value
+    inner = indent + "    "
+    last = len(value.elements) - 1
+    elements = [
+        element.with_changes(
+            comma=cst.Comma(whitespace_after=_line_break(indent if index == last else inner))
+        )
+        for index, element in enumerate(value.elements)
+    ]
+    return value.with_changes(
+        lbrace=cst.LeftCurlyBrace(whitespace_after=_line_break(inner)), elements=elements
+    )
 
 
 def _construction_args(
