@@ -49,20 +49,42 @@ after ``DeepAgentState(user_id=...)``. To keep such code running, a rewritten co
 puts into ``agent_context`` every unmapped field the legacy ``__init__`` sets: the argument
 when passed, otherwise the legacy default read statically from the class's source
 (``messages=None`` then ``messages if messages is not None else []`` gives ``[]``;
-``self.results = {}`` gives ``{}``). A default is only copied when it means the same in any
-module (literals and empty builtin containers); each construction then gets a fresh
-container, which is the per-request behaviour the migration is for (the legacy class
-already built fresh ones in ``__init__``). A default that cannot be copied is reported at
-the construction. When the legacy class is not defined in the project, keyword names are
-taken as field names and no defaults are known.
+``self.results = {}`` gives ``{}``; pydantic's ``Field(default=0.8)`` gives ``0.8`` and
+``Field(default_factory=list)`` ``[]``). A default is copied when it means the same in any
+module (literals and empty builtin containers), or when it is a call of a factory the
+legacy module binds at top level (``Field(default_factory=AgentMetadata)`` gives
+``AgentMetadata()``, imported from the legacy module); each construction then gets a fresh
+value, which is the per-request behaviour the migration is for. A default that cannot be
+copied is reported at the construction. When the legacy class is not defined in the
+project, keyword names are taken as field names and no defaults are known.
+
+Valid for the target and for the project's Python
+--------------------------------------------------
+The target class is read statically (``migrate_context_target``). A rewritten
+construction passes every field the target requires: mapped from the call, or taken from a
+parameter of an enclosing function (``thread_id``, or a legacy name mapped to it such as
+``chat_thread_id``); otherwise it is left unchanged and reported as needing a person. A
+construction from ``**kwargs`` becomes ``Target.from_legacy_kwargs(field_map, defaults,
+**kwargs)`` when the target has that classmethod (``isolint.context`` does). Each rewritten
+file must compile on the oldest Python the project supports (``requires-python``; see
+``isolint.fix.target_python``), else it is left unchanged and reported.
+
+Scale
+-----
+Only files that name the legacy class are parsed and migrated, in supervised worker
+processes (``isolint.isolation``, as ``check`` analyses files) when there are many; their
+functions' parameter renames form the project's index, and a second round migrates again
+the files whose calls pass a renamed keyword (``f(state=...)``), with those of the rest of
+the project that do.
 
 What it leaves to a person (reported as ``path:line: reason``, never rewritten)
 -------------------------------------------------------------------------------
 Other subclasses of the legacy class; writes of mapped fields (the context is immutable; identity
 fields such as ``user_id`` must be right when the context is created); the class used as a
 value other than as a type (``Depends(DeepAgentState)``, ``DeepAgentState.model_validate``);
-calls of legacy methods on a tracked name; constructions with ``*args``/``**kwargs`` or
-positional arguments it cannot name; a legacy-typed parameter reassigned in its function;
+calls of legacy methods on a tracked name; constructions with ``*args`` (or ``**kwargs``
+for a target without ``from_legacy_kwargs``), positional arguments it cannot name, or no
+value for a field the target requires; a legacy-typed parameter reassigned in its function;
 ambiguous keyword renames; files that do not parse or whose result would not parse. Lines
 of problems refer to the file as migrated, the version a person opens after the fix.
 Attribute accesses on values whose type it cannot see (a function's return value, an
@@ -76,7 +98,8 @@ composed it), so keep the first run's list.
 
 Module layout: ``migrate_context_options`` (the table), ``migrate_context_legacy`` (the
 legacy class read from source; with a bare class name every project definition is read
-and each module uses the one it imports), ``migrate_context_analysis`` (one module's plan),
+and each module uses the one it imports), ``migrate_context_target`` (the target's
+constructor), ``migrate_context_analysis`` (one module's plan),
 ``migrate_context_constructions``, ``migrate_context_subclass`` (which subclasses are
 composed), ``migrate_context_syntax``, ``migrate_context_plan``
 (the plan's data) and ``migrate_context_rewrite`` (applying it).
