@@ -9,11 +9,11 @@ Python 3.12 (PEP 701). The oldest supported version is read from the project's
 nothing is taken to run on the interpreter running isolint.
 
 ``grammar_problem(text, version)`` says why ``text`` is not valid for ``version``, or
-None: CPython's own compiler when the running interpreter is that version, CPython's
-parser with ``feature_version`` when it is newer (which knows most newer syntax, though
-not the f-string grammar), and for versions before 3.12 a check of every f-string's
-replacement fields for what only PEP 701 allows (the enclosing quote, a backslash, a
-comment, a line break in a single-quoted f-string).
+None: CPython's own compiler when the running interpreter is that version (its word is
+final); when it is newer, CPython's parser with ``feature_version`` (which knows most newer
+syntax, though not the f-string grammar) and, for versions before 3.12, a check of every
+f-string's replacement fields for what only PEP 701 allows (the enclosing quote, a
+backslash, a comment, a line break in a single-quoted f-string).
 """
 
 from __future__ import annotations
@@ -81,12 +81,15 @@ def grammar_problem(
 
     ``module`` is ``text`` parsed by libcst, when the caller has it."""
     problem = _cpython_problem(text, version)
-    if problem is None and version < (3, 12):
+    if problem is None and version < (3, 12) and version != RUNNING:
+        # CPython's parser with feature_version does not know the older f-string grammar
         try:
             tree = module if module is not None else cst.parse_module(text)
-        except (cst.ParserSyntaxError, RecursionError) as error:
-            return str(error).splitlines()[0] if str(error) else type(error).__name__
-        problem = pep701_problem(tree)
+            problem = pep701_problem(tree)
+        except cst.ParserSyntaxError as error:
+            problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        except RecursionError:
+            problem = "too deeply nested to check its f-strings"
     return None if problem is None else f"{problem} (invalid on Python {version_text(version)})"
 
 
