@@ -36,8 +36,10 @@ from isolint.detect import detect_frameworks
 from isolint.engine import CheckResult, Settings, check, load_settings
 from isolint.files import display_path, excluded_below_root
 from isolint.findings import Finding
+from isolint.fix.remarks import Remark, codemod_report, group_remarks, summary_lines
 from isolint.fix.runner import (
     FixOutcome,
+    Rewrite,
     fix_project,
     migrate_context,
     unified_diff,
@@ -480,6 +482,19 @@ def rules_command(output_format: str) -> None:
     help="Keep only the fixes whose race test fails before the fix and passes after it "
     "(tried on a scratch copy; RUNS THE PROJECT'S CODE, as `isolint race run` does).",
 )
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="With --codemod: list every remark (use left for a person), not one line per kind.",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="With --codemod: json prints the changed files, every remark and the remarks by "
+    "kind as one JSON object on stdout (with --diff, the diff too).",
+)
 def fix_command(
     paths: tuple[Path, ...],
     unsafe_fixes: bool,
@@ -492,6 +507,8 @@ def fix_command(
     config_file: Path | None,
     no_cache: bool,
     prove: bool,
+    verbose: bool,
+    output_format: str,
 ) -> None:
     """Apply the fixes of the findings in PATHS (default: the current folder).
 
@@ -504,6 +521,8 @@ def fix_command(
     missing = [str(path) for path in targets if not path.exists()]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
+    if output_format == "json" and codemod is None:
+        fail("--output-format json is for --codemod")
     cwd = Path.cwd()
     try:
         settings = _settings(targets, config_file, select, ignore, extend_select)
@@ -531,13 +550,22 @@ def fix_command(
     for problem in rewrite.problems:
         click.echo(f"isolint: {problem}", err=True)
     changed = rewrite.changed()
+    json_report = output_format == "json"
+    if not json_report:
+        _write_remarks(rewrite.remarks, verbose)
     if show_diff:
-        sys.stdout.write(unified_diff(rewrite, cwd))
+        diff = unified_diff(rewrite, cwd)
+        if json_report:
+            _write_codemod_json(rewrite, cwd, [], diff)
+        else:
+            sys.stdout.write(diff)
         _summarise_fix(outcome, len(changed), written=False)
         sys.exit(EXIT_FINDINGS if changed else EXIT_CLEAN)
     not_written = write_changes(rewrite)
     for problem in not_written:
         click.echo(f"isolint: {problem}", err=True)
+    if json_report:
+        _write_codemod_json(rewrite, cwd, not_written, None)
     _summarise_fix(outcome, len(changed) - len(not_written), written=True)
     if not_written:
         sys.exit(EXIT_ERROR)
@@ -545,6 +573,27 @@ def fix_command(
         write_text(outcome.remaining, Console(soft_wrap=True), outcome.files_checked)
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _write_remarks(remarks: Sequence[Remark], verbose: bool) -> None:
+    """The codemod's remarks on stderr: every one with --verbose, else by kind."""
+    lines = (
+        [str(remark) for remark in remarks] if verbose else summary_lines(group_remarks(remarks))
+    )
+    for line in lines:
+        click.echo(f"isolint: {line}", err=True)
+
+
+def _write_codemod_json(
+    rewrite: Rewrite, cwd: Path, not_written: Sequence[str], diff: str | None
+) -> None:
+    report = codemod_report(
+        [display_path(path, cwd) for path in rewrite.changed()],
+        rewrite.remarks,
+        [*rewrite.problems, *not_written],
+        diff,
+    )
+    click.echo(json.dumps(report, indent=2))
 
 
 def _summarise_fix(outcome: FixOutcome | None, files: int, *, written: bool) -> None:

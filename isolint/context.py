@@ -85,6 +85,15 @@ attribute becomes the context's session; every other public attribute is copied 
 writes through the context never reach the legacy object. A missing or ``None`` ``run_id``
 or ``request_id`` is generated.
 
+``UserExecutionContext.from_legacy_kwargs(field_map, defaults, **legacy)`` builds a
+context from the keyword arguments of a legacy constructor: what ``isolint fix --codemod
+migrate-context`` turns ``DeepAgentState(**kwargs)`` into, since the keys of ``kwargs``
+are only known at run time. ``field_map`` (legacy name -> context field; the identity
+fields ``user_id``, ``thread_id``, ``run_id`` and ``request_id`` always map to
+themselves) says which keywords are context fields; every other keyword, and every entry
+of ``defaults`` no keyword overrides, goes into ``agent_context``. Two keywords that map to
+one field must agree; a missing ``user_id`` or ``thread_id`` raises ``InvalidContextError``.
+
 ``DeepAgentState`` is the compatibility adapter for a gradual migration: it keeps the
 legacy class's mutable interface (``user_id``, ``chat_thread_id`` and its alias
 ``thread_id``, ``run_id``, ``messages``, ``results`` and any keyword field), emits a
@@ -415,6 +424,42 @@ class UserExecutionContext:
             metadata=metadata or {},
             agent_context={name: _detached(value) for name, value in attributes.items()},
         )
+
+    @classmethod
+    def from_legacy_kwargs(
+        cls: type[_Context],
+        field_map: Mapping[str, str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        /,
+        **legacy: Any,
+    ) -> _Context:
+        """A validated context from a legacy constructor's keyword arguments.
+
+        ``field_map`` names the context field of each legacy keyword that is one (the
+        identity fields map to themselves); other keywords, and the ``defaults`` of those
+        not passed, are copied into ``agent_context``.
+        """
+        mapping = {name: name for name in _ID_FIELDS} | dict(field_map or {})
+        values: dict[str, Any] = {}
+        agent_context: dict[str, Any] = dict(defaults or {})
+        for name, value in legacy.items():
+            target = mapping.get(name)
+            if target is None:
+                agent_context[name] = value
+                continue
+            value = _legacy_id(value) if target in _ID_FIELDS else value
+            if target in values and values[target] != value:
+                raise InvalidContextError(
+                    target, value, f"differs from another legacy field mapped to it: {name}"
+                )
+            values[target] = value
+        for name in ("user_id", "thread_id"):
+            if values.get(name) is None:
+                raise InvalidContextError(name, None, "is missing from the legacy arguments")
+        for name in ("run_id", "request_id"):
+            if values.get(name) is None:
+                values.pop(name, None)
+        return cls(**values, agent_context=agent_context)
 
 
 def _rebuild(cls: type[_Context], values: dict[str, Any]) -> _Context:

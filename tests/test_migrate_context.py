@@ -179,8 +179,8 @@ if TYPE_CHECKING:
     from app.state import DeepAgentState
 
 
-def start(user_id: str) -> DeepAgentState:
-    return DeepAgentState(user_id=user_id)
+def start(user_id: str, thread_id: str) -> DeepAgentState:
+    return DeepAgentState(user_id=user_id, chat_thread_id=thread_id)
 """
     changed, _ = migrate(tmp_path, {"app/agent.py": source})
     assert (
@@ -195,8 +195,12 @@ if TYPE_CHECKING:
     pass
 
 
-def start(user_id: str) -> UserExecutionContext:
-    return UserExecutionContext(user_id=user_id, agent_context={"messages": [], "results": {}})
+def start(user_id: str, thread_id: str) -> UserExecutionContext:
+    return UserExecutionContext(
+        user_id=user_id,
+        thread_id=thread_id,
+        agent_context={"messages": [], "results": {}},
+    )
 """
     )
 
@@ -329,7 +333,7 @@ def refresh(state: DeepAgentState, fresh) -> str:
     return state.user_id
 
 
-def pick(user_id: str, other) -> str:
+def pick(user_id: str, thread_id: str, other) -> str:
     state = DeepAgentState(user_id=user_id)
     state = other
     return state.chat_thread_id
@@ -544,6 +548,7 @@ def start(user_id: str, thread_id: str) -> dict[str, object]:
     state.agent_context["messages"].append("hello")
     first = UserExecutionContext(
         user_id=user_id,
+        thread_id=thread_id,
         agent_context={"messages": ["hi"], "results": {}},
     )
     return {"state": state.agent_context["messages"], "first": first.agent_context["messages"]}
@@ -570,21 +575,41 @@ def start(user_id: str, thread_id: str) -> SharedState:
     assert problems == []
 
 
-def test_construction_with_star_arguments_is_a_problem(tmp_path: Path) -> None:
+def test_construction_from_kwargs_goes_through_the_helper(tmp_path: Path) -> None:
     source = """\
 from app.state import DeepAgentState
 
 
-def restore(fields: dict[str, str]) -> DeepAgentState:
-    return DeepAgentState(**fields)
+def restore(fields: dict[str, str], *values: str) -> DeepAgentState:
+    if values:
+        return DeepAgentState(*values)
+    return DeepAgentState(run_id="r-1", **fields)
 """
     changed, problems = migrate(tmp_path, {"app/agent.py": source})
-    assert "return DeepAgentState(**fields)" in changed["app/agent.py"]
-    assert "from app.state import DeepAgentState" in changed["app/agent.py"]
+    text = changed["app/agent.py"]
+    assert "return DeepAgentState(*values)" in text
+    assert (
+        "    return UserExecutionContext.from_legacy_kwargs(\n"
+        '        {"chat_thread_id": "thread_id"},\n'
+        '        {"messages": [], "results": {}},\n'
+        '        run_id="r-1",\n'
+        "        **fields,\n"
+        "    )\n"
+    ) in text
     assert problems == [
-        "app/agent.py:6: `DeepAgentState(...)` with *args/**kwargs: map its fields by hand "
-        "(not rewritten)"
+        "app/agent.py:7: `DeepAgentState(...)` with *args: map its fields by hand (not rewritten)"
     ]
+
+
+def test_the_kwargs_helper_applies_the_field_map_at_run_time() -> None:
+    from isolint.context import UserExecutionContext
+
+    fields = {"user_id": "u-1", "chat_thread_id": "t-1", "messages": ["hi"]}
+    context = UserExecutionContext.from_legacy_kwargs(
+        {"chat_thread_id": "thread_id"}, {"messages": [], "results": {}}, run_id="r-1", **fields
+    )
+    assert (context.user_id, context.thread_id, context.run_id) == ("u-1", "t-1", "r-1")
+    assert context.agent_context == {"messages": ["hi"], "results": {}}
 
 
 # -- references -----------------------------------------------------------------------------
@@ -708,27 +733,28 @@ from app.state import DeepAgentState
 
 
 class Marker(object, DeepAgentState):
-    def __init__(self, user_id: str) -> None:
-        super().__init__(user_id=user_id)
+    def __init__(self, user_id: str, thread_id: str) -> None:
+        super().__init__(user_id=user_id, chat_thread_id=thread_id)
 
 
 def restore(fields: dict[str, str]) -> object:
-    return DeepAgentState(**fields)
+    return DeepAgentState.restore(fields)
 """
     changed, problems = migrate(tmp_path, {"app/marker.py": source})
     assert changed["app/marker.py"] == (
         "from app.state import DeepAgentState\n"
         "from isolint.context import UserExecutionContext\n\n\n"
         "class Marker(object):\n"
-        "    def __init__(self, user_id: str) -> None:\n"
+        "    def __init__(self, user_id: str, thread_id: str) -> None:\n"
         "        self.context = UserExecutionContext(\n"
         "            user_id=user_id,\n"
+        "            thread_id=thread_id,\n"
         '            agent_context={"messages": [], "results": {}},\n'
         "        )\n\n\n"
         "def restore(fields: dict[str, str]) -> object:\n"
-        "    return DeepAgentState(**fields)\n"
+        "    return DeepAgentState.restore(fields)\n"
     )
-    assert [problem.split(":")[1] for problem in problems] == ["5", "14"]
+    assert [problem.split(":")[1] for problem in problems] == ["5", "15"]
     assert problems[0].startswith("app/marker.py:5: class `Marker` subclassed the legacy")
 
 

@@ -21,6 +21,8 @@ from isolint.engine import Settings, absolute, check
 from isolint.files import discover
 from isolint.findings import Applicability, Edit, Finding
 from isolint.fix.edits import apply_edits, split_lines
+from isolint.fix.remarks import Remark
+from isolint.fix.target_python import RUNNING, PythonVersion, oldest_supported
 from isolint.fix.writer import SourceFile, WriteRefused, ensure_parses, write_rewrite
 
 # A fix that keeps producing new fixes is a bug in a fixer; stop instead of looping.
@@ -34,8 +36,12 @@ class Rewrite:
     originals: dict[Path, SourceFile] = field(default_factory=dict)
     texts: dict[Path, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # what a codemod left for a person (uses it did not migrate, and why)
+    remarks: list[Remark] = field(default_factory=list)
     # seconds a parse of one file may take (the `file-timeout`) before it is given up
     budget: float = DEFAULT_FILE_TIMEOUT
+    # the oldest Python the project supports: every rewritten file must compile on it
+    python: PythonVersion = RUNNING
 
     def changed(self) -> dict[Path, str]:
         """The new text of every file whose text differs from what was read."""
@@ -79,7 +85,7 @@ def fix_project(
 ) -> FixOutcome:
     """Apply the fixes of ``paths``'s findings in memory, round after round."""
     cwd = cwd or Path.cwd()
-    rewrite = Rewrite(budget=settings.config.file_timeout)
+    rewrite = _new_rewrite(settings)
     fixed: list[Finding] = []
     for _ in range(MAX_ROUNDS):
         overrides = {path: _encoded(rewrite, path) for path in rewrite.changed()}
@@ -108,6 +114,11 @@ def apply_fixes(findings: Sequence[Finding], cwd: Path, budget: float) -> Rewrit
     return rewrite
 
 
+def _new_rewrite(settings: Settings) -> Rewrite:
+    pyproject = Path(settings.config.source) if settings.config.source else None
+    return Rewrite(budget=settings.config.file_timeout, python=oldest_supported(pyproject))
+
+
 def _encoded(rewrite: Rewrite, path: Path) -> bytes:
     return rewrite.texts[path].encode(rewrite.originals[path].encoding)
 
@@ -127,7 +138,7 @@ def _apply_round(findings: Sequence[Finding], rewrite: Rewrite, cwd: Path) -> li
     for path, edits in edits_by_file.items():
         try:
             new_text = apply_edits(rewrite.text_of(path), edits)
-            ensure_parses(path, new_text, budget=rewrite.budget)
+            ensure_parses(path, new_text, budget=rewrite.budget, python=rewrite.python)
         except (OSError, ValueError, WriteRefused) as error:  # overlapping or out-of-range edits
             rewrite.problems.append(f"{_relative(path, cwd)}: fixes not applied: {error}")
             dropped = {f for f in taken if _touches(f, path, cwd)}
@@ -183,7 +194,9 @@ def write_changes(rewrite: Rewrite) -> list[str]:
     problems: list[str] = []
     for path, text in rewrite.changed().items():
         try:
-            write_rewrite(rewrite.originals[path], text, budget=rewrite.budget)
+            write_rewrite(
+                rewrite.originals[path], text, budget=rewrite.budget, python=rewrite.python
+            )
         except WriteRefused as error:
             problems.append(str(error))
     return problems
@@ -196,7 +209,13 @@ def _relative(path: Path, cwd: Path) -> str:
         return path.as_posix()
 
 
-def migrate_context(paths: Sequence[Path], settings: Settings, cwd: Path | None = None) -> Rewrite:
+def migrate_context(
+    paths: Sequence[Path],
+    settings: Settings,
+    cwd: Path | None = None,
+    *,
+    jobs: int | None = None,
+) -> Rewrite:
     """Run the migrate-context codemod over the project, test code included; only files
     under ``paths`` change.
 
@@ -214,7 +233,7 @@ def migrate_context(paths: Sequence[Path], settings: Settings, cwd: Path | None 
     exclude = (*kept, *config.extend_exclude)
     targets = {absolute(path) for path in discover(paths or [Path(".")], exclude, root)}
     project = {absolute(path) for path in discover([root], exclude, root)} | targets
-    rewrite = Rewrite(budget=config.file_timeout)
+    rewrite = _new_rewrite(settings)
     for path in sorted(project):
         try:
             rewrite.text_of(path)
@@ -223,9 +242,13 @@ def migrate_context(paths: Sequence[Path], settings: Settings, cwd: Path | None 
                 rewrite.problems.append(f"{_relative(path, cwd)}: cannot read: {error}")
     pyproject = Path(config.source) if config.source else None
     options = load_migration_options(pyproject)
-    migration = migrate_project(dict(rewrite.texts), options, root, budget=rewrite.budget)
-    for problem in migration.problems:
-        rewrite.problems.append(f"{_relative(problem.path, cwd)}:{problem.line}: {problem.reason}")
+    migration = migrate_project(
+        dict(rewrite.texts), options, root, budget=rewrite.budget, python=rewrite.python, jobs=jobs
+    )
+    rewrite.remarks += [
+        Remark(_relative(problem.path, cwd), problem.line, problem.reason)
+        for problem in migration.problems
+    ]
     for path, text in migration.changed.items():
         if path in targets:
             rewrite.texts[path] = text

@@ -2,11 +2,13 @@
 
 A rewrite is written only when all of these hold: the new text parses (libcst, the same
 parser the rewrite used, tried in an isolated process first where the parse might crash or
-hang: see ``isolint.fix.guard``), the file on disk still holds exactly the bytes the rewrite
-was computed from (an editor or another tool may have saved it meanwhile), and the text can
-be encoded in the file's own encoding. The write goes to a temporary file in the same folder,
-which then replaces the original in one rename, so a crash leaves either the old or the
-new file, never half of one. The file's permission bits are kept.
+hang: see ``isolint.fix.guard``), it is valid for the oldest Python the project supports
+(``isolint.fix.target_python``: libcst accepts newer grammar than that), the file on disk
+still holds exactly the bytes the rewrite was computed from (an editor or another tool may
+have saved it meanwhile), and the text can be encoded in the file's own encoding. The write
+goes to a temporary file in the same folder, which then replaces the original in one
+rename, so a crash leaves either the old or the new file, never half of one. The file's
+permission bits are kept.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import libcst as cst
 from isolint.analysis.source import source_encoding
 from isolint.config import DEFAULT_FILE_TIMEOUT
 from isolint.fix.guard import unsafe_to_parse
+from isolint.fix.target_python import RUNNING, PythonVersion, grammar_problem
 
 
 class WriteRefused(Exception):
@@ -49,9 +52,16 @@ class SourceFile:
         return cls(path, raw, raw.decode(encoding), encoding)
 
 
-def ensure_parses(path: Path, text: str, *, budget: float = DEFAULT_FILE_TIMEOUT) -> None:
+def ensure_parses(
+    path: Path,
+    text: str,
+    *,
+    budget: float = DEFAULT_FILE_TIMEOUT,
+    python: PythonVersion = RUNNING,
+) -> None:
     """Raise WriteRefused unless ``text`` is a module libcst can parse (without crashing or
-    running over ``budget`` seconds: tried in an isolated process where that is a risk).
+    running over ``budget`` seconds: tried in an isolated process where that is a risk)
+    that Python ``python`` can compile.
 
     A rewrite is a small change to a file that was parsed before, so only a parse that
     might crash is tried first, not a merely long one."""
@@ -59,18 +69,26 @@ def ensure_parses(path: Path, text: str, *, budget: float = DEFAULT_FILE_TIMEOUT
     if unsafe is not None:
         raise WriteRefused(path, f"would not parse after the rewrite ({unsafe.reason})")
     try:
-        cst.parse_module(text)
+        module = cst.parse_module(text)
     except (cst.ParserSyntaxError, RecursionError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise WriteRefused(path, f"would not parse after the rewrite ({message})") from None
+    problem = grammar_problem(text, python, module)
+    if problem is not None:
+        raise WriteRefused(path, f"would not compile after the rewrite: {problem}")
 
 
 def write_rewrite(
-    original: SourceFile, new_text: str, *, budget: float = DEFAULT_FILE_TIMEOUT
+    original: SourceFile,
+    new_text: str,
+    *,
+    budget: float = DEFAULT_FILE_TIMEOUT,
+    python: PythonVersion = RUNNING,
 ) -> None:
-    """Replace ``original.path`` with ``new_text``, or raise WriteRefused saying why not."""
+    """Replace ``original.path`` with ``new_text``, or raise WriteRefused saying why not
+    (``python``: the oldest version the project supports)."""
     path = original.path
-    ensure_parses(path, new_text, budget=budget)
+    ensure_parses(path, new_text, budget=budget, python=python)
     try:
         data = new_text.encode(original.encoding)
     except UnicodeEncodeError as error:

@@ -49,20 +49,42 @@ after ``DeepAgentState(user_id=...)``. To keep such code running, a rewritten co
 puts into ``agent_context`` every unmapped field the legacy ``__init__`` sets: the argument
 when passed, otherwise the legacy default read statically from the class's source
 (``messages=None`` then ``messages if messages is not None else []`` gives ``[]``;
-``self.results = {}`` gives ``{}``). A default is only copied when it means the same in any
-module (literals and empty builtin containers); each construction then gets a fresh
-container, which is the per-request behaviour the migration is for (the legacy class
-already built fresh ones in ``__init__``). A default that cannot be copied is reported at
-the construction. When the legacy class is not defined in the project, keyword names are
-taken as field names and no defaults are known.
+``self.results = {}`` gives ``{}``; pydantic's ``Field(default=0.8)`` gives ``0.8`` and
+``Field(default_factory=list)`` ``[]``). A default is copied when it means the same in any
+module (literals and empty builtin containers), or when it is a call of a factory the
+legacy module binds at top level (``Field(default_factory=AgentMetadata)`` gives
+``AgentMetadata()``, imported from the legacy module); each construction then gets a fresh
+value, which is the per-request behaviour the migration is for. A default that cannot be
+copied is reported at the construction. When the legacy class is not defined in the
+project, keyword names are taken as field names and no defaults are known.
+
+Valid for the target and for the project's Python
+--------------------------------------------------
+The target class is read statically (``migrate_context_target``). A rewritten
+construction passes every field the target requires: mapped from the call, or taken from a
+parameter of an enclosing function (``thread_id``, or a legacy name mapped to it such as
+``chat_thread_id``); otherwise it is left unchanged and reported as needing a person. A
+construction from ``**kwargs`` becomes ``Target.from_legacy_kwargs(field_map, defaults,
+**kwargs)`` when the target has that classmethod (``isolint.context`` does). Each rewritten
+file must compile on the oldest Python the project supports (``requires-python``; see
+``isolint.fix.target_python``), else it is left unchanged and reported.
+
+Scale
+-----
+Only files that name the legacy class are parsed and migrated, in supervised worker
+processes (``isolint.isolation``, as ``check`` analyses files) when there are many; their
+functions' parameter renames form the project's index, and a second round migrates again
+the files whose calls pass a renamed keyword (``f(state=...)``), with those of the rest of
+the project that do.
 
 What it leaves to a person (reported as ``path:line: reason``, never rewritten)
 -------------------------------------------------------------------------------
 Other subclasses of the legacy class; writes of mapped fields (the context is immutable; identity
 fields such as ``user_id`` must be right when the context is created); the class used as a
 value other than as a type (``Depends(DeepAgentState)``, ``DeepAgentState.model_validate``);
-calls of legacy methods on a tracked name; constructions with ``*args``/``**kwargs`` or
-positional arguments it cannot name; a legacy-typed parameter reassigned in its function;
+calls of legacy methods on a tracked name; constructions with ``*args`` (or ``**kwargs``
+for a target without ``from_legacy_kwargs``), positional arguments it cannot name, or no
+value for a field the target requires; a legacy-typed parameter reassigned in its function;
 ambiguous keyword renames; files that do not parse or whose result would not parse. Lines
 of problems refer to the file as migrated, the version a person opens after the fix.
 Attribute accesses on values whose type it cannot see (a function's return value, an
@@ -76,7 +98,8 @@ composed it), so keep the first run's list.
 
 Module layout: ``migrate_context_options`` (the table), ``migrate_context_legacy`` (the
 legacy class read from source; with a bare class name every project definition is read
-and each module uses the one it imports), ``migrate_context_analysis`` (one module's plan),
+and each module uses the one it imports), ``migrate_context_target`` (the target's
+constructor), ``migrate_context_analysis`` (one module's plan),
 ``migrate_context_constructions``, ``migrate_context_subclass`` (which subclasses are
 composed), ``migrate_context_syntax``, ``migrate_context_plan``
 (the plan's data) and ``migrate_context_rewrite`` (applying it).
@@ -85,9 +108,10 @@ composed), ``migrate_context_syntax``, ``migrate_context_plan``
 from __future__ import annotations
 
 import difflib
+import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
@@ -100,10 +124,13 @@ from isolint.fix.codemods.migrate_context_options import (
     MigrationOptions,
     load_migration_options,
 )
-from isolint.fix.codemods.migrate_context_plan import FunctionIndex
+from isolint.fix.codemods.migrate_context_plan import FunctionIndex, FunctionSignature
 from isolint.fix.codemods.migrate_context_rewrite import rewrite_module
 from isolint.fix.codemods.migrate_context_subclass import ProjectReferences
+from isolint.fix.codemods.migrate_context_target import TargetClassModel, find_target_class
 from isolint.fix.guard import unsafe_to_parse
+from isolint.fix.target_python import RUNNING, PythonVersion, grammar_problem
+from isolint.isolation import Failure, run_isolated
 
 __all__ = [
     "Migration",
@@ -112,6 +139,10 @@ __all__ = [
     "load_migration_options",
     "migrate_project",
 ]
+
+# Below this many files to migrate, worker processes cost more than they save: the files
+# are migrated in this process, each first screened for what could crash the parser.
+POOL_THRESHOLD = 24
 
 
 @dataclass(frozen=True)
@@ -135,12 +166,29 @@ class Migration:
 
 
 @dataclass(frozen=True)
-class _ParsedModule:
-    path: Path
-    source: str
-    module: cst.Module
-    name: str
-    package: str
+class _Job:
+    """What migrating any one file needs to know about the project (a worker gets it
+    once, at start; forked workers share it without copying)."""
+
+    sources: Mapping[Path, str]
+    names: Mapping[Path, tuple[str, str]]
+    options: MigrationOptions
+    legacy: Mapping[str, LegacyClassModel]
+    legacy_modules: frozenset[str]
+    python: PythonVersion
+    target: TargetClassModel
+    index: FunctionIndex | None = None
+
+
+@dataclass(frozen=True)
+class _FileOutcome:
+    """One file migrated: its functions' parameter renames, the keywords its calls pass,
+    its new source (None: unchanged) and its problems as (line, reason)."""
+
+    signatures: tuple[FunctionSignature, ...] = ()
+    keywords: frozenset[str] = frozenset()
+    new_source: str | None = None
+    problems: tuple[tuple[int, str], ...] = ()
 
 
 def migrate_project(
@@ -149,88 +197,111 @@ def migrate_project(
     root: Path,
     *,
     budget: float = DEFAULT_FILE_TIMEOUT,
+    python: PythonVersion = RUNNING,
+    jobs: int | None = None,
 ) -> Migration:
     """Rewrite the uses of ``options.legacy`` in ``sources`` (every Python file of the
     project under ``root``, by absolute path); returns the changed files and problems.
 
-    A file that would crash libcst's parser or keep it busy beyond ``budget`` seconds is
-    skipped and listed as a problem."""
+    Only files that name the legacy class, or pass a keyword a migrated parameter was
+    renamed from, are parsed; they are migrated in ``jobs`` worker processes (default:
+    every core) when there are many. A file that would crash libcst's parser or keep it
+    busy beyond ``budget`` seconds is skipped and listed as a problem, and so is a file
+    whose rewrite would not compile on Python ``python`` (the oldest the project
+    supports)."""
     migration = Migration()
-    parsed = _parse_all(sources, root, migration, budget)
-    legacy = find_legacy_classes(
-        {module.path: (module.name, module.module) for module in parsed},
-        options.legacy_class_name,
-        options.legacy_module,
-    )
-    legacy_modules = _legacy_modules(options, legacy)
-    references = ProjectReferences(
-        {module.path: (module.source, module.module) for module in parsed}
-    )
+    names = _module_names(sources, root)
+    legacy = _legacy_models(sources, names, options, migration, budget)
+    by_module = {name: path for path, (name, _) in names.items()}
+    target = find_target_class(options.target, by_module, sources)
+    job = _Job(sources, names, options, legacy, _legacy_modules(options, legacy), python, target)
     class_pattern = re.compile(rf"\b{re.escape(options.legacy_class_name)}\b")
-    analyses = {
-        module.path: _analysis(module, options, legacy, legacy_modules, references)
-        for module in parsed
-        if class_pattern.search(module.source)
-    }
+    candidates = [path for path in sorted(sources) if class_pattern.search(sources[path])]
+    outcomes = _migrate_files(job, candidates, budget, jobs)
     index = FunctionIndex()
-    for analysis in analyses.values():
-        analysis.run()
-        for signature in analysis.signatures:
-            index.add(signature)
+    for outcome in outcomes.values():
+        if isinstance(outcome, _FileOutcome):
+            for signature in outcome.signatures:
+                index.add(signature)
     if index.renamed_params:
-        keyword_pattern = re.compile(
-            r"\b(?:" + "|".join(map(re.escape, sorted(index.renamed_params))) + r")\s*="
+        renamed = index.renamed_params
+        # a keyword argument, not an assignment statement: after `(` or `,`
+        keyword = re.compile(
+            r"[(,]\s*(?:" + "|".join(map(re.escape, sorted(renamed))) + r")\s*=(?!=)"
         )
-        for module in parsed:
-            if module.path not in analyses and keyword_pattern.search(module.source):
-                caller = _analysis(module, options, legacy, legacy_modules, references)
-                caller.run()
-                analyses[module.path] = caller
-    for analysis in analyses.values():
-        analysis.plan_call_sites(index)
-    modules = {module.path: module for module in parsed}
-    for path, analysis in sorted(analyses.items()):
-        _apply(modules[path], analysis, options, migration)
+        again = [
+            path
+            for path, outcome in outcomes.items()
+            if isinstance(outcome, _FileOutcome) and outcome.keywords & renamed
+        ]
+        callers = [
+            path
+            for path in sorted(sources)
+            if path not in outcomes and keyword.search(sources[path])
+        ]
+        outcomes.update(_migrate_files(replace(job, index=index), again + callers, budget, jobs))
+    for path, outcome in sorted(outcomes.items()):
+        _collect(path, outcome, migration)
     migration.problems.sort(key=lambda problem: (str(problem.path), problem.line, problem.reason))
     return migration
 
 
-def _parse_all(
-    sources: Mapping[Path, str], root: Path, migration: Migration, budget: float
-) -> list[_ParsedModule]:
-    parsed = []
-    unsafe = unsafe_to_parse(sources, budget)
-    for path, source in sorted(sources.items()):
-        if path in unsafe:
-            reason, line = unsafe[path].reason, unsafe[path].line
-            if not reason.startswith("syntax error"):
-                reason += "; the file was skipped"
-            migration.problems.append(MigrationProblem(path, line, reason))
-            continue
-        try:
-            module = cst.parse_module(source)
-        except cst.ParserSyntaxError as error:
-            message, span = syntax_error(source, error)
-            migration.problems.append(MigrationProblem(path, span.line, message))
-            continue
-        name, package = _module_name(path, root, sources)
-        parsed.append(_ParsedModule(path, source, module, name, package))
-    return parsed
+def _collect(path: Path, outcome: _FileOutcome | Failure, migration: Migration) -> None:
+    if isinstance(outcome, Failure):
+        migration.problems.append(
+            MigrationProblem(path, 1, f"{outcome.reason}; the file was skipped")
+        )
+        return
+    migration.problems.extend(MigrationProblem(path, *item) for item in outcome.problems)
+    if outcome.new_source is not None:
+        migration.changed[path] = outcome.new_source
 
 
-def _module_name(path: Path, root: Path, sources: Mapping[Path, str]) -> tuple[str, str]:
+def _module_names(sources: Mapping[Path, str], root: Path) -> dict[Path, tuple[str, str]]:
+    packages: dict[Path, bool] = {}
+
+    def is_package(folder: Path) -> bool:
+        if folder not in packages:
+            init = folder / "__init__.py"
+            packages[folder] = init in sources or init.is_file()
+        return packages[folder]
+
+    return {path: _module_name(path, root, is_package) for path in sources}
+
+
+def _module_name(path: Path, root: Path, is_package: Callable[[Path], bool]) -> tuple[str, str]:
     """(dotted module name, its package), walking up through folders with ``__init__.py``."""
-    is_package = path.name == "__init__.py"
-    parts = [] if is_package else [path.stem]
+    package_file = path.name == "__init__.py"
+    parts = [] if package_file else [path.stem]
     folder = path.parent
-    while folder != root.parent and (
-        folder / "__init__.py" in sources or (folder / "__init__.py").is_file()
-    ):
+    while folder != root.parent and is_package(folder):
         parts.insert(0, folder.name)
         folder = folder.parent
     name = ".".join(parts) or path.stem
-    package = name if is_package else name.rpartition(".")[0]
+    package = name if package_file else name.rpartition(".")[0]
     return name, package
+
+
+def _legacy_models(
+    sources: Mapping[Path, str],
+    names: Mapping[Path, tuple[str, str]],
+    options: MigrationOptions,
+    migration: Migration,
+    budget: float,
+) -> dict[str, LegacyClassModel]:
+    """The legacy class as each project module that defines it at top level has it."""
+    definition = re.compile(rf"^class\s+{re.escape(options.legacy_class_name)}\b", re.MULTILINE)
+    defining = {path: text for path, text in sources.items() if definition.search(text)}
+    unsafe = unsafe_to_parse(defining, budget)
+    modules: dict[Path, tuple[str, cst.Module]] = {}
+    for path, text in sorted(defining.items()):
+        if path in unsafe:
+            continue  # reported when the file itself is migrated
+        try:
+            modules[path] = (names[path][0], cst.parse_module(text))
+        except cst.ParserSyntaxError:
+            continue
+    return find_legacy_classes(modules, options.legacy_class_name, options.legacy_module)
 
 
 def _legacy_modules(
@@ -241,59 +312,111 @@ def _legacy_modules(
     return frozenset(name for name in found | set(legacy) if name)
 
 
-def _analysis(
-    module: _ParsedModule,
-    options: MigrationOptions,
-    legacy: Mapping[str, LegacyClassModel],
-    legacy_modules: frozenset[str],
-    references: ProjectReferences,
-) -> ModuleAnalysis:
-    return ModuleAnalysis(
-        module.path,
-        module.name,
-        module.package,
-        module.module,
-        options,
-        legacy,
-        legacy_modules,
+# -- migrating files, here or in worker processes ---------------------------------------
+
+
+def _migrate_files(
+    job: _Job, paths: Sequence[Path], budget: float, jobs: int | None
+) -> dict[Path, _FileOutcome | Failure]:
+    """Each file migrated, or why not (its parse crashed or ran over ``budget``)."""
+    workers = jobs or os.cpu_count() or 1
+    if workers > 1 and len(paths) >= POOL_THRESHOLD:
+        outcomes = run_isolated(
+            _migrate_in_worker,
+            list(paths),
+            workers=workers,
+            budget=budget,
+            initializer=_init_worker,
+            initargs=(job,),
+        )
+        return dict(zip(paths, outcomes, strict=True))
+    unsafe = unsafe_to_parse({path: job.sources[path] for path in paths}, budget)
+    results: dict[Path, _FileOutcome | Failure] = {}
+    references = ProjectReferences(job.sources)
+    for path in paths:
+        if path in unsafe:
+            reason, line = unsafe[path].reason, unsafe[path].line
+            if not reason.startswith("syntax error"):
+                reason += "; the file was skipped"
+            results[path] = _FileOutcome(problems=((line, reason),))
+        else:
+            results[path] = migrate_file(job, path, references)
+    return results
+
+
+_WORKER_JOB: _Job | None = None
+_WORKER_REFERENCES: ProjectReferences | None = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _WORKER_JOB, _WORKER_REFERENCES
+    _WORKER_JOB, _WORKER_REFERENCES = job, ProjectReferences(job.sources)
+
+
+def _migrate_in_worker(path: Path) -> _FileOutcome:
+    assert _WORKER_JOB is not None and _WORKER_REFERENCES is not None
+    return migrate_file(_WORKER_JOB, path, _WORKER_REFERENCES)
+
+
+def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileOutcome:
+    """Plan and rewrite one file (with the project's function index when ``job`` has one:
+    then callers' keyword arguments follow renamed parameters)."""
+    source = job.sources[path]
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        message, span = syntax_error(source, error)
+        return _FileOutcome(problems=((span.line, message),))
+    name, package = job.names[path]
+    analysis = ModuleAnalysis(
+        path,
+        name,
+        package,
+        module,
+        job.options,
+        job.legacy,
+        job.legacy_modules,
         references,
+        job.target,
+    )
+    analysis.run()
+    if job.index is not None:
+        analysis.plan_call_sites(job.index)
+    new_source, problems = _apply(source, analysis, job.options, job.python)
+    return _FileOutcome(
+        tuple(analysis.signatures), analysis.call_keywords, new_source, tuple(problems)
     )
 
 
 def _apply(
-    module: _ParsedModule, analysis: ModuleAnalysis, options: MigrationOptions, migration: Migration
-) -> None:
-    problems = analysis.plan.problems
+    source: str, analysis: ModuleAnalysis, options: MigrationOptions, python: PythonVersion
+) -> tuple[str | None, list[tuple[int, str]]]:
+    """The module's new source (None when unchanged or not rewritten) and its problems."""
+    problems = list(analysis.plan.problems)
     if analysis.plan.is_empty:
-        migration.problems.extend(MigrationProblem(module.path, *item) for item in problems)
-        return
+        return None, problems
     if analysis.plan.uses_target and analysis.target_name_clash:
-        migration.problems.append(
-            MigrationProblem(
-                module.path,
+        problems.append(
+            (
                 1,
                 f"`{options.target_class_name}` already names something else in this module: "
                 "not rewritten",
             )
         )
-        return
+        return None, problems
     try:
-        new_source = rewrite_module(
-            analysis.module, analysis.plan, options, module.name, module.package
-        ).code
-        cst.parse_module(new_source)
+        new_source = rewrite_module(analysis.module, analysis.plan, options).code
+        new_module = cst.parse_module(new_source)
     except (cst.ParserSyntaxError, cst.CSTValidationError, ValueError) as error:
-        migration.problems.extend(MigrationProblem(module.path, *item) for item in problems)
-        migration.problems.append(
-            MigrationProblem(module.path, 1, f"rewrite failed, file left unchanged: {error}")
-        )
-        return
-    new_line = _line_map(module.source, new_source)
-    migration.problems.extend(
-        MigrationProblem(module.path, new_line(line), reason) for line, reason in problems
-    )
-    if new_source != module.source:
-        migration.changed[module.path] = new_source
+        problems.append((1, f"rewrite failed, file left unchanged: {error}"))
+        return None, problems
+    invalid = grammar_problem(new_source, python, new_module)
+    if invalid is not None:
+        problems.append((1, f"the rewrite would not compile, file left unchanged: {invalid}"))
+        return None, problems
+    new_line = _line_map(source, new_source)
+    problems = [(new_line(line), reason) for line, reason in problems]
+    return (new_source if new_source != source else None), problems
 
 
 def _line_map(old: str, new: str) -> Callable[[int], int]:

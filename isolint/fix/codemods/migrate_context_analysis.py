@@ -11,6 +11,7 @@ accesses mapped; legacy-typed parameters are renamed unless the new name would c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from isolint.fix.codemods.migrate_context_constructions import plan_construction
+from isolint.fix.codemods.migrate_context_constructions import Surroundings, plan_construction
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel
 from isolint.fix.codemods.migrate_context_options import MigrationOptions
 from isolint.fix.codemods.migrate_context_plan import (
@@ -52,6 +53,7 @@ from isolint.fix.codemods.migrate_context_syntax import (
     rewrite_string_annotation,
     string_expression,
 )
+from isolint.fix.codemods.migrate_context_target import TargetClassModel
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         legacy: Mapping[str, LegacyClassModel],
         legacy_modules: frozenset[str],
         references: ProjectReferences,
+        target: TargetClassModel | None = None,
     ) -> None:
         super().__init__()
         self.path = path
@@ -95,6 +98,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         self.legacy = legacy.get(module_name) or only or LegacyClassModel(found=False)
         self.legacy_modules = legacy_modules
         self.references = references
+        self.target = target or TargetClassModel(found=False)
         self.wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
         self.plan = ModulePlan()
         self.signatures: list[FunctionSignature] = []
@@ -111,10 +115,21 @@ class ModuleAnalysis(cst.CSTVisitor):
         self._keyword_calls: list[cst.Call] = []
         self._legacy_attributes: dict[cst.ClassDef, set[str]] = {}
         self.target_name_clash = False
+        self._code_lines: list[str] | None = None
 
     @property
     def module(self) -> cst.Module:
         return self.wrapper.module
+
+    @property
+    def call_keywords(self) -> frozenset[str]:
+        """Every keyword the module's calls pass (``f(state=...)``: ``state``)."""
+        return frozenset(
+            arg.keyword.value
+            for call in self._keyword_calls
+            for arg in call.args
+            if arg.keyword is not None
+        )
 
     # -- entry points -------------------------------------------------------------------
 
@@ -225,7 +240,9 @@ class ModuleAnalysis(cst.CSTVisitor):
         shape = composable_subclass(node, self._is_legacy_ref, self.legacy, attribute)
         if shape is None or not self.references.named_once(node.name.value):
             return False
-        outcome = plan_construction(shape.call, self.legacy, self.options)
+        outcome = plan_construction(
+            shape.call, self.legacy, self.options, self.target, self._surroundings(shape.call)
+        )
         if outcome.plan is None:
             return False
         for reason in outcome.problems:
@@ -409,8 +426,41 @@ class ModuleAnalysis(cst.CSTVisitor):
 
     # -- constructions ------------------------------------------------------------------
 
+    def _surroundings(self, call: cst.Call) -> Surroundings:
+        parameters: set[str] = set()
+        parent = self._parent(call)
+        while parent is not None:
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                params = parent.params
+                parameters.update(
+                    param.name.value
+                    for param in [*params.posonly_params, *params.params, *params.kwonly_params]
+                )
+            parent = self._parent(parent)
+        return Surroundings(frozenset(parameters - {"self", "cls"}), self._can_import)
+
+    def _can_import(self, name: str) -> bool:
+        """Whether ``name`` of the legacy module can be used here: this is that module,
+        the name is free at module level, or already imported from there."""
+        module = self.legacy.module
+        if not module or module == self.module_name:
+            return bool(module)
+        scope = self.get_metadata(ScopeProvider, self.module, None)
+        if scope is None:
+            return False
+        for assignment in scope.assignments[name]:
+            node = getattr(assignment, "node", None)
+            if not isinstance(node, cst.ImportFrom) or node.module is None:
+                return False
+            written = "." * len(node.relative) + (dotted(node.module) or "")
+            if self._absolute(written, QualifiedNameSource.IMPORT) != module:
+                return False
+        return True
+
     def _plan_construction(self, call: cst.Call) -> None:
-        outcome = plan_construction(call, self.legacy, self.options)
+        outcome = plan_construction(
+            call, self.legacy, self.options, self.target, self._surroundings(call)
+        )
         for reason in outcome.problems:
             self._problem(call, reason)
         if outcome.plan is None:
@@ -424,10 +474,18 @@ class ModuleAnalysis(cst.CSTVisitor):
         """Plan ``call``'s rebuild; ``written_before`` is text the rewrite puts before it
         on its line (counted when deciding to split a long call)."""
         start = self.get_metadata(PositionProvider, call).start
-        line = self.module.code.splitlines()[start.line - 1]
+        line = self._lines()[start.line - 1]
         indent = line[: len(line) - len(line.lstrip())]
         column = start.column + len(written_before)
         self.plan.constructions[call] = replace(plan, column=column, indent=indent)
+        if self.legacy.module != self.module_name:
+            self.plan.extra_imports.update((self.legacy.module, name) for name in plan.imports)
+
+    def _lines(self) -> list[str]:
+        """The module's lines (its code generated once, not per construction)."""
+        if self._code_lines is None:
+            self._code_lines = self.module.code.splitlines()
+        return self._code_lines
 
     # -- parameters, variables and their attribute accesses ------------------------------
 
@@ -568,60 +626,57 @@ class ModuleAnalysis(cst.CSTVisitor):
 
     def _plan_imports(self) -> None:
         """A single-name import whose every use is rewritten becomes the target's import
-        in place; other legacy imports are removed after the rewrite if unused."""
+        in place; from other legacy imports the names no use is left of are removed; the
+        target's import is added when the module needs one and has none."""
         target_bound = self._binds_target()
-        statements: list[
-            tuple[cst.Import | cst.ImportFrom, str, tuple[str, str | None, str | None]]
-        ]
-        statements = [
-            (item.statement, item.asname or item.name, (item.module, item.name, item.asname))
-            for item in self._legacy_imports
-        ]
-        statements += [
-            (
-                node,
-                local,
-                (
-                    self._module_aliases[local],
-                    None,
-                    None if local == self._module_aliases[local] else local,
-                ),
-            )
-            for node, local in self._module_imports
-        ]
-        for statement, local, removal in statements:
+        statements: list[tuple[cst.Import | cst.ImportFrom, str]]
+        statements = [(item.statement, item.asname or item.name) for item in self._legacy_imports]
+        statements += self._module_imports
+        for statement, local in statements:
             single = isinstance(statement.names, Sequence) and len(statement.names) == 1
             at_top = isinstance(self._parent(self._parent(statement) or statement), cst.Module)
+            uses = self._uses_of(statement, local)
+            all_rewritten = all(self._is_rewritten(node) for node in uses)
             if (
                 not target_bound
                 and single
                 and at_top  # a TYPE_CHECKING import would not serve rewritten constructions
-                and self._all_uses_rewritten(statement, local)
+                and uses
+                and all_rewritten
             ):
                 self.plan.import_replacements.add(statement)
                 target_bound = True
-            else:
-                self.plan.removals.append(removal)
+            elif all_rewritten and (uses or not self._exported(local)):
+                self.plan.import_removals.setdefault(statement, set()).add(local)
+        self.plan.add_target_import = self.plan.uses_target and not target_bound
 
-    def _all_uses_rewritten(self, statement: cst.Import | cst.ImportFrom, local: str) -> bool:
+    def _uses_of(self, statement: cst.Import | cst.ImportFrom, local: str) -> list[cst.CSTNode]:
         scope = self.get_metadata(ScopeProvider, statement, None)
         if scope is None:
-            return False
-        rewritten = (
-            self.plan.type_refs
-            | set(self.plan.strings)
-            | {call.func for call in self.plan.constructions}
-            | {base.value for base in self.plan.dropped_bases.values()}
-        )
-        uses = [
+            return [statement]  # unknown: never counts as all rewritten
+        return [
             access.node
             for assignment in scope.assignments[local.partition(".")[0]]
             if getattr(assignment, "node", None) is statement
             for access in assignment.references
         ]
-        return bool(uses) and all(
-            node in rewritten or self._parent(node) in rewritten for node in uses
-        )
+
+    def _is_rewritten(self, node: cst.CSTNode) -> bool:
+        plan = self.plan
+        for candidate in (node, self._parent(node)):
+            if (
+                candidate in plan.type_refs
+                or candidate in plan.strings
+                or any(call.func is candidate for call in plan.constructions)
+                or any(base.value is candidate for base in plan.dropped_bases.values())
+            ):
+                return True
+        return False
+
+    def _exported(self, name: str) -> bool:
+        """Whether ``name`` is listed in the module's ``__all__`` (a re-export)."""
+        code = self.module.code
+        return "__all__" in code and bool(re.search(rf"""['"]{re.escape(name)}['"]""", code))
 
     def _binds_target(self) -> bool:
         """Whether the module already has a global named like the target class."""

@@ -3,9 +3,13 @@
 The codemod never imports user code. It reads the legacy class definition to learn which
 ``__init__`` parameter sets which field, which fields start with a default when the
 caller does not pass them (``messages=None`` then ``messages if messages is not None else
-[]``; ``self.results = {}``), and which names are methods rather than fields. Only defaults
-that can be copied into another module unchanged are used ("portable": literals and empty
-builtin containers); any other default is reported where a construction would need it.
+[]``; ``self.results = {}``; ``Field(default=0.8)``), and which names are methods rather
+than fields. Only defaults that can be copied into another module are used: "portable"
+ones that mean the same anywhere (literals and empty builtin containers), and calls of a
+factory the legacy module defines or imports at top level (``Field(default_factory=
+AgentMetadata)`` gives ``AgentMetadata()``, which a rewritten module imports from the
+legacy module): each construction then gets a fresh value, as the legacy class gave it.
+Any other default is reported where a construction would need it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class LegacyField:
     param: str | None
     default: cst.BaseExpression | None
     default_known: bool
+    # names the default calls, to import from the legacy module (``AgentMetadata``)
+    imports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class LegacyClassModel:
 
     found: bool
     path: Path | None = None
+    module: str = ""
     params: tuple[LegacyParam, ...] = ()
     fields: tuple[LegacyField, ...] = ()
     methods: frozenset[str] = frozenset()
@@ -78,11 +85,32 @@ def find_legacy_classes(
             continue
         for statement in module.body:
             if isinstance(statement, cst.ClassDef) and statement.name.value == class_name:
-                found[dotted] = _model_of(path, statement)
+                found[dotted] = _model_of(path, dotted, statement, _top_level_names(module))
     return found
 
 
-def _model_of(path: Path, klass: cst.ClassDef) -> LegacyClassModel:
+def _top_level_names(module: cst.Module) -> frozenset[str]:
+    """Names a module binds at top level by a class, function or import: another module
+    can import them from it."""
+    names: set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+            names.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
+                    small.names, cst.ImportStar
+                ):
+                    for alias in small.names:
+                        bound = alias.asname.name if alias.asname is not None else alias.name
+                        if isinstance(bound, cst.Name):
+                            names.add(bound.value)
+    return frozenset(names)
+
+
+def _model_of(
+    path: Path, module: str, klass: cst.ClassDef, importable: frozenset[str]
+) -> LegacyClassModel:
     methods = frozenset(
         node.name.value for node in klass.body.body if isinstance(node, cst.FunctionDef)
     )
@@ -95,13 +123,14 @@ def _model_of(path: Path, klass: cst.ClassDef) -> LegacyClassModel:
         None,
     )
     if init is None:
-        params, fields = _class_level_fields(klass)
+        params, fields = _class_level_fields(klass, importable)
     else:
-        params, fields = _init_fields(init)
+        params, fields = _init_fields(init, importable)
     field_names = {f.name for f in fields}
     return LegacyClassModel(
         found=True,
         path=path,
+        module=module,
         params=params,
         fields=fields,
         methods=frozenset(name for name in methods if name not in field_names),
@@ -127,9 +156,10 @@ def _class_body_names(klass: cst.ClassDef) -> Iterator[str]:
 
 
 def _class_level_fields(
-    klass: cst.ClassDef,
+    klass: cst.ClassDef, importable: frozenset[str]
 ) -> tuple[tuple[LegacyParam, ...], tuple[LegacyField, ...]]:
-    """Dataclass- or pydantic-style fields: ``name: type = default`` in the class body."""
+    """Dataclass- or pydantic-style fields: ``name: type = default`` in the class body,
+    the default also given as ``Field(default=...)`` or ``Field(default_factory=...)``."""
     params: list[LegacyParam] = []
     fields: list[LegacyField] = []
     for line in klass.body.body:
@@ -137,16 +167,85 @@ def _class_level_fields(
             continue
         for statement in line.body:
             if isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name):
+                if m.matches(statement.annotation.annotation, _CLASS_VAR):
+                    continue
                 name = statement.target.value
-                value = statement.value
-                params.append(LegacyParam(name, value is not None, keyword_only=False))
-                portable = value is not None and is_portable(value)
-                fields.append(LegacyField(name, name, value if portable else None, portable))
+                has_default, default = _declared_default(statement.value)
+                params.append(LegacyParam(name, has_default, keyword_only=False))
+                fields.append(_field_with_default(name, name, default, importable))
     return tuple(params), tuple(fields)
 
 
+_CLASS_VAR = (
+    m.Name("ClassVar")
+    | m.Attribute(attr=m.Name("ClassVar"))
+    | m.Subscript(value=m.Name("ClassVar") | m.Attribute(attr=m.Name("ClassVar")))
+)
+_FIELD_CALL = m.Call(func=m.Name("Field") | m.Name("field") | m.Attribute(attr=m.Name("Field")))
+
+
+def _declared_default(
+    value: cst.BaseExpression | None,
+) -> tuple[bool, cst.BaseExpression | None]:
+    """(whether the field has a default, the expression giving a fresh one or None) for
+    the value of ``name: T = value``: a plain value, or a ``Field``/``field`` call with
+    ``default=``, ``default_factory=`` or (pydantic) a first positional default."""
+    if value is None:
+        return False, None
+    if not m.matches(value, _FIELD_CALL):
+        return True, value
+    assert isinstance(value, cst.Call)
+    for arg in value.args:
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if keyword == "default_factory":
+            return True, _called(arg.value)
+        if keyword == "default" or (keyword is None and arg is value.args[0] and not arg.star):
+            if isinstance(arg.value, cst.Ellipsis):
+                return False, None  # pydantic's Field(...): required
+            return True, arg.value
+    return False, None
+
+
+def _called(factory: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The expression a default factory's call returns: ``list`` gives ``[]``, ``dict``
+    ``{}``, ``lambda: x`` gives ``x``, a name ``F`` gives ``F()``."""
+    if isinstance(factory, cst.Name) and factory.value == "list":
+        return cst.List([])
+    if isinstance(factory, cst.Name) and factory.value == "dict":
+        return cst.Dict([])
+    if isinstance(factory, cst.Lambda) and not factory.params.params:
+        return factory.body
+    if isinstance(factory, cst.Name):
+        return cst.Call(func=factory)
+    return None
+
+
+def _field_with_default(
+    name: str, param: str | None, default: cst.BaseExpression | None, importable: frozenset[str]
+) -> LegacyField:
+    """The field, its default kept when it can be copied into another module."""
+    if default is not None and is_portable(default):
+        return LegacyField(name, param, default, True)
+    factory = _importable_factory(default, importable) if default is not None else None
+    if factory is not None:
+        return LegacyField(name, param, default, True, (factory,))
+    return LegacyField(name, param, None, False)
+
+
+def _importable_factory(node: cst.BaseExpression, importable: frozenset[str]) -> str | None:
+    """``F()`` (no arguments) where ``F`` is a top-level name of the legacy module: F."""
+    if (
+        isinstance(node, cst.Call)
+        and not node.args
+        and isinstance(node.func, cst.Name)
+        and node.func.value in importable
+    ):
+        return node.func.value
+    return None
+
+
 def _init_fields(
-    init: cst.FunctionDef,
+    init: cst.FunctionDef, importable: frozenset[str]
 ) -> tuple[tuple[LegacyParam, ...], tuple[LegacyField, ...]]:
     parameters = init.params
     positional = [*parameters.posonly_params, *parameters.params][1:]  # drop self
@@ -161,7 +260,9 @@ def _init_fields(
     }
     fields: dict[str, LegacyField] = {}
     for name, value in _self_assignments(init):
-        fields[name] = _field_from_value(name, value, defaults, {p.name for p in params})
+        fields[name] = _field_from_value(
+            name, value, defaults, {p.name for p in params}, importable
+        )
     return tuple(params), tuple(fields.values())
 
 
@@ -187,23 +288,19 @@ def _field_from_value(
     value: cst.BaseExpression,
     defaults: Mapping[str, cst.BaseExpression],
     params: set[str],
+    importable: frozenset[str],
 ) -> LegacyField:
     if isinstance(value, cst.Name) and value.value in params:
-        default = defaults.get(value.value)
-        portable = default is not None and is_portable(default)
-        return LegacyField(name, value.value, default if portable else None, portable)
+        return _field_with_default(name, value.value, defaults.get(value.value), importable)
     fallback = _none_fallback(value, params)
     if fallback is not None:
         param, default = fallback
         param_default = defaults.get(param)
         # The fallback applies when the parameter is left at its default of None.
-        defaults_to_none = param_default is not None and m.matches(param_default, m.Name("None"))
-        if defaults_to_none and is_portable(default):
-            return LegacyField(name, param, default, True)
+        if param_default is not None and m.matches(param_default, m.Name("None")):
+            return _field_with_default(name, param, default, importable)
         return LegacyField(name, param, None, False)
-    if is_portable(value):
-        return LegacyField(name, None, value, True)
-    return LegacyField(name, None, None, False)
+    return _field_with_default(name, None, value, importable)
 
 
 def _none_fallback(

@@ -29,12 +29,22 @@ class ConstructionPlan:
     field of argument ``i`` (None: the argument moves into the unmapped dict), and
     ``unmapped`` lists the dict's entries: (field, argument index or default expression).
     ``column`` and ``indent`` locate the call (0-based start column, indentation of its
-    first line) so that a one-line call that grows too long can be split."""
+    first line) so that a one-line call that grows too long can be split. ``filled``
+    adds ``field=parameter`` for required fields taken from the enclosing functions;
+    ``imports`` are names the defaults need from the legacy module.
+
+    With ``helper`` the call becomes ``Target.<helper>(field_map, defaults, ...)``: the
+    arguments keep their legacy names (``keywords``), ``unmapped`` holds the defaults and
+    ``helper_map`` the field map's entries that rename a field."""
 
     keywords: tuple[str | None, ...]
     unmapped: tuple[tuple[str, int | cst.BaseExpression], ...]
     column: int = 0
     indent: str = ""
+    filled: tuple[tuple[str, str], ...] = ()
+    imports: tuple[str, ...] = ()
+    helper: str | None = None
+    helper_map: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,11 @@ class ModulePlan:
     dropped_bases: dict[cst.ClassDef, cst.Arg] = field(default_factory=dict)
     composed_inits: dict[cst.Expr, tuple[str, str]] = field(default_factory=dict)
     import_replacements: set[cst.Import | cst.ImportFrom] = field(default_factory=set)
-    removals: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    # legacy imports and the local names to drop from them (no use of them is left)
+    import_removals: dict[cst.Import | cst.ImportFrom, set[str]] = field(default_factory=dict)
+    add_target_import: bool = False
+    # (module, name) to import for the copied defaults of constructions
+    extra_imports: set[tuple[str, str]] = field(default_factory=set)
     problems: list[tuple[int, str]] = field(default_factory=list)
 
     @property

@@ -28,6 +28,7 @@ from pathlib import Path
 import libcst as cst
 import libcst.matchers as m
 
+from isolint.analysis.source import parse_risk, python_verdict
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel, is_portable
 
 _SUPER_INIT = m.Call(
@@ -197,22 +198,42 @@ class _ReceiverUses(cst.CSTVisitor):
 
 class ProjectReferences:
     """Where the project writes a class name (outside comments and docstrings): a
-    composable subclass must be named once in the whole project, by its own definition."""
+    composable subclass must be named once in the whole project, by its own definition.
 
-    def __init__(self, modules: Mapping[Path, tuple[str, cst.Module]]) -> None:
-        """``modules``: (source, parsed module) of every file of the project."""
-        self.modules = modules
+    Only the files whose text mentions the name are parsed, when first asked."""
+
+    def __init__(self, sources: Mapping[Path, str]) -> None:
+        """``sources``: the text of every file of the project."""
+        self.sources = sources
         self._counts: dict[str, int] = {}
+        self._modules: dict[Path, cst.Module | None] = {}
 
     def named_once(self, name: str) -> bool:
         if name not in self._counts:
             pattern = re.compile(rf"\b{re.escape(name)}\b")
             self._counts[name] = sum(
-                _count_names(module, name, pattern)
-                for source, module in self.modules.values()
+                self._count_in(path, name, pattern)
+                for path, source in self.sources.items()
                 if pattern.search(source)
             )
         return self._counts[name] == 1
+
+    def _count_in(self, path: Path, name: str, pattern: re.Pattern[str]) -> int:
+        if path not in self._modules:
+            self._modules[path] = _parsed_if_safe(self.sources[path])
+        module = self._modules[path]
+        # a file that does not parse counts as naming it: the subclass stays as it is
+        return 1 if module is None else _count_names(module, name, pattern)
+
+
+def _parsed_if_safe(source: str) -> cst.Module | None:
+    """``source`` parsed, or None when it does not parse or might crash the parser."""
+    if parse_risk(python_verdict(source), len(source), slow=False) is not None:
+        return None
+    try:
+        return cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError):
+        return None
 
 
 def _count_names(module: cst.Module, name: str, pattern: re.Pattern[str]) -> int:
