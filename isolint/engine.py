@@ -6,9 +6,11 @@ runs the code it analyses.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -108,6 +110,36 @@ def check(
     not exist on disk): the rest of the project still comes from disk. ``progress`` is
     called as files are analysed.
     """
+    with collector_paused():
+        return _check(paths, settings, use_cache, jobs, cwd, sources, progress)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Turn off the cyclic garbage collector for the duration of a run.
+
+    A run builds millions of small acyclic objects (every module's facts) that reference
+    counting frees; each pass of the collector walks all of them, which cost about a fifth
+    of a run. Whatever cyclic garbage the run leaves is collected once it is turned on again.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check(
+    paths: Sequence[Path],
+    settings: Settings,
+    use_cache: bool,
+    jobs: int | None,
+    cwd: Path | None,
+    sources: Mapping[Path, bytes] | None,
+    progress: ProgressCallback | None,
+) -> CheckResult:
     cwd = cwd or Path.cwd()
     overrides = {absolute(cwd / path): source for path, source in (sources or {}).items()}
     config, root = settings.config, settings.root
@@ -147,9 +179,10 @@ def index_project(
     files = [absolute(path) for path in discover([root], exclude, root)]
     cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
     contents = _read_all(files, {})
-    facts = _facts_for(
-        contents, _digests(contents), pass_options(config), cache, None, config.file_timeout
-    )
+    with collector_paused():
+        facts = _facts_for(
+            contents, _digests(contents), pass_options(config), cache, None, config.file_timeout
+        )
     return Project(_records(facts, set(files), cwd or Path.cwd(), config), config)
 
 

@@ -122,4 +122,7 @@ def walk(root: cst.CSTNode, visitor: object | None = None) -> list[cst.CSTNode]:
             leave(visitor, node)
 
     visit(root)
+    # ``visit`` refers to itself through its closure: without this, that cycle would keep
+    # the whole tree alive until the garbage collector finds it
+    del visit
     return ordered
