@@ -18,7 +18,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from isolint.analysis.facts import ModuleFacts, Span
-from isolint.analysis.source import decode_source, parse_risk, python_verdict
+from isolint.analysis.source import decode_source, parse_module, parse_risk, python_verdict
 from isolint.analysis.walk import walk
 from isolint.config import DEFAULT_FILE_TIMEOUT
 from isolint.isolation import Failure, crash_test_marker_in, run_isolated
@@ -70,7 +70,7 @@ def node_positions(job: tuple[bytes, list[int]]) -> list[_Position] | None:
     nodes (the source changed) or it does not parse."""
     source, nodes = job
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
         ordered = walk(module)
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     except (cst.ParserSyntaxError, RecursionError):

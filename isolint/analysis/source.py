@@ -22,6 +22,7 @@ import warnings
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 
 from isolint.analysis.facts import ModuleFacts, Span, Suppression
 from isolint.analysis.module_pass import ModulePass, PassOptions, read_suppressions
@@ -102,7 +103,7 @@ def analyze_screened(source: bytes, screened: Screened, options: PassOptions) ->
     """The facts of a module that ``screen_source`` passed: libcst's parse, then the pass."""
     suppressions = screened.suppressions
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         verdict = screened.verdict
         if verdict is not None and verdict.syntax_error is not None:
@@ -122,6 +123,27 @@ def analyze_screened(source: bytes, screened: Screened, options: PassOptions) ->
         return _error_facts(message, None, suppressions)
     module_pass.facts.suppressions = suppressions
     return module_pass.facts
+
+
+def parse_module(source: bytes) -> cst.Module:
+    """libcst's parse, without checking each new node the way a node built by hand is.
+
+    Every libcst node validates its fields when it is created (about a tenth of a parse);
+    the nodes the parser builds come from its own grammar, so the checks can only pass
+    (libcst's own code notes the same). Raises what ``libcst.parse_module`` raises.
+    """
+    post_init = CSTNode.__dict__.get("__post_init__")
+    if post_init is None:  # another libcst: nothing to turn off
+        return cst.parse_module(source)
+    CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(source)
+    finally:
+        CSTNode.__post_init__ = post_init  # type: ignore[method-assign]
+
+
+def _unchecked(self: CSTNode) -> None:
+    """A node's ``__post_init__`` while the parser builds it."""
 
 
 def python_verdict(text: str) -> PythonVerdict:
