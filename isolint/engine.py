@@ -21,6 +21,7 @@ from isolint.analysis.source import (
     analyze_screened,
     analyze_source,
     decode_source,
+    looks_hostile,
     parse_risk,
     screen_source,
 )
@@ -275,7 +276,9 @@ def _facts_for(
     outcomes = _analyze([source for _, source, _ in misses], options, jobs, budget, analysed)
     for (path, source, digest), outcome in zip(misses, outcomes, strict=True):
         if isinstance(outcome, Failure):
-            facts, key = _failure_facts(source, outcome.reason), _failure_key(digest, budget)
+            facts, key = _python_refusal(source), digest
+            if facts is None:
+                facts, key = _failure_facts(source, outcome.reason), _failure_key(digest, budget)
         else:
             facts, key = outcome, digest
         results[path] = facts
@@ -286,6 +289,15 @@ def _facts_for(
 
 def _failure_key(digest: str, budget: float) -> str:
     return f"{digest}-failed-{budget:g}s"
+
+
+def _python_refusal(source: bytes) -> ModuleFacts | None:
+    """CPython's refusal of a file libcst crashed or ran out of time on in a worker that
+    did not ask CPython first (it asks only about files that look hostile): the answer the
+    file gets when CPython is asked first. None when CPython accepts it."""
+    if looks_hostile(source):
+        return None  # CPython was asked, and accepted it
+    return screen_source(source).facts
 
 
 def _failure_facts(source: bytes, reason: str) -> ModuleFacts:
@@ -363,7 +375,7 @@ def _init_worker(options: PassOptions) -> None:
 
 def _analyze_in_worker(source: bytes) -> ModuleFacts:
     assert _WORKER_OPTIONS is not None
-    return analyze_source(source, _WORKER_OPTIONS)
+    return analyze_source(source, _WORKER_OPTIONS, isolated=True)
 
 
 def _records(
