@@ -8,7 +8,10 @@ runs over the per-input time budget is killed and its input reported as timed ou
 other inputs go on. (``concurrent.futures`` cannot do this: its pool is broken for good once
 one worker dies, and it cannot stop one task that runs too long.)
 
-Each worker gets one input at a time, so what it was working on when it died is known, and
+Each worker gets a few inputs in one message (one round trip per batch instead of per input,
+which kept workers waiting on the supervisor) and answers them one by one, in order: what it
+was working on when it died is the first input not answered yet, and the rest of its batch
+goes back to the queue. The supervisor sends a batch only when the last one is answered, so
 neither side ever blocks writing to a pipe the other is not reading.
 
 The budget is processor time where the system tells it (Linux, through ``/proc``): on a busy
@@ -45,6 +48,10 @@ _GOODBYE_SECONDS = 2.0
 # A worker using less processor time than the budget is killed after this many budgets of
 # wall-clock time all the same.
 _WALL_FACTOR = 5
+
+# At most this many inputs per message to a worker (fewer near the end, so that the
+# workers finish together).
+_MAX_BATCH = 8
 
 # A worker collects cyclic garbage between inputs, once every this many (see _worker_main).
 _COLLECT_EVERY = 32
@@ -103,9 +110,10 @@ def _signal_name(number: int) -> str:
 class _Worker:
     process: BaseProcess
     connection: Connection
-    # the index of the input being worked on, since when (time.monotonic()), the worker's
+    # the inputs sent and not answered yet, in order: the first is being worked on
+    pending: deque[int] = field(default_factory=deque)
+    # since when the first pending input is worked on (time.monotonic()), the worker's
     # processor time then (None where the system does not tell), and when to look again
-    current: int | None = None
     started: float = 0.0
     cpu_at_start: float | None = None
     check_at: float = 0.0
@@ -152,8 +160,8 @@ def run_isolated(
     try:
         while run.done < len(items):
             for worker in pool:
-                if worker.current is None and run.queue:
-                    _assign(worker, run)
+                if not worker.pending and run.queue:
+                    _assign(worker, run, len(pool))
             _wait_for_news(pool)
             alive = [worker for worker in pool if _collect(worker, run)]
             # a dead or killed worker is replaced by a fresh one while there is work left
@@ -185,19 +193,26 @@ def _start(context: multiprocessing.context.BaseContext, run: _Run[Any, Any]) ->
     return _Worker(process, ours)
 
 
-def _assign(worker: _Worker, run: _Run[Any, Any]) -> None:
-    index = run.queue.popleft()
-    worker.current, worker.started = index, time.monotonic()
-    worker.cpu_at_start = _cpu_seconds(worker.process.pid)
-    worker.check_at = worker.started + run.budget
+def _assign(worker: _Worker, run: _Run[Any, Any], workers: int) -> None:
+    size = max(1, min(_MAX_BATCH, len(run.queue) // (2 * workers)))
+    batch = [run.queue.popleft() for _ in range(min(size, len(run.queue)))]
+    worker.pending.extend(batch)
+    _start_clock(worker, run.budget)
     # if the worker is gone, _collect sees it die and reports the input
     with contextlib.suppress(OSError, ValueError):
-        worker.connection.send((index, run.items[index]))
+        worker.connection.send([(index, run.items[index]) for index in batch])
+
+
+def _start_clock(worker: _Worker, budget: float) -> None:
+    """The first pending input's budget starts now."""
+    worker.started = time.monotonic()
+    worker.cpu_at_start = _cpu_seconds(worker.process.pid)
+    worker.check_at = worker.started + budget
 
 
 def _wait_for_news(pool: list[_Worker]) -> None:
     """Sleep until a worker answers or dies, or it is time to look at one's budget."""
-    busy = [worker for worker in pool if worker.current is not None]
+    busy = [worker for worker in pool if worker.pending]
     if not busy:
         return
     deadline = min(worker.check_at for worker in busy)
@@ -207,34 +222,40 @@ def _wait_for_news(pool: list[_Worker]) -> None:
 
 
 def _collect(worker: _Worker, run: _Run[Any, Any]) -> bool:
-    """Take the worker's answer if it has one; False when the worker is dead (or was killed
-    for running over the budget) and must be replaced."""
-    current = worker.current
-    if current is None:
+    """Take the worker's answers if it has some; False when the worker is dead (or was
+    killed for running over the budget) and must be replaced."""
+    if not worker.pending:
         return worker.process.is_alive()
     try:
-        if worker.connection.poll():
-            index, outcome = worker.connection.recv()
-            kind, value = outcome
+        # answers a worker sent before it died are still in the pipe: take them all first
+        while worker.pending and worker.connection.poll():
+            index, (kind, value) = worker.connection.recv()
+            worker.pending.popleft()
             _finish(run, index, value if kind == "ok" else Failure(value))
-            worker.current = None
-            return True
+            if worker.pending:
+                _start_clock(worker, run.budget)
     except (EOFError, OSError):
         pass  # the pipe broke: the worker died while answering
+    if not worker.pending:
+        return True
     if not worker.process.is_alive():
         worker.process.join()
-        _finish(run, current, Failure(crash_reason(worker.process.exitcode)))
-        worker.current = None
-        _close(worker)
+        _give_up(worker, run, Failure(crash_reason(worker.process.exitcode)))
         return False
     if _over_budget(worker, run.budget):
         worker.process.kill()
         worker.process.join()
-        _finish(run, current, Failure(timeout_reason(run.budget)))
-        worker.current = None
-        _close(worker)
+        _give_up(worker, run, Failure(timeout_reason(run.budget)))
         return False
     return True
+
+
+def _give_up(worker: _Worker, run: _Run[Any, Any], failure: Failure) -> None:
+    """The worker is gone: its current input fails, the rest of its batch is queued again."""
+    _finish(run, worker.pending.popleft(), failure)
+    run.queue.extendleft(reversed(worker.pending))
+    worker.pending.clear()
+    _close(worker)
 
 
 def _over_budget(worker: _Worker, budget: float) -> bool:
@@ -318,8 +339,8 @@ def _worker_main(
     initializer: Callable[..., None] | None,
     initargs: tuple[Any, ...],
 ) -> None:
-    """A worker: answer ``(index, item)`` messages with ``(index, (kind, value))`` until
-    told to stop (``None``) or the supervisor goes away."""
+    """A worker: answer each ``(index, item)`` of a batch (a list) with a message
+    ``(index, (kind, value))``, until told to stop (``None``) or the supervisor goes away."""
     # Ctrl-C reaches the whole process group; the supervisor stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A crash is reported by the supervisor as the input's result; a traceback dump on
@@ -346,20 +367,26 @@ def _worker_main(
             return
         if message is None:
             return
-        index, item = message
-        if crash_test_marker_in(item):
-            os.kill(os.getpid(), signal.SIGSEGV)
-        try:
-            outcome: tuple[str, Any] = ("ok", task(item))
-        except Exception as error:  # the task's own failure costs this input only
-            outcome = ("error", f"{type(error).__name__}: {error}")
-        try:
-            connection.send((index, outcome))
-        except (OSError, ValueError):
-            return
-        except Exception as error:  # a result that cannot be pickled (too deep, say)
-            connection.send((index, ("error", f"{type(error).__name__}: {error}")))
-        del outcome
-        handled += 1
-        if handled % _COLLECT_EVERY == 0:
-            gc.collect()
+        for index, item in message:
+            if not _answer(connection, task, index, item):
+                return
+            handled += 1
+            if handled % _COLLECT_EVERY == 0:
+                gc.collect()
+
+
+def _answer(connection: Connection, task: Callable[[Any], Any], index: int, item: Any) -> bool:
+    """Work on one input and send the answer; False if the supervisor cannot be reached."""
+    if crash_test_marker_in(item):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    try:
+        outcome: tuple[str, Any] = ("ok", task(item))
+    except Exception as error:  # the task's own failure costs this input only
+        outcome = ("error", f"{type(error).__name__}: {error}")
+    try:
+        connection.send((index, outcome))
+    except (OSError, ValueError):
+        return False
+    except Exception as error:  # a result that cannot be pickled (too deep, say)
+        connection.send((index, ("error", f"{type(error).__name__}: {error}")))
+    return True

@@ -60,6 +60,20 @@ def test_a_crash_costs_that_input_only(workers: int) -> None:
     assert results[1] == results[4] == Failure("the parser crashed (signal 11, SIGSEGV)")
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_inputs_after_a_crash_or_a_hang_in_the_same_batch_are_answered(workers: int) -> None:
+    """Inputs go to a worker several at a time: those after the one it died on or was
+    stopped on are given to a fresh worker."""
+    items = [f"file{n}" for n in range(60)]
+    items[5], items[6], items[40] = "crash", "spin", "crash"
+    results = run_isolated(behave, items, workers=workers, budget=0.5)
+    crashed = Failure("the parser crashed (signal 11, SIGSEGV)")
+    assert results[5] == results[40] == crashed
+    assert results[6] == Failure("took longer than 0.5 s")
+    rest = [r for n, r in enumerate(results) if n not in (5, 6, 40)]
+    assert rest == [i.upper() for n, i in enumerate(items) if n not in (5, 6, 40)]
+
+
 def test_a_dead_worker_is_replaced_by_a_fresh_one() -> None:
     results = run_isolated(worker_pid, ["a", "crash", "b"], workers=1, budget=10)
     assert isinstance(results[1], Failure)
