@@ -53,6 +53,11 @@ _WALL_FACTOR = 5
 # workers finish together).
 _MAX_BATCH = 8
 
+# A worker whose memory grew by more than this since it started leaves after answering its
+# batch, and a fresh one takes its place: memory a big input left fragmented in a worker
+# would otherwise stay taken, next to the supervisor's growing results, until the end.
+_RETIRE_AFTER_GROWTH = 96 * 1024 * 1024
+
 # A worker collects cyclic garbage between inputs, once every this many (see _worker_main).
 _COLLECT_EVERY = 32
 
@@ -117,6 +122,8 @@ class _Worker:
     started: float = 0.0
     cpu_at_start: float | None = None
     check_at: float = 0.0
+    # the worker said it leaves once its batch is answered
+    retiring: bool = False
 
 
 @dataclass
@@ -160,7 +167,7 @@ def run_isolated(
     try:
         while run.done < len(items):
             for worker in pool:
-                if not worker.pending and run.queue:
+                if not worker.pending and not worker.retiring and run.queue:
                     _assign(worker, run, len(pool))
             _wait_for_news(pool)
             alive = [worker for worker in pool if _collect(worker, run)]
@@ -229,14 +236,18 @@ def _collect(worker: _Worker, run: _Run[Any, Any]) -> bool:
     try:
         # answers a worker sent before it died are still in the pipe: take them all first
         while worker.pending and worker.connection.poll():
-            index, (kind, value) = worker.connection.recv()
+            index, (kind, value), retiring = worker.connection.recv()
             worker.pending.popleft()
+            worker.retiring = retiring
             _finish(run, index, value if kind == "ok" else Failure(value))
             if worker.pending:
                 _start_clock(worker, run.budget)
     except (EOFError, OSError):
         pass  # the pipe broke: the worker died while answering
     if not worker.pending:
+        if worker.retiring:  # it leaves on its own; a fresh one takes its place
+            _stop([worker])
+            return False
         return True
     if not worker.process.is_alive():
         worker.process.join()
@@ -340,7 +351,8 @@ def _worker_main(
     initargs: tuple[Any, ...],
 ) -> None:
     """A worker: answer each ``(index, item)`` of a batch (a list) with a message
-    ``(index, (kind, value))``, until told to stop (``None``) or the supervisor goes away."""
+    ``(index, (kind, value), retiring)``, until told to stop (``None``), the supervisor goes
+    away, or it leaves after a batch (``retiring``) because its memory grew too much."""
     # Ctrl-C reaches the whole process group; the supervisor stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A crash is reported by the supervisor as the input's result; a traceback dump on
@@ -355,6 +367,7 @@ def _worker_main(
     gc.freeze()
     gc.disable()
     handled = 0
+    resident_at_start = _resident_bytes()
     parent = multiprocessing.parent_process()
     waitables: list[Any] = [connection] if parent is None else [connection, parent.sentinel]
     while True:
@@ -367,26 +380,55 @@ def _worker_main(
             return
         if message is None:
             return
-        for index, item in message:
-            if not _answer(connection, task, index, item):
+        for position, (index, item) in enumerate(message):
+            outcome = _outcome(task, item)
+            retiring = (
+                position == len(message) - 1
+                and _resident_bytes() - resident_at_start > _RETIRE_AFTER_GROWTH
+            )
+            if not _send(connection, index, outcome, retiring) or retiring:
                 return
+            del outcome
             handled += 1
             if handled % _COLLECT_EVERY == 0:
                 gc.collect()
 
 
-def _answer(connection: Connection, task: Callable[[Any], Any], index: int, item: Any) -> bool:
-    """Work on one input and send the answer; False if the supervisor cannot be reached."""
+def _outcome(task: Callable[[Any], Any], item: Any) -> tuple[str, Any]:
+    """``("ok", result)`` or ``("error", why)``: the task's own failure costs this input only."""
     if crash_test_marker_in(item):
         os.kill(os.getpid(), signal.SIGSEGV)
     try:
-        outcome: tuple[str, Any] = ("ok", task(item))
-    except Exception as error:  # the task's own failure costs this input only
-        outcome = ("error", f"{type(error).__name__}: {error}")
+        return ("ok", task(item))
+    except Exception as error:
+        return ("error", f"{type(error).__name__}: {error}")
+
+
+def _send(connection: Connection, index: int, outcome: tuple[str, Any], retiring: bool) -> bool:
+    """Send one answer; False if the supervisor cannot be reached."""
     try:
-        connection.send((index, outcome))
+        connection.send((index, outcome, retiring))
     except (OSError, ValueError):
         return False
     except Exception as error:  # a result that cannot be pickled (too deep, say)
-        connection.send((index, ("error", f"{type(error).__name__}: {error}")))
+        connection.send((index, ("error", f"{type(error).__name__}: {error}"), retiring))
     return True
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory (0 where the system does not tell)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _page_size() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return 4096
+
+
+_PAGE_SIZE = _page_size()
