@@ -12,15 +12,13 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.table import Table
 
 from isolint import __version__
-from isolint.add_ignore import add_ignores
 from isolint.baseline import (
     BaselineError,
     Fingerprint,
@@ -36,20 +34,10 @@ from isolint.detect import detect_frameworks
 from isolint.engine import CheckResult, Settings, check, load_settings
 from isolint.files import display_path, excluded_below_root
 from isolint.findings import Finding
-from isolint.fix.remarks import Remark, codemod_report, group_remarks, summary_lines
-from isolint.fix.runner import (
-    FixOutcome,
-    Rewrite,
-    fix_project,
-    migrate_context,
-    unified_diff,
-    write_changes,
-)
 from isolint.init_project import apply as apply_init
 from isolint.init_project import plan as plan_init
 from isolint.init_project import report as init_report
 from isolint.progress import DelayedProgress
-from isolint.race.cli import prove_and_fix, race
 from isolint.report.github import write_github
 from isolint.report.html import write_html
 from isolint.report.json_report import write_json, write_json_lines
@@ -63,12 +51,36 @@ from isolint.report.text import write_text
 from isolint.rule_docs import doc_url, rule_doc
 from isolint.rules.catalog import FAMILIES, RULES
 
+if TYPE_CHECKING:
+    from isolint.fix.remarks import Remark
+    from isolint.fix.runner import FixOutcome, Rewrite
+
+# Commands and libraries that only some commands need (fixes, codemods, the race tests,
+# Markdown rendering) are imported where they are used: every run pays for what is imported
+# here, and a warm `isolint check` takes little more than that.
+
 OUTPUT_FORMATS = ("text", "json", "json-lines", "sarif", "github", "html")
 STATISTICS_FORMATS = ("text", "json", "json-lines")
 CODEMODS = ("migrate-context",)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; ``race`` (which loads the race-test machinery) is imported only
+    when it is asked for, or listed by ``--help``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "race"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "race":
+            # `isolint race gen` and `isolint race run` live with the race tests
+            from isolint.race.cli import race
+
+            return race
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="isolint")
 def cli() -> None:
     """isolint finds request-time code that leaks one user's data to another."""
@@ -320,6 +332,8 @@ def _add_ignore(result: CheckResult, reason: str, sources: dict[Path, bytes]) ->
         # click took the next word as the reason: it may well have been a path
         fail(f"give the reason as --add-ignore=REASON (is `{reason}` a reason or a path?)")
     budget = result.settings.config.file_timeout
+    from isolint.add_ignore import add_ignores
+
     report = add_ignores(result.findings, reason, Path.cwd(), budget=budget)
     for problem in report.problems:
         click.echo(f"isolint: {problem}", err=True)
@@ -394,6 +408,8 @@ def rule_command(code: str) -> None:
     markdown = rule_doc(code).markdown
     console = Console()
     if console.is_terminal:
+        from rich.markdown import Markdown
+
         console.print(Markdown(markdown))
     else:
         click.echo(markdown, nl=not markdown.endswith("\n"))
@@ -517,6 +533,8 @@ def fix_command(
     and it is replaced atomically. Exit 0 when no finding is left, 1 when some are (or,
     with --diff, when there would be changes), 2 on errors.
     """
+    from isolint.fix.runner import fix_project, migrate_context, unified_diff, write_changes
+
     targets = list(paths) or [Path(".")]
     missing = [str(path) for path in targets if not path.exists()]
     if missing:
@@ -529,6 +547,8 @@ def fix_command(
         if force_exclude:
             targets = _not_force_excluded(targets, settings, {})
         if prove:
+            from isolint.race.cli import prove_and_fix
+
             if codemod is not None:
                 fail("--prove proves the rule fixes; it cannot be used with --codemod")
             use_cache = not no_cache
@@ -577,6 +597,8 @@ def fix_command(
 
 def _write_remarks(remarks: Sequence[Remark], verbose: bool) -> None:
     """The codemod's remarks on stderr: every one with --verbose, else by kind."""
+    from isolint.fix.remarks import group_remarks, summary_lines
+
     lines = (
         [str(remark) for remark in remarks] if verbose else summary_lines(group_remarks(remarks))
     )
@@ -587,6 +609,8 @@ def _write_remarks(remarks: Sequence[Remark], verbose: bool) -> None:
 def _write_codemod_json(
     rewrite: Rewrite, cwd: Path, not_written: Sequence[str], diff: str | None
 ) -> None:
+    from isolint.fix.remarks import codemod_report
+
     report = codemod_report(
         [display_path(path, cwd) for path in rewrite.changed()],
         rewrite.remarks,
@@ -646,7 +670,3 @@ def _yes_no(value: bool) -> str:
 
 def main() -> None:
     cli()
-
-
-# `isolint race gen` and `isolint race run` live with the race tests (isolint/race/cli.py).
-cli.add_command(race)

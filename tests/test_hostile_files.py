@@ -62,6 +62,12 @@ HOSTILE: dict[str, tuple[bytes, tuple[str, ...]]] = {
         ("syntax error: too many nested parentheses",),
     ),
     "app/long_sum.py": (("x = " + "1 + " * 20_000 + "1\n").encode(), TOO_COMPLEX),
+    # the same sum over 20,000 lines: no byte scan sees it as hostile, so in a worker libcst
+    # gets it first, and CPython's answer comes once libcst is stopped
+    "app/long_sum_lines.py": (
+        ("x = (\n" + "    1 +\n" * 20_000 + "    1\n)\n").encode(),
+        TOO_COMPLEX,
+    ),
     "app/attributes.py": (("x = a" + ".b" * 1000 + "\n").encode(), TOO_COMPLEX),
     "app/ladder.py": (ELIF_LADDER.encode(), TOO_COMPLEX),
     "app/nul.py": (b"x = 1\n\ny = 2\x00\n", ("syntax error: source code string cannot",)),

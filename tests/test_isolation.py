@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from isolint import isolation
 from isolint.isolation import (
     CRASH_TEST_VARIABLE,
     Failure,
@@ -58,6 +59,33 @@ def test_a_crash_costs_that_input_only(workers: int) -> None:
     results = run_isolated(behave, items, workers=workers, budget=10)
     assert [r for r in results if not isinstance(r, Failure)] == ["A", "B", "C", "D"]
     assert results[1] == results[4] == Failure("the parser crashed (signal 11, SIGSEGV)")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_inputs_after_a_crash_or_a_hang_in_the_same_batch_are_answered(workers: int) -> None:
+    """Inputs go to a worker several at a time: those after the one it died on or was
+    stopped on are given to a fresh worker."""
+    items = [f"file{n}" for n in range(60)]
+    items[5], items[6], items[40] = "crash", "spin", "crash"
+    results = run_isolated(behave, items, workers=workers, budget=0.5)
+    crashed = Failure("the parser crashed (signal 11, SIGSEGV)")
+    assert results[5] == results[40] == crashed
+    assert results[6] == Failure("took longer than 0.5 s")
+    rest = [r for n, r in enumerate(results) if n not in (5, 6, 40)]
+    assert rest == [i.upper() for n, i in enumerate(items) if n not in (5, 6, 40)]
+
+
+def test_a_worker_whose_memory_grew_leaves_after_its_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker past the memory growth limit answers its batch, leaves, and a fresh one
+    goes on: no input is lost or failed."""
+    monkeypatch.setattr(isolation, "_RETIRE_AFTER_GROWTH", -1)  # every worker is past it
+    items = [f"file{n}" for n in range(40)]
+    pids = run_isolated(worker_pid, items, workers=2, budget=10)
+    assert all(isinstance(pid, int) for pid in pids)
+    assert len(set(pids)) > 2
+    assert run_isolated(behave, items, workers=2, budget=10) == [i.upper() for i in items]
 
 
 def test_a_dead_worker_is_replaced_by_a_fresh_one() -> None:

@@ -608,26 +608,39 @@ class ModulePass(cst.CSTVisitor):
         site.value_imports = self._imports_read(frame, value)
         site.value_user = self._depends_on_user(frame, value)
 
-    def _depends_on_user(self, frame: _Frame, value: cst.BaseExpression) -> bool:
-        """The value reads who is asking: a user object or id, directly or through locals."""
-        roots, attributes = ex.read_names(value)
+    def _depends_on_user(
+        self,
+        frame: _Frame,
+        value: cst.BaseExpression,
+        names: tuple[set[str], set[str]] | None = None,
+    ) -> bool:
+        """The value reads who is asking: a user object or id, directly or through locals.
+        ``names`` is ``ex.read_names(value)`` where the caller has it already."""
+        roots, attributes = names or ex.read_names(value)
         if (roots | attributes) & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
             return True
         return self._reads_user_key(value, roots, attributes, frame)
 
     def _imports_read(self, frame: _Frame, value: cst.BaseExpression) -> list[str]:
         """Module-level imports an expression reads, directly or through locals."""
+        return self._imports_among(frame, ex.names_read(value))
+
+    def _imports_among(self, frame: _Frame, roots: set[str]) -> list[str]:
+        """Module-level imports among these root names and the names locals among them were
+        computed from."""
         imports = self.facts.imports
-        return sorted(n for n in frame.inputs(value) if n in imports and n not in frame.bound)
+        return sorted(n for n in frame.inputs_of(roots) if n in imports and n not in frame.bound)
 
     def _argument_sources(self, frame: _Frame, call: CallSite, node: cst.Call) -> None:
         """What each argument is computed from: parameters, and ``@import`` names."""
         for arg in node.args:
             if arg.star:
                 break
-            sources = sorted(frame.sources(arg.value))
-            sources += [f"@{name}" for name in self._imports_read(frame, arg.value)]
-            from_user = self._depends_on_user(frame, arg.value)
+            # the names an argument reads, found once for the three questions (a hot path)
+            names = ex.read_names(arg.value)
+            sources = sorted(frame.sources_of(names[0]))
+            sources += [f"@{name}" for name in self._imports_among(frame, names[0])]
+            from_user = self._depends_on_user(frame, arg.value, names)
             if arg.keyword is not None:
                 call.keyword_sources[arg.keyword.value] = sources
                 if from_user:

@@ -16,12 +16,14 @@ from __future__ import annotations
 import ast
 import gc
 import io
+import re
 import sys
 import tokenize
 import warnings
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 
 from isolint.analysis.facts import ModuleFacts, Span, Suppression
 from isolint.analysis.module_pass import ModulePass, PassOptions, read_suppressions
@@ -74,17 +76,24 @@ class Screened:
         return replace(self, verdict=replace(self.verdict, tree=None))
 
 
-def analyze_source(source: bytes, options: PassOptions) -> ModuleFacts:
-    """The facts of one module; a file that cannot be decoded or parsed yields an error fact."""
-    screened = screen_source(source)
+def analyze_source(source: bytes, options: PassOptions, *, isolated: bool = False) -> ModuleFacts:
+    """The facts of one module; a file that cannot be decoded or parsed yields an error fact.
+
+    ``isolated``: this runs in a supervised worker process, where a crash or a hang of
+    libcst's parser costs this file only. CPython's parser is then asked first only about a
+    source that looks hostile (``looks_hostile``), and otherwise only once libcst has failed,
+    for its wording; the answer is the same, minus a CPython parse of every healthy file.
+    """
+    screened = screen_source(source, ask_python=not isolated or looks_hostile(source))
     if screened.facts is not None:
         return screened.facts
     # the CPython tree is not needed any more: let it go before libcst builds its own
     return analyze_screened(source, screened.without_tree(), options)
 
 
-def screen_source(source: bytes) -> Screened:
-    """Decode ``source``, read its suppressions and ask CPython's parser about it."""
+def screen_source(source: bytes, *, ask_python: bool = True) -> Screened:
+    """Decode ``source``, read its suppressions and ask CPython's parser about it (unless
+    not ``ask_python``: then ``verdict`` is None, and ``analyze_screened`` asks if needed)."""
     try:
         text = decode_source(source)
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:
@@ -92,6 +101,8 @@ def screen_source(source: bytes) -> Screened:
     suppressions, skip_file = read_suppressions(text)
     if skip_file:
         return Screened(ModuleFacts(skip_file=True, suppressions=suppressions))
+    if not ask_python:
+        return Screened(None, suppressions)
     verdict = python_verdict(text)
     if verdict.refusal is not None:
         return Screened(_error_facts(*verdict.refusal, suppressions))
@@ -102,16 +113,9 @@ def analyze_screened(source: bytes, screened: Screened, options: PassOptions) ->
     """The facts of a module that ``screen_source`` passed: libcst's parse, then the pass."""
     suppressions = screened.suppressions
     try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        verdict = screened.verdict
-        if verdict is not None and verdict.syntax_error is not None:
-            return _error_facts(*verdict.syntax_error, suppressions)
-        return _error_facts(*_libcst_error(error), suppressions)
-    except RecursionError:
-        return _error_facts("too deeply nested to parse", None, suppressions)
-    except Exception as error:  # libcst raises a few undocumented errors on odd input
-        return _error_facts(f"cannot parse: {type(error).__name__}: {error}", None, suppressions)
+        module = parse_module(source)
+    except Exception as error:
+        return _parse_failure(source, screened, error)
     try:
         module_pass = ModulePass(options)
         module_pass.assign_addresses(walk(module, module_pass))
@@ -122,6 +126,86 @@ def analyze_screened(source: bytes, screened: Screened, options: PassOptions) ->
         return _error_facts(message, None, suppressions)
     module_pass.facts.suppressions = suppressions
     return module_pass.facts
+
+
+def _parse_failure(source: bytes, screened: Screened, error: Exception) -> ModuleFacts:
+    """The error fact of a source libcst could not parse, in CPython's words where it has
+    some: its refusal (asked now if it was not asked before libcst), or its syntax error."""
+    suppressions = screened.suppressions
+    verdict = screened.verdict
+    if verdict is None:
+        verdict = python_verdict(decode_source(source))
+        if verdict.refusal is not None:
+            return _error_facts(*verdict.refusal, suppressions)
+    if isinstance(error, cst.ParserSyntaxError):
+        if verdict.syntax_error is not None:
+            return _error_facts(*verdict.syntax_error, suppressions)
+        return _error_facts(*_libcst_error(error), suppressions)
+    if isinstance(error, RecursionError):
+        return _error_facts("too deeply nested to parse", None, suppressions)
+    # libcst raises a few undocumented errors on odd input
+    return _error_facts(f"cannot parse: {type(error).__name__}: {error}", None, suppressions)
+
+
+# What makes a source look hostile to libcst's parser (see ``looks_hostile``): far beyond
+# real code (Django's deepest brackets are 11 levels, its longest line 172 bytes), and far
+# below CPython's own limits (200 nested brackets, 100 levels of indentation).
+_HOSTILE_BRACKET_DEPTH = 40
+_HOSTILE_LINE_BYTES = 400
+_HOSTILE_ELIFS = 100
+_HOSTILE_INDENT = re.compile(rb"\n[ \t\f]{80}")
+_FOLD_BRACKETS = bytes.maketrans(b"([{)]}", b"((()))")
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"()[]{}")))
+
+
+def looks_hostile(source: bytes) -> bool:
+    """Whether CPython's parser should see ``source`` before libcst: a cheap scan of the bytes
+    for what makes either parser give up (deep brackets, long lines, an ``elif`` ladder, deep
+    indentation, a NUL byte, a huge file), with brackets in strings and comments counted too.
+
+    Healthy files need no CPython parse before libcst in a worker process: a file the scan
+    misses and libcst crashes on or times out on is asked about afterwards (see
+    ``isolint.engine``), so it is reported in CPython's words all the same.
+    """
+    if len(source) > RISKY_BYTES or b"\0" in source or source.count(b"elif") > _HOSTILE_ELIFS:
+        return True
+    if max(map(len, source.split(b"\n"))) > _HOSTILE_LINE_BYTES:
+        return True
+    if _HOSTILE_INDENT.search(source):
+        return True
+    return _bracket_depth(source, _HOSTILE_BRACKET_DEPTH) >= _HOSTILE_BRACKET_DEPTH
+
+
+def _bracket_depth(source: bytes, limit: int) -> int:
+    """How deep brackets nest in ``source`` (up to ``limit``): each round removes the
+    innermost pairs, in C."""
+    brackets = source.translate(_FOLD_BRACKETS, _NOT_BRACKETS)
+    for depth in range(limit):
+        if b"()" not in brackets:
+            return depth
+        brackets = brackets.replace(b"()", b"")
+    return limit
+
+
+def parse_module(source: bytes) -> cst.Module:
+    """libcst's parse, without checking each new node the way a node built by hand is.
+
+    Every libcst node validates its fields when it is created (about a tenth of a parse);
+    the nodes the parser builds come from its own grammar, so the checks can only pass
+    (libcst's own code notes the same). Raises what ``libcst.parse_module`` raises.
+    """
+    post_init = CSTNode.__dict__.get("__post_init__")
+    if post_init is None:  # another libcst: nothing to turn off
+        return cst.parse_module(source)
+    CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(source)
+    finally:
+        CSTNode.__post_init__ = post_init  # type: ignore[method-assign]
+
+
+def _unchecked(self: CSTNode) -> None:
+    """A node's ``__post_init__`` while the parser builds it."""
 
 
 def python_verdict(text: str) -> PythonVerdict:

@@ -44,6 +44,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 _Handler = Callable[..., Any] | None
 # per visitor class: node type -> (visit handler, leave handler, child fields)
 _TABLES: dict[type, dict[type, tuple[_Handler, _Handler, tuple[str, ...]]]] = {}
+_Visit = Callable[[cst.CSTNode, Any], None]
 
 
 def child_fields(node_type: type) -> tuple[str, ...]:
@@ -101,7 +102,9 @@ def walk(root: cst.CSTNode, visitor: object | None = None) -> list[cst.CSTNode]:
     visitor_type = type(visitor)
     table = _TABLES.setdefault(visitor_type, {})
 
-    def visit(node: cst.CSTNode) -> None:
+    # ``visit`` gets itself as an argument: a nested function that named itself would be a
+    # reference cycle holding the whole tree until the garbage collector found it
+    def visit(node: cst.CSTNode, visit: _Visit) -> None:
         append(node)
         node_type = type(node)
         entry = table.get(node_type)
@@ -115,11 +118,11 @@ def walk(root: cst.CSTNode, visitor: object | None = None) -> list[cst.CSTNode]:
                 if value_type is tuple or value_type is list:
                     for item in value:
                         if _is_node(type(item)):
-                            visit(item)
+                            visit(item, visit)
                 elif _is_node(value_type):
-                    visit(value)
+                    visit(value, visit)
         if leave is not None:
             leave(visitor, node)
 
-    visit(root)
+    visit(root, visit)
     return ordered
