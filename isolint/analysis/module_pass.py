@@ -243,6 +243,7 @@ class ModulePass(cst.CSTVisitor):
         self._type_checking_depth = 0
         # inside `if __name__ == "__main__":` at module level: a script's body, not the module's
         self._main_guard_depth = 0
+        self._lambda_depth = 0
         # the module-level name being assigned (for the ContextVar it may construct)
         self._assigning = ""
         self._legacy_class_depth = 0
@@ -691,6 +692,7 @@ class ModulePass(cst.CSTVisitor):
                 call = CallSite(
                     callee, True, span=self._placeholder(), args=_argument_accesses(node)
                 )
+                call.deferred = self._main_guard_depth > 0 or self._lambda_depth > 0
                 call.positional, call.keywords = _call_shape(node)
                 self._span_later(call, "span", node)
                 self._add_call(call)
@@ -1320,8 +1322,12 @@ class ModulePass(cst.CSTVisitor):
         self.facts.mutable_defaults.append(fact)
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._lambda_depth += 1
         for param in _all_params(node.params):
             self._bind_local(param.name.value)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._lambda_depth -= 1
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         parent = self.frame

@@ -193,8 +193,10 @@ class LongLivedObjects:
         ``register(Handler())``): whatever keeps them keeps them for the process."""
         for module, record in self.project.modules.items():
             for call in record.facts.calls:
-                if not call.at_import_time or call.span is None:
+                if not call.at_import_time or call.deferred or call.span is None:
                     continue
+                if not self.project.modules[module].is_target:
+                    continue  # a test or script module building one for itself
                 made = self.types.class_type(module, call.callee)
                 if made is None or made.project is None or self._is_safe(made.project):
                     continue
