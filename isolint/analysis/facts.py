@@ -167,6 +167,8 @@ class WriteSite:
     guarded_by_truth: bool = False
     # ``if key not in CACHE: CACHE[key] = value``: fills an absent entry, once per key
     fills_absent: bool = False
+    # the stored value is only an identifier (``run.id``, ``run.id if run else None``)
+    value_id: bool = False
     # written through a local holding a fresh instance (``r = Request(); r.headers[k] = v``),
     # the target rebased onto its class: a class-body container is shared by every instance
     through_new_instance: bool = False

@@ -801,6 +801,7 @@ class ModulePass(cst.CSTVisitor):
             under_lock=frame.lock_depth > 0,
         )
         self._describe_value(site, value, frame, "set")
+        site.value_id = _is_identifier(value)
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", receiver, site))
 
@@ -1663,6 +1664,19 @@ def _defaulted(value: cst.BaseExpression) -> cst.BaseExpression:
     ):
         return value.left
     return value
+
+
+def _is_identifier(value: cst.BaseExpression) -> bool:
+    """``run.id``, ``thread_id``, ``obj.pk``, ``run.id if run else None``: an identifier."""
+    if isinstance(value, cst.IfExp):
+        parts = (value.body, value.orelse)
+        return all(_is_identifier(p) or ex.is_constant(p) for p in parts) and any(
+            _is_identifier(p) for p in parts
+        )
+    if isinstance(value, cst.Call) and ex.last_name(value.func) == "str" and len(value.args) == 1:
+        return _is_identifier(value.args[0].value)
+    name = ex.last_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
+    return name is not None and (name in ("id", "pk") or name.endswith("_id"))
 
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power)

@@ -512,6 +512,8 @@ def _classify_store(
         return None  # a constant key is configuration; a user key is per user
     if site.value_kind or not _request_data(project, record, site):
         return None
+    if site.value_id:
+        return None  # a pointer (a run's id by agent): whoever follows it loads it for themselves
     if not _depends_on_user(project, record, site) and not _keyed_by_user_content(
         project, record, site
     ):
