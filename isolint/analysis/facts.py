@@ -281,11 +281,15 @@ class ContextVarDefault:
 
 @dataclass
 class AsyncUse:
-    """A module-level name read inside ``async def`` code (for thread locals, ISO501)."""
+    """A module-level name read inside ``async def`` code, or a possible thread local read
+    in a synchronous function (for ISO501)."""
 
     root: str
     span: Span
     through_class: str | None = None
+    # a use in a synchronous function (its qualname): a thread local read there is shared by
+    # tasks too when async code calls that function
+    sync_function: str = ""
 
 
 @dataclass

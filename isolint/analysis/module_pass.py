@@ -953,6 +953,24 @@ class ModulePass(cst.CSTVisitor):
             use = AsyncUse(node.value.value, self._placeholder())
             self._span_later(use, "span", node)
             frame.pending.append(_Pending("async", Access(use.root), use))
+        elif (
+            isinstance(node.value, cst.Name)
+            and frame.function is not None
+            and node.value.value not in frame.bound
+            and self._may_be_thread_local(node.value.value)
+        ):
+            use = AsyncUse(node.value.value, self._placeholder(), sync_function=frame.owner)
+            self._span_later(use, "span", node)
+            frame.pending.append(_Pending("async", Access(use.root), use))
+
+    def _may_be_thread_local(self, name: str) -> bool:
+        """This module's thread local, or a name imported from another module (which the
+        project index resolves): the only names a synchronous use is recorded for."""
+        binding = self.facts.bindings.get(name)
+        if binding is not None:
+            return binding.kind == "threading_local"
+        ref = self.facts.imports.get(name)
+        return ref is not None and ref.name is not None
 
     def _note_request_state_read(self, frame: _Frame, name: str) -> None:
         """A function reading this module's thread local or ContextVar reads request state."""
@@ -1233,11 +1251,14 @@ class ModulePass(cst.CSTVisitor):
                 self._add_call(pending.fact)
             elif pending.kind == "async" and isinstance(pending.fact, AsyncUse):
                 pending.fact.root = pending.access.root
+                fact = pending.fact
                 if all(
-                    use.root != pending.fact.root or use.through_class
+                    use.root != fact.root
+                    or use.through_class
+                    or use.sync_function != fact.sync_function
                     for use in self.facts.async_uses
                 ):
-                    self.facts.async_uses.append(pending.fact)
+                    self.facts.async_uses.append(fact)
 
     def _add_call(self, call: CallSite) -> None:
         """Record a call once per calling function; builtins never lead into the project."""

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from isolint.analysis.facts import Access, AsyncUse, Binding
 from isolint.findings import Finding, Related, Severity
+from isolint.program import program_of
 from isolint.project import Project
 from isolint.rules.base import finding
 from isolint.rules.writes import classified_writes
@@ -56,18 +57,26 @@ def check(project: Project) -> Iterator[Finding]:
 def _threading_locals(project: Project) -> Iterator[Finding]:
     used_from_async: dict[tuple[str, str], list[Related]] = {}
     locals_by_key: dict[tuple[str, str], Binding] = {}
+    called_from_async: frozenset[tuple[str, str]] | None = None
     for module, record in project.modules.items():
         for use in record.facts.async_uses:
             found = _thread_local(project, module, use)
             if found is None:
                 continue
+            how = "from `async def` code here"
+            if use.sync_function:
+                if called_from_async is None:
+                    called_from_async = _called_from_async(project)
+                if (module, use.sync_function) not in called_from_async:
+                    continue
+                how = f"in `{use.sync_function}`, which `async def` code calls"
             key, binding = found
             locals_by_key[key] = binding
             used_from_async.setdefault(key, []).append(
                 Related(
                     record.display_path,
                     record.located(use.span).line,
-                    f"`{binding.name}` is used from `async def` code here",
+                    f"`{binding.name}` is used {how}",
                 )
             )
     for (module, name), users in sorted(used_from_async.items()):
@@ -86,6 +95,28 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             Severity.ERROR,
             related,
         )
+
+
+def _called_from_async(project: Project) -> frozenset[tuple[str, str]]:
+    """Synchronous functions that ``async def`` code calls, directly or through others: they
+    run on the event loop's thread, between one task's awaits and the next's."""
+    callees = program_of(project).reach.callees
+    found: set[tuple[str, str]] = set()
+    queue = [
+        (module, qualname)
+        for module, record in project.modules.items()
+        for qualname, function in record.facts.functions.items()
+        if function.is_async
+    ]
+    while queue:
+        caller = queue.pop()
+        for edge in callees.get(caller, ()):
+            callee = project.function(*edge.callee)
+            if callee is None or callee.is_async or edge.callee in found:
+                continue
+            found.add(edge.callee)
+            queue.append(edge.callee)
+    return frozenset(found)
 
 
 def _thread_local(
