@@ -510,6 +510,11 @@ def _classify_store(
         return None
     if site.key.kind != "dynamic" or any(k.kind == "user" for k in site.target.keys):
         return None  # a constant key is configuration; a user key is per user
+    asking = program_of(project).reach.user_data_params.get(
+        (record.name, site.function), frozenset()
+    )
+    if not asking.isdisjoint(site.key_sources):
+        return None  # keyed by what depends on who asks (their groups, their role)
     if site.value_kind or not _request_data(project, record, site):
         return None
     if site.value_id:
