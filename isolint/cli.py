@@ -240,8 +240,10 @@ def check_command(
             _write_statistics(result.findings, output_format, stream)
         else:
             _write_findings(result, output_format, texts, stream)
+    for failure in result.failures:
+        click.echo(f"isolint: error: {failure}", err=True)
     code = EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
-    sys.exit(code)
+    sys.exit(EXIT_ERROR if result.failures else code)
 
 
 def _settings(

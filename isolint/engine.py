@@ -58,6 +58,8 @@ class CheckResult:
     settings: Settings
     # findings silenced by `# isolint: fixme[...]`: shown with --show-fixme, never failing
     fixmes: list[Finding] = field(default_factory=list)
+    # rule families that failed (a bug in isolint): the run is incomplete, and says so
+    failures: list[str] = field(default_factory=list)
 
 
 def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Settings:
@@ -161,13 +163,14 @@ def _check(
             return CheckResult(remembered[0], len(targets), settings, remembered[1])
     facts = _facts_for(contents, digests, options, cache, jobs, config.file_timeout, progress)
     project = Project(_records(facts, target_set, cwd, config, overrides), config)
-    findings, fixmes = _reportable(project, root, config)
+    failures: list[str] = []
+    findings, fixmes = _reportable(project, root, config, failures)
     findings = _with_fixes(findings, project, contents)
     if cache is not None:
         _remember_positions(project, digests, cache)
-        if run_key is not None:
+        if run_key is not None and not failures:
             cache.put_run(run_key, findings, fixmes)
-    return CheckResult(findings, len(targets), settings, fixmes)
+    return CheckResult(findings, len(targets), settings, fixmes, failures)
 
 
 def index_project(
@@ -423,13 +426,13 @@ def _is_package(folder: Path, packages: dict[Path, bool]) -> bool:
 
 
 def _reportable(
-    project: Project, root: Path, config: Config
+    project: Project, root: Path, config: Config, failures: list[str] | None = None
 ) -> tuple[list[Finding], list[Finding]]:
     """The findings to report, and those silenced as known debt by ``fixme`` comments."""
     by_path = {record.display_path: record for record in project.targets()}
     seen: set[tuple[str, str, int, int]] = set()
     raw: dict[str, list[Finding]] = {path: [] for path in by_path}
-    for finding in run_rules(project):
+    for finding in run_rules(project, failures):
         key = (finding.code, finding.path, finding.line, finding.column)
         if key not in seen:
             seen.add(key)

@@ -30,11 +30,26 @@ from isolint.rules import (
 from isolint.rules.base import finding
 
 
-def run_rules(project: Project) -> Iterator[Finding]:
-    """Every finding of every family for the project's target modules (unfiltered)."""
+def run_rules(project: Project, failures: list[str] | None = None) -> Iterator[Finding]:
+    """Every finding of every family for the project's target modules (unfiltered).
+
+    A family that fails (a bug in isolint) costs only its own findings: the failure is
+    described in ``failures`` and the other families still run.
+    """
     families = (shared_state, legacy_state, sessions, registries, per_request_objects)
     for family in (*families, async_hazards):
-        yield from family.check(project)
+        try:
+            found = list(family.check(project))
+        except Exception as error:
+            if failures is None:
+                raise
+            name = family.__name__.rsplit(".", 1)[-1]
+            failures.append(
+                f"internal error in the `{name}` rules ({type(error).__name__}: {error}); "
+                "their findings are missing from this run (please report this)"
+            )
+            continue
+        yield from found
     yield from unparsable_files(project)
 
 
