@@ -970,7 +970,12 @@ class ModulePass(cst.CSTVisitor):
         if binding is not None:
             return binding.kind == "threading_local"
         ref = self.facts.imports.get(name)
-        return ref is not None and ref.name is not None
+        if ref is None or ref.name is None:
+            return False
+        # names a thread local goes by; the index resolves the rest (and a module imported by
+        # name, `from django.db import models`, is not worth a fact per function)
+        lowered = name.lower()
+        return lowered.startswith("_") or any(word in lowered for word in _THREAD_LOCAL_WORDS)
 
     def _note_request_state_read(self, frame: _Frame, name: str) -> None:
         """A function reading this module's thread local or ContextVar reads request state."""
@@ -1698,6 +1703,9 @@ def _is_identifier(value: cst.BaseExpression) -> bool:
         return _is_identifier(value.args[0].value)
     name = ex.last_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
     return name is not None and (name in ("id", "pk") or name.endswith("_id"))
+
+
+_THREAD_LOCAL_WORDS = ("local", "state", "ctx", "context", "tls", "thread")
 
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power)

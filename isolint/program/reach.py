@@ -144,17 +144,27 @@ class Reach:
         """Startup hooks and the functions only they (or import time) call."""
         known = set(self.entry_points.startup_hooks)
         entries = self.entry_points.entries
-        changed = True
-        while changed:
-            changed = False
-            for callee, edges in self.callers.items():
-                if callee in known or callee in entries:
-                    continue
-                if all(e.caller is None or e.caller in known for e in edges) and any(
-                    e.caller is not None for e in edges
-                ):
-                    known.add(callee)
-                    changed = True
+        # per function: how many calls from functions not yet known to be startup-only
+        # reach it; it joins when that falls to zero (a worklist, linear in the calls)
+        remaining: dict[FunctionKey, int] = {}
+        for callee, edges in self.callers.items():
+            if callee in known or callee in entries:
+                continue
+            from_functions = [e for e in edges if e.caller is not None]
+            if from_functions:
+                remaining[callee] = sum(1 for e in from_functions if e.caller not in known)
+        queue = [callee for callee, count in remaining.items() if count == 0]
+        while queue:
+            current = queue.pop()
+            if current in known:
+                continue
+            known.add(current)
+            for edge in self.callees.get(current, ()):
+                callee = edge.callee
+                if callee in remaining and callee not in known:
+                    remaining[callee] -= 1
+                    if remaining[callee] == 0:
+                        queue.append(callee)
         return frozenset(known)
 
     # ---- request time ----------------------------------------------------------------------------
