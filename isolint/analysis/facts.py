@@ -99,6 +99,10 @@ class Function:
     is_entry: bool
     span: Span
     decorator_names: list[str] = field(default_factory=list)
+    # only an administrator may call it (``dependencies=[Depends(verify_admin_key)]``,
+    # ``user=Depends(get_admin_user)``, ``@staff_member_required``): what it writes for
+    # everyone is configuration, set by the one who runs the service
+    admin_only: bool = False
     cache_decorator: Span | None = None
     # names from outside the function that a cached function reads (the first read of each):
     # what they hold is baked into the cached result but not into its key

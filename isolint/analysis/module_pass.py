@@ -1105,6 +1105,7 @@ class ModulePass(cst.CSTVisitor):
         function.decorators = [
             use for decorator in node.decorators if (use := _decorator_use(decorator)) is not None
         ]
+        function.admin_only = _admin_only(node)
         frame = _Frame("function", qualname, owner=owner, function=function)
         params = _all_params(node.params)
         frame.bound.update(p.name.value for p in params)
@@ -1703,6 +1704,31 @@ def _is_identifier(value: cst.BaseExpression) -> bool:
         return _is_identifier(value.args[0].value)
     name = ex.last_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
     return name is not None and (name in ("id", "pk") or name.endswith("_id"))
+
+
+def _admin_only(node: cst.FunctionDef) -> bool:
+    """A route guarded for administrators: a decorator (or its ``dependencies=``) or a
+    parameter's ``Depends(...)`` default that names an admin, staff or superuser check."""
+    guards: list[cst.BaseExpression] = []
+    for decorator in node.decorators:
+        expression = decorator.decorator
+        if isinstance(expression, cst.Call):
+            guards.extend(arg.value for arg in expression.args if arg.keyword is not None)
+            expression = expression.func
+        guards.append(expression)
+    for param in _all_params(node.params):
+        default = param.default
+        if isinstance(default, cst.Call) and ex.last_name(default.func) in ("Depends", "Security"):
+            guards.extend(arg.value for arg in default.args)
+    return any(
+        word in chain.lower()
+        for guard in guards
+        for chain in ex.dotted_chains(guard)
+        for word in _ADMIN_WORDS
+    )
+
+
+_ADMIN_WORDS = ("admin", "superuser", "staff_member")
 
 
 _THREAD_LOCAL_WORDS = ("local", "state", "ctx", "context", "tls", "thread")

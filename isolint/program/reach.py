@@ -196,16 +196,26 @@ class Reach:
         return paths
 
     def _seeds(self) -> dict[FunctionKey, str]:
-        seeds = {key: entry.reason for key, entry in self.entry_points.entries.items()}
+        seeds = {
+            key: entry.reason
+            for key, entry in self.entry_points.entries.items()
+            if not self._admin_only(key)
+        }
         for module, record in self.project.modules.items():
             for qualname, function in record.facts.functions.items():
                 key = (module, qualname)
-                if key in seeds or key in self.startup_only:
+                if key in seeds or key in self.startup_only or function.admin_only:
                     continue
                 reason = self.direct_reason(module, function)
                 if reason:
                     seeds[key] = reason
         return seeds
+
+    def _admin_only(self, key: FunctionKey) -> bool:
+        """An entry only administrators may call: what it writes for everyone is the
+        service's configuration (a model loaded, a client registered), global by design."""
+        function = self.project.function(*key)
+        return function is not None and function.admin_only
 
     def direct_reason(self, module: str, function: Function) -> str:
         """Why a function serves a request by itself: it takes or reads request data."""

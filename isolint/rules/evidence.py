@@ -49,8 +49,8 @@ def request_evidence(project: Project, module: str, site: WriteSite) -> RequestE
     program = program_of(project)
     key = (module, site.function)
     function = project.function(module, site.function)
-    if function is None or is_lifecycle_name(function.name):
-        return None
+    if function is None or is_lifecycle_name(function.name) or function.admin_only:
+        return None  # lifecycle hooks run once; an administrator's writes are configuration
     if key in program.reach.startup_only:
         return None
     reasons: list[str] = []
