@@ -154,9 +154,8 @@ def generated_for_both(tmp_path: Path, *budget: str) -> tuple[Path, Path]:
     return leaky, clean
 
 
-def test_the_leaky_services_tests_pass_on_the_fixed_service(tmp_path: Path) -> None:
-    _, clean = generated_for_both(tmp_path)
-    result = subprocess.run(
+def _run_generated_tests(clean: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "tests/isolint_race", "-p", "no:cacheprovider", "-rs"],
         cwd=clean,
         env={**os.environ, "PYTHONPATH": str(clean), "PYTHONDONTWRITEBYTECODE": "1"},
@@ -164,6 +163,23 @@ def test_the_leaky_services_tests_pass_on_the_fixed_service(tmp_path: Path) -> N
         text=True,
         timeout=300,
     )
+
+
+def test_each_drivers_test_passes_on_the_fixed_service(tmp_path: Path) -> None:
+    """One generated test per request driver (every phase of each): the quick form."""
+    _, clean = generated_for_both(tmp_path)
+    one_test_per_driver(clean / "tests" / "isolint_race")
+    result = _run_generated_tests(clean)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"\b7 passed, 2 skipped\b", result.stdout), result.stdout[-3000:]
+    assert "SKIPPED [1] tests/isolint_race/test_iso204_triage_py_14.py:" in result.stdout
+
+
+@pytest.mark.stress
+def test_the_leaky_services_tests_pass_on_the_fixed_service(tmp_path: Path) -> None:
+    """Every generated test (38, many sharing a driver) passes on the fixed service."""
+    _, clean = generated_for_both(tmp_path)
+    result = _run_generated_tests(clean)
     assert result.returncode == 0, result.stdout[-3000:]
     assert re.search(r"\b38 passed, 2 skipped\b", result.stdout), result.stdout[-3000:]
     assert "SKIPPED [1] tests/isolint_race/test_iso204_triage_py_14.py:" in result.stdout
