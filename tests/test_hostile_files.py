@@ -160,7 +160,7 @@ def test_the_reason_is_in_the_text_report(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fillers", [0, 50], ids=["small-run", "worker-pool"])
 def test_a_worker_killed_by_a_signal_costs_that_file_only(tmp_path: Path, fillers: int) -> None:
     """The crash test double: the worker that analyses the marked file dies of SIGSEGV."""
-    root = hostile_project(tmp_path, fillers, pyproject="")
+    root = hostile_project(tmp_path, fillers)
     (root / "app" / "crashing.py").write_text("VALUE = 'CRASH-THE-PARSER-HERE'\n")
     env = {CRASH_TEST_VARIABLE: "CRASH-THE-PARSER-HERE"}
     findings, _ = check_json(root, "--no-cache", "--jobs", "2", env=env)
