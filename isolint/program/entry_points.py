@@ -129,10 +129,15 @@ class EntryPoints:
         """Handlers passed to a registration call: ``app.add_api_route("/x", handler)``."""
         found: list[tuple[FunctionKey, str]] = []
         handler_classes = self.models.values("handler-classes")
+        handler_names = {name.rsplit(".", 1)[-1] for name in handler_classes}
         for module, record in self.project.modules.items():
             for call in record.facts.calls:
                 callee = call.callee
-                if call.args and self.project.callee_name(module, callee) in handler_classes:
+                if (
+                    call.args
+                    and (callee.attrs or [callee.root])[-1] in handler_names
+                    and self.project.callee_name(module, callee) in handler_classes
+                ):
                     found.extend(self._handlers_passed(module, call))
                     continue
                 if not callee.attrs or not call.args:

@@ -172,7 +172,6 @@ class LongLivedObjects:
         """Classes whose one instance serves every request: an ASGI or WSGI application
         (its ``__call__`` is the server's per-request call), and subclasses of the models'
         ``long-lived-bases`` (a Celery task, a Django ``ModelAdmin`` or template ``Node``)."""
-        bases = self.project.config.models.values("long-lived-bases")
         for module, record in self.project.modules.items():
             for class_name, class_facts in record.facts.classes.items():
                 key = (module, class_name)
@@ -182,11 +181,17 @@ class LongLivedObjects:
                     how = f"an {protocol} application: one instance serves every request"
                     found[key].append(Creation(module, class_facts.span, how))
                     continue
-                kept = sorted(self.types.qualified_names(key) & bases)
+                kept = self.kept_bases(key)
                 if kept:
                     short = kept[0].rsplit(".", 1)[-1]
                     how = f"a `{short}` subclass: one instance serves every request"
                     found[key].append(Creation(module, class_facts.span, how))
+
+    def kept_bases(self, key: ClassKey) -> list[str]:
+        """The models' ``long-lived-bases`` the class derives from (a Celery ``Task``, a
+        ``ModelAdmin``): the framework keeps one instance of it for every request."""
+        bases = self.project.config.models.values("long-lived-bases")
+        return sorted(self.types.qualified_names(key) & bases)
 
     def _import_time_constructions(self, found: dict[ClassKey, list[Creation]]) -> None:
         """Instances built at import time inside another call (``API(throttle=[Limit()])``,

@@ -322,11 +322,12 @@ def _classify_self(
     if class_level is not None:
         return class_level if class_level.code else None
     attribute = attrs[0]
-    if project.class_hierarchy(module, class_name) is None and not _kept_by_framework(
-        project, module, class_name
-    ):
-        return None  # a declarative class (a model, a schema): its instances are data
-    # a declarative class's body describes fields, not state (None: no class-level binding)
+    if project.class_hierarchy(module, class_name) is None and not program_of(
+        project
+    ).long_lived.kept_bases((module, class_name)):
+        # a declarative class (a model, a schema) holds data; but a ModelAdmin, declarative
+        # in its body, is one instance the admin site keeps for every request
+        return None
     class_binding = project.class_attribute(module, class_name, attribute)
     if class_binding is None or class_binding.kind != "container":
         class_binding = _subclass_container(project, module, class_name, attribute) or class_binding
@@ -409,13 +410,6 @@ def _classify_self(
         creations=tuple(creations),
         owner=class_name,
     )
-
-
-def _kept_by_framework(project: Project, module: str, class_name: str) -> bool:
-    """A subclass of the models' ``long-lived-bases`` (a ModelAdmin is declarative in its
-    body, but the admin site keeps one instance of it for every request)."""
-    bases = project.config.models.values("long-lived-bases")
-    return bool(program_of(project).types.qualified_names((module, class_name)) & bases)
 
 
 def _subclass_container(
