@@ -400,7 +400,7 @@ class Project:
             callers[callee].append(caller)
         known: set[tuple[str, str]] = set()
         for key, key_callers in callers.items():
-            if _is_registration_name(key[1]) and all(c is None for c in key_callers):
+            if self._registers(key) and all(c is None for c in key_callers):
                 known.add(key)
         changed = True
         while changed:
@@ -414,9 +414,20 @@ class Project:
         for module, record in self.modules.items():
             for qualname in record.facts.functions:
                 key = (module, qualname)
-                if key not in callers and _is_registration_name(qualname):
+                if key not in callers and self._registers(key):
                     known.add(key)
         return frozenset(known)
+
+    def _registers(self, key: tuple[str, str]) -> bool:
+        """Named like registration (``register_tool``), and neither a request handler nor
+        decorated (``@app.post("/register")`` makes a handler of ``register_user``)."""
+        function = self.function(*key)
+        return (
+            _is_registration_name(key[1])
+            and function is not None
+            and not function.decorators
+            and not self._handles_requests(key)
+        )
 
     @cached_property
     def call_edges(self) -> list[tuple[tuple[str, str] | None, tuple[str, str]]]:

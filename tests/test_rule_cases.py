@@ -486,6 +486,29 @@ POSITIVES = [
         },
         ("app/store.py", 5, "ISO101"),
     ),
+    case(
+        # named like registration, but a route: it runs per request, not at import time
+        "register-route-stores-the-user",
+        {
+            "app/api.py": "from fastapi import FastAPI, Request\n\napp = FastAPI()\n"
+            "GUILD_ADMINS: dict[int, object] = {}\n\n\n"
+            '@app.post("/guilds/{guild_id}")\n'
+            "def register_guild(request: Request, guild_id: int) -> None:\n"
+            "    GUILD_ADMINS[guild_id] = request.user\n",
+        },
+        ("app/api.py", 9, "ISO402"),
+    ),
+    case(
+        "memo-keyed-by-url-with-the-user-beside-the-stamp",
+        {
+            "app/api.py": "import time\n\nfrom fastapi import FastAPI, Request\n\napp = FastAPI()\n"
+            "LAST: dict[str, tuple[object, float]] = {}\n\n\n"
+            '@app.get("/refresh")\n'
+            "async def refresh(request: Request, url: str) -> None:\n"
+            "    LAST[url] = (request.user, time.monotonic())\n",
+        },
+        ("app/api.py", 11, "ISO402"),
+    ),
 ]
 
 

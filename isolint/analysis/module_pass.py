@@ -608,6 +608,7 @@ class ModulePass(cst.CSTVisitor):
             site.value_kind = "number"  # `stats[k] += n`: a running total, not user data
         site.value_imports = self._imports_read(frame, value)
         site.value_user = self._depends_on_user(frame, value)
+        site.value_id = _is_identifier(value)
 
     def _depends_on_user(
         self,
@@ -770,6 +771,9 @@ class ModulePass(cst.CSTVisitor):
             self._describe_value(site, args[value_index], frame, "set")
         self._mark_check_then_act(site, frame)
         site.guarded_by_truth = any(target.root in guard for guard in frame.guards)
+        if method in _SET_ELEMENT_METHODS and args:
+            # `if name not in DONE: ...; DONE.add(name)`: marks work done once per element
+            site.fills_absent = (target.text(), ex.expression_text(args[0])) in frame.fills
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", target, site))
 
@@ -801,7 +805,6 @@ class ModulePass(cst.CSTVisitor):
             under_lock=frame.lock_depth > 0,
         )
         self._describe_value(site, value, frame, "set")
-        site.value_id = _is_identifier(value)
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", receiver, site))
 
@@ -1785,7 +1788,10 @@ def _annotated_types(node: cst.BaseExpression) -> list[cst.BaseExpression]:
 
 
 def _membership_check(test: cst.BaseExpression) -> tuple[str, str] | None:
-    """(container, key) for ``k not in C``, ``C.get(k) is None`` and ``not C.get(k)``."""
+    """(container, key) for ``k not in C``, ``C.get(k) is None`` and ``not C.get(k)``, also
+    as one of the conditions joined by ``and``."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _membership_check(test.left) or _membership_check(test.right)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comparison = test.comparisons[0]
         if isinstance(comparison.operator, cst.NotIn):
@@ -1830,6 +1836,7 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     A new object (``Run(run_id)``, ``[]``) stored under a key is a registry entry that
     requests go on to fill, not a memoised result, so it does not count.
     """
+    value = _without_clock_readings(value)
     if _creates_object(value) or not frame.inputs(value) & frame.inputs(key):
         return False
     if _reads_request_address(key):
@@ -1840,6 +1847,30 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     if (roots | attributes) & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
         return False  # what one user sees: not the same for everyone who sends the key
     return frame.sources(value) <= frame.sources(key)
+
+
+def _without_clock_readings(value: cst.BaseExpression) -> cst.BaseExpression:
+    """``(endpoint, time.monotonic())``: a TTL cache stamps its memo with when it was made;
+    the stamp is not part of what is memoised."""
+    if not isinstance(value, cst.Tuple):
+        return value
+    kept = [element for element in value.elements if not _reads_clock(element.value)]
+    if not kept or len(kept) == len(value.elements):
+        return value
+    return kept[0].value if len(kept) == 1 else value.with_changes(elements=kept)
+
+
+def _reads_clock(value: cst.BaseExpression) -> bool:
+    if not isinstance(value, cst.Call) or value.args:
+        return False
+    func = value.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    return name in _CLOCK_READINGS
+
+
+_CLOCK_READINGS = frozenset(
+    {"time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "now", "utcnow", "today"}
+)
 
 
 def _reads_request_address(key: cst.BaseExpression) -> bool:

@@ -18,7 +18,7 @@ from isolint.analysis.facts import Access, CallSite, Function, Span, WriteSite
 from isolint.analysis.module_pass import USER_IDENTITY_NAMES
 from isolint.program.entry_points import EntryPoints, FunctionKey
 from isolint.program.types import TypeIndex
-from isolint.project import Project
+from isolint.project import Project, is_init_method
 
 _MAX_CHAIN = 12
 Sources = tuple[str, ...]
@@ -125,6 +125,10 @@ class Reach:
         direct = self.project._call_key(module, call.callee, call.self_class)
         if direct is not None:
             return direct
+        if call.self_class is None:
+            constructor = self._constructor(module, call.callee)
+            if constructor is not None:
+                return constructor
         callee = call.callee
         if not callee.attrs or callee.keys:
             return None
@@ -136,6 +140,39 @@ class Reach:
             return None
         owner, class_name = receiver_type.project
         return self.project._method_key(owner, class_name, callee.attrs[-1])
+
+    def _constructor(self, module: str, callee: Access) -> FunctionKey | None:
+        """``Agent(query, history)`` runs ``Agent.__init__`` (or the base class's that it
+        inherits) with those arguments."""
+        target = self.project.resolve(module, callee)
+        if target is None or target.kind != "class" or target.rest:
+            return None
+        for owner, class_facts, _ in self.project._hierarchy(target.module, target.name):
+            if "__init__" in class_facts.methods:
+                return (owner, f"{class_facts.name}.__init__")
+        return None
+
+    @cached_property
+    def construction_only(self) -> frozenset[FunctionKey]:
+        """Methods that only an object's construction calls (``__init__`` calling
+        ``self._init_components()``): like ``__init__``, they set up a new object."""
+        found: set[FunctionKey] = set()
+        methods = [key for key in self.callers if "." in key[1] and not is_init_method(key[1])]
+        changed = True
+        while changed:
+            changed = False
+            for key in methods:
+                if key in found:
+                    continue
+                if all(
+                    edge.caller is not None
+                    and "." in edge.caller[1]
+                    and (is_init_method(edge.caller[1]) or edge.caller in found)
+                    for edge in self.callers[key]
+                ):
+                    found.add(key)
+                    changed = True
+        return frozenset(found)
 
     # ---- startup -------------------------------------------------------------------------------
 
@@ -361,6 +398,32 @@ class Reach:
         new = fed - known
         known |= new
         return bool(new)
+
+    @cached_property
+    def _attributes_made_for_user(self) -> frozenset[tuple[str, str, str]]:
+        """(module, class, attribute) that a class keeps on ``self`` from a call given who
+        is asking: ``self.redis = get_redis_client(tenant_id=tenant_id)``."""
+        found: set[tuple[str, str, str]] = set()
+        for module, record in self.project.modules.items():
+            for site in record.facts.writes:
+                if (
+                    site.self_class is not None
+                    and site.operation == "setattr"
+                    and len(site.target.attrs) == 1
+                    and site.value_call is not None
+                    and self.depends_on_user(module, site)
+                ):
+                    found.add((module, site.self_class, site.target.attrs[0]))
+        return frozenset(found)
+
+    def made_for_user(self, module: str, class_name: str, attribute: str) -> bool:
+        """Whether ``self.attribute`` of the class (or a project base class) is built for the
+        user who asks: a client that prefixes every key with their tenant is theirs alone."""
+        made = self._attributes_made_for_user
+        return any(
+            (owner, class_facts.name, attribute) in made
+            for owner, class_facts, _ in self.project._hierarchy(module, class_name)
+        )
 
     def depends_on_user(self, module: str, site: WriteSite) -> bool:
         """Whether the stored value depends on who is asking."""

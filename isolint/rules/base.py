@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Protocol
 
 from isolint.analysis.facts import Span, WriteSite
@@ -65,6 +66,10 @@ def is_container_write(site: WriteSite) -> bool:
     )
 
 
+# an identifier of who owns something: an index to it says whose a resource is
+_OWNER_ID = re.compile(r"(^|_)(user|tenant|owner|org|organization|account|team|workspace)_id$")
+
+
 def keyed_code(site: WriteSite, default: str, request_data: bool) -> str | None:
     """The code for a container write by its keys: None when the store is per user.
 
@@ -86,6 +91,9 @@ def keyed_code(site: WriteSite, default: str, request_data: bool) -> str | None:
         return "ISO503"
     if not request_data or site.value_kind:
         return None  # a counter, a timing, a flag, a lock or a future: no request data
+    if keyed and site.value_id and _OWNER_ID.search(site.value_name):
+        # who owns a resource (`guild_tenants[guild_id] = tenant_id`): one answer for all
+        return None
     if keyed:
         # A memo cache (the value computed only from the key's inputs) holds the same value
         # for every user: not a cross-user leak.

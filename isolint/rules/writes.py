@@ -385,7 +385,7 @@ def _classify_self(
         module, site.value_call, site.value_is_call_of_call
     ):
         return ClassifiedWrite(record, site, "ISO302", subject, what, creations=tuple(creations))
-    if is_init_method(site.function):
+    if is_init_method(site.function) or (module, site.function) in program.reach.construction_only:
         return None
     if not _request_data(project, record, site) or site.value_kind:
         return None  # counters, timings, flags, wiring: the object's own bookkeeping
@@ -504,6 +504,8 @@ def _classify_store(
         return None
     if site.key.kind != "dynamic" or any(k.kind == "user" for k in site.target.keys):
         return None  # a constant key is configuration; a user key is per user
+    if _client_made_for_user(project, record, site):
+        return None  # `self.redis = get_redis_client(tenant_id=...)`: the keys are theirs
     asking = program_of(project).reach.user_data_params.get(
         (record.name, site.function), frozenset()
     )
@@ -522,6 +524,13 @@ def _classify_store(
     return ClassifiedWrite(
         record, site, "ISO402", site.target.text(), "key-value store shared by every process"
     )
+
+
+def _client_made_for_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    if site.self_class is None or site.target.root != "self" or len(site.target.attrs) != 1:
+        return False
+    reach = program_of(project).reach
+    return reach.made_for_user(record.name, site.self_class, site.target.attrs[0])
 
 
 def _depends_on_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
