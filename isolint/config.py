@@ -68,6 +68,10 @@ DEFAULT_USER_KEY_PATTERNS = (
     "owner_id",
     "session_id",
     "session.id",
+    # an email address names one person: an entry under it is that person's
+    "email",
+    "user_email",
+    "user.email",
     "sid",
     # a credential names its holder: a cache per API key or access token is per user
     "api_key",

@@ -84,6 +84,12 @@ CASES: dict[str, tuple[str, str]] = {
         "import somelib\n\ndef answer(key, item):\n    remember(key, item)\n\n"
         "button = somelib.Button('go')\nbutton.click(answer)\n",
     ),
+    "plugins": (
+        "class Filter:\n    def inlet(self, key: str, item: dict, __user__=None) -> dict:\n"
+        "        remember(key, item)\n        return item\n",
+        "class Filter:\n    def inlet(self, key: str, item: dict, owner=None) -> dict:\n"
+        "        remember(key, item)\n        return item\n",
+    ),
     "agents": (
         "from langchain_core.tools import tool\n\n@tool\ndef lookup(key: str, item: str) -> str:\n"
         "    remember(key, item)\n    return item\n",

@@ -248,6 +248,8 @@ class ModulePass(cst.CSTVisitor):
         self._assigning = ""
         self._legacy_class_depth = 0
         self._keepalive_sets: set[str] = set()
+        # per function: the names it reads that no local binds (kept: the rebound globals)
+        self._free_reads: dict[int, tuple[Function, set[str]]] = {}
         self._seen_calls: dict[tuple[object, ...], CallSite] = {}
 
     # ---- helpers -------------------------------------------------------------------------
@@ -1004,6 +1006,13 @@ class ModulePass(cst.CSTVisitor):
             and node.value not in function.reads_globals
         ):
             function.reads_globals.append(node.value)
+        elif function is not None and (
+            node.value not in frame.bound or node.value in frame.globals
+        ):
+            reads = self._free_reads.get(id(function))
+            if reads is None:
+                reads = self._free_reads[id(function)] = (function, set())
+            reads[1].add(node.value)
         if function is not None and function.cache_decorator is not None:
             self._note_cached_read(frame, function, node)
         if node.value in self._legacy_local and id(node) not in self._skip_legacy:
@@ -1429,6 +1438,7 @@ class ModulePass(cst.CSTVisitor):
     def leave_Module(self, original_node: cst.Module) -> None:
         self._commit(self.frames[0].pending)
         self.frames[0].pending = []
+        self._note_rebound_global_reads()
         if self._keepalive_sets:
             self.facts.writes = [
                 site
@@ -1438,6 +1448,15 @@ class ModulePass(cst.CSTVisitor):
                     and site.target.text() in self._keepalive_sets
                 )
             ]
+
+    def _note_rebound_global_reads(self) -> None:
+        """Which functions read a module-level name that some function rebinds (``global``):
+        the readers of what a request parks there."""
+        rebound = {site.target.root for site in self.facts.writes if site.operation == "rebind"}
+        if not rebound:
+            return
+        for function, names in self._free_reads.values():
+            function.reads_globals.extend(sorted((names & rebound) - set(function.reads_globals)))
 
     # ---- finishing ------------------------------------------------------------------------
 
@@ -1850,8 +1869,17 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
 
 
 def _without_clock_readings(value: cst.BaseExpression) -> cst.BaseExpression:
-    """``(endpoint, time.monotonic())``: a TTL cache stamps its memo with when it was made;
-    the stamp is not part of what is memoised."""
+    """``(endpoint, time.monotonic())``, ``{"metadata": m, "cached_at": now()}``: a TTL cache
+    stamps its memo with when it was made; the stamp is not part of what is memoised."""
+    if isinstance(value, cst.Dict):
+        entries = [
+            e
+            for e in value.elements
+            if not (isinstance(e, cst.DictElement) and _reads_clock(e.value))
+        ]
+        if entries and len(entries) < len(value.elements):
+            return value.with_changes(elements=entries)
+        return value
     if not isinstance(value, cst.Tuple):
         return value
     kept = [element for element in value.elements if not _reads_clock(element.value)]
@@ -1861,7 +1889,13 @@ def _without_clock_readings(value: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def _reads_clock(value: cst.BaseExpression) -> bool:
-    if not isinstance(value, cst.Call) or value.args:
+    """``time.monotonic()``, ``datetime.now(timezone.utc)``: what time it is; also an
+    expiry computed from it (``time.time() + ttl``)."""
+    if isinstance(value, cst.BinaryOperation) and isinstance(
+        value.operator, (cst.Add, cst.Subtract)
+    ):
+        return _reads_clock(value.left) or _reads_clock(value.right)
+    if not isinstance(value, cst.Call) or len(value.args) > 1:
         return False
     func = value.func
     name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")

@@ -103,7 +103,9 @@ class LongLivedObjects:
                 made = self.types.class_type(module, call.callee)
                 if made is None or made.project is None or call.span is None:
                     continue
-                if self._is_safe(made.project):
+                if self._is_safe(made.project) or self._constructed_per_request(made.project):
+                    # a service that request handlers build for themselves too: the one
+                    # startup made is its own local, unless it is kept (app.state, a global)
                     continue
                 how = f"created at startup in `{call.function}`"
                 found[made.project].append(Creation(module, call.span, how))

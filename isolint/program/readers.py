@@ -23,6 +23,11 @@ _READING_METHODS = frozenset(
     {"get", "items", "values", "keys", "copy", "__getitem__", "__contains__", "popitem", "pop"}
 )
 
+# Methods that change a container and hand nothing of it back.
+_WRITING_METHODS = frozenset(
+    {"add", "append", "extend", "insert", "remove", "discard", "clear", "update", "appendleft"}
+)
+
 StateKey = tuple[str, str, str]  # (module, owner class or "", attribute or module-level name)
 
 
@@ -59,7 +64,10 @@ class Readers:
 
     def _state_read(self, module: str, callee: Access, self_class: str | None) -> StateKey | None:
         if self_class is not None:
-            # `self.active.send(...)`, `self.runs.values()`: the attribute is read back
+            # `self.active.send(...)`, `self.runs.values()`: the attribute is read back;
+            # `self.seen.add(x)` or `self.items.clear()` only writes it
+            if len(callee.attrs) == 2 and callee.attrs[1] in _WRITING_METHODS:
+                return None
             return (module, self_class, callee.attrs[0]) if len(callee.attrs) >= 2 else None
         if len(callee.attrs) == 1 and callee.attrs[0] in _READING_METHODS:
             target = self.project.resolve(module, Access(callee.root))

@@ -14,6 +14,7 @@ from isolint.analysis.module_pass import USER_IDENTITY_NAMES
 from isolint.findings import Related
 from isolint.program import program_of
 from isolint.program.long_lived import names_a_module
+from isolint.program.reach import CallEdge
 from isolint.program.readers import Reader
 from isolint.program.sessions import session_holder
 from isolint.project import Creation, ModuleRecord, Project, Target, is_init_method
@@ -116,8 +117,11 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     classified = _classify_write(project, record, site)
     if classified is None:
         return None
-    if classified.code != "ISO302" and _is_bookkeeping(project, classified):
+    if _adds_a_member(project, record, site) or _cleared_to_rebuild(record, site):
         return None
+    handed_on = classified.code == "ISO102" and bool(site.value_kind)
+    if classified.code != "ISO302" and not handed_on and _is_bookkeeping(project, classified):
+        return None  # (a count parked for a later step of the same request is not a metric)
     if (
         classified.code != "ISO503"
         and not classified.per_request_instances
@@ -262,11 +266,30 @@ def _classify_rebind(
         )
     if site.lazy_init_guard:
         return None  # lazy or idempotent initialisation
-    if not _request_data(project, record, site) or site.value_kind:
-        # a value that is not request data (a timestamp, a counter, a flag): a
-        # thread-safety question at most, not a leak between users
+    if not _request_data(project, record, site):
+        return None
+    if site.value_kind and not _handed_to_another_request_step(project, record, site):
+        # a timestamp, a counter, a flag: a thread-safety question at most, not a leak
         return None
     return ClassifiedWrite(record, site, "ISO102", name, "module-level name", record.name, span)
+
+
+def _handed_to_another_request_step(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> bool:
+    """``global tokens; tokens = count(body)`` in a plugin's ``inlet`` and read in its
+    ``outlet``: a number measured from this request's content, parked in a global for a
+    later step, which then reports whichever request wrote last. (Accumulating it, with
+    ``+=``, is a running total instead.)"""
+    if site.value_kind != "number" or site.augmented or not site.value_sources:
+        return False
+    paths = program_of(project).reach.request_paths
+    return any(
+        qualname != site.function
+        and site.target.root in function.reads_globals
+        and (record.name, qualname) in paths
+        for qualname, function in record.facts.functions.items()
+    )
 
 
 def _classify_binding_write(
@@ -394,6 +417,8 @@ def _classify_self(
     elif is_container_write(site) and _holds_container(project, module, class_name, attribute):
         code = keyed_code(site, "ISO401", _request_data(project, record, site))
         code = "ISO401" if code == "ISO402" else code
+        if code is not None and _every_caller_memoizes(project, record, site):
+            return None
     else:
         return None
     if code is None:
@@ -524,6 +549,102 @@ def _classify_store(
     return ClassifiedWrite(
         record, site, "ISO402", site.target.text(), "key-value store shared by every process"
     )
+
+
+def _every_caller_memoizes(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``def set(self, key, value): self._cache[key] = value``: a cache primitive stores
+    whatever its callers hand it, so the callers decide. It is a memo when every caller
+    passes a value computed only from what its key is computed from (a page's preview
+    under its URL) and not from who asks; a caller that only hands its own
+    key and value on is judged by its callers in turn."""
+    function = project.function(record.name, site.function)
+    if function is None:
+        return False
+    stored = [
+        source
+        for source in site.value_sources
+        if source != site.key.text
+        and function.param_types.get(source, Access("")).root not in _NUMBERS
+    ]  # `(value, time.time() + ttl)`: the value, kept with its expiry
+    if len(stored) != 1:
+        return False
+    return _callers_memoize(project, (record.name, site.function), site.key.text, stored[0], 4)
+
+
+_NUMBERS = frozenset({"int", "float"})
+
+
+def _callers_memoize(
+    project: Project, callee: tuple[str, str], key: str, value: str, depth: int
+) -> bool:
+    function = project.function(*callee)
+    if depth == 0 or function is None or key == value:
+        return False
+    if key not in function.params or value not in function.params:
+        return False
+    key_at, value_at = function.params.index(key), function.params.index(value)
+    callers = program_of(project).reach.callers.get(callee, [])
+    return bool(callers) and all(
+        _call_memoizes(project, edge, (key_at, key), (value_at, value), depth) for edge in callers
+    )
+
+
+def _call_memoizes(
+    project: Project,
+    edge: CallEdge,
+    key: tuple[int, str],
+    value: tuple[int, str],
+    depth: int,
+) -> bool:
+    keywords = dict(edge.keyword_sources)
+
+    def passed(index: int, name: str) -> tuple[str, ...] | None:
+        if index < len(edge.arg_sources):
+            return edge.arg_sources[index]
+        return keywords.get(name)
+
+    def user_dependent(index: int, name: str) -> bool:
+        return index in edge.user_args or name in edge.user_keywords
+
+    key_sources, value_sources = passed(*key), passed(*value)
+    if key_sources is None or value_sources is None or edge.caller is None:
+        return False
+    if user_dependent(*value) or not value_sources:
+        return False
+    if set(value_sources) <= set(key_sources):
+        return True
+    if len(key_sources) == 1 and len(value_sources) == 1:
+        # `def set(self, key, value): await self.l1.set(key, value)`: handed on as given
+        return _callers_memoize(project, edge.caller, key_sources[0], value_sources[0], depth - 1)
+    return False
+
+
+def _cleared_to_rebuild(record: ModuleRecord, site: WriteSite) -> bool:
+    """``INDEX.clear()`` and then ``INDEX[k] = v`` in the same function: a rebuild. The
+    clear carries no data; what fills the container is judged by itself."""
+    if site.operation != "call:clear":
+        return False
+    target = site.target.text()
+    return any(
+        other.function == site.function
+        and other is not site
+        and other.target.text() == target
+        and other.operation not in ("call:clear", "delitem", "call:pop", "call:remove")
+        for other in record.facts.writes
+    )
+
+
+def _adds_a_member(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``SEEN.add(event_id)``, ``self.active_urls.add(url)``: a set records that a value was
+    seen; the value is its own key, and only membership can be read back. Not when the
+    element is the user or their connection, what they wrote, or the request object."""
+    if site.operation != "call:add" or site.value_user:
+        return False
+    content = project.config.models.values("request-content-names")
+    if content.intersection(site.value_sources):
+        return False  # what a user wrote (a message, a prompt), kept for others to iterate
+    function = project.function(record.name, site.function)
+    return function is None or site.value_name not in function.request_params
 
 
 def _client_made_for_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
