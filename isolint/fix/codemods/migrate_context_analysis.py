@@ -554,8 +554,23 @@ class ModuleAnalysis(cst.CSTVisitor):
             return
         if min(id(a.node) for a in assignments) != id(binding):
             return  # plan each variable once, from one of its bindings
+        if any(self._binds_a_kept_construction(a.node) for a in assignments):
+            return  # the variable may still hold a legacy object: its fields stay as they are
         accesses = [access.node for a in assignments for access in a.references]
         self._plan_holder_accesses(accesses)
+
+    def _binds_a_kept_construction(self, target: cst.CSTNode) -> bool:
+        """``state = Legacy(...)`` (or ``state: T = Legacy(...)``) whose construction is
+        left unchanged for a person."""
+        statement = self._parent(target)
+        if isinstance(statement, cst.AssignTarget):
+            statement = self._parent(statement)
+        value = statement.value if isinstance(statement, (cst.Assign, cst.AnnAssign)) else None
+        return (
+            isinstance(value, cst.Call)
+            and self._is_construction(value)
+            and value not in self.plan.constructions
+        )
 
     def _plan_self_attributes(self) -> None:
         for function, _ in self._functions:
