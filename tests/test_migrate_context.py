@@ -477,6 +477,24 @@ def describe(state: DeepAgentState) -> str:
     ]
 
 
+def test_a_callable_set_on_a_class_without_bases_goes_through_the_dict(tmp_path: Path) -> None:
+    """An instance of a legacy class without bases may hold any attribute: a callable
+    stored on it is stored in and called from the unmapped dict alike."""
+    source = """\
+from app.state import DeepAgentState
+
+
+def finish(state: DeepAgentState) -> None:
+    state.on_done = print
+    state.on_done()
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert changed["app/agent.py"].endswith(
+        '    context.agent_context["on_done"] = print\n    context.agent_context["on_done"]()\n'
+    )
+    assert problems == []
+
+
 def test_unknown_holders_are_left_alone(tmp_path: Path) -> None:
     source = """\
 from app.state import DeepAgentState

@@ -228,6 +228,27 @@ def submit(state: object) -> None:
     assert len(problems) == 1 and "`DeepAgentState(...)` needs a person" in problems[0]
 
 
+def test_a_method_the_legacy_model_inherits_is_not_read_from_the_dict(tmp_path: Path) -> None:
+    """``state.model_dump()`` on a pydantic legacy class is BaseModel's method, not a
+    field: it is reported and left; a field's own methods are reached through the dict."""
+    source = """\
+from app.state import DeepAgentState
+
+
+def dump(state: DeepAgentState) -> dict:
+    state.messages.append({"role": "user"})
+    return state.model_dump()
+"""
+    changed, problems = migrate(tmp_path / "p", {"app/agent.py": source})
+    text = changed["app/agent.py"]
+    assert '    context.agent_context["messages"].append({"role": "user"})\n' in text
+    assert "    return context.model_dump()\n" in text
+    assert problems == [
+        "app/agent.py:6: `state.model_dump` calls a method the legacy class inherits or "
+        "lacks (not one of its fields): the context has no equivalent (not rewritten)"
+    ]
+
+
 def test_kwargs_construction_uses_the_helper_and_runs(tmp_path: Path) -> None:
     source = """\
 from app.state import DeepAgentState

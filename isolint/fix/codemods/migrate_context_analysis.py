@@ -635,7 +635,26 @@ class ModuleAnalysis(cst.CSTVisitor):
                 "equivalent (not rewritten)",
             )
             return
+        if self._calls_an_undeclared_attribute(node):
+            self._problem(
+                node,
+                f"`{holder}` calls a method the legacy class inherits or lacks (not one "
+                "of its fields): the context has no equivalent (not rewritten)",
+            )
+            return
         self.plan.field_accesses[node] = FieldAccess(name, None)
+
+    def _calls_an_undeclared_attribute(self, node: cst.Attribute) -> bool:
+        """``state.model_dump()`` where the legacy class, read from source, has bases
+        (pydantic's ``BaseModel``) and no field ``model_dump``: a method it inherits, not a
+        value the unmapped dict could hold. (Instances of a class without bases may get
+        any attribute, which the unmapped dict holds as well.)"""
+        call = self._parent(node)
+        if not (isinstance(call, cst.Call) and call.func is node):
+            return False
+        if not self.legacy.found or self.legacy.standalone:
+            return False
+        return node.attr.value not in {known.name for known in self.legacy.fields}
 
     # -- imports to replace or remove ---------------------------------------------------
 
