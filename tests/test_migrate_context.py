@@ -169,6 +169,80 @@ def check(context: UserExecutionContext) -> str:
     )
 
 
+def test_a_reexport_of_the_legacy_class_is_the_legacy_class(tmp_path: Path) -> None:
+    """``app.agents`` re-exports the configured class: importing it from there is the
+    same class object, migrated alike; once nothing imports it from ``app.agents`` the
+    re-export goes too. A class of the same name defined elsewhere is another class."""
+    reexport = "from app.state import DeepAgentState\n"
+    owner = """\
+from {module} import DeepAgentState
+
+
+def owner(state: DeepAgentState) -> str:
+    return state.user_id
+"""
+    other = "class DeepAgentState:\n    user_id = ''\n"
+    changed, problems = migrate(
+        tmp_path,
+        {
+            "app/agents/__init__.py": reexport,
+            "app/worker.py": owner.format(module="app.agents"),
+            "app/other.py": other,
+            "app/user.py": owner.format(module="app.other"),
+        },
+    )
+    assert changed["app/worker.py"] == (
+        "from isolint.context import UserExecutionContext\n\n\n"
+        "def owner(context: UserExecutionContext) -> str:\n    return context.user_id\n"
+    )
+    assert changed["app/agents/__init__.py"].strip() == ""
+    assert sorted(changed) == ["app/agents/__init__.py", "app/worker.py"]
+    assert problems == []
+
+
+def test_unused_legacy_import_goes_unless_other_code_imports_it(tmp_path: Path) -> None:
+    """An import of the legacy class nothing uses is removed, but not where other code
+    imports the name from the module (directly, or by ``import *``) or ``__all__`` lists
+    it, nor when a use stays (a construction left for a person)."""
+    unused = "from app.state import DeepAgentState\n\nLIMIT = 1\n"
+    changed, problems = migrate(
+        tmp_path,
+        {
+            "app/unused.py": unused,
+            "app/starred.py": unused,
+            "app/star_user.py": "from app.starred import *\n",
+            "app/listed.py": unused + '\n__all__ = ["DeepAgentState", "LIMIT"]\n',
+            "app/kept.py": unused.replace("LIMIT = 1", "STATE = DeepAgentState()"),
+            "app/imported.py": unused,
+            "app/client.py": "def make():\n    from app.imported import DeepAgentState\n"
+            "    return DeepAgentState()\n",
+        },
+    )
+    assert changed == {"app/unused.py": "LIMIT = 1\n"}
+    assert [problem.split(": ")[0] for problem in problems] == ["app/client.py:3", "app/kept.py:3"]
+
+
+def test_a_string_annotation_is_not_an_all_entry(tmp_path: Path) -> None:
+    """``"DeepAgentState"`` in an annotation does not make the import a re-export: only
+    the strings that build ``__all__`` do."""
+    source = """\
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.state import DeepAgentState
+
+__all__ = ["owner"]
+
+
+def owner(state: "DeepAgentState") -> str:
+    return state.user_id
+"""
+    changed, problems = migrate(tmp_path, {"app/annotated.py": source})
+    assert "from app.state import DeepAgentState" not in changed["app/annotated.py"]
+    assert 'def owner(context: "UserExecutionContext") -> str:' in changed["app/annotated.py"]
+    assert problems == []
+
+
 def test_type_checking_import_becomes_a_runtime_import(tmp_path: Path) -> None:
     source = """\
 from __future__ import annotations
@@ -475,6 +549,24 @@ def describe(state: DeepAgentState) -> str:
         "app/agent.py:5: `state.summary` uses a method of the legacy class: the context has "
         "no equivalent (not rewritten)"
     ]
+
+
+def test_a_callable_set_on_a_class_without_bases_goes_through_the_dict(tmp_path: Path) -> None:
+    """An instance of a legacy class without bases may hold any attribute: a callable
+    stored on it is stored in and called from the unmapped dict alike."""
+    source = """\
+from app.state import DeepAgentState
+
+
+def finish(state: DeepAgentState) -> None:
+    state.on_done = print
+    state.on_done()
+"""
+    changed, problems = migrate(tmp_path, {"app/agent.py": source})
+    assert changed["app/agent.py"].endswith(
+        '    context.agent_context["on_done"] = print\n    context.agent_context["on_done"]()\n'
+    )
+    assert problems == []
 
 
 def test_unknown_holders_are_left_alone(tmp_path: Path) -> None:

@@ -197,6 +197,58 @@ def start(user_id: str) -> DeepAgentState:
     ]
 
 
+def test_a_variable_holding_a_construction_left_for_a_person_keeps_its_fields(
+    tmp_path: Path,
+) -> None:
+    """The object is still the legacy class: writing its fields through the context's
+    dict would fail at run time. A variable whose construction is rewritten is migrated."""
+    source = """\
+from app.state import DeepAgentState
+
+
+def fallback(op: str) -> None:
+    state = DeepAgentState()
+    state.user_request = f"Fallback {op}"
+    submit(state)
+
+
+def start(user_id: str, thread_id: str) -> None:
+    state = DeepAgentState(user_id=user_id)
+    state.user_request = "go"
+    submit(state)
+
+
+def submit(state: object) -> None:
+    print(state)
+"""
+    changed, problems = migrate(tmp_path / "p", {"app/agent.py": source})
+    text = changed["app/agent.py"]
+    assert '    state = DeepAgentState()\n    state.user_request = f"Fallback {op}"\n' in text
+    assert '    state.agent_context["user_request"] = "go"\n' in text
+    assert len(problems) == 1 and "`DeepAgentState(...)` needs a person" in problems[0]
+
+
+def test_a_method_the_legacy_model_inherits_is_not_read_from_the_dict(tmp_path: Path) -> None:
+    """``state.model_dump()`` on a pydantic legacy class is BaseModel's method, not a
+    field: it is reported and left; a field's own methods are reached through the dict."""
+    source = """\
+from app.state import DeepAgentState
+
+
+def dump(state: DeepAgentState) -> dict:
+    state.messages.append({"role": "user"})
+    return state.model_dump()
+"""
+    changed, problems = migrate(tmp_path / "p", {"app/agent.py": source})
+    text = changed["app/agent.py"]
+    assert '    context.agent_context["messages"].append({"role": "user"})\n' in text
+    assert "    return context.model_dump()\n" in text
+    assert problems == [
+        "app/agent.py:6: `state.model_dump` calls a method the legacy class inherits or "
+        "lacks (not one of its fields): the context has no equivalent (not rewritten)"
+    ]
+
+
 def test_kwargs_construction_uses_the_helper_and_runs(tmp_path: Path) -> None:
     source = """\
 from app.state import DeepAgentState

@@ -8,9 +8,13 @@ new sources; it never writes files, imports or runs user code.
 What it rewrites
 ----------------
 - Imports of the legacy class, also aliased or through its module (``import app.state as
-  st`` then ``st.DeepAgentState``): a ``from`` import whose every use is rewritten becomes
-  the target's import in place; other legacy imports are removed once unused, and the
-  target's import is added where needed.
+  st`` then ``st.DeepAgentState``) or through a module that re-exports it (any module
+  importing it at top level; see ``migrate_context_exports``): a ``from`` import whose
+  every use is rewritten becomes the target's import in place; other legacy imports are
+  removed once unused (an import nothing used too), and the target's import is added where
+  needed. A re-export stays: a module-level import that ``__all__`` lists, that other
+  project code imports from the module, or that a ``from module import *`` may carry; once
+  the migration rewrote every module importing it, a last round removes it.
 - Annotations, also inside ``Optional``/``Union``/``X | None``/subscripts and strings.
   Parameters annotated with the legacy type (alone or optional) are renamed to
   ``parameter-name`` (``state`` -> ``context``) with every use in the function, and the
@@ -23,10 +27,13 @@ What it rewrites
 - Constructions: arguments are passed by keyword under their context names (``field-map``);
   every other legacy field goes into one ``agent_context={...}`` dict literal.
 - Attribute accesses on names known to hold the legacy type (legacy-typed parameters,
-  variables every assignment of which is a construction or a legacy-annotated value,
-  ``self.x`` annotated with the legacy type in its class): mapped fields are renamed
+  variables every assignment of which is a rewritten construction or a legacy-annotated
+  value, ``self.x`` annotated with the legacy type in its class): mapped fields are renamed
   (``state.chat_thread_id`` -> ``context.thread_id``), unmapped ones are read and written
-  through the dict (``state.results = x`` -> ``context.agent_context["results"] = x``).
+  through the dict (``state.results = x`` -> ``context.agent_context["results"] = x``). A
+  variable assigned a construction left for a person still holds a legacy object: its
+  accesses stay. A call of an attribute that is not a field of a legacy class with bases
+  (pydantic's ``state.model_dump()``) is a method it inherits: reported, not rewritten.
 - ``isinstance``/``issubclass`` arguments and plain aliases (``StateType = DeepAgentState``)
   name the target instead.
 - A simple subclass that no other code of the project names holds the context instead of
@@ -82,11 +89,12 @@ What it leaves to a person (reported as ``path:line: reason``, never rewritten)
 Other subclasses of the legacy class; writes of mapped fields (the context is immutable; identity
 fields such as ``user_id`` must be right when the context is created); the class used as a
 value other than as a type (``Depends(DeepAgentState)``, ``DeepAgentState.model_validate``);
-calls of legacy methods on a tracked name; constructions with ``*args`` (or ``**kwargs``
-for a target without ``from_legacy_kwargs``), positional arguments it cannot name, or no
-value for a field the target requires; a legacy-typed parameter reassigned in its function;
-ambiguous keyword renames; files that do not parse or whose result would not parse. Lines
-of problems refer to the file as migrated, the version a person opens after the fix.
+calls of legacy methods (or inherited ones) on a tracked name; constructions with
+``*args`` (or ``**kwargs`` for a target without ``from_legacy_kwargs``), positional
+arguments it cannot name, or no value for a field the target requires; a legacy-typed
+parameter reassigned in its function; ambiguous keyword renames; files that do not parse
+or whose result would not parse. Lines of problems refer to the file as migrated, the
+version a person opens after the fix.
 Attribute accesses on values whose type it cannot see (a function's return value, an
 unannotated attribute) are left unchanged, and not reported: ``isolint check --select
 ISO2`` afterwards lists the legacy uses that remain.
@@ -96,7 +104,9 @@ but not problems found on names it has already migrated (a write of ``context.us
 only reported by the run that renamed ``state``, a composed subclass by the run that
 composed it), so keep the first run's list.
 
-Module layout: ``migrate_context_options`` (the table), ``migrate_context_legacy`` (the
+Module layout: ``migrate_context_options`` (the table), ``migrate_context_exports``
+(re-exports of the legacy class and the imports other modules rely on),
+``migrate_context_legacy`` (the
 legacy class read from source; with a bare class name every project definition is read
 and each module uses the one it imports), ``migrate_context_target`` (the target's
 constructor), ``migrate_context_analysis`` (one module's plan),
@@ -119,6 +129,11 @@ import libcst as cst
 from isolint.analysis.source import syntax_error
 from isolint.config import DEFAULT_FILE_TIMEOUT
 from isolint.fix.codemods.migrate_context_analysis import ModuleAnalysis
+from isolint.fix.codemods.migrate_context_exports import (
+    LegacyExports,
+    ScanCache,
+    scan_exports,
+)
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel, find_legacy_classes
 from isolint.fix.codemods.migrate_context_options import (
     MigrationOptions,
@@ -177,6 +192,7 @@ class _Job:
     legacy_modules: frozenset[str]
     python: PythonVersion
     target: TargetClassModel
+    exports: LegacyExports = field(default_factory=LegacyExports)
     index: FunctionIndex | None = None
 
 
@@ -214,8 +230,22 @@ def migrate_project(
     legacy = _legacy_models(sources, names, options, migration, budget)
     by_module = {name: path for path, (name, _) in names.items()}
     target = find_target_class(options.target, by_module, sources)
-    job = _Job(sources, names, options, legacy, _legacy_modules(options, legacy), python, target)
-    class_pattern = re.compile(rf"\b{re.escape(options.legacy_class_name)}\b")
+    scans: ScanCache = {}
+    exports = scan_exports(
+        sources, names, options.legacy_module and options.legacy, options.legacy_class_name, scans
+    )
+    job = _Job(
+        sources,
+        names,
+        options,
+        legacy,
+        _legacy_modules(options, legacy, exports),
+        python,
+        target,
+        exports,
+    )
+    class_names = {options.legacy_class_name} | exports.local_names()
+    class_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(class_names))) + r")\b")
     candidates = [path for path in sorted(sources) if class_pattern.search(sources[path])]
     outcomes = _migrate_files(job, candidates, budget, jobs)
     index = FunctionIndex()
@@ -239,11 +269,47 @@ def migrate_project(
             for path in sorted(sources)
             if path not in outcomes and keyword.search(sources[path])
         ]
-        outcomes.update(_migrate_files(replace(job, index=index), again + callers, budget, jobs))
+        job = replace(job, index=index)
+        outcomes.update(_migrate_files(job, again + callers, budget, jobs))
+    _drop_reexports_nobody_imports(job, outcomes, scans, budget, jobs)
     for path, outcome in sorted(outcomes.items()):
         _collect(path, outcome, migration)
     migration.problems.sort(key=lambda problem: (str(problem.path), problem.line, problem.reason))
     return migration
+
+
+def _drop_reexports_nobody_imports(
+    job: _Job,
+    outcomes: dict[Path, _FileOutcome | Failure],
+    scans: ScanCache,
+    budget: float,
+    jobs: int | None,
+) -> None:
+    """A module kept its legacy import because other code imported the class from it;
+    when the migration rewrote every such importer, nothing imports it any more: migrate
+    that module again without the re-export (a second run would, and must change nothing).
+    Repeated for chains of re-exports."""
+    by_module = {job.names[path][0]: path for path in outcomes}
+    for _ in range(_REEXPORT_ROUNDS):
+        if not job.exports.imported:
+            return
+        after = dict(job.sources)
+        for path, outcome in outcomes.items():
+            if isinstance(outcome, _FileOutcome) and outcome.new_source is not None:
+                after[path] = outcome.new_source
+        options = job.options
+        legacy = options.legacy_module and options.legacy
+        scanned = scan_exports(after, job.names, legacy, options.legacy_class_name, scans)
+        modules = {name.rpartition(".")[0] for name in job.exports.imported - scanned.imported}
+        again = sorted(by_module[module] for module in modules if module in by_module)
+        job = replace(job, exports=LegacyExports(job.exports.aliases, scanned.imported))
+        if not again:
+            return
+        outcomes.update(_migrate_files(job, again, budget, jobs))
+
+
+# chains of re-exports longer than this keep their farther links until the next run
+_REEXPORT_ROUNDS = 4
 
 
 def _collect(path: Path, outcome: _FileOutcome | Failure, migration: Migration) -> None:
@@ -305,10 +371,15 @@ def _legacy_models(
 
 
 def _legacy_modules(
-    options: MigrationOptions, legacy: Mapping[str, LegacyClassModel]
+    options: MigrationOptions, legacy: Mapping[str, LegacyClassModel], exports: LegacyExports
 ) -> frozenset[str]:
-    """Modules through which ``module.LegacyClass`` may be reached."""
+    """Modules through which ``module.LegacyClass`` may be reached (re-exports too)."""
     found = {options.legacy_module} if options.legacy_module else set()
+    found |= {
+        alias.rpartition(".")[0]
+        for alias in exports.aliases
+        if alias.rpartition(".")[2] == options.legacy_class_name
+    }
     return frozenset(name for name in found | set(legacy) if name)
 
 
@@ -378,6 +449,7 @@ def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileO
         job.legacy_modules,
         references,
         job.target,
+        job.exports,
     )
     analysis.run()
     if job.index is not None:

@@ -11,7 +11,6 @@ accesses mapped; legacy-typed parameters are renamed unless the new name would c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from libcst.metadata import (
     ExpressionContext,
     ExpressionContextProvider,
     FunctionScope,
+    GlobalScope,
     ParentNodeProvider,
     PositionProvider,
     QualifiedNameProvider,
@@ -32,6 +32,7 @@ from libcst.metadata import (
 )
 
 from isolint.fix.codemods.migrate_context_constructions import Surroundings, plan_construction
+from isolint.fix.codemods.migrate_context_exports import LegacyExports
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel
 from isolint.fix.codemods.migrate_context_options import MigrationOptions
 from isolint.fix.codemods.migrate_context_plan import (
@@ -86,6 +87,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         legacy_modules: frozenset[str],
         references: ProjectReferences,
         target: TargetClassModel | None = None,
+        exports: LegacyExports | None = None,
     ) -> None:
         super().__init__()
         self.path = path
@@ -99,6 +101,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         self.legacy_modules = legacy_modules
         self.references = references
         self.target = target or TargetClassModel(found=False)
+        self.exports = exports or LegacyExports()
         self.wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
         self.plan = ModulePlan()
         self.signatures: list[FunctionSignature] = []
@@ -169,7 +172,7 @@ class ModuleAnalysis(cst.CSTVisitor):
 
     def _is_legacy_name(self, qualified: str) -> bool:
         if self.options.legacy_module is not None:
-            return qualified == self.options.legacy
+            return qualified == self.options.legacy or qualified in self.exports.aliases
         return qualified.rpartition(".")[2] == self.options.legacy
 
     def _is_legacy_ref(self, node: cst.CSTNode) -> bool:
@@ -554,8 +557,23 @@ class ModuleAnalysis(cst.CSTVisitor):
             return
         if min(id(a.node) for a in assignments) != id(binding):
             return  # plan each variable once, from one of its bindings
+        if any(self._binds_a_kept_construction(a.node) for a in assignments):
+            return  # the variable may still hold a legacy object: its fields stay as they are
         accesses = [access.node for a in assignments for access in a.references]
         self._plan_holder_accesses(accesses)
+
+    def _binds_a_kept_construction(self, target: cst.CSTNode) -> bool:
+        """``state = Legacy(...)`` (or ``state: T = Legacy(...)``) whose construction is
+        left unchanged for a person."""
+        statement = self._parent(target)
+        if isinstance(statement, cst.AssignTarget):
+            statement = self._parent(statement)
+        value = statement.value if isinstance(statement, (cst.Assign, cst.AnnAssign)) else None
+        return (
+            isinstance(value, cst.Call)
+            and self._is_construction(value)
+            and value not in self.plan.constructions
+        )
 
     def _plan_self_attributes(self) -> None:
         for function, _ in self._functions:
@@ -620,7 +638,26 @@ class ModuleAnalysis(cst.CSTVisitor):
                 "equivalent (not rewritten)",
             )
             return
+        if self._calls_an_undeclared_attribute(node):
+            self._problem(
+                node,
+                f"`{holder}` calls a method the legacy class inherits or lacks (not one "
+                "of its fields): the context has no equivalent (not rewritten)",
+            )
+            return
         self.plan.field_accesses[node] = FieldAccess(name, None)
+
+    def _calls_an_undeclared_attribute(self, node: cst.Attribute) -> bool:
+        """``state.model_dump()`` where the legacy class, read from source, has bases
+        (pydantic's ``BaseModel``) and no field ``model_dump``: a method it inherits, not a
+        value the unmapped dict could hold. (Instances of a class without bases may get
+        any attribute, which the unmapped dict holds as well.)"""
+        call = self._parent(node)
+        if not (isinstance(call, cst.Call) and call.func is node):
+            return False
+        if not self.legacy.found or self.legacy.standalone:
+            return False
+        return node.attr.value not in {known.name for known in self.legacy.fields}
 
     # -- imports to replace or remove ---------------------------------------------------
 
@@ -637,6 +674,8 @@ class ModuleAnalysis(cst.CSTVisitor):
             at_top = isinstance(self._parent(self._parent(statement) or statement), cst.Module)
             uses = self._uses_of(statement, local)
             all_rewritten = all(self._is_rewritten(node) for node in uses)
+            if self._exported(statement, local):
+                continue  # other code imports it from here: it stays, used or not
             if (
                 not target_bound
                 and single
@@ -646,7 +685,7 @@ class ModuleAnalysis(cst.CSTVisitor):
             ):
                 self.plan.import_replacements.add(statement)
                 target_bound = True
-            elif all_rewritten and (uses or not self._exported(local)):
+            elif all_rewritten:
                 self.plan.import_removals.setdefault(statement, set()).add(local)
         self.plan.add_target_import = self.plan.uses_target and not target_bound
 
@@ -673,10 +712,29 @@ class ModuleAnalysis(cst.CSTVisitor):
                 return True
         return False
 
-    def _exported(self, name: str) -> bool:
-        """Whether ``name`` is listed in the module's ``__all__`` (a re-export)."""
-        code = self.module.code
-        return "__all__" in code and bool(re.search(rf"""['"]{re.escape(name)}['"]""", code))
+    def _exported(self, statement: cst.Import | cst.ImportFrom, name: str) -> bool:
+        """Whether a module-level import of ``name`` is a re-export: listed in the
+        module's ``__all__``, imported from this module by other project code, or carried
+        by a ``from this_module import *``."""
+        if not isinstance(self.get_metadata(ScopeProvider, statement, None), GlobalScope):
+            return False
+        return self.exports.is_imported(self.module_name, name) or name in self._all_names()
+
+    def _all_names(self) -> set[str]:
+        """The strings of the module-level statements that build ``__all__``
+        (``__all__ = [...]``, ``__all__ += [...]``, ``__all__.extend([...])``)."""
+        names: set[str] = set()
+        for line in self.module.body:
+            if not isinstance(line, cst.SimpleStatementLine) or not m.findall(
+                line, m.Name("__all__")
+            ):
+                continue
+            for string in m.findall(line, m.SimpleString()):
+                assert isinstance(string, cst.SimpleString)
+                value = string.evaluated_value
+                if isinstance(value, str):
+                    names.add(value)
+        return names
 
     def _binds_target(self) -> bool:
         """Whether the module already has a global named like the target class."""

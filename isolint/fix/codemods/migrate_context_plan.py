@@ -92,6 +92,7 @@ class ModulePlan:
             or self.keyword_renames
             or self.dropped_bases
             or self.import_replacements
+            or self.import_removals
         )
 
 

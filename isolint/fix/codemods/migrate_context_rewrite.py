@@ -85,6 +85,20 @@ class _PlanRewriter(cst.CSTTransformer):
             return cst.SimpleString(f"'{name}'")
         return string_key(name)
 
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        """A module whose first statement was a removed import starts with the code that
+        followed it, not with the blank lines that separated them."""
+        body = updated_node.body
+        if not self.plan.import_removals or not body or body[0] is original_node.body[0]:
+            return updated_node
+        lines = list(body[0].leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        if not body[0].leading_lines or lines == list(body[0].leading_lines):
+            return updated_node
+        first = body[0].with_changes(leading_lines=lines)
+        return updated_node.with_changes(body=[first, *body[1:]])
+
     def _target(self) -> cst.Name:
         return cst.Name(self.options.target_class_name)
 
