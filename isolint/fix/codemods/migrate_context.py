@@ -426,8 +426,9 @@ def _apply(
     if invalid is not None:
         problems.append((1, f"the rewrite would not compile, file left unchanged: {invalid}"))
         return None, problems
-    new_line = _line_map(source, new_source)
-    problems = [(new_line(line), reason) for line, reason in problems]
+    if problems:  # the line map compares the files line by line: only when it is needed
+        new_line = _line_map(source, new_source)
+        problems = [(new_line(line), reason) for line, reason in problems]
     return (new_source if new_source != source else None), problems
 
 
