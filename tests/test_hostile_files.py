@@ -264,3 +264,25 @@ def test_the_repository_itself_is_unaffected() -> None:
     for path in sorted((REPO / "isolint").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         assert parse_risk(python_verdict(text), len(text.encode())) is None, path
+
+
+@pytest.mark.parametrize("fillers", [0, 30], ids=["in-process", "worker-pool"])
+def test_the_codemod_skips_a_file_too_deep_for_libcst_s_python_code(
+    tmp_path: Path, fillers: int
+) -> None:
+    """A 1,000-attribute chain: CPython and libcst's native parser take it, but libcst's
+    Python code (positions, code generation) recurses once per attribute and runs out of
+    stack. `check` reports it as ISO900; the codemod skips and reports it, in its own process
+    as in a worker, and migrates the rest (found by the mutation fuzz tests)."""
+    files = {"app/state.py": LEGACY, "app/run.py": USES_LEGACY}
+    files.update({f"app/uses_{n:02d}.py": USES_LEGACY for n in range(fillers)})
+    root = write_project(tmp_path / "proj", files, PYPROJECT)
+    chain = USES_LEGACY + "\nCHAIN = state" + ".user_id" * 1000 + "\n"
+    (root / "app" / "chain.py").write_text(chain)
+    result, _ = run_isolint(root, "fix", "--codemod", "migrate-context", ".")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
+    assert "context: UserExecutionContext" in (root / "app" / "run.py").read_text()
+    assert "app/chain.py:1: too deeply nested to migrate; the file was skipped" in result.stderr
+    assert (root / "app" / "chain.py").read_text() == chain

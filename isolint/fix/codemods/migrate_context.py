@@ -411,7 +411,7 @@ def _migrate_files(
                 reason += "; the file was skipped"
             results[path] = _FileOutcome(problems=((line, reason),))
         else:
-            results[path] = migrate_file(job, path, references)
+            results[path] = _migrate_one(job, path, references)
     return results
 
 
@@ -424,9 +424,21 @@ def _init_worker(job: _Job) -> None:
     _WORKER_JOB, _WORKER_REFERENCES = job, ProjectReferences(job.sources)
 
 
-def _migrate_in_worker(path: Path) -> _FileOutcome:
+def _migrate_in_worker(path: Path) -> _FileOutcome | Failure:
     assert _WORKER_JOB is not None and _WORKER_REFERENCES is not None
-    return migrate_file(_WORKER_JOB, path, _WORKER_REFERENCES)
+    return _migrate_one(_WORKER_JOB, path, _WORKER_REFERENCES)
+
+
+def _migrate_one(job: _Job, path: Path, references: ProjectReferences) -> _FileOutcome | Failure:
+    """``migrate_file``, where a failure costs this file only, here as in a worker. libcst's
+    native parser takes some sources (a 1,000-attribute chain) that its Python code (positions,
+    code generation) then recurses through once per node, past the interpreter's stack."""
+    try:
+        return migrate_file(job, path, references)
+    except RecursionError:
+        return Failure("too deeply nested to migrate")
+    except Exception as error:  # a bug in isolint must cost one file, not the run
+        return Failure(f"isolint could not migrate this file ({type(error).__name__}: {error})")
 
 
 def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileOutcome:
@@ -486,8 +498,9 @@ def _apply(
     if invalid is not None:
         problems.append((1, f"the rewrite would not compile, file left unchanged: {invalid}"))
         return None, problems
-    new_line = _line_map(source, new_source)
-    problems = [(new_line(line), reason) for line, reason in problems]
+    if problems:  # the line map compares the files line by line: only when it is needed
+        new_line = _line_map(source, new_source)
+        problems = [(new_line(line), reason) for line, reason in problems]
     return (new_source if new_source != source else None), problems
 
 
