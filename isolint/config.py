@@ -68,6 +68,10 @@ DEFAULT_USER_KEY_PATTERNS = (
     "owner_id",
     "session_id",
     "session.id",
+    # the caller's address: a rate limiter's window per client is that client's
+    "client_ip",
+    "remote_addr",
+    "ip_address",
     # an email address names one person: an entry under it is that person's
     "email",
     "user_email",

@@ -16,7 +16,7 @@ from isolint.program import program_of
 from isolint.program.long_lived import names_a_module
 from isolint.program.reach import CallEdge
 from isolint.program.readers import Reader
-from isolint.program.sessions import session_holder
+from isolint.program.sessions import is_session_parameter, session_holder
 from isolint.project import Creation, ModuleRecord, Project, Target, is_init_method
 from isolint.rules.base import STORE_OPERATIONS_PREFIX, is_container_write, keyed_code
 from isolint.rules.evidence import RequestEvidence, request_evidence, stores_request_data, witness
@@ -412,6 +412,8 @@ def _classify_self(
         return None
     if not _request_data(project, record, site) or site.value_kind:
         return None  # counters, timings, flags, wiring: the object's own bookkeeping
+    if _enum_member(project, module, site):
+        return None
     if sets_attribute:
         code: str | None = "ISO401"
     elif is_container_write(site) and _holds_container(project, module, class_name, attribute):
@@ -620,18 +622,32 @@ def _call_memoizes(
 
 
 def _cleared_to_rebuild(record: ModuleRecord, site: WriteSite) -> bool:
-    """``INDEX.clear()`` and then ``INDEX[k] = v`` in the same function: a rebuild. The
-    clear carries no data; what fills the container is judged by itself."""
+    """``INDEX.clear()`` and then ``INDEX[k] = v`` in the same function, or a method of
+    the object whose containers were cleared (``engine.add_document(...)``): a rebuild.
+    The clear carries no data; what fills the container is judged by itself."""
     if site.operation != "call:clear":
         return False
     target = site.target.text()
-    return any(
+    refilled = any(
         other.function == site.function
         and other is not site
         and other.target.text() == target
         and other.operation not in ("call:clear", "delitem", "call:pop", "call:remove")
         for other in record.facts.writes
     )
+    return refilled or (
+        bool(site.target.attrs)
+        and any(  # `engine.add_document(...)`
+            call.function == site.function
+            and call.callee.root == site.target.root
+            and len(call.callee.attrs) == 1
+            and call.callee.attrs[0] not in _EMPTYING
+            for call in record.facts.calls
+        )
+    )
+
+
+_EMPTYING = frozenset({"clear", "pop", "popitem", "remove", "discard", "reset"})
 
 
 def _adds_a_member(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
@@ -715,8 +731,45 @@ def _is_bookkeeping(project: Project, classified: ClassifiedWrite) -> bool:
 
 
 def _request_data(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
-    """The stored value is request data (followed across calls from the entry point)."""
-    return program_of(project).reach.stores_request_data(record.name, site)
+    """The stored value is request data (followed across calls from the entry point).
+
+    Not what the function only read from its database session (``db.query(Config)
+    .first()``) without the user: the database's content, the same for whoever asks."""
+    if not program_of(project).reach.stores_request_data(record.name, site):
+        return False
+    return not _read_from_the_database_only(project, record, site)
+
+
+def _read_from_the_database_only(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    function = project.function(record.name, site.function)
+    sources = set(site.value_sources) | set(site.key_sources)
+    if function is None or not site.value_sources or site.value_user:
+        return False
+    if not all(is_session_parameter(project, record.name, function, s) for s in sources):
+        return False
+    return not _depends_on_user(project, record, site)
+
+
+def _enum_member(project: Project, module: str, site: WriteSite) -> bool:
+    """``self._level = LogLevel(level)``, or a parameter annotated ``level: LogLevel``: one
+    of a few named states, not user data."""
+    made = site.value_call
+    if made is None and site.value_name:
+        function = project.function(module, site.function)
+        made = function.param_types.get(site.value_name) if function is not None else None
+    if made is None:
+        return False
+    target = project.resolve(module, made)
+    if target is None or target.kind != "class" or target.rest:
+        return False
+    return any(
+        base.text().rsplit(".", 1)[-1] in _ENUM_BASES
+        for _, class_facts, _ in project._hierarchy(target.module, target.name)
+        for base in class_facts.bases
+    )
+
+
+_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
 
 
 def _holds_container(project: Project, module: str, class_name: str, attribute: str) -> bool:
