@@ -183,6 +183,41 @@ def test_same_task_shape_from_an_unmodelled_base_is_quiet(project: MakeProject) 
     assert project({"app/tasks.py": source}) == []
 
 
+_REGISTERED_ADMIN = """
+from django.contrib import admin
+from {base_module} import ThirdPartyModelAdmin, register_with
+
+from app.models import Errata
+
+
+class ErrataAdmin(ThirdPartyModelAdmin):
+    def changelist_view(self, request, extra_context=None):
+        if request.user.is_superuser:
+            self.list_display = ["id", "status", "resolution"]
+        else:
+            self.list_display = ["id", "status"]
+        return super().changelist_view(request, extra_context)
+
+
+{register}(Errata, ErrataAdmin)
+"""
+
+
+def test_a_registered_model_admin_is_one_instance_for_every_staff_request(
+    project: MakeProject,
+) -> None:
+    # the base comes from a package no model describes; the registration says what it is
+    source = _REGISTERED_ADMIN.format(base_module="somelib", register="admin.site.register")
+    found = project({"app/admin.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 11), ("ISO401", 13)], found
+    assert "registered with `admin.site.register`" in found[0].message
+
+
+def test_the_same_admin_registered_elsewhere_is_quiet(project: MakeProject) -> None:
+    source = _REGISTERED_ADMIN.format(base_module="somelib", register="register_with")
+    assert project({"app/admin.py": source}) == []
+
+
 _ASGI_APP = """
 class App:
     def __init__(self):

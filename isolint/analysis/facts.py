@@ -173,6 +173,9 @@ class WriteSite:
     fills_absent: bool = False
     # the stored value is only an identifier (``run.id``, ``run.id if run else None``)
     value_id: bool = False
+    # written under an ``if`` that tests who is asking (``if request.user.is_superuser:``):
+    # even a constant value tells the next reader what the last user was allowed
+    chosen_by_user: bool = False
     # written through a local holding a fresh instance (``r = Request(); r.headers[k] = v``),
     # the target rebased onto its class: a class-body container is shared by every instance
     through_new_instance: bool = False

@@ -204,6 +204,8 @@ class _Frame:
     # names read by the tests of the enclosing `if`s (a global assigned under a test that
     # reads it is lazy or idempotent initialisation)
     guards: list[frozenset[str]] = field(default_factory=list)
+    # for each enclosing ``if``: whether its test reads who is asking
+    user_guards: list[bool] = field(default_factory=list)
     class_facts: ClassFacts | None = None
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
@@ -348,6 +350,9 @@ class ModulePass(cst.CSTVisitor):
                 self._main_guard_depth += 1
             return
         frame.guards.append(frozenset(ex.names_read(node.test)))
+        frame.user_guards.append(
+            frame.function is not None and self._depends_on_user(frame, node.test)
+        )
         check = _membership_check(node.test)
         frame.fills.append(check)
         if frame.function is not None and frame.function.is_async and check is not None:
@@ -363,6 +368,7 @@ class ModulePass(cst.CSTVisitor):
                 self._main_guard_depth -= 1
             return
         frame.guards.pop()
+        frame.user_guards.pop()
         if frame.fills.pop() is not None and frame.function is not None:
             if frame.function.is_async:
                 frame.checks.pop()
@@ -611,6 +617,8 @@ class ModulePass(cst.CSTVisitor):
         site.value_imports = self._imports_read(frame, value)
         site.value_user = self._depends_on_user(frame, value)
         site.value_id = _is_identifier(value)
+        if any(frame.user_guards) and not site.value_kind and not _is_none(value):
+            site.chosen_by_user = site.value_user = True
 
     def _depends_on_user(
         self,
@@ -1866,6 +1874,10 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     if (roots | attributes) & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
         return False  # what one user sees: not the same for everyone who sends the key
     return frame.sources(value) <= frame.sources(key)
+
+
+def _is_none(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
 
 
 def _without_clock_readings(value: cst.BaseExpression) -> cst.BaseExpression:

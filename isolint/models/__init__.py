@@ -29,7 +29,9 @@ Schema of a model (every key optional):
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
   ``handler-classes`` (classes whose construction registers a project function passed to
-  them as a handler: python-telegram-bot's ``CommandHandler``).
+  them as a handler: python-telegram-bot's ``CommandHandler``), ``instantiating-registrations``
+  (calls that register a class the framework then builds once and serves every request with:
+  Django's ``admin.site.register(Model, ModelAdmin)``).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ _VALUE_KEYS = (
     "user-input-calls",
     "per-request-types",
     "handler-classes",
+    "instantiating-registrations",
 )
 _TOP_KEYS = frozenset(
     {

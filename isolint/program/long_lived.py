@@ -48,6 +48,7 @@ class LongLivedObjects:
         self._startup_constructions(found)
         self._application_state(found)
         self._import_time_constructions(found)
+        self._registered_for_the_framework(found)
         self._held_by_long_lived(found)
         self._shared_by_design(found)
         return {key: _unique(creations) for key, creations in found.items()}
@@ -211,6 +212,30 @@ class LongLivedObjects:
                     continue
                 how = f"created at import time (`{call.callee.text()}(...)`)"
                 found[made.project].append(Creation(module, call.span, how))
+
+    def _registered_for_the_framework(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """``admin.site.register(Errata, ErrataAdmin)``: the framework builds one instance of
+        the registered class and serves every request with it (the models'
+        ``instantiating-registrations``)."""
+        wanted = self.project.config.models.values("instantiating-registrations")
+        if not wanted:
+            return
+        for module, record in self.project.modules.items():
+            for call in record.facts.calls:
+                if not call.at_import_time or call.span is None:
+                    continue
+                if self.project.callee_name(module, call.callee) not in wanted:
+                    continue
+                for argument in call.args:
+                    target = self.project.resolve(module, argument) if argument else None
+                    if target is None or target.kind != "class" or target.rest:
+                        continue
+                    if self.project.class_hierarchy(target.module, target.name) is None:
+                        continue  # the model being registered: a declarative class
+                    how = (
+                        f"registered with `{call.callee.text()}`: one instance serves every request"
+                    )
+                    found[(target.module, target.name)].append(Creation(module, call.span, how))
 
     def _singleton_metaclasses(self, found: dict[ClassKey, list[Creation]]) -> None:
         """``class Session(metaclass=Singleton)`` where the metaclass's ``__call__`` keeps

@@ -319,7 +319,7 @@ class Reach:
     def stores_request_data(self, module: str, site: WriteSite) -> bool:
         """Whether the stored value (or the key it is stored under) is request data."""
         carrying = self.request_data_params.get((module, site.function), frozenset())
-        if not carrying.isdisjoint(site.value_sources):
+        if not carrying.isdisjoint(site.value_sources) or site.chosen_by_user:
             return True
         keyed = site.key.kind == "dynamic" or any(k.kind == "dynamic" for k in site.target.keys)
         if keyed and site.value_sources and not carrying.isdisjoint(site.key_sources):
