@@ -200,17 +200,14 @@ def long_chain_line(source: bytes, rng: Random, scale: int) -> bytes:
     return source + chain + b"\n"
 
 
-# How many copies of a definition one module may hold here: at most MAX_ROUNDS - 1 (see
-# test_each_of_several_same_named_definitions_is_reported).
-MAX_COPIES = MAX_ROUNDS - 1
+# More copies of a definition than `isolint fix` has rounds: every copy's findings are
+# reported and fixed in one run (see test_each_of_several_same_named_definitions_is_reported).
+MANY_COPIES = 2 * MAX_ROUNDS
 
 
 def repeat_file(source: bytes, rng: Random, scale: int) -> bytes:
-    """The whole file again and again (a second `from __future__` import is then an error);
-    a file without fixes many times, one with fixes up to MAX_COPIES times."""
-    fixable = re.search(rb"= (\[\]|\{\}|set\(\))|threading\.local|default=\[", source)
-    most = MAX_COPIES if fixable else 40 * scale
-    return source * min(most, rng.choice((2, 9, 40 * scale)))
+    """The whole file again and again (a second `from __future__` import is then an error)."""
+    return source * rng.choice((2, MANY_COPIES, 40 * scale))
 
 
 def duplicate_definitions(source: bytes, rng: Random, scale: int) -> bytes:
@@ -226,7 +223,7 @@ def duplicate_definitions(source: bytes, rng: Random, scale: int) -> bytes:
     block = b"".join(lines[start:end])
     if not block.endswith(b"\n"):
         block += b"\n"
-    copies = block * rng.choice((1, 4, MAX_COPIES - 1))
+    copies = block * rng.choice((1, 4, MANY_COPIES))
     return b"".join(lines[:start]) + copies + b"".join(lines[start:])
 
 
