@@ -22,6 +22,7 @@ from isolint.analysis.facts import (
     ModuleFacts,
     Span,
     WriteSite,
+    public_name,
 )
 from isolint.analysis.positions import resolve_positions, unresolved_spans
 from isolint.config import DEFAULT_FILE_TIMEOUT, Config
@@ -440,8 +441,25 @@ class Project:
                 if callee is None:
                     continue
                 caller = None if call.at_import_time else (module, call.function or "")
-                edges.append((caller, callee))
+                edges.extend((caller, each) for each in self.definitions(callee))
         return edges
+
+    def definitions(self, key: tuple[str, str]) -> list[tuple[str, str]]:
+        """What the function or class ``key`` may be: it, and the later definitions of the
+        same name in its module (which one a name holds depends on the branch or import that
+        ran, so a call may run each, an instance may be of each)."""
+        later = self._redefinitions.get(key)
+        return [key] if later is None else [key, *later]
+
+    @cached_property
+    def _redefinitions(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """(module, qualname) -> the keys of its later definitions in that module."""
+        found: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for module, record in self.modules.items():
+            for key in [*record.facts.functions, *record.facts.classes]:
+                if public_name(key) != key:
+                    found[(module, public_name(key))].append((module, key))
+        return dict(found)
 
     def _handles_requests(self, key: tuple[str, str]) -> bool:
         """Entry points and coroutines serve requests even when a script also calls them."""

@@ -19,8 +19,8 @@ comment or string) keeps its findings; every file `fix` or the codemod writes st
 (and still compiles if it compiled before); and a second run changes nothing.
 
 The default run is one batch of every mutation; the stress run (`-m stress`) repeats the
-batch with more seeds and larger mutations. What the fuzzing found and isolint does not yet
-handle is kept here as a strict xfail (same-named definitions: only the first is analysed).
+batch with more seeds and larger mutations. What the fuzzing found is kept here as a test
+of its own (same-named definitions: each one's findings are reported).
 """
 
 from __future__ import annotations
@@ -200,17 +200,14 @@ def long_chain_line(source: bytes, rng: Random, scale: int) -> bytes:
     return source + chain + b"\n"
 
 
-# How many copies of a definition one module may hold here: at most MAX_ROUNDS - 1 (see
-# test_each_of_several_same_named_definitions_is_reported).
-MAX_COPIES = MAX_ROUNDS - 1
+# More copies of a definition than `isolint fix` has rounds: every copy's findings are
+# reported and fixed in one run (see test_each_of_several_same_named_definitions_is_reported).
+MANY_COPIES = 2 * MAX_ROUNDS
 
 
 def repeat_file(source: bytes, rng: Random, scale: int) -> bytes:
-    """The whole file again and again (a second `from __future__` import is then an error);
-    a file without fixes many times, one with fixes up to MAX_COPIES times."""
-    fixable = re.search(rb"= (\[\]|\{\}|set\(\))|threading\.local|default=\[", source)
-    most = MAX_COPIES if fixable else 40 * scale
-    return source * min(most, rng.choice((2, 9, 40 * scale)))
+    """The whole file again and again (a second `from __future__` import is then an error)."""
+    return source * rng.choice((2, MANY_COPIES, 40 * scale))
 
 
 def duplicate_definitions(source: bytes, rng: Random, scale: int) -> bytes:
@@ -226,7 +223,7 @@ def duplicate_definitions(source: bytes, rng: Random, scale: int) -> bytes:
     block = b"".join(lines[start:end])
     if not block.endswith(b"\n"):
         block += b"\n"
-    copies = block * rng.choice((1, 4, MAX_COPIES - 1))
+    copies = block * rng.choice((1, 4, MANY_COPIES))
     return b"".join(lines[:start]) + copies + b"".join(lines[start:])
 
 
@@ -558,13 +555,11 @@ def test_the_mutations_are_deterministic_and_hostile() -> None:
     assert any(b"\x00" in source for source in first.values())
 
 
-@pytest.mark.xfail(strict=True, reason="only the first of same-named definitions is analysed")
 def test_each_of_several_same_named_definitions_is_reported(tmp_path: Path) -> None:
     """Found by repeat_file: a module that defines one function several times (a file
-    pasted twice; fallbacks under `try`/`if`) gets the findings of the first definition
-    only. `isolint fix` then fixes one copy per round, stops after MAX_ROUNDS with
-    "please report this", and a second run changes the file again. The fuzz mutations keep
-    under MAX_ROUNDS copies until this is fixed."""
+    pasted twice; fallbacks under `try`/`if`) got the findings of its first definition only,
+    so `isolint fix` fixed one copy per round, stopped after MAX_ROUNDS with "please report
+    this", and a second run changed the file again."""
     copy = "def add(tag: str, tags: list[str] = []) -> list[str]:\n    tags.append(tag)\n"
     copy += "    return tags\n\n\n"
     root = write_project(tmp_path / "proj", {"app/tags.py": copy * 3})

@@ -7,9 +7,10 @@ Each case is a small project; ``expected`` is the exact set of (path, line, code
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
-from conftest import MakeProject
+from conftest import MakeProject, run_cli, write_project
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,13 @@ def case(name: str, files: dict[str, str], *expected: tuple[str, int, str]) -> C
 
 
 HANDLER = "async def handle(request):\n"
+
+# a method pasted twice: the class keeps the second, but both copies are in the file
+BOX_PASTED_TWICE = (
+    "class Box:\n"
+    "    def put(self, item, items=[]):\n        items.append(item)\n        return items\n\n"
+    "    def put(self, item, items=[]):\n        items.append(item)\n        return items\n"
+)
 
 NEGATIVES = [
     case("constant-read", {"a.py": "LIMITS = [1, 2]\n\n\n" + HANDLER + "    return LIMITS[0]\n"}),
@@ -509,6 +517,41 @@ POSITIVES = [
         },
         ("app/api.py", 11, "ISO402"),
     ),
+    # A module may define one name twice (fallbacks, a pasted copy): each definition is
+    # analysed with its own facts, and a call by that name may reach either.
+    case(
+        "same-named-fallbacks-each-write-a-global",
+        {
+            "app/store.py": "import sys\n\nSEEN = []\nLAST = {}\n\n"
+            "if sys.version_info >= (3, 12):\n\n"
+            "    def remember(x):\n        SEEN.append(x)\n\n"
+            "else:\n\n"
+            "    def remember(x):\n        LAST['x'] = x\n",
+            "app/api.py": "from app.store import remember\n\n\n"
+            + HANDLER
+            + "    remember(request)\n",
+        },
+        ("app/store.py", 9, "ISO101"),
+        ("app/store.py", 14, "ISO101"),
+    ),
+    case(
+        # the decorator registered the first as a route before the name was rebound
+        "route-redefined-by-a-plain-function",
+        {
+            "app/api.py": "from fastapi import FastAPI, Request\n\napp = FastAPI()\n"
+            "SEEN = []\n\n\n"
+            '@app.post("/a")\n'
+            "def handle(request: Request):\n    SEEN.append(request.user)\n\n\n"
+            "def handle(count: int):\n    return count\n",
+        },
+        ("app/api.py", 9, "ISO101"),
+    ),
+    case(
+        "same-named-methods-with-mutable-defaults",
+        {"app/box.py": BOX_PASTED_TWICE},
+        ("app/box.py", 2, "ISO105"),
+        ("app/box.py", 6, "ISO105"),
+    ),
 ]
 
 
@@ -525,3 +568,17 @@ def test_finding(case: Case, project: MakeProject) -> None:
     assert found == set(case.expected), "\n".join(
         f"{f.path}:{f.line} {f.code} {f.message}" for f in findings
     )
+
+
+def test_fix_repairs_every_same_named_definition_in_one_run(tmp_path: Path) -> None:
+    """Both copies of a pasted method are fixed at once; a second run has nothing to do."""
+    root = write_project(tmp_path / "proj", {"app/box.py": BOX_PASTED_TWICE})
+    first = run_cli("fix", "--unsafe-fixes", "--no-cache", ".", cwd=root)
+    assert first.returncode == 0, first.stderr
+    assert "fixed 2 findings in 1 file, 0 remaining" in first.stderr
+    fixed = (root / "app" / "box.py").read_text(encoding="utf-8")
+    assert fixed.count("items=None") == 2 and "=[]" not in fixed
+    second = run_cli("fix", "--unsafe-fixes", "--no-cache", ".", cwd=root)
+    assert second.returncode == 0, second.stderr
+    assert "fixed 0 findings" in second.stderr
+    assert (root / "app" / "box.py").read_text(encoding="utf-8") == fixed

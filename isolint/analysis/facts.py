@@ -8,12 +8,32 @@ the modules they import (see ``isolint.project``).
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+# A module may define one name more than once: a file pasted twice, a fallback under `try` or
+# `if`. Each definition keeps facts of its own, so the second and later ones (functions,
+# methods, classes) are keyed ``REDEFINITION.format(n) + qualname``, n counting from 2; every
+# fact that names its function or class (writes, calls, defaults) uses that key. The prefix
+# leaves the last dotted part, the function's own name, as it is; ``public_name`` takes it
+# off for whatever a user reads.
+REDEFINITION = "\x1f{}\x1f"
+_REDEFINITION_PREFIX = re.compile("\x1f[0-9]+\x1f")
+
+
+def redefinition_key(qualname: str, n: int) -> str:
+    """The key of the n-th definition (n >= 2) of ``qualname`` in its module."""
+    return REDEFINITION.format(n) + qualname
+
+
+def public_name(key: str) -> str:
+    """The qualified name as written in the code, for a key or any text holding keys."""
+    return _REDEFINITION_PREFIX.sub("", key) if "\x1f" in key else key
 
 
 @dataclass

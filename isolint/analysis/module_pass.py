@@ -43,6 +43,7 @@ from isolint.analysis.facts import (
     Span,
     Suppression,
     WriteSite,
+    redefinition_key,
 )
 
 # Parameters that carry a request: the request objects themselves, and the ids of who and
@@ -197,6 +198,9 @@ class _Frame:
     class_name: str | None = None
     function: Function | None = None
     mutable_defaults: dict[str, str] = field(default_factory=dict)
+    # the mutable-default parameters already reported for this definition (a module may
+    # define the same name again: each definition reports its own)
+    reported_defaults: set[str] = field(default_factory=set)
     checks: list[_Check] = field(default_factory=list)
     lock_depth: int = 0
     # (container, key) of each enclosing `if`, when it tests `key not in container`
@@ -253,6 +257,9 @@ class ModulePass(cst.CSTVisitor):
         # per function: the names it reads that no local binds (kept: the rebound globals)
         self._free_reads: dict[int, tuple[Function, set[str]]] = {}
         self._seen_calls: dict[tuple[object, ...], CallSite] = {}
+        # how often each (kind, qualified name) was defined so far: a later definition of the
+        # same name gets a key of its own (see ``redefinition_key``)
+        self._definitions: Counter[tuple[str, str]] = Counter()
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -1090,10 +1097,17 @@ class ModulePass(cst.CSTVisitor):
 
     # ---- functions and classes -----------------------------------------------------------
 
+    def _definition_key(self, kind: str, qualname: str) -> str:
+        """``qualname``, or a key of its own when the module defined that name before."""
+        self._definitions[(kind, qualname)] += 1
+        count = self._definitions[(kind, qualname)]
+        return qualname if count == 1 else redefinition_key(qualname, count)
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         parent = self.frame
         name = node.name.value
         qualname = f"{parent.qualname}.{name}" if parent.qualname else name
+        qualname = self._definition_key("function", qualname)
         outer = self._function_frame()
         # A function defined inside another that is decorated or takes a request (a route or
         # middleware in an app factory) is a function of its own: it runs when the server
@@ -1352,11 +1366,9 @@ class ModulePass(cst.CSTVisitor):
     def _mutable_default(
         self, frame: _Frame, param: str, how: str, node: cst.FunctionDef, stored_as: str = ""
     ) -> None:
-        if any(
-            d.function == frame.qualname and d.parameter == param
-            for d in self.facts.mutable_defaults
-        ):
+        if param in frame.reported_defaults:
             return
+        frame.reported_defaults.add(param)
         fact = MutableDefault(
             frame.qualname,
             param,
@@ -1381,6 +1393,7 @@ class ModulePass(cst.CSTVisitor):
         parent = self.frame
         name = node.name.value
         qualname = f"{parent.qualname}.{name}" if parent.qualname else name
+        qualname = self._definition_key("class", qualname)
         if parent.kind == "function":
             parent.bound.add(name)
         self._record_decorators(node)

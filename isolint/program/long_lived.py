@@ -49,6 +49,7 @@ class LongLivedObjects:
         self._application_state(found)
         self._import_time_constructions(found)
         self._registered_for_the_framework(found)
+        self._redefined_classes(found)
         self._held_by_long_lived(found)
         self._shared_by_design(found)
         return {key: _unique(creations) for key, creations in found.items()}
@@ -66,6 +67,13 @@ class LongLivedObjects:
         return found
 
     # ---- allocation sites ----------------------------------------------------------------------
+
+    def _redefined_classes(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """A class defined again in its module (a fallback under `try` or `if`): an
+        instance made by its name may be of either definition."""
+        for key in list(found):
+            for other in self.project.definitions(key)[1:]:
+                found[other].extend(found[key])
 
     def _modelled_factories(self, found: dict[ClassKey, list[Creation]]) -> None:
         """Functions under a decorator the models say keeps its result for the process

@@ -83,10 +83,10 @@ class Reach:
                 if callee is None:
                     continue
                 caller = None if call.at_import_time else (module, call.function or "")
-                found.append(
+                found.extend(
                     CallEdge(
                         caller,
-                        callee,
+                        definition,
                         module,
                         call.span,
                         call.positional,
@@ -96,6 +96,7 @@ class Reach:
                         tuple(call.user_args),
                         tuple(call.user_keywords),
                     )
+                    for definition in self.project.definitions(callee)
                 )
         return found
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import TYPE_CHECKING, Protocol
 
-from isolint.analysis.facts import Span, WriteSite
+from isolint.analysis.facts import Span, WriteSite, public_name
 from isolint.findings import Finding, Related, Severity
 from isolint.project import ModuleRecord
 from isolint.rules.catalog import rule_for
@@ -41,6 +42,8 @@ def finding(
     data_kind: str = "",
 ) -> Finding:
     span = record.located(span)
+    # the keys of a redefined function or class (see ``redefinition_key``) read as its name
+    related = tuple(dataclasses.replace(r, message=public_name(r.message)) for r in related)
     return Finding(
         code=code,
         name=rule_for(code).name,
@@ -50,11 +53,11 @@ def finding(
         column=span.column,
         end_line=span.end_line,
         end_column=span.end_column,
-        message=message,
-        advice=advice,
+        message=public_name(message),
+        advice=public_name(advice),
         related=related,
-        shared_object=shared_object,
-        entry_point=entry_point,
+        shared_object=public_name(shared_object),
+        entry_point=public_name(entry_point),
         data_kind=data_kind,
     )
 
