@@ -33,6 +33,12 @@ from libcst.metadata import (
 
 from isolint.fix.codemods.migrate_context_constructions import Surroundings, plan_construction
 from isolint.fix.codemods.migrate_context_exports import LegacyExports
+from isolint.fix.codemods.migrate_context_keywords import (
+    KeywordSite,
+    absolute_name,
+    decide_keyword,
+    method_name,
+)
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel
 from isolint.fix.codemods.migrate_context_options import MigrationOptions
 from isolint.fix.codemods.migrate_context_plan import (
@@ -124,16 +130,6 @@ class ModuleAnalysis(cst.CSTVisitor):
     def module(self) -> cst.Module:
         return self.wrapper.module
 
-    @property
-    def call_keywords(self) -> frozenset[str]:
-        """Every keyword the module's calls pass (``f(state=...)``: ``state``)."""
-        return frozenset(
-            arg.keyword.value
-            for call in self._keyword_calls
-            for arg in call.args
-            if arg.keyword is not None
-        )
-
     # -- entry points -------------------------------------------------------------------
 
     def run(self) -> None:
@@ -157,14 +153,7 @@ class ModuleAnalysis(cst.CSTVisitor):
     # -- resolution ---------------------------------------------------------------------
 
     def _absolute(self, name: str, source: QualifiedNameSource) -> str:
-        if source is QualifiedNameSource.LOCAL:
-            return f"{self.module_name}.{name}"
-        if name.startswith("."):
-            level = len(name) - len(name.lstrip("."))
-            parts = self.package.split(".") if self.package else []
-            base = parts[: len(parts) - (level - 1)] if level > 1 else parts
-            return ".".join([*base, name.lstrip(".")]).strip(".")
-        return name
+        return absolute_name(name, source, self.module_name, self.package)
 
     def _qualified(self, node: cst.CSTNode) -> set[str]:
         names = self.get_metadata(QualifiedNameProvider, node, set())
@@ -763,28 +752,29 @@ class ModuleAnalysis(cst.CSTVisitor):
     def _plan_keyword(
         self, call: cst.Call, arg: cst.Arg, keyword: str, index: FunctionIndex
     ) -> None:
-        for qualified in self._qualified(call.func):
-            for name in (qualified, f"{qualified}.__init__"):
-                signature = index.by_qualname.get(name)
-                if signature is not None:
-                    if keyword in signature.renames:
-                        self.plan.keyword_renames[arg] = signature.renames[keyword]
-                    return
-        if not isinstance(call.func, cst.Attribute):
-            return
-        method = call.func.attr.value
-        outcomes = {
-            signature.renames.get(keyword, keyword)
-            for signature in index.by_name.get(method, ())
-            if keyword in signature.params
-        }
-        if outcomes == {keyword} or not outcomes:
-            return
-        if len(outcomes) == 1:
-            self.plan.keyword_renames[arg] = outcomes.pop()
-            return
-        self._problem(
-            arg,
-            f"keyword `{keyword}=` of `.{method}(...)`: several project functions named "
-            f"`{method}` take `{keyword}` and not all were renamed; rename it by hand",
+        new_name, problem = decide_keyword(
+            keyword, tuple(self._qualified(call.func)), method_name(call), index
         )
+        if new_name is not None:
+            self.plan.keyword_renames[arg] = new_name
+        if problem is not None:
+            self._problem(arg, problem)
+
+    def keyword_sites(self) -> list[tuple[cst.Arg, KeywordSite]]:
+        """Every keyword argument ``plan_call_sites`` would look at, with what deciding its
+        rename needs (the slot is the caller's to fill)."""
+        with self.resolve(self.wrapper):
+            return [
+                (
+                    arg,
+                    KeywordSite(
+                        arg.keyword.value,
+                        tuple(self._qualified(call.func)),
+                        method_name(call),
+                        self._line(arg),
+                    ),
+                )
+                for call in self._keyword_calls
+                for arg in call.args
+                if arg.keyword is not None
+            ]
