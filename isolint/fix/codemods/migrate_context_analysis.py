@@ -23,9 +23,7 @@ from libcst.metadata import (
     ExpressionContextProvider,
     FunctionScope,
     GlobalScope,
-    ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
     QualifiedNameSource,
     Scope,
     ScopeProvider,
@@ -71,16 +69,31 @@ class _LegacyImport:
     asname: str | None
 
 
+class _Parents(cst.CSTVisitor):
+    """Each node's parent, as libcst's ``ParentNodeProvider`` has it, from one visit."""
+
+    def __init__(self, parents: dict[cst.CSTNode, cst.CSTNode]) -> None:
+        super().__init__()
+        self.parents = parents
+        self._stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.parents[node] = self._stack[-1]
+        self._stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._stack.pop()
+
+
 class ModuleAnalysis(cst.CSTVisitor):
     """Collects the plan of one module (call ``run``, then ``plan_call_sites``)."""
 
-    METADATA_DEPENDENCIES = (
-        ScopeProvider,
-        QualifiedNameProvider,
-        ParentNodeProvider,
-        PositionProvider,
-        ExpressionContextProvider,
-    )
+    # Qualified names are asked of the scopes and parents read from a map of this
+    # module's own (``_Parents``): libcst's providers of both walk the whole module once
+    # more each, at more cost than the scopes, for the few nodes the analysis asks about.
+    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider, ExpressionContextProvider)
 
     def __init__(
         self,
@@ -125,6 +138,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         self._legacy_attributes: dict[cst.ClassDef, set[str]] = {}
         self.target_name_clash = False
         self._code_lines: list[str] | None = None
+        self._parents: dict[cst.CSTNode, cst.CSTNode] = {}
 
     @property
     def module(self) -> cst.Module:
@@ -134,6 +148,7 @@ class ModuleAnalysis(cst.CSTVisitor):
 
     def run(self) -> None:
         with self.resolve(self.wrapper):
+            self.module.visit(_Parents(self._parents))
             self.module.visit(self)
             for function, qualname in self._functions:
                 self._plan_parameters(function, qualname)
@@ -156,7 +171,8 @@ class ModuleAnalysis(cst.CSTVisitor):
         return absolute_name(name, source, self.module_name, self.package)
 
     def _qualified(self, node: cst.CSTNode) -> set[str]:
-        names = self.get_metadata(QualifiedNameProvider, node, set())
+        scope = self.get_metadata(ScopeProvider, node, None)
+        names = scope.get_qualified_names_for(node) if scope is not None else set()
         return {self._absolute(q.name, q.source) for q in names}
 
     def _is_legacy_name(self, qualified: str) -> bool:
@@ -171,7 +187,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         return self.get_metadata(PositionProvider, node).start.line
 
     def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.get_metadata(ParentNodeProvider, node, None)
+        return self._parents.get(node)
 
     def _problem(self, node: cst.CSTNode, reason: str) -> None:
         self.plan.problems.append((self._line(node), reason))
