@@ -1098,3 +1098,80 @@ def test_a_long_file_of_alike_functions_migrates_in_linear_time() -> None:
     assert migration.problems == []
     assert migration.changed[root / "app" / "run.py"].count("context: UserExecutionContext") == 400
     assert seconds < 3, f"{seconds:.1f} s of processor time (about 1 s expected)"
+
+
+def test_keywords_renamed_without_a_second_analysis_match_a_full_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first analysis records each keyword argument; renaming the callers' keywords
+    from that record gives what analysing the files again with the function index gives:
+    in a rewritten file (its lines moved by the new import), in a file whose plan is empty,
+    in a file that only calls, and in one importing the legacy module (analysed again)."""
+    files = {
+        "app/agents.py": """\
+from app.state import DeepAgentState
+
+
+def run_agent(state: DeepAgentState, retries: int = 0) -> str:
+    return state.user_id
+
+
+class Planner:
+    def execute(self, state: DeepAgentState) -> None:
+        pass
+
+
+class Printer:
+    def execute(self, state: str) -> None:
+        print(state)
+
+
+def again(user_id, worker) -> str:
+    fresh = DeepAgentState(user_id=user_id, chat_thread_id="t")
+    worker.execute(state=fresh)
+    return run_agent(state=fresh, retries=1)
+""",
+        "app/noted.py": """\
+from app.agents import run_agent
+
+
+def relay(payload) -> str:
+    # was a DeepAgentState once
+    return run_agent(state=payload)
+""",
+        "app/api.py": """\
+from app import agents
+
+
+def handle(payload, worker) -> str:
+    worker.execute(state=payload)
+    return agents.run_agent(retries=2, state=payload)
+""",
+        "app/legacy_import.py": """\
+import app.state
+
+from app.agents import run_agent
+
+
+def relay(payload) -> str:
+    return run_agent(state=payload)
+""",
+    }
+    import isolint.fix.codemods.migrate_context as codemod
+
+    root = write_project(tmp_path / "proj", {"app/state.py": LEGACY_MODULE, **files})
+    fast = relative(migrate_project(python_files(root), OPTIONS, root, jobs=1), root)
+    monkeypatch.setattr(codemod, "_follow_keywords", codemod.migrate_file)
+    full = relative(migrate_project(python_files(root), OPTIONS, root, jobs=1), root)
+    assert fast == full
+    changed, problems = fast
+    assert "    return run_agent(context=fresh, retries=1)\n" in changed["app/agents.py"]
+    assert "    return run_agent(context=payload)\n" in changed["app/noted.py"]
+    assert "    return agents.run_agent(retries=2, context=payload)\n" in changed["app/api.py"]
+    assert "    return run_agent(context=payload)\n" in changed["app/legacy_import.py"]
+    assert "import app.state" not in changed["app/legacy_import.py"]
+    ambiguous = [problem for problem in problems if "several project functions" in problem]
+    assert [problem.partition(": ")[0] for problem in ambiguous] == [
+        "app/agents.py:24",
+        "app/api.py:5",
+    ]

@@ -123,6 +123,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import libcst as cst
 
@@ -133,6 +134,13 @@ from isolint.fix.codemods.migrate_context_exports import (
     LegacyExports,
     ScanCache,
     scan_exports,
+)
+from isolint.fix.codemods.migrate_context_keywords import (
+    KeywordSite,
+    decide_keyword,
+    keyword_arguments,
+    rename_keywords,
+    scan_call_sites,
 )
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel, find_legacy_classes
 from isolint.fix.codemods.migrate_context_options import (
@@ -194,17 +202,30 @@ class _Job:
     target: TargetClassModel
     exports: LegacyExports = field(default_factory=LegacyExports)
     index: FunctionIndex | None = None
+    # set for the pass that only renames callers' keywords (``_follow_keywords``): the
+    # files migrated before that have some, with their outcome and decisions
+    follow: Mapping[Path, _Followup] | None = None
 
 
 @dataclass(frozen=True)
 class _FileOutcome:
-    """One file migrated: its functions' parameter renames, the keywords its calls pass,
-    its new source (None: unchanged) and its problems as (line, reason)."""
+    """One file migrated: its functions' parameter renames, its new source (None:
+    unchanged) and its problems as (line, reason). Migrated without the function index, it
+    also keeps what renaming its calls' keywords later needs: their ``sites``, the plan's
+    problems at their original lines, and whether its plan was empty (``unchanged``),
+    applied (``rewritten``) or ``refused`` (a clash or a rewrite that would not compile)."""
 
     signatures: tuple[FunctionSignature, ...] = ()
-    keywords: frozenset[str] = frozenset()
     new_source: str | None = None
     problems: tuple[tuple[int, str], ...] = ()
+    sites: tuple[KeywordSite, ...] = ()
+    unplaced: tuple[tuple[int, str], ...] = ()
+    state: Literal["unchanged", "rewritten", "refused"] = "refused"
+
+
+# a keyword argument's new name and problem (None: none), as the function index decides
+_Decision = tuple[KeywordSite, str | None, str | None]
+_Followup = tuple[_FileOutcome, tuple[_Decision, ...]]
 
 
 def migrate_project(
@@ -253,29 +274,42 @@ def migrate_project(
         if isinstance(outcome, _FileOutcome):
             for signature in outcome.signatures:
                 index.add(signature)
+    job = replace(job, index=index)
     if index.renamed_params:
         renamed = index.renamed_params
         # a keyword argument, not an assignment statement: after `(` or `,`
         keyword = re.compile(
             r"[(,]\s*(?:" + "|".join(map(re.escape, sorted(renamed))) + r")\s*=(?!=)"
         )
-        again = [
-            path
-            for path, outcome in outcomes.items()
-            if isinstance(outcome, _FileOutcome) and outcome.keywords & renamed
-        ]
+        follow: dict[Path, _Followup] = {}
+        for path, outcome in outcomes.items():
+            if isinstance(outcome, _FileOutcome):
+                decisions = _decisions(outcome.sites, index)
+                if decisions:
+                    follow[path] = (outcome, decisions)
         callers = [
             path
             for path in sorted(sources)
             if path not in outcomes and keyword.search(sources[path])
         ]
-        job = replace(job, index=index)
-        outcomes.update(_migrate_files(job, again + callers, budget, jobs))
+        following = replace(job, follow=follow)
+        outcomes.update(_migrate_files(following, [*follow, *callers], budget, jobs))
     _drop_reexports_nobody_imports(job, outcomes, scans, budget, jobs)
     for path, outcome in sorted(outcomes.items()):
         _collect(path, outcome, migration)
     migration.problems.sort(key=lambda problem: (str(problem.path), problem.line, problem.reason))
     return migration
+
+
+def _decisions(sites: Sequence[KeywordSite], index: FunctionIndex) -> tuple[_Decision, ...]:
+    """The keyword arguments of ``sites`` that the index renames or reports."""
+    decided = []
+    for site in sites:
+        if site.keyword in index.renamed_params:
+            new_name, problem = decide_keyword(site.keyword, site.callee, site.method, index)
+            if new_name is not None or problem is not None:
+                decided.append((site, new_name, problem))
+    return tuple(decided)
 
 
 def _drop_reexports_nobody_imports(
@@ -434,6 +468,8 @@ def _migrate_one(job: _Job, path: Path, references: ProjectReferences) -> _FileO
     native parser takes some sources (a 1,000-attribute chain) that its Python code (positions,
     code generation) then recurses through once per node, past the interpreter's stack."""
     try:
+        if job.follow is not None:
+            return _follow_keywords(job, path, references)
         return migrate_file(job, path, references)
     except RecursionError:
         return Failure("too deeply nested to migrate")
@@ -443,7 +479,8 @@ def _migrate_one(job: _Job, path: Path, references: ProjectReferences) -> _FileO
 
 def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileOutcome:
     """Plan and rewrite one file (with the project's function index when ``job`` has one:
-    then callers' keyword arguments follow renamed parameters)."""
+    then callers' keyword arguments follow renamed parameters; without it, the outcome
+    keeps the keyword arguments' sites for ``_follow_keywords``)."""
     source = job.sources[path]
     try:
         module = cst.parse_module(source)
@@ -466,19 +503,100 @@ def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileO
     analysis.run()
     if job.index is not None:
         analysis.plan_call_sites(job.index)
-    new_source, problems = _apply(source, analysis, job.options, job.python)
+        new_source, problems, _ = _apply(source, analysis, job.options, job.python)
+        return _FileOutcome(tuple(analysis.signatures), new_source, tuple(problems))
+    kept: dict[cst.Arg, cst.Arg] = {}
+    new_source, problems, result = _apply(source, analysis, job.options, job.python, kept)
     return _FileOutcome(
-        tuple(analysis.signatures), analysis.call_keywords, new_source, tuple(problems)
+        tuple(analysis.signatures),
+        new_source,
+        tuple(problems),
+        _sites(analysis, result, kept),
+        tuple(analysis.plan.problems),
+        "refused" if result is None else "unchanged" if result is module else "rewritten",
     )
 
 
+def _sites(
+    analysis: ModuleAnalysis, result: cst.Module | None, kept: Mapping[cst.Arg, cst.Arg]
+) -> tuple[KeywordSite, ...]:
+    """The module's keyword arguments, each with its slot in ``result`` (the module as
+    rewritten, or as it was when its plan was empty)."""
+    sites = analysis.keyword_sites()
+    if not sites or result is None:
+        return tuple(site for _, site in sites)
+    slots = {id(arg): slot for slot, arg in enumerate(keyword_arguments(result))}
+    return tuple(
+        replace(site, slot=slots.get(id(kept.get(arg, arg) if kept else arg)))
+        for arg, site in sites
+    )
+
+
+def _follow_keywords(job: _Job, path: Path, references: ProjectReferences) -> _FileOutcome:
+    """The file with its calls' keyword arguments renamed after the parameters the first
+    pass renamed (``job.index``), as ``migrate_file`` with the index would have it: an
+    exact edit of the first pass's result, without analysing the file again (when a
+    renamed argument is not found there, inside a rebuilt construction, or the rewrite was
+    refused: analysed again)."""
+    assert job.follow is not None and job.index is not None
+    source = job.sources[path]
+    if path not in job.follow:  # a file that only calls: it needs no plan of its own
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            return migrate_file(job, path, references)  # which reports it
+        name, package = job.names[path]
+        scan = scan_call_sites(module, name, package, job.index, job.legacy_modules)
+        if scan is None:
+            return migrate_file(job, path, references)
+        if not scan.renames:
+            return _FileOutcome(problems=tuple(scan.problems))
+        new_source, problems, _ = _verified(
+            source, lambda: rename_keywords(module, scan.renames).code, scan.problems, job.python
+        )
+        return _FileOutcome(new_source=new_source, problems=tuple(problems))
+    prior, decisions = job.follow[path]
+    renames: dict[int, str] = {}
+    for site, new_name, _ in decisions:
+        if new_name is not None:
+            if site.slot is None:
+                return migrate_file(job, path, references)
+            renames[site.slot] = new_name
+    if prior.state == "refused":
+        return migrate_file(job, path, references)
+    problems = [*prior.unplaced]
+    problems += [(site.line, problem) for site, _, problem in decisions if problem is not None]
+    base = prior.new_source if prior.new_source is not None else source
+    if renames:
+        new_source, problems, _ = _verified(
+            source,
+            lambda: rename_keywords(cst.parse_module(base), renames).code,
+            problems,
+            job.python,
+        )
+    elif prior.state == "rewritten":  # the same text, its new problems placed in it
+        new_source = prior.new_source
+        new_line = _line_map(source, base)
+        problems = [(new_line(line), reason) for line, reason in problems]
+    else:
+        new_source = None
+    return _FileOutcome(prior.signatures, new_source, tuple(problems))
+
+
 def _apply(
-    source: str, analysis: ModuleAnalysis, options: MigrationOptions, python: PythonVersion
-) -> tuple[str | None, list[tuple[int, str]]]:
-    """The module's new source (None when unchanged or not rewritten) and its problems."""
+    source: str,
+    analysis: ModuleAnalysis,
+    options: MigrationOptions,
+    python: PythonVersion,
+    kept: dict[cst.Arg, cst.Arg] | None = None,
+) -> tuple[str | None, list[tuple[int, str]], cst.Module | None]:
+    """The module's new source (None when unchanged or not rewritten), its problems, and
+    the module the new source is the code of (the original one when the plan is empty;
+    None when the rewrite was refused). ``kept`` receives the rewrite's keyword arguments
+    (``rewrite_module``)."""
     problems = list(analysis.plan.problems)
     if analysis.plan.is_empty:
-        return None, problems
+        return None, problems, analysis.module
     if analysis.plan.uses_target and analysis.target_name_clash:
         problems.append(
             (
@@ -487,21 +605,38 @@ def _apply(
                 "not rewritten",
             )
         )
-        return None, problems
+        return None, problems, None
+    rewritten: list[cst.Module] = []
+
+    def rewrite() -> str:
+        rewritten.append(rewrite_module(analysis.module, analysis.plan, options, kept))
+        return rewritten[0].code
+
+    new_source, problems, valid = _verified(source, rewrite, problems, python)
+    return new_source, problems, rewritten[0] if valid else None
+
+
+def _verified(
+    source: str, rewrite: Callable[[], str], problems: list[tuple[int, str]], python: PythonVersion
+) -> tuple[str | None, list[tuple[int, str]], bool]:
+    """The new source ``rewrite`` makes (None when unchanged or when it fails or would
+    not compile on ``python``), ``problems`` placed in it, and whether it is valid (when
+    not, the problems say why)."""
+    problems = list(problems)
     try:
-        new_source = rewrite_module(analysis.module, analysis.plan, options).code
+        new_source = rewrite()
         new_module = cst.parse_module(new_source)
     except (cst.ParserSyntaxError, cst.CSTValidationError, ValueError) as error:
         problems.append((1, f"rewrite failed, file left unchanged: {error}"))
-        return None, problems
+        return None, problems, False
     invalid = grammar_problem(new_source, python, new_module)
     if invalid is not None:
         problems.append((1, f"the rewrite would not compile, file left unchanged: {invalid}"))
-        return None, problems
+        return None, problems, False
     if problems:  # the line map compares the files line by line: only when it is needed
         new_line = _line_map(source, new_source)
         problems = [(new_line(line), reason) for line, reason in problems]
-    return (new_source if new_source != source else None), problems
+    return (new_source if new_source != source else None), problems, True
 
 
 def _line_map(old: str, new: str) -> Callable[[int], int]:

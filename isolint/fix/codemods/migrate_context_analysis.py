@@ -23,9 +23,7 @@ from libcst.metadata import (
     ExpressionContextProvider,
     FunctionScope,
     GlobalScope,
-    ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
     QualifiedNameSource,
     Scope,
     ScopeProvider,
@@ -33,6 +31,12 @@ from libcst.metadata import (
 
 from isolint.fix.codemods.migrate_context_constructions import Surroundings, plan_construction
 from isolint.fix.codemods.migrate_context_exports import LegacyExports
+from isolint.fix.codemods.migrate_context_keywords import (
+    KeywordSite,
+    absolute_name,
+    decide_keyword,
+    method_name,
+)
 from isolint.fix.codemods.migrate_context_legacy import LegacyClassModel
 from isolint.fix.codemods.migrate_context_options import MigrationOptions
 from isolint.fix.codemods.migrate_context_plan import (
@@ -65,16 +69,31 @@ class _LegacyImport:
     asname: str | None
 
 
+class _Parents(cst.CSTVisitor):
+    """Each node's parent, as libcst's ``ParentNodeProvider`` has it, from one visit."""
+
+    def __init__(self, parents: dict[cst.CSTNode, cst.CSTNode]) -> None:
+        super().__init__()
+        self.parents = parents
+        self._stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.parents[node] = self._stack[-1]
+        self._stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._stack.pop()
+
+
 class ModuleAnalysis(cst.CSTVisitor):
     """Collects the plan of one module (call ``run``, then ``plan_call_sites``)."""
 
-    METADATA_DEPENDENCIES = (
-        ScopeProvider,
-        QualifiedNameProvider,
-        ParentNodeProvider,
-        PositionProvider,
-        ExpressionContextProvider,
-    )
+    # Qualified names are asked of the scopes and parents read from a map of this
+    # module's own (``_Parents``): libcst's providers of both walk the whole module once
+    # more each, at more cost than the scopes, for the few nodes the analysis asks about.
+    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider, ExpressionContextProvider)
 
     def __init__(
         self,
@@ -119,25 +138,17 @@ class ModuleAnalysis(cst.CSTVisitor):
         self._legacy_attributes: dict[cst.ClassDef, set[str]] = {}
         self.target_name_clash = False
         self._code_lines: list[str] | None = None
+        self._parents: dict[cst.CSTNode, cst.CSTNode] = {}
 
     @property
     def module(self) -> cst.Module:
         return self.wrapper.module
 
-    @property
-    def call_keywords(self) -> frozenset[str]:
-        """Every keyword the module's calls pass (``f(state=...)``: ``state``)."""
-        return frozenset(
-            arg.keyword.value
-            for call in self._keyword_calls
-            for arg in call.args
-            if arg.keyword is not None
-        )
-
     # -- entry points -------------------------------------------------------------------
 
     def run(self) -> None:
         with self.resolve(self.wrapper):
+            self.module.visit(_Parents(self._parents))
             self.module.visit(self)
             for function, qualname in self._functions:
                 self._plan_parameters(function, qualname)
@@ -157,17 +168,11 @@ class ModuleAnalysis(cst.CSTVisitor):
     # -- resolution ---------------------------------------------------------------------
 
     def _absolute(self, name: str, source: QualifiedNameSource) -> str:
-        if source is QualifiedNameSource.LOCAL:
-            return f"{self.module_name}.{name}"
-        if name.startswith("."):
-            level = len(name) - len(name.lstrip("."))
-            parts = self.package.split(".") if self.package else []
-            base = parts[: len(parts) - (level - 1)] if level > 1 else parts
-            return ".".join([*base, name.lstrip(".")]).strip(".")
-        return name
+        return absolute_name(name, source, self.module_name, self.package)
 
     def _qualified(self, node: cst.CSTNode) -> set[str]:
-        names = self.get_metadata(QualifiedNameProvider, node, set())
+        scope = self.get_metadata(ScopeProvider, node, None)
+        names = scope.get_qualified_names_for(node) if scope is not None else set()
         return {self._absolute(q.name, q.source) for q in names}
 
     def _is_legacy_name(self, qualified: str) -> bool:
@@ -182,7 +187,7 @@ class ModuleAnalysis(cst.CSTVisitor):
         return self.get_metadata(PositionProvider, node).start.line
 
     def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.get_metadata(ParentNodeProvider, node, None)
+        return self._parents.get(node)
 
     def _problem(self, node: cst.CSTNode, reason: str) -> None:
         self.plan.problems.append((self._line(node), reason))
@@ -763,28 +768,29 @@ class ModuleAnalysis(cst.CSTVisitor):
     def _plan_keyword(
         self, call: cst.Call, arg: cst.Arg, keyword: str, index: FunctionIndex
     ) -> None:
-        for qualified in self._qualified(call.func):
-            for name in (qualified, f"{qualified}.__init__"):
-                signature = index.by_qualname.get(name)
-                if signature is not None:
-                    if keyword in signature.renames:
-                        self.plan.keyword_renames[arg] = signature.renames[keyword]
-                    return
-        if not isinstance(call.func, cst.Attribute):
-            return
-        method = call.func.attr.value
-        outcomes = {
-            signature.renames.get(keyword, keyword)
-            for signature in index.by_name.get(method, ())
-            if keyword in signature.params
-        }
-        if outcomes == {keyword} or not outcomes:
-            return
-        if len(outcomes) == 1:
-            self.plan.keyword_renames[arg] = outcomes.pop()
-            return
-        self._problem(
-            arg,
-            f"keyword `{keyword}=` of `.{method}(...)`: several project functions named "
-            f"`{method}` take `{keyword}` and not all were renamed; rename it by hand",
+        new_name, problem = decide_keyword(
+            keyword, tuple(self._qualified(call.func)), method_name(call), index
         )
+        if new_name is not None:
+            self.plan.keyword_renames[arg] = new_name
+        if problem is not None:
+            self._problem(arg, problem)
+
+    def keyword_sites(self) -> list[tuple[cst.Arg, KeywordSite]]:
+        """Every keyword argument ``plan_call_sites`` would look at, with what deciding its
+        rename needs (the slot is the caller's to fill)."""
+        with self.resolve(self.wrapper):
+            return [
+                (
+                    arg,
+                    KeywordSite(
+                        arg.keyword.value,
+                        tuple(self._qualified(call.func)),
+                        method_name(call),
+                        self._line(arg),
+                    ),
+                )
+                for call in self._keyword_calls
+                for arg in call.args
+                if arg.keyword is not None
+            ]

@@ -26,9 +26,16 @@ from isolint.fix.codemods.migrate_context_plan import ConstructionPlan, ModulePl
 from isolint.fix.codemods.migrate_context_syntax import dotted
 
 
-def rewrite_module(module: cst.Module, plan: ModulePlan, options: MigrationOptions) -> cst.Module:
-    """The module with ``plan`` applied (``module`` itself is not changed)."""
-    rewritten = module.visit(_PlanRewriter(plan, options))
+def rewrite_module(
+    module: cst.Module,
+    plan: ModulePlan,
+    options: MigrationOptions,
+    kept: dict[cst.Arg, cst.Arg] | None = None,
+) -> cst.Module:
+    """The module with ``plan`` applied (``module`` itself is not changed). ``kept``, when
+    given, receives each keyword argument's node in the result, by original node (the
+    arguments of rebuilt constructions are new nodes: they are not found there)."""
+    rewritten = module.visit(_PlanRewriter(plan, options, kept))
     imports = sorted(plan.extra_imports)
     if plan.add_target_import:
         imports.insert(0, (options.target_module, options.target_class_name))
@@ -60,10 +67,13 @@ _IMPORT_LINE = m.SimpleStatementLine(body=[m.Import() | m.ImportFrom()])
 
 
 class _PlanRewriter(cst.CSTTransformer):
-    def __init__(self, plan: ModulePlan, options: MigrationOptions) -> None:
+    def __init__(
+        self, plan: ModulePlan, options: MigrationOptions, kept: dict[cst.Arg, cst.Arg] | None
+    ) -> None:
         super().__init__()
         self.plan = plan
         self.options = options
+        self.kept = kept
         # quotes of the f-strings around the node being rebuilt, outermost first
         self._f_string_quotes: list[str] = []
 
@@ -133,9 +143,11 @@ class _PlanRewriter(cst.CSTTransformer):
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
         keyword = self.plan.keyword_renames.get(original_node)
-        if keyword is None or updated_node.keyword is None:
-            return updated_node
-        return updated_node.with_changes(keyword=cst.Name(keyword))
+        if keyword is not None and updated_node.keyword is not None:
+            updated_node = updated_node.with_changes(keyword=cst.Name(keyword))
+        if self.kept is not None and original_node.keyword is not None:
+            self.kept[original_node] = updated_node
+        return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         plan = self.plan.constructions.get(original_node)
