@@ -1474,9 +1474,10 @@ class ModulePass(cst.CSTVisitor):
         """Which functions read a module-level name that some function rebinds (``global``):
         the readers of what a request parks there."""
         rebound = {site.target.root for site in self.facts.writes if site.operation == "rebind"}
+        free_reads, self._free_reads = self._free_reads, {}  # not kept once the module is done
         if not rebound:
             return
-        for function, names in self._free_reads.values():
+        for function, names in free_reads.values():
             function.reads_globals.extend(sorted((names & rebound) - set(function.reads_globals)))
 
     # ---- finishing ------------------------------------------------------------------------
