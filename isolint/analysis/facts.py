@@ -193,6 +193,8 @@ class WriteSite:
     fills_absent: bool = False
     # the stored value is only an identifier (``run.id``, ``run.id if run else None``)
     value_id: bool = False
+    # ... and names whose it is: it matches the user-key patterns (``tenant_id``, ``user.id``)
+    value_owner: bool = False
     # written under an ``if`` that tests who is asking (``if request.user.is_superuser:``):
     # even a constant value tells the next reader what the last user was allowed
     chosen_by_user: bool = False

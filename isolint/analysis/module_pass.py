@@ -208,8 +208,8 @@ class _Frame:
     # names read by the tests of the enclosing `if`s (a global assigned under a test that
     # reads it is lazy or idempotent initialisation)
     guards: list[frozenset[str]] = field(default_factory=list)
-    # for each enclosing ``if``: whether its test reads who is asking
-    user_guards: list[bool] = field(default_factory=list)
+    # the tests of the enclosing ``if`` statements (judged only when something is written)
+    if_tests: list[cst.BaseExpression] = field(default_factory=list)
     class_facts: ClassFacts | None = None
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
@@ -357,9 +357,7 @@ class ModulePass(cst.CSTVisitor):
                 self._main_guard_depth += 1
             return
         frame.guards.append(frozenset(ex.names_read(node.test)))
-        frame.user_guards.append(
-            frame.function is not None and self._depends_on_user(frame, node.test)
-        )
+        frame.if_tests.append(node.test)
         check = _membership_check(node.test)
         frame.fills.append(check)
         if frame.function is not None and frame.function.is_async and check is not None:
@@ -375,7 +373,7 @@ class ModulePass(cst.CSTVisitor):
                 self._main_guard_depth -= 1
             return
         frame.guards.pop()
-        frame.user_guards.pop()
+        frame.if_tests.pop()
         if frame.fills.pop() is not None and frame.function is not None:
             if frame.function.is_async:
                 frame.checks.pop()
@@ -624,8 +622,12 @@ class ModulePass(cst.CSTVisitor):
         site.value_imports = self._imports_read(frame, value)
         site.value_user = self._depends_on_user(frame, value)
         site.value_id = _is_identifier(value)
-        if any(frame.user_guards) and not site.value_kind and not _is_none(value):
-            site.chosen_by_user = site.value_user = True
+        site.value_owner = site.value_id and any(
+            self.options.user_keys.matches(chain) for chain in ex.dotted_chains(value)
+        )
+        if frame.if_tests and not site.value_kind and not _is_none(value):
+            if any(self._depends_on_user(frame, test) for test in frame.if_tests):
+                site.chosen_by_user = site.value_user = True
 
     def _depends_on_user(
         self,
@@ -1021,8 +1023,10 @@ class ModulePass(cst.CSTVisitor):
             and node.value not in function.reads_globals
         ):
             function.reads_globals.append(node.value)
-        elif function is not None and (
-            node.value not in frame.bound or node.value in frame.globals
+        elif (
+            function is not None
+            and node.value in self.facts.bindings
+            and (node.value not in frame.bound or node.value in frame.globals)
         ):
             reads = self._free_reads.get(id(function))
             if reads is None:

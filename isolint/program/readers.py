@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from isolint.analysis.expressions import MUTATING_METHODS
 from isolint.analysis.facts import Access, Span
 from isolint.program.reach import Reach
 from isolint.project import Project
@@ -23,10 +24,9 @@ _READING_METHODS = frozenset(
     {"get", "items", "values", "keys", "copy", "__getitem__", "__contains__", "popitem", "pop"}
 )
 
-# Methods that change a container and hand nothing of it back.
-_WRITING_METHODS = frozenset(
-    {"add", "append", "extend", "insert", "remove", "discard", "clear", "update", "appendleft"}
-)
+# Methods that change a container and hand nothing of it back (``pop`` and
+# ``setdefault`` return an entry: they read as well).
+_WRITING_METHODS = MUTATING_METHODS - _READING_METHODS - {"setdefault", "popleft"}
 
 StateKey = tuple[str, str, str]  # (module, owner class or "", attribute or module-level name)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import TYPE_CHECKING, Protocol
 
 from isolint.analysis.facts import Span, WriteSite, public_name
@@ -69,10 +68,6 @@ def is_container_write(site: WriteSite) -> bool:
     )
 
 
-# an identifier of who owns something: an index to it says whose a resource is
-_OWNER_ID = re.compile(r"(^|_)(user|tenant|owner|org|organization|account|team|workspace)_id$")
-
-
 def keyed_code(site: WriteSite, default: str, request_data: bool) -> str | None:
     """The code for a container write by its keys: None when the store is per user.
 
@@ -84,7 +79,7 @@ def keyed_code(site: WriteSite, default: str, request_data: bool) -> str | None:
     if any(key.kind == "user" for key in keys):
         return None
     keyed = any(key.kind == "dynamic" for key in keys)
-    if site.operation in _REMOVALS:
+    if site.operation in REMOVALS:
         # Removing an entry is cleanup; emptying a shared container wipes every request's
         # data.
         if site.operation in ("call:remove", "call:discard"):
@@ -94,7 +89,7 @@ def keyed_code(site: WriteSite, default: str, request_data: bool) -> str | None:
         return "ISO503"
     if not request_data or site.value_kind:
         return None  # a counter, a timing, a flag, a lock or a future: no request data
-    if keyed and site.value_id and _OWNER_ID.search(site.value_name):
+    if keyed and site.value_owner:
         # who owns a resource (`guild_tenants[guild_id] = tenant_id`): one answer for all
         return None
     if keyed:
@@ -104,7 +99,8 @@ def keyed_code(site: WriteSite, default: str, request_data: bool) -> str | None:
     return default
 
 
-_REMOVALS = frozenset(
+# Writes that take entries out (cleanup), rather than put data in.
+REMOVALS = frozenset(
     {
         "delitem",
         "call:pop",
@@ -146,7 +142,7 @@ def describe(site: WriteSite) -> str:
 def data_kind(classified: ClassifiedWriteLike) -> str:
     """What kind of data a write stores, for the structured fields of its finding."""
     site = classified.site
-    if site.operation in _REMOVALS:
+    if site.operation in REMOVALS:
         return "removal"
     if site.value_kind:
         return site.value_kind

@@ -18,7 +18,13 @@ from isolint.program.reach import CallEdge
 from isolint.program.readers import Reader
 from isolint.program.sessions import is_session_parameter, session_holder
 from isolint.project import Creation, ModuleRecord, Project, Target, is_init_method
-from isolint.rules.base import STORE_OPERATIONS_PREFIX, is_container_write, keyed_code
+from isolint.rules.base import (
+    CONTAINER_OPERATIONS_PREFIX,
+    REMOVALS,
+    STORE_OPERATIONS_PREFIX,
+    is_container_write,
+    keyed_code,
+)
 from isolint.rules.evidence import RequestEvidence, request_evidence, stores_request_data, witness
 
 _MAX_CREATIONS = 3
@@ -632,7 +638,7 @@ def _cleared_to_rebuild(record: ModuleRecord, site: WriteSite) -> bool:
         other.function == site.function
         and other is not site
         and other.target.text() == target
-        and other.operation not in ("call:clear", "delitem", "call:pop", "call:remove")
+        and other.operation not in REMOVALS
         for other in record.facts.writes
     )
     return refilled or (
@@ -647,7 +653,7 @@ def _cleared_to_rebuild(record: ModuleRecord, site: WriteSite) -> bool:
     )
 
 
-_EMPTYING = frozenset({"clear", "pop", "popitem", "remove", "discard", "reset"})
+_EMPTYING = frozenset({op.removeprefix(CONTAINER_OPERATIONS_PREFIX) for op in REMOVALS} | {"reset"})
 
 
 def _adds_a_member(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
