@@ -620,6 +620,7 @@ class ModulePass(cst.CSTVisitor):
         if how == "aug" and not site.value_kind and not _is_sequence_literal(value):
             site.value_kind = "number"  # `stats[k] += n`: a running total, not user data
         site.value_imports = self._imports_read(frame, value)
+        site.value_imports += self._module_instances_among(frame, ex.names_read(value))
         site.value_user = self._depends_on_user(frame, value)
         site.value_id = _is_identifier(value)
         site.value_owner = site.value_id and any(
@@ -652,8 +653,22 @@ class ModulePass(cst.CSTVisitor):
         imports = self.facts.imports
         return sorted(n for n in frame.inputs_of(roots) if n in imports and n not in frame.bound)
 
+    def _module_instances_among(self, frame: _Frame, roots: set[str]) -> list[str]:
+        """Objects built at import time in this module (``parser = RequestParser()``) among
+        these root names and the names locals among them were computed from: a framework
+        object of this kind may read the current request when used."""
+        bindings = self.facts.bindings
+        return sorted(
+            n
+            for n in frame.inputs_of(roots)
+            if n not in frame.bound
+            and (binding := bindings.get(n)) is not None
+            and binding.kind == "call"
+        )
+
     def _argument_sources(self, frame: _Frame, call: CallSite, node: cst.Call) -> None:
-        """What each argument is computed from: parameters, and ``@import`` names."""
+        """What each argument is computed from: parameters, ``@import`` names and ``$name``
+        objects built at import time in this module."""
         for arg in node.args:
             if arg.star:
                 break
@@ -661,6 +676,7 @@ class ModulePass(cst.CSTVisitor):
             names = ex.read_names(arg.value)
             sources = sorted(frame.sources_of(names[0]))
             sources += [f"@{name}" for name in self._imports_among(frame, names[0])]
+            sources += [f"${name}" for name in self._module_instances_among(frame, names[0])]
             from_user = self._depends_on_user(frame, arg.value, names)
             if arg.keyword is not None:
                 call.keyword_sources[arg.keyword.value] = sources

@@ -31,7 +31,11 @@ Schema of a model (every key optional):
   ``handler-classes`` (classes whose construction registers a project function passed to
   them as a handler: python-telegram-bot's ``CommandHandler``), ``instantiating-registrations``
   (calls that register a class the framework then builds once and serves every request with:
-  Django's ``admin.site.register(Model, ModelAdmin)``).
+  Django's ``admin.site.register(Model, ModelAdmin)``), ``request-reader-types`` (classes
+  whose instance, built once at import time, reads the current request when used:
+  Flask-RESTful's ``RequestParser``), ``view-classes`` (views the framework builds per request
+  from ``as_view(**initkwargs)``: their class attributes and initkwargs are one object for
+  every request).
 """
 
 from __future__ import annotations
@@ -74,6 +78,8 @@ _VALUE_KEYS = (
     "per-request-types",
     "handler-classes",
     "instantiating-registrations",
+    "request-reader-types",
+    "view-classes",
 )
 _TOP_KEYS = frozenset(
     {

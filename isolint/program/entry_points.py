@@ -57,8 +57,7 @@ class EntryPoints:
                     reason = f"an {protocol} application (`{', '.join(function.params[-3:])}`)"
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
             for class_name in record.facts.classes:
-                for method, reason in self._class_entries(module, class_name):
-                    key = (module, f"{class_name}.{method}")
+                for key, reason in self._class_entries(module, class_name):
                     found.setdefault(key, EntryPoint(key, reason))
         for key, reason in self._registered_entries():
             found.setdefault(key, EntryPoint(key, reason))
@@ -112,17 +111,23 @@ class EntryPoints:
             receiver_type = self.types.class_type(module, receiver)
         return qualified, receiver_type.names if receiver_type else frozenset()
 
-    def _class_entries(self, module: str, class_name: str) -> list[tuple[str, str]]:
+    def _class_entries(self, module: str, class_name: str) -> list[tuple[FunctionKey, str]]:
+        """The methods a request runs in a subclass of a modelled class, including those it
+        inherits from the project's own mixins (``get_context_data`` of a mixin a view
+        derives from)."""
         names = self.types.qualified_names((module, class_name))
-        record = self.project.modules[module]
-        methods = record.facts.classes[class_name].methods
-        found: list[tuple[str, str]] = []
-        for base in names & self.models.modelled_bases:
-            patterns = self.models.entry_methods_of(base)
-            short = base.rsplit(".", 1)[-1]
-            for method in methods:
-                if method_matches(method, patterns):
-                    found.append((method, f"`{method}` of a `{short}` subclass"))
+        modelled = names & self.models.modelled_bases
+        if not modelled:
+            return []
+        found: list[tuple[FunctionKey, str]] = []
+        for owner, class_facts, _ in self.project._hierarchy(module, class_name):
+            for base in modelled:
+                patterns = self.models.entry_methods_of(base)
+                short = base.rsplit(".", 1)[-1]
+                for method in class_facts.methods:
+                    if method_matches(method, patterns):
+                        key = (owner, f"{class_facts.name}.{method}")
+                        found.append((key, f"`{method}` of a `{short}` subclass"))
         return found
 
     def _registered_entries(self) -> list[tuple[FunctionKey, str]]:
@@ -228,12 +233,21 @@ class EntryPoints:
 
     def reads_request_globals(self, module: str, function: Function) -> list[str]:
         """Module-level request proxies the function reads (``flask.request``)."""
-        wanted = self.models.values("request-globals")
-        found = []
-        for name in function.reads_globals:
-            if self.project.callee_name(module, Access(name)) in wanted:
-                found.append(name)
-        return found
+        return [name for name in function.reads_globals if self.is_request_proxy(module, name)]
+
+    def is_request_proxy(self, module: str, name: str) -> bool:
+        """Whether a module-level ``name`` reads the current request when used: a framework
+        proxy (``flask.request``) or an instance of a request reader built at import time
+        (``parser = reqparse.RequestParser()``, whose ``parse_args()`` returns the request's
+        arguments)."""
+        if self.project.callee_name(module, Access(name)) in self.models.values("request-globals"):
+            return True
+        record = self.project.modules.get(module)
+        binding = record.facts.bindings.get(name) if record is not None else None
+        if binding is None or binding.kind != "call" or binding.callee is None:
+            return False
+        readers = self.models.values("request-reader-types")
+        return self.project.callee_name(module, binding.callee) in readers
 
 
 # Process start-up and shutdown hooks by name: they run once, not per request.

@@ -288,16 +288,16 @@ class Reach:
                 params = set(self.entry_points.request_parameters(module, function))
                 params |= set(function.params) & content
                 params |= set(function.identity_params)
-                if (
+                handling = (
                     params
                     or key in entries
                     or self.entry_points.reads_request_globals(module, function)
-                ):
+                )
+                if handling:
                     # a function handed the request (or its ids or content) is handling
-                    # it: what else it is passed is that request's input too
-                    params |= set(function.params)
-                if params:
-                    found[key] = params
+                    # it: what else it is passed is that request's input too, and what it
+                    # reads from a request proxy it hands on
+                    found[key] = params | set(function.params)
         proxies = self._request_proxy_names()
 
         def carries(edge: CallEdge, carrying: set[str], _: int | str, sources: Sources) -> bool:
@@ -308,20 +308,19 @@ class Reach:
         return self._flow(found, carries)
 
     def _request_proxy_names(self) -> set[tuple[str, str]]:
-        """(module, imported name) pairs that are request proxies (``flask.request``)."""
-        wanted = self.project.config.models.values("request-globals")
+        """(module, name) pairs that are request proxies (``flask.request``, a request parser)."""
         found: set[tuple[str, str]] = set()
         for module, record in self.project.modules.items():
-            for name in record.facts.imports:
-                if self.project.callee_name(module, Access(name)) in wanted:
+            for name in (*record.facts.imports, *record.facts.bindings):
+                if self.entry_points.is_request_proxy(module, name):
                     found.add((module, name))
         return found
 
     def stores_request_data(self, module: str, site: WriteSite) -> bool:
         """Whether the stored value (or the key it is stored under) is request data."""
         carrying = self.request_data_params.get((module, site.function), frozenset())
-        if not carrying.isdisjoint(site.value_sources) or site.chosen_by_user:
-            return True
+        if not carrying.isdisjoint(site.value_sources) or site.chosen_by_user or site.value_user:
+            return True  # what the request sent, or who sent it (`self.request.user.email`)
         keyed = site.key.kind == "dynamic" or any(k.kind == "dynamic" for k in site.target.keys)
         if keyed and site.value_sources and not carrying.isdisjoint(site.key_sources):
             return True  # `CACHE[request.path] = response`: a result stored per request key

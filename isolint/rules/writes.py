@@ -392,6 +392,10 @@ def _classify_self(
             owner=class_name,
             per_request_instances=per_request,
         )
+    if class_binding is not None and len(attrs) == 1 and is_container_write(site):
+        shared = _view_attribute_write(project, record, site, class_name, subject, class_binding)
+        if shared is not None:
+            return shared if shared.code else None
     program = program_of(project)
     holder = session_holder(project, module, site)
     if holder is not None:
@@ -441,6 +445,52 @@ def _classify_self(
         created[0] if created else None,
         created[1] if created else None,
         creations=tuple(creations),
+        owner=class_name,
+    )
+
+
+def _view_attribute_write(
+    project: Project,
+    record: ModuleRecord,
+    site: WriteSite,
+    class_name: str,
+    subject: str,
+    class_binding: Binding,
+) -> ClassifiedWrite | None:
+    """An in-place write into an attribute of a view the framework builds per request from
+    ``as_view(**initkwargs)``, where no instance ever gets its own: the value is the class
+    body's (``extra_context = None`` here, a dict in a subclass) or the one object passed to
+    ``as_view(extra_context={...})`` when the URLs were built, the same for every request."""
+    module, attribute = record.name, site.target.attrs[0]
+    views = project.config.models.values("view-classes")
+    types = program_of(project).types
+    classes = [(module, class_name), *types.subclasses.get((module, class_name), ())]
+    if not any(types.qualified_names(key) & views for key in classes):
+        return None  # (a mixin counts when a view derives from it)
+    family = {(m, c.name) for m, c, _ in project._hierarchy(module, class_name)}
+    for owner, class_facts, _ in project._hierarchy(module, class_name):
+        if attribute in class_facts.init_attributes or attribute in class_facts.container_attributes:
+            return None  # each instance gets its own
+        family |= set(types.subclasses.get((owner, class_facts.name), ()))
+    for owner, name in family:
+        facts = project.modules[owner].facts if owner in project.modules else None
+        for write in facts.writes if facts is not None else ():
+            if (
+                write.self_class == name
+                and write.operation == "setattr"
+                and write.target.attrs == [attribute]
+            ):
+                return None  # rebound per instance somewhere: not the shared object
+    code = keyed_code(site, "ISO103", _request_data(project, record, site))
+    return ClassifiedWrite(
+        record,
+        site,
+        code or "",
+        subject,
+        "view attribute set in the class body or passed to `as_view()`, one object for "
+        "every request",
+        module,
+        class_binding.span,
         owner=class_name,
     )
 
@@ -617,6 +667,8 @@ def _call_memoizes(
     key_sources, value_sources = passed(*key), passed(*value)
     if key_sources is None or value_sources is None or edge.caller is None:
         return False
+    # objects of the module the value was fetched through (a client) are not its inputs
+    value_sources = tuple(s for s in value_sources if not s.startswith("$"))
     if user_dependent(*value) or not value_sources:
         return False
     if set(value_sources) <= set(key_sources):
