@@ -321,3 +321,89 @@ def test_bad_models_table_names_the_file_and_the_problem(
     with pytest.raises(ConfigError, match=message) as raised:
         load_config(pyproject)
     assert str(pyproject) in str(raised.value)
+
+
+_RESOURCE_WITH_PARSER = """
+from {module} import Resource, reqparse
+
+parser = {parser}
+parser.add_argument("tag")
+
+
+class Search:
+    filters = {{"params": {{}}}}
+
+    def set_filters(self, args):
+        self.filters["params"].update(args)
+
+
+class Stats(Resource):
+    def get(self):
+        search = Search()
+        search.set_filters(parser.parse_args())
+        return search.filters
+"""
+
+
+def test_request_parser_arguments_are_request_data(project: MakeProject) -> None:
+    # `request-reader-types`: the module-level parser reads the current request
+    source = _RESOURCE_WITH_PARSER.format(module="flask_restful", parser="reqparse.RequestParser()")
+    found = project({"app/api.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO103", 12)], found
+    assert "request handler `Stats.get`" in found[0].message
+
+
+def test_an_unmodelled_parser_and_resource_are_quiet(project: MakeProject) -> None:
+    source = _RESOURCE_WITH_PARSER.format(module="somelib", parser="reqparse.RequestParser()")
+    assert project({"app/api.py": source}) == []
+
+
+def test_a_parser_object_of_another_kind_is_not_the_request(project: MakeProject) -> None:
+    # the resource is modelled, but a module-level object of any other class is not a
+    # request reader: what it returns is not request data
+    source = _RESOURCE_WITH_PARSER.format(module="flask_restful", parser="dict()")
+    assert project({"app/api.py": source}) == []
+
+
+_VIEW_WITH_PLACEHOLDER = """
+from django.http import JsonResponse
+from {module} import {base}
+
+
+class JsonResponseMixin:
+    extra_context = None
+
+    def get_context_data(self, **kwargs):
+        context = self.extra_context or {{}}
+        context.update(kwargs)
+        return context
+
+
+class JsonView(JsonResponseMixin, {base}):
+    def get(self, request, **kwargs):
+        return JsonResponse(self.get_context_data(**kwargs))
+"""
+
+
+def test_a_view_attribute_is_one_object_for_every_request(project: MakeProject) -> None:
+    # `view-classes`: as_view() builds one view per request, but `extra_context` (from the
+    # class body or the initkwargs) is the same object for all of them
+    source = _VIEW_WITH_PLACEHOLDER.format(module="django.views.generic", base="View")
+    found = project({"app/views.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO103", 11)], found
+    assert "passed to `as_view()`" in found[0].message
+
+
+def test_the_same_attribute_of_an_unmodelled_class_is_quiet(project: MakeProject) -> None:
+    source = _VIEW_WITH_PLACEHOLDER.format(module="somelib", base="View")
+    assert project({"app/views.py": source}) == []
+
+
+def test_a_view_attribute_each_instance_sets_is_its_own(project: MakeProject) -> None:
+    source = _VIEW_WITH_PLACEHOLDER.format(module="django.views.generic", base="View").replace(
+        "    def get(self, request, **kwargs):",
+        "    def setup(self, request, *args, **kwargs):\n"
+        "        self.extra_context = {}\n\n"
+        "    def get(self, request, **kwargs):",
+    )
+    assert project({"app/views.py": source}) == []

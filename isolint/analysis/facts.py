@@ -147,6 +147,11 @@ class Function:
     # parameters the function reads a user's or request's id from (``context.user_id``):
     # objects carrying a request's identity
     identity_params: list[str] = field(default_factory=list)
+    # parameters with a default other than ``None`` (``db=config.get("REDIS_DB", 0)``): a
+    # value, not an object each caller must hand in (such as a database session)
+    valued_defaults: list[str] = field(default_factory=list)
+    # the one class its return annotation names (``-> Optional[OAuthProvider]``)
+    return_type: Access | None = None
 
 
 @dataclass
@@ -198,6 +203,9 @@ class WriteSite:
     # written under an ``if`` that tests who is asking (``if request.user.is_superuser:``):
     # even a constant value tells the next reader what the last user was allowed
     chosen_by_user: bool = False
+    # the value reads the request the object was built for (``self.request.user.email`` in
+    # a class-based view)
+    value_reads_own_request: bool = False
     # written through a local holding a fresh instance (``r = Request(); r.headers[k] = v``),
     # the target rebased onto its class: a class-body container is shared by every instance
     through_new_instance: bool = False
@@ -211,6 +219,8 @@ class CallSite:
     at_import_time: bool
     function: str | None = None
     self_class: str | None = None
+    # the class whose body makes the call (``users = UserField()`` declared on a form)
+    in_class_body: str = ""
     span: Span | None = None
     # positional arguments that are names or attribute chains (None for anything else)
     args: list[Access | None] = field(default_factory=list)

@@ -211,6 +211,10 @@ class _Frame:
     # the tests of the enclosing ``if`` statements (judged only when something is written)
     if_tests: list[cst.BaseExpression] = field(default_factory=list)
     class_facts: ClassFacts | None = None
+    # parameters annotated as a class (``cls: type[Model]``): code, the same for every user
+    class_params: set[str] = field(default_factory=set)
+    # locals assigned once from a call (``provider = get_provider(name)``): what it returns
+    call_results: dict[str, Access] = field(default_factory=dict)
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
         """Every name an expression's value is computed from, following local assignments."""
@@ -486,6 +490,10 @@ class ModulePass(cst.CSTVisitor):
             created = _new_instance_class(value)
             if created is not None:
                 frame.instances[name] = created
+            elif frame.assignments[name] == 1:
+                returned = _call_result_of(value)
+                if returned is not None:
+                    frame.call_results[name] = returned
         if self._depends_on_user(frame, value):
             frame.user_dependent.add(name)
         else:
@@ -626,6 +634,12 @@ class ModulePass(cst.CSTVisitor):
         site.value_owner = site.value_id and any(
             self.options.user_keys.matches(chain) for chain in ex.dotted_chains(value)
         )
+        if frame.self_name is not None:
+            own_request = f"{frame.self_name}.request"
+            site.value_reads_own_request = any(
+                chain == own_request or chain.startswith(own_request + ".")
+                for chain in ex.dotted_chains(value)
+            )
         if frame.if_tests and not site.value_kind and not _is_none(value):
             if any(self._depends_on_user(frame, test) for test in frame.if_tests):
                 site.chosen_by_user = site.value_user = True
@@ -729,6 +743,8 @@ class ModulePass(cst.CSTVisitor):
                     callee, True, span=self._placeholder(), args=_argument_accesses(node)
                 )
                 call.deferred = self._main_guard_depth > 0 or self._lambda_depth > 0
+                if self.frame.kind == "class":
+                    call.in_class_body = self.frame.qualname
                 call.positional, call.keywords = _call_shape(node)
                 self._span_later(call, "span", node)
                 self._add_call(call)
@@ -1160,6 +1176,7 @@ class ModulePass(cst.CSTVisitor):
             use for decorator in node.decorators if (use := _decorator_use(decorator)) is not None
         ]
         function.admin_only = _admin_only(node)
+        function.return_type = _declared_type(node.returns)
         frame = _Frame("function", qualname, owner=owner, function=function)
         params = _all_params(node.params)
         frame.bound.update(p.name.value for p in params)
@@ -1178,10 +1195,14 @@ class ModulePass(cst.CSTVisitor):
                 declared = _declared_type(param.annotation)
                 if declared is not None:
                     function.param_types[param_name] = declared
+                elif _annotates_a_class(param.annotation):
+                    frame.class_params.add(param_name)
             if self._is_request_param(param):
                 function.request_params.append(param_name)
                 if _is_scalar_annotation(param.annotation):
                     function.scalar_params.append(param_name)
+            if param.default is not None and not _is_none(param.default):
+                function.valued_defaults.append(param_name)
             default_kind = ex.container_type(param.default)
             if default_kind is None and isinstance(param.default, cst.Name):
                 binding = self.facts.bindings.get(param.default.value)
@@ -1282,6 +1303,21 @@ class ModulePass(cst.CSTVisitor):
             alias = frame.aliases.get(root)
             if pending.kind == "call" and root in frame.instances:
                 alias = frame.instances[root]  # `runner = Runner(); runner.run()`
+            elif (
+                pending.kind == "call"
+                and isinstance(pending.fact, CallSite)
+                and root in frame.call_results
+                and len(pending.access.attrs) == 1
+                and frame.assignments[root] == 1
+                and not pending.fact.result_method
+            ):
+                # `provider = get_provider(name); provider.get_token(code)`: a method of
+                # what the call returned, resolved through its return type
+                returned = frame.call_results[root]
+                pending.fact.callee = returned
+                pending.fact.result_method = pending.access.attrs[0]
+                pending = _Pending("call", returned, pending.fact)
+                continue
             if (
                 pending.kind == "write"
                 and isinstance(pending.fact, WriteSite)
@@ -1672,6 +1708,16 @@ def _declared_type(annotation: cst.Annotation | None) -> Access | None:
     return ex.access_of(declared, _NO_USER_KEYS)
 
 
+def _annotates_a_class(annotation: cst.Annotation | None) -> bool:
+    """``type[Model]``, ``Type[Model]`` or ``type``: the parameter holds a class."""
+    if annotation is None:
+        return False
+    declared = annotation.annotation
+    if isinstance(declared, cst.Subscript):
+        declared = declared.value
+    return ex.last_name(declared) in ("type", "Type")
+
+
 def _call_shape(node: cst.Call) -> tuple[int, list[str]]:
     """(positional argument count, keyword names); a ``*args``/``**kwargs`` passes anything."""
     positional = 0
@@ -1695,6 +1741,9 @@ def _argument_accesses(node: cst.Call) -> list[Access | None]:
         found.append(ex.access_of(arg.value, _NO_USER_KEYS))
     return found
 
+
+# Calls that start work in the background and return its handle (a task, a future).
+_TASK_CALLS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe"})
 
 _MEASURING_CALLS = frozenset(
     {
@@ -1740,6 +1789,10 @@ def _value_kind(value: cst.BaseExpression, numeric: AbstractSet[str] = frozenset
         return _value_kind(value.expression, numeric)
     if isinstance(value, cst.Call) and ex.last_name(value.func) in _MEASURING_CALLS:
         return "number"
+    if isinstance(value, cst.Call) and ex.last_name(value.func) in _TASK_CALLS:
+        return "task"  # a handle to cancel or await the work, kept by the process
+    if isinstance(value, cst.Call) and (ex.dotted_name(value.func) or "").startswith("logging."):
+        return "logging"  # a logger or a level: the process's logging configuration
     if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, _ARITHMETIC):
         kinds = {_value_kind(value.left, numeric), _value_kind(value.right, numeric)}
         return "number" if kinds == {"number"} else ""
@@ -1817,6 +1870,17 @@ def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:
         return None
     cls = _new_instance_class(func.value)
     return None if cls is None else Access(cls.root, [*cls.attrs, func.attr.value])
+
+
+def _call_result_of(value: cst.BaseExpression) -> Access | None:
+    """``get_provider(name)`` or ``await get_provider(name)``: the function called, when the
+    value is one call's result."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if not isinstance(value, cst.Call):
+        return None
+    callee = ex.access_of(value.func, _NO_USER_KEYS)
+    return callee if callee is not None and not callee.keys else None
 
 
 def _method_of_call_result(func: cst.BaseExpression) -> tuple[Access | None, str]:
@@ -1898,8 +1962,9 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     requests go on to fill, not a memoised result, so it does not count.
     """
     value = _without_clock_readings(value)
-    if _creates_object(value) or not frame.inputs(value) & frame.inputs(key):
-        return False
+    by_class = isinstance(key, cst.Name) and key.value in frame.class_params
+    if (_creates_object(value) and not by_class) or not frame.inputs(value) & frame.inputs(key):
+        return False  # (an object made for a class, `Policy(model)`, is that class's memo)
     if _reads_request_address(key):
         return False  # a response cached by URL: the request carries more than its address
     roots, attributes = ex.read_names(value)

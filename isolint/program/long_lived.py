@@ -213,10 +213,19 @@ class LongLivedObjects:
                     continue
                 if not self.project.modules[module].is_target:
                     continue  # a test or script module building one for itself
+                if call.in_class_body and (
+                    self.project.class_hierarchy(module, call.in_class_body) is None
+                ):
+                    continue  # a field declared on a form or schema: copied per instance
                 made = self.types.class_type(module, call.callee)
                 if made is None or made.project is None or self._is_safe(made.project):
                     continue
                 if made.project in found:
+                    continue
+                if self._constructed_per_request(made.project):
+                    # templates registered at import time whose copies serve the requests
+                    # (`register(Conversation(...))`, `conv = template.copy()`): which one a
+                    # method writes is not known, and the request-time ones are per request
                     continue
                 how = f"created at import time (`{call.callee.text()}(...)`)"
                 found[made.project].append(Creation(module, call.span, how))
@@ -265,14 +274,26 @@ class LongLivedObjects:
                     how = f"its metaclass `{meta_name}` keeps one instance of it"
                     found[(module, class_name)].append(Creation(module, class_facts.span, how))
 
-    def _constructed_per_request(self, key: ClassKey) -> bool:
+    def _constructed_per_request(self, key: ClassKey, depth: int = 0) -> bool:
+        """Some request-time code builds the class: directly, or in the ``__init__`` of an
+        owner that is itself built per request (a conductor each researcher makes for
+        itself lives as long as that researcher, one request)."""
         startup = self.reach.startup_only
-        return any(
-            function is not None
-            and not is_construction_helper(function)
-            and (module, function) not in startup
-            for module, function in self.constructions.get(key, [])
-        )
+        for module, function in self.constructions.get(key, []):
+            if function is None or (module, function) in startup:
+                continue
+            if not is_construction_helper(function):
+                return True
+            owner = function.rsplit(".", 1)[0] if "." in function else ""
+            if (
+                owner
+                and depth < _MAX_OWNER_DEPTH
+                and (module, owner) != key
+                and owner in self.project.modules[module].facts.classes
+                and self._constructed_per_request((module, owner), depth + 1)
+            ):
+                return True
+        return False
 
     def class_and_bases(self, key: ClassKey) -> list[ClassKey]:
         """The class and its project base classes (whose ``__init__`` may set attributes)."""
@@ -288,6 +309,10 @@ class LongLivedObjects:
     def _stored_class(self, module: str, site: WriteSite) -> ClassKey | None:
         made = self.types._stored_type(module, site.function, site.value_class, site.value_name)
         return made.project if made is not None else None
+
+
+# How many owners' constructors to follow up (a part built in its owner's ``__init__``).
+_MAX_OWNER_DEPTH = 3
 
 
 def names_a_module(project: Project, module: str, access: Access) -> bool:

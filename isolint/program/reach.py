@@ -96,8 +96,25 @@ class Reach:
                         tuple(call.user_args),
                         tuple(call.user_keywords),
                     )
-                    for definition in self.project.definitions(callee)
+                    for definition in (
+                        *self.project.definitions(callee),
+                        *self._overrides(callee),
+                    )
                 )
+        return found
+
+    def _overrides(self, method: FunctionKey) -> list[FunctionKey]:
+        """The subclasses' own versions of a method: a call through the base class's type
+        (``provider.get_token(code)`` with ``provider: OAuthProvider``) may run any of them."""
+        module, qualname = method
+        if "." not in qualname:
+            return []
+        class_name, name = qualname.rsplit(".", 1)
+        found: list[FunctionKey] = []
+        for sub_module, sub_name in self.types.subclasses.get((module, class_name), ()):
+            record = self.project.modules.get(sub_module)
+            if record is not None and f"{sub_name}.{name}" in record.facts.functions:
+                found.append((sub_module, f"{sub_name}.{name}"))
         return found
 
     @cached_property
@@ -118,7 +135,7 @@ class Reach:
     def resolve_call(self, module: str, call: CallSite) -> FunctionKey | None:
         if call.result_method:
             made = self.types.class_type(module, call.callee) or self.types.returned_type(
-                module, call.callee
+                module, call.callee, annotated=True
             )
             if made is None or made.project is None:
                 return None
@@ -319,8 +336,10 @@ class Reach:
     def stores_request_data(self, module: str, site: WriteSite) -> bool:
         """Whether the stored value (or the key it is stored under) is request data."""
         carrying = self.request_data_params.get((module, site.function), frozenset())
-        if not carrying.isdisjoint(site.value_sources) or site.chosen_by_user or site.value_user:
-            return True  # what the request sent, or who sent it (`self.request.user.email`)
+        if not carrying.isdisjoint(site.value_sources) or site.chosen_by_user:
+            return True
+        if site.value_reads_own_request:
+            return True  # `self.request.user.email` in a view built for one request
         keyed = site.key.kind == "dynamic" or any(k.kind == "dynamic" for k in site.target.keys)
         if keyed and site.value_sources and not carrying.isdisjoint(site.key_sources):
             return True  # `CACHE[request.path] = response`: a result stored per request key

@@ -95,6 +95,8 @@ def is_session_parameter(project: Project, module: str, function: Function, name
         return bool(declared.names & models.values("session-types"))
     if name in function.param_types:
         return False  # annotated with something we cannot resolve: not ours to guess
+    if name in function.valued_defaults:
+        return False  # `db=config.get("REDIS_DB", 0)`: a number or a name, not a session
     return name in _SESSION_PARAMETER_NAMES
 
 

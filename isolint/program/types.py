@@ -84,12 +84,24 @@ class TypeIndex:
             return made
         return self.returned_type(module, binding.callee)
 
-    def returned_type(self, module: str, callee: Access) -> ValueType | None:
-        """The class a project function returns an instance of (a getter or a factory)."""
+    def returned_type(
+        self, module: str, callee: Access, annotated: bool = False
+    ) -> ValueType | None:
+        """The class a project function returns an instance of (a getter or a factory).
+        With ``annotated``, its return annotation counts too (``-> Optional[Provider]``):
+        enough to know which methods a call on the result runs, not that the function
+        hands out one shared instance."""
         target = self.project.resolve(module, callee)
         if target is None or target.kind != "function" or target.rest:
             return None
-        return self.function_returns.get((target.module, target.name))
+        made = self.function_returns.get((target.module, target.name))
+        if made is not None or not annotated:
+            return made
+        function = self.project.function(target.module, target.name)
+        if function is None or function.return_type is None:
+            return None
+        declared = self.class_type(target.module, function.return_type)
+        return declared if declared is not None and declared.project is not None else None
 
     @cached_property
     def function_returns(self) -> dict[tuple[str, str], ValueType]:

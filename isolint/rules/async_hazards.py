@@ -116,7 +116,26 @@ def _called_from_async(project: Project) -> frozenset[tuple[str, str]]:
                 continue
             found.add(edge.callee)
             queue.append(edge.callee)
-    return frozenset(found)
+    return frozenset(key for key in found if not _scoped_in_sync_code(project, key))
+
+
+def _scoped_in_sync_code(project: Project, key: tuple[str, str]) -> bool:
+    """A ``@contextmanager`` whose every ``with`` block is in a synchronous function: what
+    it sets before its ``yield`` and resets after is in place only while synchronous code
+    runs, so no other task can run on the thread meanwhile (a DNS pin around
+    ``requests.get``)."""
+    function = project.function(*key)
+    if function is None or not any(
+        name.rsplit(".", 1)[-1] == "contextmanager" for name in function.decorator_names
+    ):
+        return False
+    callers = program_of(project).reach.callers.get(key, [])
+    return bool(callers) and all(
+        edge.caller is not None
+        and (caller := project.function(*edge.caller)) is not None
+        and not caller.is_async
+        for edge in callers
+    )
 
 
 def _thread_local(

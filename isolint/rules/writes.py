@@ -112,8 +112,22 @@ def classified_writes(project: Project) -> list[ClassifiedWrite]:
             for site in record.facts.writes
             if (classified := _classify(project, record, site)) is not None
         ]
+        cached = _without_lone_removals(cached)
         project.__dict__["_classified_writes"] = cached
     return cached
+
+
+def _without_lone_removals(found: list[ClassifiedWrite]) -> list[ClassifiedWrite]:
+    """Taking entries out of shared state (an eviction, a ``.clear()``) is part of a leak
+    only where request data goes in: a removal is kept when a reported write puts something
+    into the same object, and dropped otherwise (draining a start-up queue, evicting a memo
+    cache's oldest entry)."""
+
+    def shared_object(classified: ClassifiedWrite) -> tuple[str, str]:
+        return (classified.defined_module or classified.record.name, classified.subject)
+
+    filled = {shared_object(c) for c in found if c.site.operation not in REMOVALS}
+    return [c for c in found if c.site.operation not in REMOVALS or shared_object(c) in filled]
 
 
 def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> ClassifiedWrite | None:
@@ -469,7 +483,8 @@ def _view_attribute_write(
         return None  # (a mixin counts when a view derives from it)
     family = {(m, c.name) for m, c, _ in project._hierarchy(module, class_name)}
     for owner, class_facts, _ in project._hierarchy(module, class_name):
-        if attribute in class_facts.init_attributes or attribute in class_facts.container_attributes:
+        own = (*class_facts.init_attributes, *class_facts.container_attributes)
+        if attribute in own:
             return None  # each instance gets its own
         family |= set(types.subclasses.get((owner, class_facts.name), ()))
     for owner, name in family:
@@ -487,8 +502,7 @@ def _view_attribute_write(
         site,
         code or "",
         subject,
-        "view attribute set in the class body or passed to `as_view()`, one object for "
-        "every request",
+        "view attribute (set in the class body or passed to `as_view()`)",
         module,
         class_binding.span,
         owner=class_name,
@@ -589,6 +603,8 @@ def _classify_store(
         return None  # a constant key is configuration; a user key is per user
     if _client_made_for_user(project, record, site):
         return None  # `self.redis = get_redis_client(tenant_id=...)`: the keys are theirs
+    if _forwards_its_callers_store(project, record, site):
+        return None
     asking = program_of(project).reach.user_data_params.get(
         (record.name, site.function), frozenset()
     )
@@ -607,6 +623,19 @@ def _classify_store(
     return ClassifiedWrite(
         record, site, "ISO402", site.target.text(), "key-value store shared by every process"
     )
+
+
+def _forwards_its_callers_store(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``def zadd(self, name, mapping): return self._r.zadd(prefixed(name), mapping)``: a
+    client wrapper hands on the key and value its callers give it, so the callers' own
+    writes through it are the ones judged (with whom the client was made for)."""
+    if site.self_class is None or site.target.root != "self":
+        return False
+    function = project.function(record.name, site.function)
+    if function is None or not site.value_sources or not site.key_sources:
+        return False
+    params = set(function.params)
+    return set(site.value_sources) <= params and set(site.key_sources) <= params
 
 
 def _every_caller_memoizes(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
