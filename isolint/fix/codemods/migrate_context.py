@@ -15,6 +15,10 @@ What it rewrites
   needed. A re-export stays: a module-level import that ``__all__`` lists, that other
   project code imports from the module, or that a ``from module import *`` may carry; once
   the migration rewrote every module importing it, a last round removes it.
+- Copies: with a dotted ``legacy``, a project class of the same name whose fields are all
+  fields of the configured class and at least half of them (a copy a refactor left,
+  which ``check`` reports by name too) is a legacy class as well, unless
+  ``same-name-copies = false``; each module uses the one it imports (re-exports too).
 - Annotations, also inside ``Optional``/``Union``/``X | None``/subscripts and strings.
   Parameters annotated with the legacy type (alone or optional) are renamed to
   ``parameter-name`` (``state`` -> ``context``) with every use in the function, and the
@@ -201,6 +205,8 @@ class _Job:
     python: PythonVersion
     target: TargetClassModel
     exports: LegacyExports = field(default_factory=LegacyExports)
+    # dotted paths of the legacy classes (the configured one and its copies)
+    legacy_paths: frozenset[str] = frozenset()
     index: FunctionIndex | None = None
     # set for the pass that only renames callers' keywords (``_follow_keywords``): the
     # files migrated before that have some, with their outcome and decisions
@@ -252,9 +258,9 @@ def migrate_project(
     by_module = {name: path for path, (name, _) in names.items()}
     target = find_target_class(options.target, by_module, sources)
     scans: ScanCache = {}
-    exports = scan_exports(
-        sources, names, options.legacy_module and options.legacy, options.legacy_class_name, scans
-    )
+    paths = _legacy_paths(options, legacy)
+    exports = scan_exports(sources, names, paths, options.legacy_class_name, scans)
+    legacy = _with_reexports(legacy, exports)
     job = _Job(
         sources,
         names,
@@ -264,6 +270,7 @@ def migrate_project(
         python,
         target,
         exports,
+        paths,
     )
     class_names = {options.legacy_class_name} | exports.local_names()
     class_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(class_names))) + r")\b")
@@ -331,12 +338,12 @@ def _drop_reexports_nobody_imports(
         for path, outcome in outcomes.items():
             if isinstance(outcome, _FileOutcome) and outcome.new_source is not None:
                 after[path] = outcome.new_source
-        options = job.options
-        legacy = options.legacy_module and options.legacy
-        scanned = scan_exports(after, job.names, legacy, options.legacy_class_name, scans)
+        class_name = job.options.legacy_class_name
+        scanned = scan_exports(after, job.names, job.legacy_paths, class_name, scans)
         modules = {name.rpartition(".")[0] for name in job.exports.imported - scanned.imported}
         again = sorted(by_module[module] for module in modules if module in by_module)
-        job = replace(job, exports=LegacyExports(job.exports.aliases, scanned.imported))
+        exports = LegacyExports(job.exports.aliases, scanned.imported, job.exports.origins)
+        job = replace(job, exports=exports)
         if not again:
             return
         outcomes.update(_migrate_files(job, again, budget, jobs))
@@ -401,7 +408,37 @@ def _legacy_models(
             modules[path] = (names[path][0], cst.parse_module(text))
         except cst.ParserSyntaxError:
             continue
-    return find_legacy_classes(modules, options.legacy_class_name, options.legacy_module)
+    return find_legacy_classes(
+        modules,
+        options.legacy_class_name,
+        options.legacy_module,
+        copies=options.same_name_copies,
+    )
+
+
+def _legacy_paths(
+    options: MigrationOptions, legacy: Mapping[str, LegacyClassModel]
+) -> frozenset[str]:
+    """The dotted paths of the legacy classes: the configured one and its copies (none
+    for a bare class name, where every class of that name counts)."""
+    if options.legacy_module is None:
+        return frozenset()
+    return frozenset(
+        {options.legacy} | {f"{module}.{options.legacy_class_name}" for module in legacy}
+    )
+
+
+def _with_reexports(
+    legacy: Mapping[str, LegacyClassModel], exports: LegacyExports
+) -> dict[str, LegacyClassModel]:
+    """``legacy`` with each module re-exporting a legacy class mapped to that class's
+    model, so that a module importing the class from a re-export knows which one it is."""
+    found = dict(legacy)
+    for alias, origin in sorted(exports.origins.items()):
+        model = legacy.get(origin.rpartition(".")[0])
+        if model is not None:
+            found.setdefault(alias.rpartition(".")[0], model)
+    return found
 
 
 def _legacy_modules(

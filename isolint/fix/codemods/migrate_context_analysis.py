@@ -115,7 +115,8 @@ class ModuleAnalysis(cst.CSTVisitor):
         self.options = options
         self.legacy_models = legacy
         # The class this module uses: set from its import; the only definition otherwise.
-        only = next(iter(legacy.values())) if len(legacy) == 1 else None
+        distinct = {model.module: model for model in legacy.values()}
+        only = next(iter(distinct.values())) if len(distinct) == 1 else None
         self.legacy = legacy.get(module_name) or only or LegacyClassModel(found=False)
         self.legacy_modules = legacy_modules
         self.references = references
