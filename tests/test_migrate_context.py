@@ -250,6 +250,54 @@ def start(user_id: str, thread_id: str) -> "DeepAgentState":
     assert changed == {}
 
 
+def test_a_string_annotation_of_a_name_the_module_never_binds(tmp_path: Path) -> None:
+    """``state: "DeepAgentState"`` in a module that imports no such name can only mean
+    the legacy class when every project class of that name is one: it is migrated (the
+    target imported). Not when the module binds the name otherwise, nor when another
+    project class of that name exists."""
+    dangling = """\
+class Step:
+    def run(self, state: "DeepAgentState") -> str:
+        return state.chat_thread_id
+"""
+    bound = "from app.models import Helper as DeepAgentState\n\n\n" + dangling
+    changed, problems = migrate(
+        tmp_path, {"app/step.py": dangling, "app/bound.py": bound, "app/models.py": ""}
+    )
+    assert changed == {
+        "app/step.py": """\
+from isolint.context import UserExecutionContext
+
+class Step:
+    def run(self, context: "UserExecutionContext") -> str:
+        return context.thread_id
+"""
+    }
+    assert problems == []
+    other = "class DeepAgentState:\n    tenant: str\n"
+    changed, _ = migrate(tmp_path / "other", {"app/step.py": dangling, "app/other.py": other})
+    assert changed == {}
+
+
+def test_a_string_annotation_before_a_function_level_import(tmp_path: Path) -> None:
+    """The class imported inside a later function is the name an earlier string
+    annotation means: the annotation follows the parameter's rename."""
+    source = """\
+class Step:
+    def run(self, state: "DeepAgentState") -> str:
+        return state.chat_thread_id
+
+    def make(self, user_id: str, thread_id: str) -> object:
+        from app.state import DeepAgentState
+
+        return DeepAgentState(user_id=user_id, chat_thread_id=thread_id)
+"""
+    changed, problems = migrate(tmp_path, {"app/step.py": source})
+    assert 'def run(self, context: "UserExecutionContext") -> str:' in changed["app/step.py"]
+    assert "return context.thread_id" in changed["app/step.py"]
+    assert problems == []
+
+
 def test_unused_legacy_import_goes_unless_other_code_imports_it(tmp_path: Path) -> None:
     """An import of the legacy class nothing uses is removed, but not where other code
     imports the name from the module (directly, or by ``import *``) or ``__all__`` lists

@@ -20,6 +20,10 @@ What it rewrites
   which ``check`` reports by name too) is a legacy class as well, unless
   ``same-name-copies = false``; each module uses the one it imports (re-exports too).
 - Annotations, also inside ``Optional``/``Union``/``X | None``/subscripts and strings.
+  A string names the legacy class when the module binds it anywhere (an import inside a
+  later function too), or, in a module that writes the name only in strings (a forward
+  reference it never imports), when every project class of that name is a legacy class
+  (the configured one or a copy): then it cannot mean another class.
   Parameters annotated with the legacy type (alone or optional) are renamed to
   ``parameter-name`` (``state`` -> ``context``) with every use in the function, and the
   keyword arguments of callers in the project follow. A rename is skipped, keeping only
@@ -154,6 +158,7 @@ from isolint.fix.codemods.migrate_context_options import (
 from isolint.fix.codemods.migrate_context_plan import FunctionIndex, FunctionSignature
 from isolint.fix.codemods.migrate_context_rewrite import rewrite_module
 from isolint.fix.codemods.migrate_context_subclass import ProjectReferences
+from isolint.fix.codemods.migrate_context_syntax import names_only_in_strings
 from isolint.fix.codemods.migrate_context_target import TargetClassModel, find_target_class
 from isolint.fix.guard import unsafe_to_parse
 from isolint.fix.target_python import RUNNING, PythonVersion, grammar_problem
@@ -207,6 +212,9 @@ class _Job:
     exports: LegacyExports = field(default_factory=LegacyExports)
     # dotted paths of the legacy classes (the configured one and its copies)
     legacy_paths: frozenset[str] = frozenset()
+    # the class a string annotation means by the legacy class's name in a module that
+    # binds no such name (None: such strings are left alone; see ``_unbound_model``)
+    unbound: LegacyClassModel | None = None
     index: FunctionIndex | None = None
     # set for the pass that only renames callers' keywords (``_follow_keywords``): the
     # files migrated before that have some, with their outcome and decisions
@@ -254,7 +262,7 @@ def migrate_project(
     supports)."""
     migration = Migration()
     names = _module_names(sources, root)
-    legacy = _legacy_models(sources, names, options, migration, budget)
+    legacy, definers = _legacy_models(sources, names, options, migration, budget)
     by_module = {name: path for path, (name, _) in names.items()}
     target = find_target_class(options.target, by_module, sources)
     scans: ScanCache = {}
@@ -271,6 +279,7 @@ def migrate_project(
         target,
         exports,
         paths,
+        _unbound_model(options, legacy, definers),
     )
     class_names = {options.legacy_class_name} | exports.local_names()
     class_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(class_names))) + r")\b")
@@ -395,8 +404,9 @@ def _legacy_models(
     options: MigrationOptions,
     migration: Migration,
     budget: float,
-) -> dict[str, LegacyClassModel]:
-    """The legacy class as each project module that defines it at top level has it."""
+) -> tuple[dict[str, LegacyClassModel], frozenset[str]]:
+    """The legacy class as each project module that defines it at top level has it, and
+    the modules that define a class of its name at top level."""
     definition = re.compile(rf"^class\s+{re.escape(options.legacy_class_name)}\b", re.MULTILINE)
     defining = {path: text for path, text in sources.items() if definition.search(text)}
     unsafe = unsafe_to_parse(defining, budget)
@@ -408,12 +418,28 @@ def _legacy_models(
             modules[path] = (names[path][0], cst.parse_module(text))
         except cst.ParserSyntaxError:
             continue
-    return find_legacy_classes(
+    found = find_legacy_classes(
         modules,
         options.legacy_class_name,
         options.legacy_module,
         copies=options.same_name_copies,
     )
+    return found, frozenset(names[path][0] for path in defining)
+
+
+def _unbound_model(
+    options: MigrationOptions, legacy: Mapping[str, LegacyClassModel], definers: frozenset[str]
+) -> LegacyClassModel | None:
+    """The class that ``"DeepAgentState"`` in an annotation of a module binding no such
+    name can only mean: the configured legacy class when it is defined in the project and
+    every project class of that name is a legacy class (the configured one or a copy), so
+    that the string cannot mean another; None otherwise."""
+    models = {model.module: model for model in legacy.values()}
+    if not definers or set(models) != definers:
+        return None
+    if options.legacy_module is None:
+        return next(iter(models.values())) if len(models) == 1 else None
+    return models.get(options.legacy_module)
 
 
 def _legacy_paths(
@@ -536,6 +562,7 @@ def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileO
         references,
         job.target,
         job.exports,
+        unbound=_unbound_here(job, source, module),
     )
     analysis.run()
     if job.index is not None:
@@ -552,6 +579,14 @@ def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileO
         tuple(analysis.plan.problems),
         "refused" if result is None else "unchanged" if result is module else "rewritten",
     )
+
+
+def _unbound_here(job: _Job, source: str, module: cst.Module) -> LegacyClassModel | None:
+    """``job.unbound`` when this module names the legacy class only in strings."""
+    if job.unbound is None:
+        return None
+    class_name = job.options.legacy_class_name
+    return job.unbound if names_only_in_strings(source, module, class_name) else None
 
 
 def _sites(
