@@ -201,6 +201,103 @@ def owner(state: DeepAgentState) -> str:
     assert problems == []
 
 
+COPY_MODULE = """\
+from pydantic import BaseModel, Field
+
+
+class DeepAgentState(BaseModel):
+    user_id: str = ""
+    chat_thread_id: str = ""
+    messages: list[str] = Field(default_factory=list)
+"""
+
+
+def test_a_same_name_copy_of_the_legacy_class_is_migrated_as_it(tmp_path: Path) -> None:
+    """A refactor left ``app.schemas.DeepAgentState``, a copy of fields of the configured
+    class, re-exported by ``app.registry``: it is the legacy class too, with its own
+    defaults. A same-named class that shares only some fields is another class, and
+    ``same-name-copies = false`` keeps to the configured path."""
+    user = """\
+from app.registry import DeepAgentState
+
+
+def start(user_id: str, thread_id: str) -> "DeepAgentState":
+    return DeepAgentState(user_id=user_id, chat_thread_id=thread_id)
+"""
+    other = user.replace("app.registry", "app.other")
+    files = {
+        "app/schemas.py": COPY_MODULE,
+        "app/registry.py": "from app.schemas import DeepAgentState\n",
+        "app/user.py": user,
+        "app/other.py": "class DeepAgentState:\n    user_id: str\n    tenant: str\n",
+        "app/other_user.py": other,
+    }
+    changed, problems = migrate(tmp_path, files)
+    assert changed["app/user.py"] == (
+        "from isolint.context import UserExecutionContext\n\n\n"
+        'def start(user_id: str, thread_id: str) -> "UserExecutionContext":\n'
+        "    return UserExecutionContext(\n"
+        "        user_id=user_id,\n"
+        "        thread_id=thread_id,\n"
+        '        agent_context={"messages": []},\n'
+        "    )\n"
+    )
+    assert changed["app/registry.py"].strip() == ""
+    assert sorted(changed) == ["app/registry.py", "app/user.py"]
+    assert problems == []
+    options = replace(OPTIONS, same_name_copies=False)
+    changed, _ = migrate(tmp_path / "off", files, options)
+    assert changed == {}
+
+
+def test_a_string_annotation_of_a_name_the_module_never_binds(tmp_path: Path) -> None:
+    """``state: "DeepAgentState"`` in a module that imports no such name can only mean
+    the legacy class when every project class of that name is one: it is migrated (the
+    target imported). Not when the module binds the name otherwise, nor when another
+    project class of that name exists."""
+    dangling = """\
+class Step:
+    def run(self, state: "DeepAgentState") -> str:
+        return state.chat_thread_id
+"""
+    bound = "from app.models import Helper as DeepAgentState\n\n\n" + dangling
+    changed, problems = migrate(
+        tmp_path, {"app/step.py": dangling, "app/bound.py": bound, "app/models.py": ""}
+    )
+    assert changed == {
+        "app/step.py": """\
+from isolint.context import UserExecutionContext
+
+class Step:
+    def run(self, context: "UserExecutionContext") -> str:
+        return context.thread_id
+"""
+    }
+    assert problems == []
+    other = "class DeepAgentState:\n    tenant: str\n"
+    changed, _ = migrate(tmp_path / "other", {"app/step.py": dangling, "app/other.py": other})
+    assert changed == {}
+
+
+def test_a_string_annotation_before_a_function_level_import(tmp_path: Path) -> None:
+    """The class imported inside a later function is the name an earlier string
+    annotation means: the annotation follows the parameter's rename."""
+    source = """\
+class Step:
+    def run(self, state: "DeepAgentState") -> str:
+        return state.chat_thread_id
+
+    def make(self, user_id: str, thread_id: str) -> object:
+        from app.state import DeepAgentState
+
+        return DeepAgentState(user_id=user_id, chat_thread_id=thread_id)
+"""
+    changed, problems = migrate(tmp_path, {"app/step.py": source})
+    assert 'def run(self, context: "UserExecutionContext") -> str:' in changed["app/step.py"]
+    assert "return context.thread_id" in changed["app/step.py"]
+    assert problems == []
+
+
 def test_unused_legacy_import_goes_unless_other_code_imports_it(tmp_path: Path) -> None:
     """An import of the legacy class nothing uses is removed, but not where other code
     imports the name from the module (directly, or by ``import *``) or ``__all__`` lists
@@ -977,6 +1074,7 @@ def test_options_from_pyproject(tmp_path: Path) -> None:
         ("field-map = { chat_thread_id = 1 }", "`field-map.chat_thread_id`"),
         ('target = "Context"', "`target` in [tool.isolint.migrate-context] must be a dotted"),
         ('parameter-name = "a.b"', "`parameter-name`"),
+        ('same-name-copies = "yes"', "`same-name-copies` in [tool.isolint.migrate-context]"),
     ],
 )
 def test_option_errors_name_the_file_and_key(tmp_path: Path, table: str, message: str) -> None:

@@ -65,7 +65,7 @@ def test_imports_through_namespace_packages_resolve(tmp_path) -> None:  # type: 
     """``backend/svc/...`` without ``__init__.py`` files, imported as ``svc....`` (PEP 420
     namespace packages, run from ``backend/``): the call from the route still reaches the
     store in the other module."""
-    from tests.conftest import check_project
+    from conftest import check_project
 
     root = tmp_path / "proj"
     (root / "backend" / "svc" / "api").mkdir(parents=True)

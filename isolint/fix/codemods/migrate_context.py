@@ -15,7 +15,15 @@ What it rewrites
   needed. A re-export stays: a module-level import that ``__all__`` lists, that other
   project code imports from the module, or that a ``from module import *`` may carry; once
   the migration rewrote every module importing it, a last round removes it.
+- Copies: with a dotted ``legacy``, a project class of the same name whose fields are all
+  fields of the configured class and at least half of them (a copy a refactor left,
+  which ``check`` reports by name too) is a legacy class as well, unless
+  ``same-name-copies = false``; each module uses the one it imports (re-exports too).
 - Annotations, also inside ``Optional``/``Union``/``X | None``/subscripts and strings.
+  A string names the legacy class when the module binds it anywhere (an import inside a
+  later function too), or, in a module that writes the name only in strings (a forward
+  reference it never imports), when every project class of that name is a legacy class
+  (the configured one or a copy): then it cannot mean another class.
   Parameters annotated with the legacy type (alone or optional) are renamed to
   ``parameter-name`` (``state`` -> ``context``) with every use in the function, and the
   keyword arguments of callers in the project follow. A rename is skipped, keeping only
@@ -150,6 +158,7 @@ from isolint.fix.codemods.migrate_context_options import (
 from isolint.fix.codemods.migrate_context_plan import FunctionIndex, FunctionSignature
 from isolint.fix.codemods.migrate_context_rewrite import rewrite_module
 from isolint.fix.codemods.migrate_context_subclass import ProjectReferences
+from isolint.fix.codemods.migrate_context_syntax import names_only_in_strings
 from isolint.fix.codemods.migrate_context_target import TargetClassModel, find_target_class
 from isolint.fix.guard import unsafe_to_parse
 from isolint.fix.target_python import RUNNING, PythonVersion, grammar_problem
@@ -201,6 +210,11 @@ class _Job:
     python: PythonVersion
     target: TargetClassModel
     exports: LegacyExports = field(default_factory=LegacyExports)
+    # dotted paths of the legacy classes (the configured one and its copies)
+    legacy_paths: frozenset[str] = frozenset()
+    # the class a string annotation means by the legacy class's name in a module that
+    # binds no such name (None: such strings are left alone; see ``_unbound_model``)
+    unbound: LegacyClassModel | None = None
     index: FunctionIndex | None = None
     # set for the pass that only renames callers' keywords (``_follow_keywords``): the
     # files migrated before that have some, with their outcome and decisions
@@ -248,13 +262,13 @@ def migrate_project(
     supports)."""
     migration = Migration()
     names = _module_names(sources, root)
-    legacy = _legacy_models(sources, names, options, migration, budget)
+    legacy, definers = _legacy_models(sources, names, options, migration, budget)
     by_module = {name: path for path, (name, _) in names.items()}
     target = find_target_class(options.target, by_module, sources)
     scans: ScanCache = {}
-    exports = scan_exports(
-        sources, names, options.legacy_module and options.legacy, options.legacy_class_name, scans
-    )
+    paths = _legacy_paths(options, legacy)
+    exports = scan_exports(sources, names, paths, options.legacy_class_name, scans)
+    legacy = _with_reexports(legacy, exports)
     job = _Job(
         sources,
         names,
@@ -264,6 +278,8 @@ def migrate_project(
         python,
         target,
         exports,
+        paths,
+        _unbound_model(options, legacy, definers),
     )
     class_names = {options.legacy_class_name} | exports.local_names()
     class_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(class_names))) + r")\b")
@@ -331,12 +347,12 @@ def _drop_reexports_nobody_imports(
         for path, outcome in outcomes.items():
             if isinstance(outcome, _FileOutcome) and outcome.new_source is not None:
                 after[path] = outcome.new_source
-        options = job.options
-        legacy = options.legacy_module and options.legacy
-        scanned = scan_exports(after, job.names, legacy, options.legacy_class_name, scans)
+        class_name = job.options.legacy_class_name
+        scanned = scan_exports(after, job.names, job.legacy_paths, class_name, scans)
         modules = {name.rpartition(".")[0] for name in job.exports.imported - scanned.imported}
         again = sorted(by_module[module] for module in modules if module in by_module)
-        job = replace(job, exports=LegacyExports(job.exports.aliases, scanned.imported))
+        exports = LegacyExports(job.exports.aliases, scanned.imported, job.exports.origins)
+        job = replace(job, exports=exports)
         if not again:
             return
         outcomes.update(_migrate_files(job, again, budget, jobs))
@@ -388,8 +404,9 @@ def _legacy_models(
     options: MigrationOptions,
     migration: Migration,
     budget: float,
-) -> dict[str, LegacyClassModel]:
-    """The legacy class as each project module that defines it at top level has it."""
+) -> tuple[dict[str, LegacyClassModel], frozenset[str]]:
+    """The legacy class as each project module that defines it at top level has it, and
+    the modules that define a class of its name at top level."""
     definition = re.compile(rf"^class\s+{re.escape(options.legacy_class_name)}\b", re.MULTILINE)
     defining = {path: text for path, text in sources.items() if definition.search(text)}
     unsafe = unsafe_to_parse(defining, budget)
@@ -401,7 +418,53 @@ def _legacy_models(
             modules[path] = (names[path][0], cst.parse_module(text))
         except cst.ParserSyntaxError:
             continue
-    return find_legacy_classes(modules, options.legacy_class_name, options.legacy_module)
+    found = find_legacy_classes(
+        modules,
+        options.legacy_class_name,
+        options.legacy_module,
+        copies=options.same_name_copies,
+    )
+    return found, frozenset(names[path][0] for path in defining)
+
+
+def _unbound_model(
+    options: MigrationOptions, legacy: Mapping[str, LegacyClassModel], definers: frozenset[str]
+) -> LegacyClassModel | None:
+    """The class that ``"DeepAgentState"`` in an annotation of a module binding no such
+    name can only mean: the configured legacy class when it is defined in the project and
+    every project class of that name is a legacy class (the configured one or a copy), so
+    that the string cannot mean another; None otherwise."""
+    models = {model.module: model for model in legacy.values()}
+    if not definers or set(models) != definers:
+        return None
+    if options.legacy_module is None:
+        return next(iter(models.values())) if len(models) == 1 else None
+    return models.get(options.legacy_module)
+
+
+def _legacy_paths(
+    options: MigrationOptions, legacy: Mapping[str, LegacyClassModel]
+) -> frozenset[str]:
+    """The dotted paths of the legacy classes: the configured one and its copies (none
+    for a bare class name, where every class of that name counts)."""
+    if options.legacy_module is None:
+        return frozenset()
+    return frozenset(
+        {options.legacy} | {f"{module}.{options.legacy_class_name}" for module in legacy}
+    )
+
+
+def _with_reexports(
+    legacy: Mapping[str, LegacyClassModel], exports: LegacyExports
+) -> dict[str, LegacyClassModel]:
+    """``legacy`` with each module re-exporting a legacy class mapped to that class's
+    model, so that a module importing the class from a re-export knows which one it is."""
+    found = dict(legacy)
+    for alias, origin in sorted(exports.origins.items()):
+        model = legacy.get(origin.rpartition(".")[0])
+        if model is not None:
+            found.setdefault(alias.rpartition(".")[0], model)
+    return found
 
 
 def _legacy_modules(
@@ -499,6 +562,7 @@ def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileO
         references,
         job.target,
         job.exports,
+        unbound=_unbound_here(job, source, module),
     )
     analysis.run()
     if job.index is not None:
@@ -515,6 +579,14 @@ def migrate_file(job: _Job, path: Path, references: ProjectReferences) -> _FileO
         tuple(analysis.plan.problems),
         "refused" if result is None else "unchanged" if result is module else "rewritten",
     )
+
+
+def _unbound_here(job: _Job, source: str, module: cst.Module) -> LegacyClassModel | None:
+    """``job.unbound`` when this module names the legacy class only in strings."""
+    if job.unbound is None:
+        return None
+    class_name = job.options.legacy_class_name
+    return job.unbound if names_only_in_strings(source, module, class_name) else None
 
 
 def _sites(

@@ -107,6 +107,8 @@ class ModuleAnalysis(cst.CSTVisitor):
         references: ProjectReferences,
         target: TargetClassModel | None = None,
         exports: LegacyExports | None = None,
+        *,
+        unbound: LegacyClassModel | None = None,
     ) -> None:
         super().__init__()
         self.path = path
@@ -115,8 +117,12 @@ class ModuleAnalysis(cst.CSTVisitor):
         self.options = options
         self.legacy_models = legacy
         # The class this module uses: set from its import; the only definition otherwise.
-        only = next(iter(legacy.values())) if len(legacy) == 1 else None
+        distinct = {model.module: model for model in legacy.values()}
+        only = next(iter(distinct.values())) if len(distinct) == 1 else None
         self.legacy = legacy.get(module_name) or only or LegacyClassModel(found=False)
+        # a module that names the legacy class only in strings: they mean ``unbound``
+        if unbound is not None:
+            self.legacy = unbound
         self.legacy_modules = legacy_modules
         self.references = references
         self.target = target or TargetClassModel(found=False)
@@ -130,11 +136,14 @@ class ModuleAnalysis(cst.CSTVisitor):
         self._module_imports: list[tuple[cst.Import, str]] = []
         # local names (or dotted module paths) bound to the legacy class / its module
         self._class_aliases: set[str] = set()
+        if unbound is not None:
+            self._class_aliases.add(options.legacy_class_name)
         self._module_aliases: dict[str, str] = {}
         self._kept_refs: set[cst.CSTNode] = set()
         self._typed_bindings: set[cst.CSTNode] = set()
         self._functions: list[tuple[cst.FunctionDef, str | None]] = []
         self._keyword_calls: list[cst.Call] = []
+        self._annotation_strings: list[cst.SimpleString] = []
         self._legacy_attributes: dict[cst.ClassDef, set[str]] = {}
         self.target_name_clash = False
         self._code_lines: list[str] | None = None
@@ -150,6 +159,11 @@ class ModuleAnalysis(cst.CSTVisitor):
         with self.resolve(self.wrapper):
             self.module.visit(_Parents(self._parents))
             self.module.visit(self)
+            # after the visit: an import further down (in a function) names the class too
+            for string in self._annotation_strings:
+                rewritten = self._rewrite_string_annotation(string)
+                if rewritten is not None:
+                    self.plan.strings[string] = rewritten
             for function, qualname in self._functions:
                 self._plan_parameters(function, qualname)
             for binding in self._typed_bindings:
@@ -298,9 +312,7 @@ class ModuleAnalysis(cst.CSTVisitor):
 
     def visit_SimpleString(self, node: cst.SimpleString) -> bool:
         if self._in_annotation(node):
-            rewritten = self._rewrite_string_annotation(node)
-            if rewritten is not None:
-                self.plan.strings[node] = rewritten
+            self._annotation_strings.append(node)
         return False
 
     def visit_Call(self, node: cst.Call) -> bool:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*\*", re.MULTILINE)
@@ -39,10 +39,13 @@ class _ImportedName:
 class LegacyExports:
     """``aliases``: dotted names bound to the legacy class (its own, and re-exports);
     ``imported``: dotted names ``module.name`` other project modules import from
-    ``module``, and ``module.*`` for modules some code star-imports."""
+    ``module``, and ``module.*`` for modules some code star-imports; ``origins``: for
+    each alias, the legacy class's own dotted path it is bound to (several legacy
+    classes of one name: the configured one and its copies)."""
 
     aliases: frozenset[str] = frozenset()
     imported: frozenset[str] = frozenset()
+    origins: Mapping[str, str] = field(default_factory=dict)
 
     def local_names(self) -> frozenset[str]:
         return frozenset(alias.rpartition(".")[2] for alias in self.aliases)
@@ -59,16 +62,16 @@ ScanCache = dict[Path, tuple[str, frozenset[str], tuple[_ImportedName, ...]]]
 def scan_exports(
     sources: Mapping[Path, str],
     names: Mapping[Path, tuple[str, str]],
-    legacy: str | None,
+    legacy: Collection[str],
     class_name: str,
     cache: ScanCache | None = None,
 ) -> LegacyExports:
     """The legacy class's aliases and the imports other code relies on, for a project of
-    ``sources`` whose module names are ``names`` (``legacy``: the class's dotted path, or
-    None when only its name is known: then every class of that name counts). ``cache``
-    keeps each file's scan for a later call on partly changed sources."""
+    ``sources`` whose module names are ``names`` (``legacy``: the dotted paths of the
+    legacy classes, or empty when only their name is known: then every class of that name
+    counts). ``cache`` keeps each file's scan for a later call on partly changed sources."""
     cache = {} if cache is None else cache
-    aliases = {legacy} if legacy else set()
+    origins = {path: path for path in legacy}
     wanted = frozenset({class_name})
     while True:
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(wanted))) + r")\b")
@@ -83,16 +86,16 @@ def scan_exports(
                 found = tuple(_imported_names(text, *names[path], wanted))
                 cache[path] = (text, wanted, found)
                 imports += found
-        if not _extend_aliases(aliases, imports, class_name):
+        if not _extend_aliases(origins, imports):
             break
-        more = {alias.rpartition(".")[2] for alias in aliases} - wanted
+        more = {alias.rpartition(".")[2] for alias in origins} - wanted
         if not more:
             break
         wanted |= more  # a re-export under another name: look for that name too
     imported = {
         f"{item.module}.{item.name}"
         for item in imports
-        if item.module != item.importer and _is_legacy(item.module, item.name, aliases, class_name)
+        if item.module != item.importer and _is_legacy(item.module, item.name, origins, class_name)
     }
     for path, text in sources.items():
         if "*" in text:
@@ -100,7 +103,7 @@ def scan_exports(
             imported.update(
                 f"{_absolute(match, package)}.*" for match in _STAR_IMPORT.findall(text)
             )
-    return LegacyExports(frozenset(aliases), frozenset(imported))
+    return LegacyExports(frozenset(origins), frozenset(imported), origins)
 
 
 def _still_valid(scanned_for: frozenset[str], wanted: frozenset[str], text: str) -> bool:
@@ -110,13 +113,14 @@ def _still_valid(scanned_for: frozenset[str], wanted: frozenset[str], text: str)
     return not new or not re.search(r"\b(?:" + "|".join(map(re.escape, sorted(new))) + r")\b", text)
 
 
-def _is_legacy(module: str, name: str, aliases: set[str], class_name: str) -> bool:
+def _is_legacy(module: str, name: str, aliases: Mapping[str, str], class_name: str) -> bool:
     return f"{module}.{name}" in aliases or (not aliases and name == class_name)
 
 
-def _extend_aliases(aliases: set[str], imports: Iterable[_ImportedName], class_name: str) -> bool:
-    """Add the re-exports of known aliases until none is new; whether any was added."""
-    if not aliases:
+def _extend_aliases(origins: dict[str, str], imports: Iterable[_ImportedName]) -> bool:
+    """Add the re-exports of known aliases (each with its alias's origin) until none is
+    new; whether any was added."""
+    if not origins:
         return False  # a bare class name: every module's class of that name counts already
     added = False
     changed = True
@@ -125,8 +129,9 @@ def _extend_aliases(aliases: set[str], imports: Iterable[_ImportedName], class_n
         changed = False
         for item in top_level:
             alias = f"{item.importer}.{item.local}"
-            if alias not in aliases and f"{item.module}.{item.name}" in aliases:
-                aliases.add(alias)
+            source = origins.get(f"{item.module}.{item.name}")
+            if alias not in origins and source is not None:
+                origins[alias] = source
                 added = changed = True
     return added
 

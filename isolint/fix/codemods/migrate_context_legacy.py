@@ -75,18 +75,43 @@ class LegacyClassModel:
 
 
 def find_legacy_classes(
-    modules: Mapping[Path, tuple[str, cst.Module]], class_name: str, module_name: str | None
+    modules: Mapping[Path, tuple[str, cst.Module]],
+    class_name: str,
+    module_name: str | None,
+    *,
+    copies: bool = False,
 ) -> dict[str, LegacyClassModel]:
     """Models of ``class_name`` by the dotted name of the module that defines it at top
-    level: only ``module_name`` when given, every project module otherwise."""
-    found: dict[str, LegacyClassModel] = {}
+    level: every project module when ``module_name`` is None; otherwise ``module_name``
+    and, with ``copies``, the other modules whose class of that name is a copy of it
+    (``is_copy``)."""
+    every: dict[str, LegacyClassModel] = {}
     for path, (dotted, module) in sorted(modules.items()):
-        if module_name is not None and dotted != module_name:
-            continue
         for statement in module.body:
             if isinstance(statement, cst.ClassDef) and statement.name.value == class_name:
-                found[dotted] = _model_of(path, dotted, statement, _top_level_names(module))
+                every[dotted] = _model_of(path, dotted, statement, _top_level_names(module))
+    if module_name is None:
+        return every
+    configured = every.get(module_name)
+    if configured is None:
+        return {}
+    found = {module_name: configured}
+    if copies:
+        found.update(
+            (dotted, model)
+            for dotted, model in every.items()
+            if dotted != module_name and is_copy(model, configured)
+        )
     return found
+
+
+def is_copy(model: LegacyClassModel, configured: LegacyClassModel) -> bool:
+    """Whether a class of the legacy class's name duplicates the configured one: each of
+    its fields is a field of the configured class, and they are at least half of them (a
+    class that merely shares a ``user_id`` is another class)."""
+    own = {known.name for known in model.fields}
+    legacy = {known.name for known in configured.fields}
+    return bool(own) and own <= legacy and 2 * len(own) >= len(legacy)
 
 
 def _top_level_names(module: cst.Module) -> frozenset[str]:

@@ -7,7 +7,16 @@ target = "isolint.context.UserExecutionContext"
 field-map = { chat_thread_id = "thread_id" }  # added to the identity defaults
 unmapped = "agent_context"                    # where every other legacy field goes
 parameter-name = "context"                    # new name of legacy-typed parameters
+same-name-copies = true                       # also migrate copies of a dotted legacy class
 ```
+
+``same-name-copies``: a refactor often leaves a second class of the legacy class's name in
+another module, a copy of (part of) its fields, which ``check`` reports as legacy too (it
+matches the class name). When ``legacy`` is a dotted path, a project class of the same
+name whose fields are all fields of the configured class and cover at least half of them
+is migrated as the legacy class as well (each module with the copy it imports, defaults
+and all). ``false`` migrates the configured class only. A bare class name already means
+every project class of that name.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ class MigrationOptions:
     unmapped: str = "agent_context"
     identity_fields: frozenset[str] = IDENTITY_FIELDS
     parameter_name: str = "context"
+    same_name_copies: bool = True
 
     @property
     def legacy_class_name(self) -> str:
@@ -65,6 +75,7 @@ _KEYS = {
     "field-map": "field_map",
     "unmapped": "unmapped",
     "parameter-name": "parameter_name",
+    "same-name-copies": "same_name_copies",
 }
 
 
@@ -89,6 +100,12 @@ def options_from_table(table: Mapping[str, Any], source: str) -> MigrationOption
             raise ConfigError(f"{source}: unknown option `{key}` in {TABLE} (known: {known})")
         if key == "field-map":
             changes["field_map"] = _field_map(value, source)
+        elif key == "same-name-copies":
+            if not isinstance(value, bool):
+                raise ConfigError(
+                    f"{source}: `same-name-copies` in {TABLE} must be true or false, got {value!r}"
+                )
+            changes["same_name_copies"] = value
         else:
             changes[_KEYS[key]] = _dotted_or_identifier(key, value, source)
     return MigrationOptions(**changes)

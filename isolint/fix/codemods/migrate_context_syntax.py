@@ -7,6 +7,8 @@ a name already used in a function.
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 import libcst.matchers as m
 
@@ -138,3 +140,12 @@ class _NameFinder(cst.CSTVisitor):
     def visit_Nonlocal(self, node: cst.Nonlocal) -> bool:
         self.found = self.found or any(item.name.value == self.old for item in node.names)
         return False
+
+
+def names_only_in_strings(source: str, module: cst.Module, name: str) -> bool:
+    """Whether ``module`` (parsed from ``source``) writes ``name`` in a string and nowhere
+    in its code: no import, definition, assignment or reference binds or reads it (a
+    forward reference such as ``state: "DeepAgentState"`` to a class it never imports)."""
+    if not re.search(rf"[\"'][^\"'\n]*\b{re.escape(name)}\b", source):
+        return False
+    return not m.findall(module, m.Name(value=name))
