@@ -345,7 +345,22 @@ class Project:
         self, module: str, class_name: str
     ) -> Iterator[tuple[str, ClassFacts, list[Target]]]:
         """Breadth first: (module, class facts, its resolved non-class bases) for the class and
-        every project base class."""
+        every project base class (computed once per class: a hot path)."""
+        key = (module, class_name)
+        known = self._hierarchies.get(key)
+        if known is None:
+            known = self._hierarchies[key] = tuple(self._walk_hierarchy(module, class_name))
+        return iter(known)
+
+    @cached_property
+    def _hierarchies(
+        self,
+    ) -> dict[tuple[str, str], tuple[tuple[str, ClassFacts, list[Target]], ...]]:
+        return {}
+
+    def _walk_hierarchy(
+        self, module: str, class_name: str
+    ) -> Iterator[tuple[str, ClassFacts, list[Target]]]:
         queue, seen = [(module, class_name)], set()
         while queue:
             current = queue.pop(0)

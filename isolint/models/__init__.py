@@ -56,6 +56,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 _MODEL_FOLDER = Path(__file__).parent
+# the key under which the merged lookups keep the modelled base classes (not a model key)
+_MODELLED_BASES = " modelled-bases"
 
 _VALUE_KEYS = (
     "request-types",
@@ -140,6 +142,9 @@ class FrameworkModels:
             for key, items in model.values:
                 merged[key].update(items)
         self._values.update({key: frozenset(items) for key, items in merged.items()})
+        self._values[_MODELLED_BASES] = frozenset(
+            cls for m in self.models for cls, _ in (*m.entry_classes, *m.startup_classes)
+        )
 
     def __repr__(self) -> str:
         # Stable across processes (set order is not): part of the whole-run cache key.
@@ -198,9 +203,8 @@ class FrameworkModels:
 
     @property
     def modelled_bases(self) -> frozenset[str]:
-        return frozenset(
-            cls for m in self.models for cls, _ in (*m.entry_classes, *m.startup_classes)
-        )
+        """Every base class a model names methods of (entry points or startup hooks)."""
+        return self._values[_MODELLED_BASES]
 
     def is_long_lived_decorator(self, qualified: str) -> bool:
         return any(qualified in m.long_lived_decorators for m in self.models)

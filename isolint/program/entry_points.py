@@ -240,11 +240,19 @@ class EntryPoints:
         proxy (``flask.request``) or an instance of a request reader built at import time
         (``parser = reqparse.RequestParser()``, whose ``parse_args()`` returns the request's
         arguments)."""
-        if self.project.callee_name(module, Access(name)) in self.models.values("request-globals"):
-            return True
         record = self.project.modules.get(module)
-        binding = record.facts.bindings.get(name) if record is not None else None
-        if binding is None or binding.kind != "call" or binding.callee is None:
+        if record is None:
+            return False
+        binding = record.facts.bindings.get(name)
+        if binding is None:
+            if name not in record.facts.imports:
+                return False
+            wanted = self.models.values("request-globals")
+            return self.project.callee_name(module, Access(name)) in wanted
+        if binding.kind == "alias":
+            wanted = self.models.values("request-globals")
+            return self.project.callee_name(module, Access(name)) in wanted
+        if binding.kind != "call" or binding.callee is None:
             return False
         readers = self.models.values("request-reader-types")
         return self.project.callee_name(module, binding.callee) in readers

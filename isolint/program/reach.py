@@ -10,7 +10,7 @@ request data; a function that only startup hooks reach runs once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, ItemsView, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,26 +21,50 @@ from isolint.program.types import TypeIndex
 from isolint.project import Project, is_init_method
 
 _MAX_CHAIN = 12
-Sources = tuple[str, ...]
+Sources = Sequence[str]
 
 
 @dataclass(frozen=True)
 class CallEdge:
-    """``caller`` (None at import time) calls ``callee`` at ``span`` in ``module``."""
+    """``caller`` (None at import time) calls ``callee`` at ``span`` in ``module``; what the
+    call passes is read from its ``CallSite`` (shared by the edges to every definition)."""
 
     caller: FunctionKey | None
     callee: FunctionKey
     module: str
-    span: Span | None
-    # what the call passes: positional count and keyword names ("*" for **kwargs)
-    positional: int = 0
-    keywords: tuple[str, ...] = ()
-    # what each argument is computed from (caller parameters, ``@import`` names)
-    arg_sources: tuple[tuple[str, ...], ...] = ()
-    keyword_sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    # arguments whose value depends on who is asking (indexes, keyword names)
-    user_args: tuple[int, ...] = ()
-    user_keywords: tuple[str, ...] = ()
+    call: CallSite
+
+    @property
+    def span(self) -> Span | None:
+        return self.call.span
+
+    @property
+    def positional(self) -> int:
+        """How many positional arguments the call passes."""
+        return self.call.positional
+
+    @property
+    def keywords(self) -> Sequence[str]:
+        """The keyword names it passes ("*" for ``**kwargs``)."""
+        return self.call.keywords
+
+    @property
+    def arg_sources(self) -> Sequence[Sequence[str]]:
+        """What each argument is computed from (caller parameters, ``@import`` names)."""
+        return self.call.arg_sources
+
+    @property
+    def keyword_sources(self) -> ItemsView[str, list[str]]:
+        return self.call.keyword_sources.items()
+
+    @property
+    def user_args(self) -> Sequence[int]:
+        """Positional arguments whose value depends on who is asking."""
+        return self.call.user_args
+
+    @property
+    def user_keywords(self) -> Sequence[str]:
+        return self.call.user_keywords
 
     def passes(self, name: str, index: int) -> bool:
         """Whether the call passes the parameter at ``index`` (or named ``name``)."""
@@ -84,18 +108,7 @@ class Reach:
                     continue
                 caller = None if call.at_import_time else (module, call.function or "")
                 found.extend(
-                    CallEdge(
-                        caller,
-                        definition,
-                        module,
-                        call.span,
-                        call.positional,
-                        tuple(call.keywords),
-                        tuple(tuple(sources) for sources in call.arg_sources),
-                        tuple((k, tuple(v)) for k, v in call.keyword_sources.items()),
-                        tuple(call.user_args),
-                        tuple(call.user_keywords),
-                    )
+                    CallEdge(caller, definition, module, call)
                     for definition in (
                         *self.project.definitions(callee),
                         *self._overrides(callee),
@@ -103,19 +116,26 @@ class Reach:
                 )
         return found
 
-    def _overrides(self, method: FunctionKey) -> list[FunctionKey]:
+    def _overrides(self, method: FunctionKey) -> tuple[FunctionKey, ...]:
         """The subclasses' own versions of a method: a call through the base class's type
         (``provider.get_token(code)`` with ``provider: OAuthProvider``) may run any of them."""
+        known = self._override_cache.get(method)
+        if known is not None:
+            return known
         module, qualname = method
-        if "." not in qualname:
-            return []
-        class_name, name = qualname.rsplit(".", 1)
         found: list[FunctionKey] = []
-        for sub_module, sub_name in self.types.subclasses.get((module, class_name), ()):
-            record = self.project.modules.get(sub_module)
-            if record is not None and f"{sub_name}.{name}" in record.facts.functions:
-                found.append((sub_module, f"{sub_name}.{name}"))
-        return found
+        if "." in qualname:
+            class_name, name = qualname.rsplit(".", 1)
+            for sub_module, sub_name in self.types.subclasses.get((module, class_name), ()):
+                record = self.project.modules.get(sub_module)
+                if record is not None and f"{sub_name}.{name}" in record.facts.functions:
+                    found.append((sub_module, f"{sub_name}.{name}"))
+        result = self._override_cache[method] = tuple(found)
+        return result
+
+    @cached_property
+    def _override_cache(self) -> dict[FunctionKey, tuple[FunctionKey, ...]]:
+        return {}
 
     @cached_property
     def callees(self) -> dict[FunctionKey, list[CallEdge]]:

@@ -687,8 +687,9 @@ def _call_memoizes(
 
     def passed(index: int, name: str) -> tuple[str, ...] | None:
         if index < len(edge.arg_sources):
-            return edge.arg_sources[index]
-        return keywords.get(name)
+            return tuple(edge.arg_sources[index])
+        found = keywords.get(name)
+        return tuple(found) if found is not None else None
 
     def user_dependent(index: int, name: str) -> bool:
         return index in edge.user_args or name in edge.user_keywords
@@ -805,6 +806,12 @@ def _classify_application_state(
         return None  # app-wide data (a model list read from the app's config) is global
     if not _depends_on_user(project, record, site):
         return None  # a setting an admin changes, a model loaded on demand: global by design
+    name = site.target.attrs[-1] if site.target.attrs else ""
+    if site.operation == "setattr" and name.isupper():
+        # `request.app.state.MODELS = models`: named as a constant, the app's one catalog,
+        # refreshed whole by whichever request reloads it (the filtering per user is
+        # done where it is read)
+        return None
     if is_container_write(site) and keyed_code(site, "ISO401", True) is None:
         return None  # per user, or a removal
     subject = ".".join(site.target.attrs[-3:]) if site.target.attrs else site.target.root
