@@ -330,7 +330,11 @@ class Reach:
                     or key in entries
                     or self.entry_points.reads_request_globals(module, function)
                 )
-                if handling:
+                if handling and key not in entries and key in self.callers:
+                    # a helper the project itself calls: its callers say which of its
+                    # other arguments are the request's (a catalog handed in is not)
+                    found[key] = params
+                elif handling:
                     # a function handed the request (or its ids or content) is handling
                     # it: what else it is passed is that request's input too, and what it
                     # reads from a request proxy it hands on
