@@ -1831,6 +1831,8 @@ def _admin_only(node: cst.FunctionDef) -> bool:
         expression = decorator.decorator
         if isinstance(expression, cst.Call):
             guards.extend(arg.value for arg in expression.args if arg.keyword is not None)
+            if _names_a_permission(expression.func) and _grants_admin(expression.args):
+                return True  # `@require_permission("admin.import")`
             expression = expression.func
         guards.append(expression)
     for param in _all_params(node.params):
@@ -1846,6 +1848,23 @@ def _admin_only(node: cst.FunctionDef) -> bool:
 
 
 _ADMIN_WORDS = ("admin", "superuser", "staff_member")
+
+
+def _names_a_permission(func: cst.BaseExpression) -> bool:
+    """``require_permission``, ``permission_required``, ``requires_role``: an access guard."""
+    name = (ex.last_name(func) or "").lower()
+    return any(word in name for word in ("permission", "role", "require"))
+
+
+def _grants_admin(args: Sequence[cst.Arg]) -> bool:
+    """A guard's literal argument naming an administrator's permission (``"admin.import"``)."""
+    for arg in args:
+        value = arg.value
+        if isinstance(value, cst.SimpleString):
+            text = value.evaluated_value
+            if isinstance(text, str) and any(word in text.lower() for word in _ADMIN_WORDS):
+                return True
+    return False
 
 
 _THREAD_LOCAL_WORDS = ("local", "state", "ctx", "context", "tls", "thread")
