@@ -407,3 +407,40 @@ def test_a_view_attribute_each_instance_sets_is_its_own(project: MakeProject) ->
         "    def get(self, request, **kwargs):",
     )
     assert project({"app/views.py": source}) == []
+
+
+_AGENT_REGISTRY = """
+from typing import Any
+
+from fastapi import FastAPI
+from praisonaiagents import Agent
+
+app = FastAPI()
+_agents: dict[str, Any] = {}
+
+
+def get_agent(name: str) -> Any:
+    return _agents.get(name)
+
+
+_agents["assistant"] = Agent(name="assistant")
+
+
+@app.post("/agents/{name}/chat")
+async def chat(name: str, message: str) -> str:
+    agent = get_agent(name)
+    return await agent.METHOD(message)
+"""
+
+
+def test_a_registered_agent_given_the_request_shares_one_conversation(
+    project: MakeProject,
+) -> None:
+    # `conversation-methods`: what the agent is told joins the conversation it keeps
+    found = project({"app/agents.py": _AGENT_REGISTRY.replace("METHOD", "achat")})
+    assert [(f.code, f.line) for f in found] == [("ISO404", 21)], found
+    assert "process-wide registry `_agents`" in found[0].message
+
+
+def test_another_method_of_a_registered_agent_is_quiet(project: MakeProject) -> None:
+    assert project({"app/agents.py": _AGENT_REGISTRY.replace("METHOD", "describe")}) == []

@@ -35,7 +35,8 @@ Schema of a model (every key optional):
   whose instance, built once at import time, reads the current request when used:
   Flask-RESTful's ``RequestParser``), ``view-classes`` (views the framework builds per request
   from ``as_view(**initkwargs)``: their class attributes and initkwargs are one object for
-  every request).
+  every request), ``conversation-methods`` (methods that add what they are given to the
+  conversation an agent keeps: PraisonAI's ``achat``).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ _VALUE_KEYS = (
     "instantiating-registrations",
     "request-reader-types",
     "view-classes",
+    "conversation-methods",
 )
 _TOP_KEYS = frozenset(
     {

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from isolint.analysis.facts import Access, CallSite, Span
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
+from isolint.program.reach import RequestPath
 from isolint.project import ModuleRecord, Project
 from isolint.rules.base import finding
 from isolint.rules.evidence import RequestEvidence, witness
@@ -52,6 +53,102 @@ def check(project: Project) -> Iterator[Finding]:
         if use is None:
             continue
         yield _finding(project, shared, *use)
+    if _builds_any(project, wanted):
+        yield from _conversations_with_registered_agents(project)
+
+
+def _builds_any(project: Project, wanted: frozenset[str]) -> bool:
+    """The project constructs one of the modelled per-request types (an agent that keeps
+    its conversation) somewhere."""
+    last_names = {name.rsplit(".", 1)[-1] for name in wanted}
+    return any(
+        project.callee_name(module, call.callee) in wanted
+        for module, record in project.modules.items()
+        for call in record.facts.calls
+        if not call.result_method and (call.callee.attrs or [call.callee.root])[-1] in last_names
+    )
+
+
+def _conversations_with_registered_agents(project: Project) -> Iterator[Finding]:
+    """``agent = get_agent(agent_id); await agent.achat(request.message)`` at request time,
+    where the getter hands out an entry of a process-wide registry: the agent keeps the
+    conversation it is given, so every caller of that agent shares one conversation."""
+    methods = project.config.models.values("conversation-methods")
+    program = program_of(project)
+    paths = program.reach.request_paths
+    carrying = program.reach.request_data_params
+    for record in project.targets():
+        module = record.name
+        for call in record.facts.calls:
+            if call.result_method not in methods or call.function is None:
+                continue
+            key = (module, call.function)
+            if key not in paths:
+                continue
+            registry = _registry_behind(project, module, call.callee)
+            if registry is None:
+                continue
+            sources = [s for group in call.arg_sources for s in group]
+            sources += [s for group in call.keyword_sources.values() for s in group]
+            if carrying.get(key, frozenset()).isdisjoint(sources):
+                continue
+            yield _conversation_finding(project, record, call, registry, paths[key])
+
+
+def _registry_behind(project: Project, module: str, getter: Access) -> tuple[str, str] | None:
+    """The module-level container an object comes out of: ``REGISTRY.get(name)``, or a
+    project function returning ``REGISTRY.get(name)``."""
+    candidates = [(module, getter)]
+    target = project.resolve(module, getter)
+    if target is not None and target.kind == "function" and not target.rest:
+        function = project.function(target.module, target.name)
+        if function is not None:
+            candidates = [(target.module, returned) for returned in function.returns_calls]
+    for owner, access in candidates:
+        if access.attrs[-1:] not in (["get"], ["__getitem__"]):
+            continue
+        found = project.resolve(owner, Access(access.root, access.attrs[:-1]))
+        binding = project.binding(found) if found is not None and not found.rest else None
+        if binding is not None and binding.kind == "container" and found is not None:
+            return found.module, found.name
+    return None
+
+
+def _conversation_finding(
+    project: Project,
+    record: ModuleRecord,
+    call: CallSite,
+    registry: tuple[str, str],
+    path: RequestPath,
+) -> Finding:
+    owner = project.modules[registry[0]]
+    binding = owner.facts.bindings[registry[1]]
+    related = [
+        Related(
+            owner.display_path,
+            owner.located(binding.span).line,
+            f"`{registry[1]}` keeps one agent per name for the whole process",
+            kind="creation",
+        ),
+        *witness(project, RequestEvidence((), path)),
+    ]
+    message = (
+        f"`.{call.result_method}()` hands request data to an agent taken from the "
+        f"process-wide registry `{registry[1]}`; an agent keeps the conversation it is given, "
+        "so every user who reaches that agent shares one conversation"
+    )
+    return finding(
+        "ISO404",
+        record,
+        call.span or binding.span,
+        message + f"; it is used from request handler `{path.entry[1]}`",
+        _FIX,
+        Severity.ERROR,
+        tuple(related),
+        shared_object=registry[1],
+        entry_point=path.entry[1],
+        data_kind="request data",
+    )
 
 
 def _module_level(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]:
