@@ -444,3 +444,26 @@ def test_a_registered_agent_given_the_request_shares_one_conversation(
 
 def test_another_method_of_a_registered_agent_is_quiet(project: MakeProject) -> None:
     assert project({"app/agents.py": _AGENT_REGISTRY.replace("METHOD", "describe")}) == []
+
+
+_PUSHED_CONTEXT = """
+import {module}
+
+
+def create_app():
+    app = {module}.{app_class}(__name__)
+    app.app_context().push()
+    return app
+"""
+
+
+def test_a_context_pushed_in_the_app_factory_is_shared(project: MakeProject) -> None:
+    # `context-push-frameworks`: Flask's app context stays current until popped
+    source = _PUSHED_CONTEXT.format(module="flask", app_class="Flask")
+    found = project({"app/factory.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO504", 7)], found
+
+
+def test_the_same_push_in_another_framework_is_quiet(project: MakeProject) -> None:
+    source = _PUSHED_CONTEXT.format(module="somelib", app_class="Application")
+    assert project({"app/factory.py": source}) == []

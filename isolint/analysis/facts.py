@@ -221,6 +221,9 @@ class CallSite:
     self_class: str | None = None
     # the class whose body makes the call (``users = UserField()`` declared on a form)
     in_class_body: str = ""
+    # ``result_method`` is called on the result directly (``app.app_context().push()``),
+    # not on a local holding it, so nothing keeps the result to undo the call later
+    chained_result: bool = False
     span: Span | None = None
     # positional arguments that are names or attribute chains (None for anything else)
     args: list[Access | None] = field(default_factory=list)

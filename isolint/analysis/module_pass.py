@@ -738,10 +738,15 @@ class ModulePass(cst.CSTVisitor):
         frame = self._function_frame()
         if frame is None:
             callee = ex.access_of(node.func, self.options.user_keys)
+            result_method = ""
+            if callee is None:
+                callee, result_method = _method_of_call_result(node.func)
             if callee is not None:
                 call = CallSite(
                     callee, True, span=self._placeholder(), args=_argument_accesses(node)
                 )
+                call.result_method = result_method
+                call.chained_result = bool(result_method)
                 call.deferred = self._main_guard_depth > 0 or self._lambda_depth > 0
                 if self.frame.kind == "class":
                     call.in_class_body = self.frame.qualname
@@ -767,6 +772,7 @@ class ModulePass(cst.CSTVisitor):
             )
             call.positional, call.keywords = _call_shape(node)
             call.result_method = result_method
+            call.chained_result = bool(result_method)
             self._argument_sources(frame, call, node)
             self._span_later(call, "span", node)
             frame.pending.append(_Pending("call", callee, call))

@@ -36,7 +36,8 @@ Schema of a model (every key optional):
   Flask-RESTful's ``RequestParser``), ``view-classes`` (views the framework builds per request
   from ``as_view(**initkwargs)``: their class attributes and initkwargs are one object for
   every request), ``conversation-methods`` (methods that add what they are given to the
-  conversation an agent keeps: PraisonAI's ``achat``).
+  conversation an agent keeps: PraisonAI's ``achat``), ``context-push-frameworks`` (top-level
+  packages whose ``app.app_context().push()`` makes one context current: Flask, Quart).
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ _VALUE_KEYS = (
     "request-reader-types",
     "view-classes",
     "conversation-methods",
+    "context-push-frameworks",
 )
 _TOP_KEYS = frozenset(
     {

@@ -3,6 +3,7 @@
 ISO501: a ``threading.local()`` used from ``async def`` code (tasks share the thread).
 ISO502: a ``ContextVar`` with a mutable default (one object shared by every context).
 ISO503: shared state checked, then written after an ``await`` with a non-user key.
+ISO504: an application context pushed for good outside a request (``flask.g`` shared).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def check(project: Project) -> Iterator[Finding]:
                 "(`var.set([])` at the start of the request).",
                 Severity.ERROR,
             )
+    yield from _pushed_app_contexts(project)
     for classified in classified_writes(project):
         if classified.code != "ISO503":
             continue
@@ -167,3 +169,37 @@ def _mutated_context_values(project: Project) -> set[tuple[str, str]]:
             if target is not None and target.kind == "binding" and not target.rest:
                 found.add((target.module, target.name))
     return found
+
+
+def _pushed_app_contexts(project: Project) -> Iterator[Finding]:
+    """``app.app_context().push()`` with nothing kept to pop it, at import time or in code a
+    request does not run (an app factory): the context stays current, and a request that
+    finds its application's context already current uses it instead of its own, so
+    ``flask.g`` and what extensions keep there (the CSRF token, the user) is shared."""
+    frameworks = project.config.models.values("context-push-frameworks")
+    paths = program_of(project).reach.request_paths
+    for record in project.targets():
+        if not any(ref.module.split(".")[0] in frameworks for ref in record.facts.imports.values()):
+            continue
+        for call in record.facts.calls:
+            if not call.chained_result or call.result_method != "push":
+                continue
+            if call.callee.attrs[-1:] not in (["app_context"], ["test_request_context"]):
+                continue
+            if call.function is not None and (record.name, call.function) in paths:
+                continue  # inside a request: its own context, popped with it
+            if call.span is None:
+                continue
+            pushed = f"{call.callee.attrs[-1]}().push()"
+            yield finding(
+                "ISO504",
+                record,
+                call.span,
+                f"`{pushed}` leaves an application context pushed for good; a request that "
+                "finds its application's context current uses it instead of a fresh one, so "
+                "`g` and what extensions keep in it (a CSRF token, the logged-in user) is "
+                "shared by every request this context serves",
+                "Push the context only around the work that needs it "
+                "(`with app.app_context(): ...`), or keep it and pop it when done.",
+                Severity.ERROR,
+            )

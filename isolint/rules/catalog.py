@@ -152,6 +152,13 @@ _RULES = [
         "Shared state is checked, then written after an `await` with a key not scoped to the user.",
     ),
     Rule(
+        "ISO504",
+        "app-context-pushed-for-good",
+        "ISO5",
+        "An application context is pushed outside a request and never popped, so requests "
+        "share its `g`.",
+    ),
+    Rule(
         "ISO900",
         "unparsable-file",
         "ISO9",
