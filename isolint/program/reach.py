@@ -24,10 +24,12 @@ _MAX_CHAIN = 12
 Sources = Sequence[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CallEdge:
     """``caller`` (None at import time) calls ``callee`` at ``span`` in ``module``; what the
-    call passes is read from its ``CallSite`` (shared by the edges to every definition)."""
+    call passes is read from its ``CallSite`` (shared by the edges to every definition).
+    Each edge is made once, so it is compared and hashed by identity (a ``CallSite`` is
+    mutable, hence not hashable)."""
 
     caller: FunctionKey | None
     callee: FunctionKey
