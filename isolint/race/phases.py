@@ -65,6 +65,8 @@ GATED_ROUNDS = 3
 FREE_THREADS_MIN_THREADS = 4
 FREE_THREADS_SWITCH_INTERVAL = 1e-6
 FREE_THREADS_TIME_BOX = 1.0
+# how long a round of threads that outlives the budget may still finish before it is a hang
+HANG_GRACE_SECONDS = 0.3
 ASYNCIO_SEEDED_ROUNDS = 256
 ASYNCIO_MAX_START_DELAY = 3
 CANCELLATION_MAX_TURNS = 8
@@ -252,13 +254,23 @@ def gated_threads(context: RaceContext) -> Rounds:
             )
             for slot, observation in enumerate(record.observations)
         ]
-        record.hung = not join_all(threads, context.deadline)
+        record.hung = not _joined(threads, context)
         names = ", ".join(f"`{name}`" for name in sorted(context.watch_names))
         record.log.append(f"{len(users)} threads gated on {names}")
         record.log.extend(gate.log)
         yield record
         if gate.stalled:  # the driver serialises itself (a lock): more rounds show nothing new
             return
+
+
+def _joined(threads: list[threading.Thread], context: RaceContext) -> bool:
+    """The round's threads all finished: by the budget's deadline or, for a round that
+    started close to it and is still making progress, within a short grace. A call that
+    blocks (a deadlock, a network call) still hangs past the grace; a round merely slowed by
+    a busy machine (a lock handed around at a tiny switch interval) is not a hang."""
+    return join_all(threads, context.deadline) or join_all(
+        threads, time.monotonic() + HANG_GRACE_SECONDS
+    )
 
 
 def free_threads(context: RaceContext) -> Rounds:
@@ -277,7 +289,7 @@ def free_threads(context: RaceContext) -> Rounds:
                 start_daemon("isolint-free", _free_call, context, barrier, observation)
                 for observation in record.observations
             ]
-            record.hung = not join_all(threads, context.deadline)
+            record.hung = not _joined(threads, context)
             record.log.append(
                 f"{count} free-running threads released together, switch interval "
                 f"{FREE_THREADS_SWITCH_INTERVAL:g} s, round {round_number}"
