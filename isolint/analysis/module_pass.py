@@ -627,18 +627,17 @@ class ModulePass(cst.CSTVisitor):
         site.value_kind = _value_kind(value, frame.numeric)
         if how == "aug" and not site.value_kind and not _is_sequence_literal(value):
             site.value_kind = "number"  # `stats[k] += n`: a running total, not user data
-        site.value_imports = self._imports_read(frame, value)
-        site.value_imports += self._module_instances_among(frame, ex.names_read(value))
-        site.value_user = self._depends_on_user(frame, value)
+        names = ex.read_names(value)
+        imported, built = self._module_names_among(frame, names[0])
+        site.value_imports = imported + built
+        site.value_user = self._depends_on_user(frame, value, names)
         site.value_id = _is_identifier(value)
-        site.value_owner = site.value_id and any(
-            self.options.user_keys.matches(chain) for chain in ex.dotted_chains(value)
-        )
+        chains = list(ex.dotted_chains(value))
+        site.value_owner = site.value_id and any(map(self.options.user_keys.matches, chains))
         if frame.self_name is not None:
             own_request = f"{frame.self_name}.request"
             site.value_reads_own_request = any(
-                chain == own_request or chain.startswith(own_request + ".")
-                for chain in ex.dotted_chains(value)
+                chain == own_request or chain.startswith(own_request + ".") for chain in chains
             )
         if frame.if_tests and not site.value_kind and not _is_none(value):
             if any(self._depends_on_user(frame, test) for test in frame.if_tests):
@@ -657,28 +656,20 @@ class ModulePass(cst.CSTVisitor):
             return True
         return self._reads_user_key(value, roots, attributes, frame)
 
-    def _imports_read(self, frame: _Frame, value: cst.BaseExpression) -> list[str]:
-        """Module-level imports an expression reads, directly or through locals."""
-        return self._imports_among(frame, ex.names_read(value))
-
-    def _imports_among(self, frame: _Frame, roots: set[str]) -> list[str]:
-        """Module-level imports among these root names and the names locals among them were
-        computed from."""
-        imports = self.facts.imports
-        return sorted(n for n in frame.inputs_of(roots) if n in imports and n not in frame.bound)
-
-    def _module_instances_among(self, frame: _Frame, roots: set[str]) -> list[str]:
-        """Objects built at import time in this module (``parser = RequestParser()``) among
-        these root names and the names locals among them were computed from: a framework
-        object of this kind may read the current request when used."""
-        bindings = self.facts.bindings
-        return sorted(
-            n
-            for n in frame.inputs_of(roots)
-            if n not in frame.bound
-            and (binding := bindings.get(n)) is not None
-            and binding.kind == "call"
-        )
+    def _module_names_among(self, frame: _Frame, roots: set[str]) -> tuple[list[str], list[str]]:
+        """Module-level names among these root names and the names locals among them were
+        computed from: (imports, objects built at import time in this module). A framework
+        object of either kind may read the current request when used (``flask.request``,
+        ``parser = RequestParser()``)."""
+        imports, bindings = self.facts.imports, self.facts.bindings
+        imported: list[str] = []
+        built: list[str] = []
+        for name in sorted(frame.inputs_of(roots) - frame.bound):
+            if name in imports:
+                imported.append(name)
+            elif (binding := bindings.get(name)) is not None and binding.kind == "call":
+                built.append(name)
+        return imported, built
 
     def _argument_sources(self, frame: _Frame, call: CallSite, node: cst.Call) -> None:
         """What each argument is computed from: parameters, ``@import`` names and ``$name``
@@ -689,8 +680,9 @@ class ModulePass(cst.CSTVisitor):
             # the names an argument reads, found once for the three questions (a hot path)
             names = ex.read_names(arg.value)
             sources = sorted(frame.sources_of(names[0]))
-            sources += [f"@{name}" for name in self._imports_among(frame, names[0])]
-            sources += [f"${name}" for name in self._module_instances_among(frame, names[0])]
+            imported, built = self._module_names_among(frame, names[0])
+            sources += [f"@{name}" for name in imported]
+            sources += [f"${name}" for name in built]
             from_user = self._depends_on_user(frame, arg.value, names)
             if arg.keyword is not None:
                 call.keyword_sources[arg.keyword.value] = sources

@@ -120,12 +120,12 @@ class EntryPoints:
         if not modelled:
             return []
         found: list[tuple[FunctionKey, str]] = []
+        patterns = {base: self.models.entry_methods_of(base) for base in modelled}
         for owner, class_facts, _ in self.project._hierarchy(module, class_name):
             for base in modelled:
-                patterns = self.models.entry_methods_of(base)
                 short = base.rsplit(".", 1)[-1]
                 for method in class_facts.methods:
-                    if method_matches(method, patterns):
+                    if method_matches(method, patterns[base]):
                         key = (owner, f"{class_facts.name}.{method}")
                         found.append((key, f"`{method}` of a `{short}` subclass"))
         return found
@@ -244,18 +244,15 @@ class EntryPoints:
         if record is None:
             return False
         binding = record.facts.bindings.get(name)
-        if binding is None:
-            if name not in record.facts.imports:
-                return False
-            wanted = self.models.values("request-globals")
-            return self.project.callee_name(module, Access(name)) in wanted
-        if binding.kind == "alias":
-            wanted = self.models.values("request-globals")
-            return self.project.callee_name(module, Access(name)) in wanted
-        if binding.kind != "call" or binding.callee is None:
+        if binding is not None and binding.kind == "call" and binding.callee is not None:
+            readers = self.models.values("request-reader-types")
+            return self.project.callee_name(module, binding.callee) in readers
+        if binding is None and name not in record.facts.imports:
+            return False  # a function or class of the module, or no module-level name
+        if binding is not None and binding.kind != "alias":
             return False
-        readers = self.models.values("request-reader-types")
-        return self.project.callee_name(module, binding.callee) in readers
+        wanted = self.models.values("request-globals")
+        return self.project.callee_name(module, Access(name)) in wanted
 
 
 # Process start-up and shutdown hooks by name: they run once, not per request.

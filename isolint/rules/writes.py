@@ -481,12 +481,12 @@ def _view_attribute_write(
     classes = [(module, class_name), *types.subclasses.get((module, class_name), ())]
     if not any(types.qualified_names(key) & views for key in classes):
         return None  # (a mixin counts when a view derives from it)
-    family = {(m, c.name) for m, c, _ in project._hierarchy(module, class_name)}
+    family: set[tuple[str, str]] = set()
     for owner, class_facts, _ in project._hierarchy(module, class_name):
-        own = (*class_facts.init_attributes, *class_facts.container_attributes)
-        if attribute in own:
+        if attribute in (*class_facts.init_attributes, *class_facts.container_attributes):
             return None  # each instance gets its own
-        family |= set(types.subclasses.get((owner, class_facts.name), ()))
+        family.add((owner, class_facts.name))
+        family.update(types.subclasses.get((owner, class_facts.name), ()))
     for owner, name in family:
         facts = project.modules[owner].facts if owner in project.modules else None
         for write in facts.writes if facts is not None else ():
