@@ -236,6 +236,10 @@ class CallSite:
     keyword_sources: dict[str, list[str]] = field(default_factory=dict)
     # set when the call is ``callee().result_method(...)``: a method of what callee returns
     result_method: str = ""
+    # a method of a local that holds an element of this container (``agent =
+    # self.agents[0]; agent.achat(...)``); ``element_class`` is the class when it is on self
+    element_of: Access | None = None
+    element_class: str | None = None
     # positional argument indexes and keyword names whose value depends on who is asking
     user_args: list[int] = field(default_factory=list)
     user_keywords: list[str] = field(default_factory=list)

@@ -215,6 +215,9 @@ class _Frame:
     class_params: set[str] = field(default_factory=set)
     # locals assigned once from a call (``provider = get_provider(name)``): what it returns
     call_results: dict[str, Access] = field(default_factory=dict)
+    # locals that only ever hold an element of one container (``agent = self.agents[0]``,
+    # ``for agent in AGENTS.values()``): the container; None once anything else is assigned
+    elements: dict[str, Access | None] = field(default_factory=dict)
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
         """Every name an expression's value is computed from, following local assignments."""
@@ -487,6 +490,7 @@ class ModulePass(cst.CSTVisitor):
                 frame.aliases[name] = access
             else:
                 frame.aliases.pop(name, None)
+            _note_element(frame, name, _container_of(frame, value, self.options.user_keys))
             created = _new_instance_class(value)
             if created is not None:
                 frame.instances[name] = created
@@ -926,6 +930,9 @@ class ModulePass(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         frame = self._function_frame()
+        if frame is not None and isinstance(node.target, cst.Name):
+            iterated = _iterated_container(node.iter, self.options.user_keys)
+            _note_element(frame, node.target.value, iterated or _NOT_AN_ELEMENT)
         for target in _flatten_targets(node.target):
             if isinstance(target, cst.Name):
                 self._bind_local(target.value)
@@ -1171,7 +1178,9 @@ class ModulePass(cst.CSTVisitor):
         )
         self._span_later(function, "span", node.name)
         function.decorators = [
-            use for decorator in node.decorators if (use := _decorator_use(decorator)) is not None
+            _through_alias(parent, use)
+            for decorator in node.decorators
+            if (use := _decorator_use(decorator)) is not None
         ]
         function.admin_only = _admin_only(node)
         function.return_type = _declared_type(node.returns)
@@ -1289,6 +1298,24 @@ class ModulePass(cst.CSTVisitor):
                 and root not in frame.aliases
             ):
                 return pending  # `client = get_redis(); client.set(k, v)`: judged by its name
+            element_of = frame.elements.get(root)
+            if (
+                pending.kind == "call"
+                and isinstance(pending.fact, CallSite)
+                and element_of is not None
+                and len(pending.access.attrs) == 1
+            ):
+                # `agent = self.agents[0]; agent.achat(message)`: a method of an object
+                # taken out of a container, which the rules judge by the container
+                pending.fact.element_of = element_of
+                owner = self._class_of_self(frame, element_of.root)
+                if owner is not None:
+                    pending.fact.element_of = Access("self", element_of.attrs)
+                    pending.fact.element_class = owner
+                if not {root} & (frame.aliases.keys() | frame.instances.keys()):
+                    if root not in frame.call_results:
+                        self._add_call(pending.fact)
+                        return None
             if root == frame.self_name:
                 self._commit_self(frame, pending)
                 return None
@@ -1389,6 +1416,22 @@ class ModulePass(cst.CSTVisitor):
                 seen.keyword_sources[keyword] = sorted({*known, *sources})
             seen.user_args = sorted({*seen.user_args, *call.user_args})
             seen.user_keywords = sorted({*seen.user_keywords, *call.user_keywords})
+
+    def _class_of_self(self, frame: _Frame, name: str) -> str | None:
+        """The class whose instance ``name`` is in this frame: its own ``self``, or the
+        ``self`` of an enclosing method that a nested function closes over."""
+        if name == frame.self_name:
+            return frame.class_name
+        if name in frame.bound:
+            return None
+        for outer in reversed(self.frames):
+            if outer.kind != "function":
+                return None
+            if outer.self_name == name:
+                return outer.class_name
+            if name in outer.bound:
+                return None
+        return None
 
     def _commit_self(self, frame: _Frame, pending: _Pending) -> None:
         class_name = frame.class_name
@@ -1677,6 +1720,67 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     names = {ex.dotted_name(side) for side in sides}
     strings = {side.evaluated_value for side in sides if isinstance(side, cst.SimpleString)}
     return "__name__" in names and "__main__" in strings
+
+
+_NOT_AN_ELEMENT = Access("")
+
+
+def _note_element(frame: _Frame, name: str, container: Access | None) -> None:
+    """Keep what container a local's values come from, while every one does (``None``
+    assigned first, as a not-found marker, does not count)."""
+    if container is None:
+        return
+    known = frame.elements.get(name, container)
+    frame.elements[name] = container if known == container and container.root else None
+
+
+def _container_of(
+    frame: _Frame, value: cst.BaseExpression, user_keys: ex.UserKeyMatcher
+) -> Access | None:
+    """The container an assigned value is an element of, ``None`` for a ``None`` literal
+    (no value yet), and ``_NOT_AN_ELEMENT`` for anything else."""
+    if isinstance(value, cst.Name):
+        if value.value == "None":
+            return None
+        return frame.elements.get(value.value) or _NOT_AN_ELEMENT
+    if isinstance(value, cst.Subscript):
+        found = ex.access_of(value.value, user_keys)
+    elif (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "get"
+    ):
+        found = ex.access_of(value.func.value, user_keys)
+    else:
+        return _NOT_AN_ELEMENT
+    return found if found is not None and not found.keys else _NOT_AN_ELEMENT
+
+
+def _iterated_container(
+    iterated: cst.BaseExpression, user_keys: ex.UserKeyMatcher
+) -> Access | None:
+    """``for x in AGENTS`` / ``in self.agents.values()``: the container iterated."""
+    if (
+        isinstance(iterated, cst.Call)
+        and isinstance(iterated.func, cst.Attribute)
+        and iterated.func.attr.value == "values"
+        and not iterated.args
+    ):
+        iterated = iterated.func.value
+    if not isinstance(iterated, (cst.Name, cst.Attribute)):
+        return None
+    found = ex.access_of(iterated, user_keys)
+    return found if found is not None and not found.keys else None
+
+
+def _through_alias(frame: _Frame, use: DecoratorUse) -> DecoratorUse:
+    """``app = self.app`` then ``@app.post("/chat")`` inside a method: the decorator is a
+    method of ``self.app``, which the analysis can type (a local name it cannot)."""
+    alias = frame.aliases.get(use.callee.root) if frame.kind == "function" else None
+    if alias is None or alias.keys or use.callee.keys:
+        return use
+    callee = Access(alias.root, [*alias.attrs, *use.callee.attrs])
+    return DecoratorUse(callee, use.first_arg)
 
 
 def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:

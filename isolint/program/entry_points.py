@@ -19,7 +19,7 @@ from functools import cached_property
 from isolint.analysis.facts import Access, CallSite, DecoratorUse, Function
 from isolint.config import DEFAULT_ENTRY_DECORATORS
 from isolint.models import method_matches
-from isolint.program.types import TypeIndex
+from isolint.program.types import TypeIndex, ValueType
 from isolint.project import Project
 
 FunctionKey = tuple[str, str]  # (module, function qualname)
@@ -65,7 +65,7 @@ class EntryPoints:
 
     def _decorated_entry(self, module: str, function: Function) -> str | None:
         for decorator in function.decorators:
-            qualified, instance_of = self._decorator_names(module, decorator)
+            qualified, instance_of = self._decorator_names(module, function, decorator)
             if self.models.is_entry_decorator(qualified, instance_of):
                 return f"a request handler (`@{decorator.callee.text()}`)"
         if function.is_entry and (
@@ -85,11 +85,10 @@ class EntryPoints:
         some other package's object is not a route, whatever its name."""
         for decorator in function.decorators:
             callee = decorator.callee
+            if callee.attrs and _handed_to_enclosing(self.project, module, function, callee.root):
+                return False  # `def _register_routes(self, app): @app.get("/")`: its app
             if callee.attrs:
-                receiver = Access(callee.root, callee.attrs[:-1])
-                receiver_type = self.types.receiver_type(module, None, None, receiver)
-                if receiver_type is None:
-                    receiver_type = self.types.class_type(module, receiver)
+                receiver_type = self._decorator_receiver(module, function, callee)
                 if receiver_type is not None:
                     if receiver_type.project is not None:
                         return False
@@ -99,17 +98,33 @@ class EntryPoints:
                 return False
         return bool(function.decorators)
 
-    def _decorator_names(self, module: str, decorator: DecoratorUse) -> tuple[str, frozenset[str]]:
+    def _decorator_names(
+        self, module: str, function: Function, decorator: DecoratorUse
+    ) -> tuple[str, frozenset[str]]:
         """The decorator's qualified name, and the classes of the object it is a method of."""
         callee = decorator.callee
         qualified = self.project.callee_name(module, callee)
         if not callee.attrs:
             return qualified, frozenset()
+        receiver_type = self._decorator_receiver(module, function, callee)
+        return qualified, receiver_type.names if receiver_type else frozenset()
+
+    def _decorator_receiver(
+        self, module: str, function: Function, callee: Access
+    ) -> ValueType | None:
+        """The class of the object a decorator is a method of: a module-level app or router,
+        or, for a handler defined inside a method, the app that method's ``self`` keeps
+        (``@self.app.post("/chat")``)."""
         receiver = Access(callee.root, callee.attrs[:-1])
+        if receiver.root == "self":
+            owner = closure_class(self.project, module, function)
+            if owner is None:
+                return None
+            return self.types.receiver_type(module, None, owner, receiver)
         receiver_type = self.types.receiver_type(module, None, None, receiver)
         if receiver_type is None:
             receiver_type = self.types.class_type(module, receiver)
-        return qualified, receiver_type.names if receiver_type else frozenset()
+        return receiver_type
 
     def _class_entries(self, module: str, class_name: str) -> list[tuple[FunctionKey, str]]:
         """The methods a request runs in a subclass of a modelled class, including those it
@@ -190,7 +205,7 @@ class EntryPoints:
 
     def _startup_decorated(self, module: str, function: Function) -> bool:
         for decorator in function.decorators:
-            qualified, instance_of = self._decorator_names(module, decorator)
+            qualified, instance_of = self._decorator_names(module, function, decorator)
             if self.models.is_startup_decorator(qualified, instance_of):
                 return decorator.first_arg in _SHUTDOWN_EVENTS or not decorator.first_arg
             if decorator.callee.attrs[-1:] == ["on_event"] and decorator.first_arg:
@@ -287,3 +302,33 @@ def serves_protocol(function: Function) -> str:
         if params == signature:
             return protocol
     return ""
+
+
+def closure_class(project: Project, module: str, function: Function) -> str | None:
+    """The class whose ``self`` a function defined inside one of its methods closes over
+    (``def _routes(self): @app.post(...) async def chat(): self.agents``), or None."""
+    if function.class_name is not None:
+        return None
+    qualname = function.qualname
+    while "." in qualname:
+        qualname = qualname.rsplit(".", 1)[0]
+        enclosing = project.function(module, qualname)
+        if enclosing is None:
+            return None
+        if enclosing.class_name is not None:
+            return enclosing.class_name
+    return None
+
+
+def _handed_to_enclosing(project: Project, module: str, function: Function, name: str) -> bool:
+    """Whether ``name`` is a parameter of a function enclosing this one (a route-registering
+    helper that is handed the app)."""
+    qualname = function.qualname
+    while "." in qualname:
+        qualname = qualname.rsplit(".", 1)[0]
+        enclosing = project.function(module, qualname)
+        if enclosing is None:
+            return False
+        if name in enclosing.params and name != "self":
+            return True
+    return False

@@ -21,7 +21,7 @@ from collections import defaultdict
 from functools import cached_property
 
 from isolint.analysis.facts import Access, WriteSite
-from isolint.program.entry_points import serves_protocol
+from isolint.program.entry_points import closure_class, serves_protocol
 from isolint.program.reach import Reach
 from isolint.program.sessions import is_construction_helper
 from isolint.program.types import ClassKey, TypeIndex
@@ -52,6 +52,7 @@ class LongLivedObjects:
         self._redefined_classes(found)
         self._held_by_long_lived(found)
         self._shared_by_design(found)
+        self._serving_through_closures(found)
         return {key: _unique(creations) for key, creations in found.items()}
 
     @cached_property
@@ -178,6 +179,20 @@ class LongLivedObjects:
                 lock = sorted(made.names & locks)[0]
                 how = f"guards itself with `{lock}` (`{site.target.text()}`): built to be shared"
                 found[key].append(Creation(module, site.span, how))
+
+    def _serving_through_closures(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """A class whose method defines request handlers (``@self.app.post`` or
+        ``@app.post`` inside ``def _routes(self)``): each handler closes over ``self``, so
+        that one instance serves every request the handler gets."""
+        for module, qualname in self.reach.entry_points.entries:
+            function = self.project.function(module, qualname)
+            if function is None:
+                continue
+            owner = closure_class(self.project, module, function)
+            if owner is None:
+                continue
+            how = f"its request handler `{function.name}` is defined in a method and runs on it"
+            found[(module, owner)].append(Creation(module, function.span, how))
 
     def _kept_by_the_framework(self, found: dict[ClassKey, list[Creation]]) -> None:
         """Classes whose one instance serves every request: an ASGI or WSGI application

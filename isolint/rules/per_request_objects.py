@@ -69,10 +69,24 @@ def _builds_any(project: Project, wanted: frozenset[str]) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Holder:
+    """Where the agents handed out come from: a module-level registry, or a container
+    attribute of an object every request shares (``self.agents`` of the app object)."""
+
+    name: str
+    module: str
+    span: Span
+    how: str
+    # how the message names it
+    described: str
+
+
 def _conversations_with_registered_agents(project: Project) -> Iterator[Finding]:
     """``agent = get_agent(agent_id); await agent.achat(request.message)`` at request time,
-    where the getter hands out an entry of a process-wide registry: the agent keeps the
-    conversation it is given, so every caller of that agent shares one conversation."""
+    where the agent comes out of a process-wide registry or a long-lived object's
+    collection: the agent keeps the conversation it is given, so every caller of that agent
+    shares one conversation."""
     methods = project.config.models.values("conversation-methods")
     program = program_of(project)
     paths = program.reach.request_paths
@@ -80,19 +94,52 @@ def _conversations_with_registered_agents(project: Project) -> Iterator[Finding]
     for record in project.targets():
         module = record.name
         for call in record.facts.calls:
-            if call.result_method not in methods or call.function is None:
+            method = call.result_method
+            if not method and call.element_of is not None:
+                method = (call.callee.attrs or [""])[-1]
+            if method not in methods or call.function is None:
                 continue
             key = (module, call.function)
             if key not in paths:
                 continue
-            registry = _registry_behind(project, module, call.callee)
-            if registry is None:
+            holder = _holder_of(project, module, call)
+            if holder is None:
                 continue
             sources = [s for group in call.arg_sources for s in group]
             sources += [s for group in call.keyword_sources.values() for s in group]
             if carrying.get(key, frozenset()).isdisjoint(sources):
                 continue
-            yield _conversation_finding(project, record, call, registry, paths[key])
+            yield _conversation_finding(project, record, call, method, holder, paths[key])
+
+
+def _holder_of(project: Project, module: str, call: CallSite) -> _Holder | None:
+    if call.result_method:
+        registry = _registry_behind(project, module, call.callee)
+        if registry is not None:
+            return _registry_holder(project, registry)
+    element_of = call.element_of
+    if element_of is None:
+        return None
+    if element_of.root == "self" and call.element_class and len(element_of.attrs) == 1:
+        creations = program_of(project).long_lived.inherited_by((module, call.element_class))
+        if not creations:
+            return None
+        name = f"{call.element_class}.{element_of.attrs[0]}"
+        how = f"`{name}` is one collection for every request ({creations[0].how})"
+        described = f"`{name}`, a collection of an object every request shares"
+        return _Holder(name, creations[0].module, creations[0].span, how, described)
+    found = project.resolve(module, element_of)
+    binding = project.binding(found) if found is not None and not found.rest else None
+    if binding is not None and binding.kind == "container" and found is not None:
+        return _registry_holder(project, (found.module, found.name))
+    return None
+
+
+def _registry_holder(project: Project, registry: tuple[str, str]) -> _Holder:
+    binding = project.modules[registry[0]].facts.bindings[registry[1]]
+    how = f"`{registry[1]}` keeps one agent per name for the whole process"
+    described = f"the process-wide registry `{registry[1]}`"
+    return _Holder(registry[1], registry[0], binding.span, how, described)
 
 
 def _registry_behind(project: Project, module: str, getter: Access) -> tuple[str, str] | None:
@@ -118,34 +165,29 @@ def _conversation_finding(
     project: Project,
     record: ModuleRecord,
     call: CallSite,
-    registry: tuple[str, str],
+    method: str,
+    holder: _Holder,
     path: RequestPath,
 ) -> Finding:
-    owner = project.modules[registry[0]]
-    binding = owner.facts.bindings[registry[1]]
+    owner = project.modules[holder.module]
     related = [
-        Related(
-            owner.display_path,
-            owner.located(binding.span).line,
-            f"`{registry[1]}` keeps one agent per name for the whole process",
-            kind="creation",
-        ),
+        Related(owner.display_path, owner.located(holder.span).line, holder.how, kind="creation"),
         *witness(project, RequestEvidence((), path)),
     ]
     message = (
-        f"`.{call.result_method}()` hands request data to an agent taken from the "
-        f"process-wide registry `{registry[1]}`; an agent keeps the conversation it is given, "
-        "so every user who reaches that agent shares one conversation"
+        f"`.{method}()` hands request data to an agent taken from {holder.described}; an "
+        "agent keeps the conversation it is given, so every user who reaches that agent "
+        "shares one conversation"
     )
     return finding(
         "ISO404",
         record,
-        call.span or binding.span,
+        call.span or holder.span,
         message + f"; it is used from request handler `{path.entry[1]}`",
         _FIX,
         Severity.ERROR,
         tuple(related),
-        shared_object=registry[1],
+        shared_object=holder.name,
         entry_point=path.entry[1],
         data_kind="request data",
     )
