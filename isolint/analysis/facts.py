@@ -240,6 +240,9 @@ class CallSite:
     # self.agents[0]; agent.achat(...)``); ``element_class`` is the class when it is on self
     element_of: Access | None = None
     element_class: str | None = None
+    # the function whose parameter the receiver is, when not the calling function itself
+    # (a handler calling a method of what its app factory was handed)
+    receiver_scope: str = ""
     # positional argument indexes and keyword names whose value depends on who is asking
     user_args: list[int] = field(default_factory=list)
     user_keywords: list[str] = field(default_factory=list)

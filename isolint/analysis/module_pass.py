@@ -1328,6 +1328,8 @@ class ModulePass(cst.CSTVisitor):
             alias = frame.aliases.get(root)
             if pending.kind == "call" and root in frame.instances:
                 alias = frame.instances[root]  # `runner = Runner(); runner.run()`
+                if isinstance(pending.fact, CallSite) and pending.fact.function != frame.qualname:
+                    pending.fact.receiver_scope = frame.qualname  # a handler closing over it
             elif (
                 pending.kind == "call"
                 and isinstance(pending.fact, CallSite)
@@ -1353,6 +1355,23 @@ class ModulePass(cst.CSTVisitor):
                 pending.fact.through_new_instance = True
                 pending = _rebased(pending, frame.instances[root])
                 continue
+            if (
+                alias is None
+                and pending.kind == "call"
+                and isinstance(pending.fact, CallSite)
+                and frame.function is not None
+                and root in frame.function.params
+                and frame.assignments[root] == 0
+                and len(pending.access.attrs) == 1
+            ):
+                # `def handle(service: Service): service.run()`, also from a handler the
+                # function defines (a closure over it): a method of what the parameter
+                # holds, resolved through its type
+                if pending.fact.function != frame.qualname:
+                    pending.fact.receiver_scope = frame.qualname
+                pending.fact.callee = pending.access
+                self._add_call(pending.fact)
+                return None
             if alias is None or frame.assignments[root] != 1:
                 return None
             pending = _rebased(pending, alias)
@@ -1774,9 +1793,13 @@ def _iterated_container(
 
 
 def _through_alias(frame: _Frame, use: DecoratorUse) -> DecoratorUse:
-    """``app = self.app`` then ``@app.post("/chat")`` inside a method: the decorator is a
-    method of ``self.app``, which the analysis can type (a local name it cannot)."""
-    alias = frame.aliases.get(use.callee.root) if frame.kind == "function" else None
+    """``app = self.app`` then ``@app.post("/chat")`` inside a method, or ``app = FastAPI()``
+    in an app factory: the decorator is a method of ``self.app`` or of a ``FastAPI``, which
+    the analysis can type (a local name it cannot)."""
+    if frame.kind != "function":
+        return use
+    # `app = self.app` (an alias) or `app = FastAPI()` (an instance of that class)
+    alias = frame.aliases.get(use.callee.root) or frame.instances.get(use.callee.root)
     if alias is None or alias.keys or use.callee.keys:
         return use
     callee = Access(alias.root, [*alias.attrs, *use.callee.attrs])

@@ -53,6 +53,7 @@ class LongLivedObjects:
         self._held_by_long_lived(found)
         self._shared_by_design(found)
         self._serving_through_closures(found)
+        self._captured_by_handlers(found)
         return {key: _unique(creations) for key, creations in found.items()}
 
     @cached_property
@@ -179,6 +180,31 @@ class LongLivedObjects:
                 lock = sorted(made.names & locks)[0]
                 how = f"guards itself with `{lock}` (`{site.target.text()}`): built to be shared"
                 found[key].append(Creation(module, site.span, how))
+
+    def _captured_by_handlers(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """An object an app factory builds or is handed, used by a request handler defined
+        inside it (``def create_app(bank): @app.post(...) def chat(): bank.use(...)``):
+        the handler closes over that one object, so every request it serves shares it."""
+        entries = self.reach.entry_points.entries
+        for module, record in self.project.modules.items():
+            for call in record.facts.calls:
+                if not call.receiver_scope or (module, call.function or "") not in entries:
+                    continue
+                callee = self.reach.resolve_call(module, call)
+                if callee is None or "." not in callee[1]:
+                    continue
+                owner = (callee[0], callee[1].rsplit(".", 1)[0])
+                if self.project.class_hierarchy(*owner) is None or self._is_safe(owner):
+                    continue
+                scope = self.project.function(module, call.receiver_scope)
+                if scope is None:
+                    continue
+                handler = (call.function or "").rsplit(".", 1)[-1]
+                how = (
+                    f"kept by `{call.receiver_scope}`, whose request handler `{handler}` "
+                    "uses it for every request"
+                )
+                found[owner].append(Creation(module, scope.span, how))
 
     def _serving_through_closures(self, found: dict[ClassKey, list[Creation]]) -> None:
         """A class whose method defines request handlers (``@self.app.post`` or

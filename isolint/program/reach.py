@@ -172,7 +172,8 @@ class Reach:
         callee = call.callee
         if not callee.attrs or callee.keys:
             return None
-        function = self.project.function(module, call.function) if call.function else None
+        scope = call.receiver_scope or call.function
+        function = self.project.function(module, scope) if scope else None
         receiver = Access(callee.root, callee.attrs[:-1])
         self_class = call.self_class
         receiver_type = self.types.receiver_type(module, function, self_class, receiver)
