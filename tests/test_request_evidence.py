@@ -58,3 +58,56 @@ def test_test_code_is_excluded_by_default(project: MakeProject) -> None:
     }
     # ... and in every place the default `exclude` calls test code, it is not.
     assert located(project({**outside, **tests})) == {("app/views.py", 5, "ISO101")}
+
+
+# --- receivers typed by what the callers pass --------------------------------------------------
+
+BANK = """from typing import Any, Optional
+
+from fastapi import FastAPI
+
+
+class Bank:
+    def __init__(self) -> None:
+        self.active: Optional[str] = None
+
+    def select(self, user_id: Optional[str]) -> None:
+        self.active = user_id
+
+
+class Catalog:
+    def select(self, user_id: Optional[str]) -> None:
+        pass
+
+
+def load_bank() -> Bank:
+    return Bank()
+
+
+def create_app(bank: Any = None) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/chat")
+    def chat(user_id: str) -> str:
+        bank.select(user_id)
+        return "ok"
+
+    return app
+"""
+
+
+def test_an_any_parameter_is_typed_by_what_its_one_caller_passes(project: MakeProject) -> None:
+    serve = "from app.server import create_app, load_bank\n\n\ndef serve():\n"
+    serve += "    bank = None\n    if True:\n        bank = load_bank()\n"
+    serve += "    create_app(bank=bank)\n"
+    (finding,) = project({"app/server.py": BANK, "app/cli.py": serve})
+    assert (finding.path, finding.line, finding.code) == ("app/server.py", 11, "ISO401")
+    assert "kept by `create_app`, whose request handler `chat`" in finding.message
+
+
+def test_callers_passing_different_classes_leave_the_parameter_untyped(
+    project: MakeProject,
+) -> None:
+    serve = "from app.server import Catalog, create_app, load_bank\n\n\ndef serve():\n"
+    serve += "    create_app(load_bank())\n    create_app(Catalog())\n"
+    assert project({"app/server.py": BANK, "app/cli.py": serve}) == []

@@ -243,6 +243,10 @@ class CallSite:
     # the function whose parameter the receiver is, when not the calling function itself
     # (a handler calling a method of what its app factory was handed)
     receiver_scope: str = ""
+    # arguments (by position as a string, or keyword) that are a new instance of a class,
+    # or one function's result, directly or through a local: the class / the function
+    arg_instances: dict[str, Access] = field(default_factory=dict)
+    arg_results: dict[str, Access] = field(default_factory=dict)
     # positional argument indexes and keyword names whose value depends on who is asking
     user_args: list[int] = field(default_factory=list)
     user_keywords: list[str] = field(default_factory=list)

@@ -218,6 +218,9 @@ class _Frame:
     # locals that only ever hold an element of one container (``agent = self.agents[0]``,
     # ``for agent in AGENTS.values()``): the container; None once anything else is assigned
     elements: dict[str, Access | None] = field(default_factory=dict)
+    # locals whose every value (``None`` aside) is one class's new instance ("new") or one
+    # function's result ("call"): what a call handing the local on passes; None when mixed
+    origins: dict[str, tuple[str, Access] | None] = field(default_factory=dict)
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
         """Every name an expression's value is computed from, following local assignments."""
@@ -491,6 +494,7 @@ class ModulePass(cst.CSTVisitor):
             else:
                 frame.aliases.pop(name, None)
             _note_element(frame, name, _container_of(frame, value, self.options.user_keys))
+            _note_origin(frame, name, value)
             created = _new_instance_class(value)
             if created is not None:
                 frame.instances[name] = created
@@ -688,6 +692,11 @@ class ModulePass(cst.CSTVisitor):
             sources += [f"@{name}" for name in imported]
             sources += [f"${name}" for name in built]
             from_user = self._depends_on_user(frame, arg.value, names)
+            origin = _origin_of(frame, arg.value)
+            if origin is not None:
+                position = arg.keyword.value if arg.keyword else str(len(call.arg_sources))
+                made = call.arg_instances if origin[0] == "new" else call.arg_results
+                made[position] = origin[1]
             if arg.keyword is not None:
                 call.keyword_sources[arg.keyword.value] = sources
                 if from_user:
@@ -1435,6 +1444,13 @@ class ModulePass(cst.CSTVisitor):
                 seen.keyword_sources[keyword] = sorted({*known, *sources})
             seen.user_args = sorted({*seen.user_args, *call.user_args})
             seen.user_keywords = sorted({*seen.user_keywords, *call.user_keywords})
+            # a type only where every one of the calls passes the same
+            for made, again in (
+                (seen.arg_instances, call.arg_instances),
+                (seen.arg_results, call.arg_results),
+            ):
+                for position in [p for p, access in made.items() if again.get(p) != access]:
+                    del made[position]
 
     def _class_of_self(self, frame: _Frame, name: str) -> str | None:
         """The class whose instance ``name`` is in this frame: its own ``self``, or the
@@ -1742,6 +1758,28 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
 
 
 _NOT_AN_ELEMENT = Access("")
+
+
+def _origin_of(frame: _Frame, value: cst.BaseExpression) -> tuple[str, Access] | None:
+    """``Bank()`` ("new", ``Bank``), ``load_bank(path)`` ("call", ``load_bank``), or a local
+    that only ever holds one of those."""
+    if isinstance(value, cst.Name):
+        return frame.origins.get(value.value)
+    made = _new_instance_class(value)
+    if made is not None:
+        return ("new", made)
+    returned = _call_result_of(value)
+    return ("call", returned) if returned is not None else None
+
+
+def _note_origin(frame: _Frame, name: str, value: cst.BaseExpression) -> None:
+    if isinstance(value, cst.Name) and value.value == "None":
+        return  # `bank = None` first, the real value under an `if`
+    origin = _origin_of(frame, value)
+    if name not in frame.origins:
+        frame.origins[name] = origin
+    elif frame.origins[name] != origin:
+        frame.origins[name] = None
 
 
 def _note_element(frame: _Frame, name: str, container: Access | None) -> None:

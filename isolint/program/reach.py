@@ -342,7 +342,7 @@ class Reach:
                     # it: what else it is passed is that request's input too, and what it
                     # reads from a request proxy it hands on
                     found[key] = params | set(function.params)
-        proxies = self._request_proxy_names()
+        proxies = self._proxies
 
         def carries(edge: CallEdge, carrying: set[str], _: int | str, sources: Sources) -> bool:
             return any(

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from isolint.analysis.facts import Access, Function
+from isolint.analysis.facts import Access, CallSite, Function
 from isolint.project import Project, Target
 
 ClassKey = tuple[str, str]  # (module, class qualname) of a project class
@@ -142,8 +142,50 @@ class TypeIndex:
         return found
 
     def parameter_type(self, module: str, function: Function, name: str) -> ValueType | None:
+        """The class a parameter holds: its annotation, or, when that names no class of the
+        project (none, ``Any``, ``object``), what every call in the project passes it."""
         declared = function.param_types.get(name)
-        return self.class_type(module, declared) if declared is not None else None
+        typed = self.class_type(module, declared) if declared is not None else None
+        if typed is not None and typed.project is not None:
+            return typed
+        return self._passed_type(module, function, name) or typed
+
+    def _passed_type(self, module: str, function: Function, name: str) -> ValueType | None:
+        """``create_app(bank=load_bank(path))`` and ``create_app(Bank())`` everywhere the
+        project calls it: the one project class its callers hand the parameter."""
+        position = str(function.params.index(name)) if name in function.params else ""
+        found: set[ClassKey] = set()
+        made: ValueType | None = None
+        for caller_module, call in self._direct_calls.get((module, function.qualname), ()):
+            passed = self._argument_type(caller_module, call, position, name)
+            if passed is None or passed.project is None:
+                return None
+            found.add(passed.project)
+            made = passed
+        return made if len(found) == 1 else None
+
+    def _argument_type(
+        self, module: str, call: CallSite, position: str, name: str
+    ) -> ValueType | None:
+        for key in (position, name):
+            if key in call.arg_instances:
+                return self.class_type(module, call.arg_instances[key])
+            if key in call.arg_results:
+                return self.returned_type(module, call.arg_results[key], annotated=True)
+        return None
+
+    @cached_property
+    def _direct_calls(self) -> dict[tuple[str, str], list[tuple[str, CallSite]]]:
+        """Project function -> the calls that name it directly (through imports)."""
+        found: dict[tuple[str, str], list[tuple[str, CallSite]]] = defaultdict(list)
+        for module, record in self.project.modules.items():
+            for call in record.facts.calls:
+                if call.self_class is not None or call.result_method:
+                    continue
+                target = self.project.resolve(module, call.callee)
+                if target is not None and target.kind == "function" and not target.rest:
+                    found[(target.module, target.name)].append((module, call))
+        return dict(found)
 
     @cached_property
     def attribute_types(self) -> dict[ClassKey, dict[str, ValueType]]:
