@@ -163,7 +163,7 @@ class LongLivedObjects:
 
     def _shared_by_design(self, found: dict[ClassKey, list[Creation]]) -> None:
         """A class that keeps a lock or semaphore on ``self`` to bound its concurrent callers
-        is built to be shared by them, unless the project constructs it per request."""
+        is built to be shared by them, when the project constructs it, and not per request."""
         locks = self.project.config.models.values("lock-types")
         for module, record in self.project.modules.items():
             for site in record.facts.writes:
@@ -175,7 +175,9 @@ class LongLivedObjects:
                 made = self.types.class_type(module, site.value_class)
                 if made is None or not made.names & locks:
                     continue
-                if self._constructed_per_request(key):
+                if not self.constructions.get(key) or self._constructed_per_request(key):
+                    # (built only through a registry of classes or a factory the index
+                    # cannot follow, it may well be made per session: no evidence either way)
                     continue
                 lock = sorted(made.names & locks)[0]
                 how = f"guards itself with `{lock}` (`{site.target.text()}`): built to be shared"
