@@ -522,10 +522,25 @@ class ModulePass(cst.CSTVisitor):
         else:
             frame.tainted.pop(name, None)
         frame.depends[name] = frame.inputs_of(roots)
-        if self._reads_user_key(value, roots, attributes, frame):
+        if self._reads_user_key(value, roots, attributes, frame) or self._next_of_a_count(value):
             frame.user_scoped.add(name)
         else:
             frame.user_scoped.discard(name)
+
+    def _next_of_a_count(self, value: cst.BaseExpression) -> bool:
+        """``held = next(_places)`` with ``_places = itertools.count()`` at module level: a
+        fresh number each time, unique to this call like a uuid4 (no other request has it)."""
+        if not (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value == "next"
+            and len(value.args) == 1
+            and isinstance(value.args[0].value, cst.Name)
+        ):
+            return False
+        binding = self.facts.bindings.get(value.args[0].value.value)
+        callee = binding.callee if binding is not None and binding.kind == "call" else None
+        return callee is not None and (callee.attrs or [callee.root])[-1] == "count"
 
     def _reads_user_key(
         self, value: cst.BaseExpression, roots: set[str], attributes: set[str], frame: _Frame
