@@ -111,3 +111,9 @@ def test_callers_passing_different_classes_leave_the_parameter_untyped(
     serve = "from app.server import Catalog, create_app, load_bank\n\n\ndef serve():\n"
     serve += "    create_app(load_bank())\n    create_app(Catalog())\n"
     assert project({"app/server.py": BANK, "app/cli.py": serve}) == []
+
+
+def test_state_in_a_telemetry_package_is_bookkeeping(project: MakeProject) -> None:
+    events = "EVENTS = []\n\n\nasync def record(request, flow_id):\n    EVENTS.append(flow_id)\n"
+    assert project({"app/telemetry/events.py": events}) == []
+    assert located(project({"app/runs/events.py": events})) == {("app/runs/events.py", 5, "ISO101")}

@@ -24,7 +24,8 @@ Schema of a model (every key optional):
   ``per-request-attributes``, ``session-types``, ``session-factories``, ``shared-safe-types``,
   ``shared-store-types``, ``request-parameter-names``,
   ``request-content-names``, ``user-content-names``, ``lock-types``, ``bookkeeping-classes``,
-  ``bookkeeping-attributes`` (globs), ``shared-store-objects``, ``long-lived-bases`` (classes
+  ``bookkeeping-attributes``, ``bookkeeping-modules`` (globs), ``shared-store-objects``,
+  ``long-lived-bases`` (classes
   whose one instance the framework keeps and hands every request: a Celery task),
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
@@ -76,6 +77,7 @@ _VALUE_KEYS = (
     "lock-types",
     "bookkeeping-classes",
     "bookkeeping-attributes",
+    "bookkeeping-modules",
     "shared-store-objects",
     "long-lived-bases",
     "user-input-calls",
@@ -158,11 +160,15 @@ class FrameworkModels:
         described = json.dumps([_described(model) for model in self.models], sort_keys=True)
         return hashlib.sha256(described.encode()).hexdigest()[:16]
 
-    def is_bookkeeping(self, class_name: str, attribute: str) -> bool:
-        """Metrics, health and monitoring state: measured about requests, not user data."""
+    def is_bookkeeping(self, class_name: str, attribute: str, module: str = "") -> bool:
+        """Metrics, health and monitoring state: measured about requests, not user data. The
+        names of the module that defines it count too (``services.telemetry.run_events``)."""
         short = class_name.rsplit(".", 1)[-1]
-        return method_matches(short, self._values["bookkeeping-classes"]) or method_matches(
-            attribute.lower(), self._values["bookkeeping-attributes"]
+        modules = self._values["bookkeeping-modules"]
+        return (
+            method_matches(short, self._values["bookkeeping-classes"])
+            or method_matches(attribute.lower(), self._values["bookkeeping-attributes"])
+            or any(method_matches(part.lower(), modules) for part in module.split(".") if part)
         )
 
     def values(self, key: str) -> frozenset[str]:

@@ -821,7 +821,8 @@ def _classify_application_state(
 def _is_bookkeeping(project: Project, classified: ClassifiedWrite) -> bool:
     """Metrics, statistics, health and monitoring state (by the models' bookkeeping names)."""
     attribute = classified.subject.rsplit(".", 1)[-1]
-    return project.config.models.is_bookkeeping(classified.owner, attribute)
+    module = classified.defined_module or classified.record.name
+    return project.config.models.is_bookkeeping(classified.owner, attribute, module)
 
 
 def _request_data(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
