@@ -36,7 +36,7 @@ def public_name(key: str) -> str:
     return _REDEFINITION_PREFIX.sub("", key) if "\x1f" in key else key
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     """Where a fact sits: 1-based lines and columns, end exclusive (as ruff reports them).
 
@@ -56,7 +56,7 @@ class Span:
         return self.line > 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Key:
     """The key of a subscript or keyed method call, classified once by the pass.
 
@@ -68,7 +68,7 @@ class Key:
     text: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Access:
     """An expression such as ``state.CACHE["a"]``: a root name, attributes, then subscripts."""
 
@@ -90,7 +90,7 @@ class Access:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class NameRead:
     """A read of ``name`` at ``span``."""
 
@@ -98,7 +98,7 @@ class NameRead:
     span: Span
 
 
-@dataclass
+@dataclass(slots=True)
 class DecoratorUse:
     """A decorator as written: ``router.get`` for ``@router.get("/x")``; ``first_arg`` is its
     first argument when that is a string (``"startup"`` in ``@app.on_event("startup")``)."""
@@ -107,7 +107,7 @@ class DecoratorUse:
     first_arg: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Function:
     """A def or async def; ``owner`` is the outermost def containing it (for import time)."""
 
@@ -154,7 +154,7 @@ class Function:
     return_type: Access | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class WriteSite:
     """A statement in function scope that may write long-lived state.
 
@@ -211,7 +211,7 @@ class WriteSite:
     through_new_instance: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class CallSite:
     """A call (or decorator use) whose callee may be a project function or method."""
 
@@ -255,7 +255,7 @@ class CallSite:
     deferred: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Binding:
     """A name bound at module level, or an attribute bound in a class body.
 
@@ -274,7 +274,7 @@ class Binding:
     arguments: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ClassFacts:
     name: str
     span: Span
@@ -289,7 +289,7 @@ class ClassFacts:
     metaclass: Access | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportRef:
     """``module`` is absolute after resolution; ``level`` > 0 marks a relative import."""
 
@@ -299,7 +299,7 @@ class ImportRef:
     span: Span | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class LegacyUse:
     """A reference to a legacy shared-state class; context says which ISO2xx rule applies."""
 
@@ -308,7 +308,7 @@ class LegacyUse:
     span: Span
 
 
-@dataclass
+@dataclass(slots=True)
 class MutableDefault:
     """A parameter with a mutable default that its function mutates or stores."""
 
@@ -323,7 +323,7 @@ class MutableDefault:
     index: int = -1
 
 
-@dataclass
+@dataclass(slots=True)
 class ContextVarDefault:
     name: str
     default: str
@@ -332,7 +332,7 @@ class ContextVarDefault:
     variable: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class AsyncUse:
     """A module-level name read inside ``async def`` code, or a possible thread local read
     in a synchronous function (for ISO501)."""
@@ -345,7 +345,7 @@ class AsyncUse:
     sync_function: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Suppression:
     """``# isolint: ignore[...]`` (kind ``ignore``) or ``# isolint: fixme[...]`` (known debt).
 
@@ -360,7 +360,7 @@ class Suppression:
     end_column: int = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleFacts:
     """Everything the rules need to know about one module."""
 
