@@ -338,6 +338,7 @@ def _analyze(
             initializer=_init_worker,
             initargs=(options,),
             on_done=analysed,
+            cost=len,
         )
     results: dict[int, ModuleFacts | Failure] = {}
     risky: list[int] = []

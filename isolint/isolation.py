@@ -148,6 +148,7 @@ def run_isolated(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     on_done: Callable[[int], None] | None = None,
+    cost: Callable[[Item], int] | None = None,
 ) -> list[Result | Failure]:
     """``task(item)`` for each item, in order, each computed in a worker process.
 
@@ -155,11 +156,14 @@ def run_isolated(
     gets a ``Failure`` instead of a result. ``initializer(*initargs)`` runs once in each
     worker (and again in a replacement). ``task`` and ``initializer`` must be module-level
     functions, and items and results picklable. ``on_done(n)`` is called after the n-th
-    item is finished.
+    item is finished. With ``cost``, the costliest items are handed out first, so that no
+    worker is left with a big one while the others have finished (results keep the order of
+    ``items``).
     """
     run: _Run[Item, Result] = _Run(task, items, budget, initializer, initargs, on_done)
     run.results = [None] * len(items)
-    run.queue.extend(range(len(items)))
+    order = range(len(items))
+    run.queue.extend(sorted(order, key=lambda i: -cost(items[i])) if cost else order)
     if not items:
         return []
     context = _context()

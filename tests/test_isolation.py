@@ -49,6 +49,12 @@ def test_every_input_is_answered_in_order() -> None:
     assert run_isolated(behave, items, workers=3, budget=10) == [i.upper() for i in items]
 
 
+def test_costliest_inputs_go_first_and_answers_keep_the_order() -> None:
+    items = ["a" * (n % 7 + 1) for n in range(20)]
+    answers = run_isolated(behave, items, workers=2, budget=10, cost=len)
+    assert answers == [i.upper() for i in items]
+
+
 def test_no_input_no_worker() -> None:
     assert run_isolated(behave, [], workers=2, budget=10) == []
 
