@@ -117,3 +117,13 @@ def test_state_in_a_telemetry_package_is_bookkeeping(project: MakeProject) -> No
     events = "EVENTS = []\n\n\nasync def record(request, flow_id):\n    EVENTS.append(flow_id)\n"
     assert project({"app/telemetry/events.py": events}) == []
     assert located(project({"app/runs/events.py": events})) == {("app/runs/events.py", 5, "ISO101")}
+
+
+def test_an_int_parameter_is_a_measure_unless_it_names_who_asked(project: MakeProject) -> None:
+    code = (
+        "class Tracker:\n    def __init__(self):\n        self.sizes = {}\n        self.owner = None\n\n"
+        "    async def note(self, request, flow_id: str, size: int, user_id: int):\n"
+        "        self.sizes[flow_id] = size\n        self.owner = user_id\n\n\n"
+        "tracker = Tracker()\n"
+    )
+    assert located(project({"app/track.py": code})) == {("app/track.py", 8, "ISO401")}

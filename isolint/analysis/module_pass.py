@@ -1226,6 +1226,8 @@ class ModulePass(cst.CSTVisitor):
                 declared = _declared_type(param.annotation)
                 if declared is not None:
                     function.param_types[param_name] = declared
+                if _is_measure(param_name, param.annotation, self.options.user_keys):
+                    frame.numeric.add(param_name)
                 elif _annotates_a_class(param.annotation):
                     frame.class_params.add(param_name)
             if self._is_request_param(param):
@@ -1716,6 +1718,18 @@ def _unsubscript(node: cst.BaseExpression) -> cst.BaseExpression:
 
 
 _SCALAR_TYPES = frozenset({"str", "int", "bytes", "UUID", "uuid.UUID"})
+
+
+def _is_measure(name: str, annotation: cst.Annotation | None, user_keys: ex.UserKeyMatcher) -> bool:
+    """``entry_bytes: int``, ``timeout: float``: a parameter holding a number that is not an
+    id (``user_id: int`` names a user, and storing it is storing who asked)."""
+    if annotation is None or name == "id" or name.endswith(("_id", "_pk", "id")):
+        return False
+    if user_keys.matches(name):
+        return False
+    types = _annotated_types(annotation.annotation)
+    names = {ex.dotted_name(t) for t in types} - {"None"}
+    return bool(names) and names <= {"int", "float"}
 
 
 def _is_scalar_annotation(annotation: cst.Annotation | None) -> bool:
