@@ -1791,14 +1791,17 @@ _NOT_AN_ELEMENT = Access("")
 
 def _origin_of(frame: _Frame, value: cst.BaseExpression) -> tuple[str, Access] | None:
     """``Bank()`` ("new", ``Bank``), ``load_bank(path)`` ("call", ``load_bank``), or a local
-    that only ever holds one of those."""
+    that only ever holds one of those (a hot path: one ``access_of`` at most)."""
     if isinstance(value, cst.Name):
         return frame.origins.get(value.value)
-    made = _new_instance_class(value)
-    if made is not None:
-        return ("new", made)
-    returned = _call_result_of(value)
-    return ("call", returned) if returned is not None else None
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if not isinstance(value, cst.Call):
+        return None
+    callee = ex.access_of(value.func, _NO_USER_KEYS)
+    if callee is None or callee.keys:
+        return None
+    return ("new" if (callee.attrs or [callee.root])[-1][:1].isupper() else "call", callee)
 
 
 def _note_origin(frame: _Frame, name: str, value: cst.BaseExpression) -> None:
