@@ -121,7 +121,8 @@ def test_state_in_a_telemetry_package_is_bookkeeping(project: MakeProject) -> No
 
 def test_an_int_parameter_is_a_measure_unless_it_names_who_asked(project: MakeProject) -> None:
     code = (
-        "class Tracker:\n    def __init__(self):\n        self.sizes = {}\n        self.owner = None\n\n"
+        "class Tracker:\n    def __init__(self):\n"
+        "        self.sizes = {}\n        self.owner = None\n\n"
         "    async def note(self, request, flow_id: str, size: int, user_id: int):\n"
         "        self.sizes[flow_id] = size\n        self.owner = user_id\n\n\n"
         "tracker = Tracker()\n"
