@@ -76,3 +76,20 @@ def test_imports_through_namespace_packages_resolve(tmp_path) -> None:  # type: 
     (finding,) = check_project(root)
     assert (finding.code, finding.path.endswith("store.py"), finding.line) == ("ISO402", True, 5)
     assert any(r.kind == "entry" and r.path.endswith("routes.py") for r in finding.related)
+
+
+def test_the_witness_starts_at_the_route_not_a_helper_taking_request_data(
+    project: MakeProject,
+) -> None:
+    store = "SEEN = []\n\n\ndef note(user_id, item):\n    SEEN.append(item)\n"
+    helper = "from app.store import note\n\n\ndef record(user_id, item):\n    note(user_id, item)\n"
+    api = (
+        "from fastapi import APIRouter\n\nfrom app.helper import record\n\n"
+        'router = APIRouter()\n\n\n@router.post("/items")\n'
+        "async def add(item: str):\n    record('someone', item)\n"
+    )
+    (finding,) = project({"app/store.py": store, "app/helper.py": helper, "app/api.py": api})
+    entries = [r for r in finding.related if r.kind == "entry"]
+    assert [(r.path, r.message.split(":")[0]) for r in entries] == [
+        ("app/api.py", "request entry point `add`")
+    ]

@@ -249,18 +249,16 @@ class Reach:
 
     @cached_property
     def request_paths(self) -> dict[FunctionKey, RequestPath]:
-        """Every function that runs at request time, with the path from its entry point."""
+        """Every function that runs at request time, with the path from its entry point.
+
+        Paths start at the framework's entry points where one reaches the function (the
+        route a request comes in by), and at a function taking request data only where
+        none does: the witness names the route, not a helper on the way."""
         seeds = self._seeds()
-        parent: dict[FunctionKey, CallEdge | None] = dict.fromkeys(seeds)
-        queue = list(seeds)
-        startup = self.startup_only
-        while queue:
-            caller = queue.pop(0)
-            for edge in self.callees.get(caller, ()):
-                if edge.callee in parent or edge.callee in startup:
-                    continue
-                parent[edge.callee] = edge
-                queue.append(edge.callee)
+        parent: dict[FunctionKey, CallEdge | None] = {}
+        routes = [key for key in seeds if key in self.entry_points.entries]
+        self._walk_from(routes, parent)
+        self._walk_from([key for key in seeds if key not in parent], parent)
         paths: dict[FunctionKey, RequestPath] = {}
         for key in parent:
             calls: list[CallEdge] = []
@@ -272,6 +270,24 @@ class Reach:
                 current = step.caller
             paths[key] = RequestPath(current, seeds.get(current, ""), tuple(reversed(calls)))
         return paths
+
+    def _walk_from(
+        self, roots: list[FunctionKey], parent: dict[FunctionKey, CallEdge | None]
+    ) -> None:
+        """Breadth first from ``roots`` to every function not reached yet, noting the call
+        each was first reached by (a shortest chain)."""
+        startup = self.startup_only
+        queue = [root for root in roots if root not in parent]
+        parent.update(dict.fromkeys(queue))
+        position = 0
+        while position < len(queue):
+            caller = queue[position]
+            position += 1
+            for edge in self.callees.get(caller, ()):
+                if edge.callee in parent or edge.callee in startup:
+                    continue
+                parent[edge.callee] = edge
+                queue.append(edge.callee)
 
     def _seeds(self) -> dict[FunctionKey, str]:
         seeds = {
