@@ -250,6 +250,9 @@ class CallSite:
     # positional argument indexes and keyword names whose value depends on who is asking
     user_args: list[int] = field(default_factory=list)
     user_keywords: list[str] = field(default_factory=list)
+    # of those, the ones that depend on the request only through a fresh id (``uuid4()``,
+    # ``secrets.token_hex()``): unique to the request, but not who is asking
+    fresh_args: list[str] = field(default_factory=list)
     # written at module level but not run when the module is imported into a server: under
     # ``if __name__ == "__main__":`` (a script's body) or in a lambda (run when called)
     deferred: bool = False

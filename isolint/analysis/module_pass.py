@@ -221,6 +221,8 @@ class _Frame:
     # locals whose every value (``None`` aside) is one class's new instance ("new") or one
     # function's result ("call"): what a call handing the local on passes; None when mixed
     origins: dict[str, tuple[str, Access] | None] = field(default_factory=dict)
+    # locals computed from a fresh id and nothing about the user (``run_id = f"run-{uuid4()}"``)
+    fresh: set[str] = field(default_factory=set)
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
         """Every name an expression's value is computed from, following local assignments."""
@@ -526,6 +528,31 @@ class ModulePass(cst.CSTVisitor):
             frame.user_scoped.add(name)
         else:
             frame.user_scoped.discard(name)
+        if self._only_fresh(frame, value, roots, attributes):
+            frame.fresh.add(name)
+        else:
+            frame.fresh.discard(name)
+
+    def _only_fresh(
+        self, frame: _Frame, value: cst.BaseExpression, roots: set[str], attributes: set[str]
+    ) -> bool:
+        """The value is unique to this request through a fresh id (``uuid4()``, a token, a
+        local made from one) and reads nothing about who is asking."""
+        names = roots | attributes
+        if names & USER_IDENTITY_NAMES:
+            return False
+        if not (frame.user_dependent - frame.fresh).isdisjoint(roots):
+            return False
+        fresh = bool(names & _FRESH_ID_NAMES) or not frame.fresh.isdisjoint(roots)
+        if not fresh and not self._next_of_a_count(value):
+            return False
+        matcher = self.options.user_keys
+        return not any(
+            ex.is_user_chain(chain, matcher, frame.user_scoped - frame.fresh)
+            and chain.rsplit(".", 1)[-1] not in _FRESH_ID_NAMES
+            and chain not in frame.fresh
+            for chain in ex.dotted_chains(value)
+        )
 
     def _next_of_a_count(self, value: cst.BaseExpression) -> bool:
         """``held = next(_places)`` with ``_places = itertools.count()`` at module level: a
@@ -712,13 +739,18 @@ class ModulePass(cst.CSTVisitor):
                 position = arg.keyword.value if arg.keyword else str(len(call.arg_sources))
                 made = call.arg_instances if origin[0] == "new" else call.arg_results
                 made[position] = origin[1]
+            fresh = from_user and self._only_fresh(frame, arg.value, *names)
             if arg.keyword is not None:
                 call.keyword_sources[arg.keyword.value] = sources
                 if from_user:
                     call.user_keywords.append(arg.keyword.value)
+                if fresh:
+                    call.fresh_args.append(arg.keyword.value)
             elif len(call.arg_sources) < 8:
                 if from_user:
                     call.user_args.append(len(call.arg_sources))
+                if fresh:
+                    call.fresh_args.append(str(len(call.arg_sources)))
                 call.arg_sources.append(sources)
 
     def _mark_check_then_act(self, site: WriteSite, frame: _Frame) -> None:
@@ -1787,6 +1819,12 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
 
 
 _NOT_AN_ELEMENT = Access("")
+
+# calls whose result is unique to the call: a key made from one is no other request's, but
+# it does not say who is asking either
+_FRESH_ID_NAMES = frozenset(
+    {"uuid4", "uuid1", "token_hex", "token_urlsafe", "token_bytes", "current_task"}
+)
 
 
 def _origin_of(frame: _Frame, value: cst.BaseExpression) -> tuple[str, Access] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from isolint.analysis.facts import Access, Binding, Span, WriteSite
+from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
 from isolint.analysis.module_pass import USER_IDENTITY_NAMES
 from isolint.findings import Related
 from isolint.program import program_of
@@ -138,6 +138,8 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     if classified is None:
         return None
     if _adds_a_member(project, record, site) or _cleared_to_rebuild(record, site):
+        return None
+    if _keyed_by_who_asks(project, record, site):
         return None
     handed_on = classified.code == "ISO102" and bool(site.value_kind)
     if classified.code != "ISO302" and not handed_on and _is_bookkeeping(project, classified):
@@ -749,6 +751,65 @@ def _adds_a_member(project: Project, record: ModuleRecord, site: WriteSite) -> b
         return False  # what a user wrote (a message, a prompt), kept for others to iterate
     function = project.function(record.name, site.function)
     return function is None or site.value_name not in function.request_params
+
+
+def _keyed_by_who_asks(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``_states[f"{gateway}:{state}"] = verifier`` where every caller passes a ``state``
+    computed from who asks (their email, signed): the key is theirs, though the names in
+    this function do not say so. A key only fresh (a uuid4 run id the caller made) still
+    says nothing about the user, nor does one that only some callers derive from them."""
+    if not any(key.kind == "dynamic" for key in (*site.target.keys, site.key)):
+        return False
+    function = project.function(record.name, site.function)
+    if function is None:
+        return False
+    return any(
+        source in function.params
+        and source not in USER_IDENTITY_NAMES  # the configured patterns' call, made by the pass
+        and _a_key_value(function, source, site)
+        and _passed_by_who_asks(project, (record.name, site.function), source, 3)
+        for source in site.key_sources
+    )
+
+
+_KEY_TYPES = frozenset({"str", "int", "bytes", "tuple", "Tuple", "UUID", "uuid.UUID"})
+
+
+def _a_key_value(function: Function, param: str, site: WriteSite) -> bool:
+    """The parameter is a key itself (``state: str``), not an object whose field the key
+    reads (``context.thread_id``, from a context that also carries the user)."""
+    declared = function.param_types.get(param)
+    if declared is None:
+        return site.key.text == param
+    return ".".join([declared.root, *declared.attrs]) in _KEY_TYPES
+
+
+def _passed_by_who_asks(project: Project, callee: tuple[str, str], param: str, depth: int) -> bool:
+    """Every call in the project passes ``param`` a value computed from who is asking (not
+    only from a fresh id), directly or through its own caller's parameter."""
+    function = project.function(*callee)
+    reach = program_of(project).reach
+    callers = reach.callers.get(callee, [])
+    if function is None or param not in function.params or not callers:
+        return False
+    if callee in reach.entry_points.entries:
+        return False  # a route's real callers are its clients, not the project's scripts
+    index = function.params.index(param)
+    for edge in callers:
+        if edge.caller is None:
+            return False
+        positional = index < len(edge.arg_sources)
+        sources = edge.arg_sources[index] if positional else dict(edge.keyword_sources).get(param)
+        if sources is None:
+            return False
+        asked = index in edge.user_args if positional else param in edge.user_keywords
+        if asked and (str(index) if positional else param) not in edge.call.fresh_args:
+            continue
+        handed_on = len(sources) == 1 and depth > 0
+        if handed_on and _passed_by_who_asks(project, edge.caller, sources[0], depth - 1):
+            continue
+        return False
+    return True
 
 
 def _client_made_for_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
