@@ -538,13 +538,17 @@ class ModulePass(cst.CSTVisitor):
     ) -> bool:
         """The value is unique to this request through a fresh id (``uuid4()``, a token, a
         local made from one) and reads nothing about who is asking."""
+        fresh = (
+            not attributes.isdisjoint(_FRESH_ID_NAMES)
+            or not roots.isdisjoint(_FRESH_ID_NAMES)
+            or not frame.fresh.isdisjoint(roots)
+        )
+        if not fresh and not self._next_of_a_count(value):
+            return False  # (most values: a hot path, so this test comes first)
         names = roots | attributes
         if names & USER_IDENTITY_NAMES:
             return False
         if not (frame.user_dependent - frame.fresh).isdisjoint(roots):
-            return False
-        fresh = bool(names & _FRESH_ID_NAMES) or not frame.fresh.isdisjoint(roots)
-        if not fresh and not self._next_of_a_count(value):
             return False
         matcher = self.options.user_keys
         return not any(
