@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -49,10 +50,22 @@ def test_every_input_is_answered_in_order() -> None:
     assert run_isolated(behave, items, workers=3, budget=10) == [i.upper() for i in items]
 
 
-def test_costliest_inputs_go_first_and_answers_keep_the_order() -> None:
-    items = ["a" * (n % 7 + 1) for n in range(20)]
-    answers = run_isolated(behave, items, workers=2, budget=10, cost=len)
-    assert answers == [i.upper() for i in items]
+def note_order(item: str) -> str:
+    """A task that appends its input to the file the input names (``path|payload``)."""
+    path, payload = item.split("|")
+    with open(path, "a") as handle:
+        handle.write(payload + "\n")
+    return payload.upper()
+
+
+def test_costliest_inputs_go_first_and_answers_keep_the_order(tmp_path: Path) -> None:
+    log = tmp_path / "order.txt"
+    payloads = ["a" * (n % 7 + 1) for n in range(20)]
+    items = [f"{log}|{payload}" for payload in payloads]
+    answers = run_isolated(note_order, items, workers=1, budget=10, cost=len)
+    assert answers == [p.upper() for p in payloads]
+    handled = log.read_text().split()
+    assert [len(p) for p in handled] == sorted((len(p) for p in payloads), reverse=True)
 
 
 def test_no_input_no_worker() -> None:

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import libcst as cst
 
@@ -495,15 +496,16 @@ class ModulePass(cst.CSTVisitor):
                 frame.aliases[name] = access
             else:
                 frame.aliases.pop(name, None)
-            _note_element(frame, name, _container_of(frame, value, self.options.user_keys))
-            _note_origin(frame, name, value)
-            created = _new_instance_class(value)
-            if created is not None:
-                frame.instances[name] = created
-            elif frame.assignments[name] == 1:
-                returned = _call_result_of(value)
-                if returned is not None:
-                    frame.call_results[name] = returned
+            origin = _origin_of(frame, value)  # the callee read once (a hot path)
+            if not _is_none(value):  # `bank = None` first, the real value under an `if`
+                _note_consistent(frame.origins, name, origin)
+                container = _container_of(frame, value, self.options.user_keys)
+                _note_consistent(frame.elements, name, container)
+            made = origin if not isinstance(value, cst.Name) else None
+            if made is not None and made[0] == "new" and isinstance(value, cst.Call):
+                frame.instances[name] = made[1]  # `runner = Runner()`
+            elif made is not None and frame.assignments[name] == 1:
+                frame.call_results[name] = made[1]  # `provider = get_provider(name)`
         if self._depends_on_user(frame, value):
             frame.user_dependent.add(name)
         else:
@@ -992,7 +994,7 @@ class ModulePass(cst.CSTVisitor):
         frame = self._function_frame()
         if frame is not None and isinstance(node.target, cst.Name):
             iterated = _iterated_container(node.iter, self.options.user_keys)
-            _note_element(frame, node.target.value, iterated or _NOT_AN_ELEMENT)
+            _note_consistent(frame.elements, node.target.value, iterated)
         for target in _flatten_targets(node.target):
             if isinstance(target, cst.Name):
                 self._bind_local(target.value)
@@ -1262,10 +1264,10 @@ class ModulePass(cst.CSTVisitor):
                 declared = _declared_type(param.annotation)
                 if declared is not None:
                     function.param_types[param_name] = declared
-                if _is_measure(param_name, param.annotation, self.options.user_keys):
-                    frame.numeric.add(param_name)
                 elif _annotates_a_class(param.annotation):
                     frame.class_params.add(param_name)
+                if _is_measure(param_name, param.annotation, self.options.user_keys):
+                    frame.numeric.add(param_name)
             if self._is_request_param(param):
                 function.request_params.append(param_name)
                 if _is_scalar_annotation(param.annotation):
@@ -1374,10 +1376,10 @@ class ModulePass(cst.CSTVisitor):
                 if owner is not None:
                     pending.fact.element_of = Access("self", element_of.attrs)
                     pending.fact.element_class = owner
-                if not {root} & (frame.aliases.keys() | frame.instances.keys()):
-                    if root not in frame.call_results:
-                        self._add_call(pending.fact)
-                        return None
+                held = (frame.aliases, frame.instances, frame.call_results)
+                if not any(root in known for known in held):
+                    self._add_call(pending.fact)
+                    return None
             if root == frame.self_name:
                 self._commit_self(frame, pending)
                 return None
@@ -1822,10 +1824,10 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     return "__name__" in names and "__main__" in strings
 
 
-_NOT_AN_ELEMENT = Access("")
-
 # calls whose result is unique to the call: a key made from one is no other request's, but
 # it does not say who is asking either
+_T = TypeVar("_T")
+
 _FRESH_ID_NAMES = frozenset(
     {"uuid4", "uuid1", "token_hex", "token_urlsafe", "token_bytes", "current_task"}
 )
@@ -1846,34 +1848,22 @@ def _origin_of(frame: _Frame, value: cst.BaseExpression) -> tuple[str, Access] |
     return ("new" if (callee.attrs or [callee.root])[-1][:1].isupper() else "call", callee)
 
 
-def _note_origin(frame: _Frame, name: str, value: cst.BaseExpression) -> None:
-    if isinstance(value, cst.Name) and value.value == "None":
-        return  # `bank = None` first, the real value under an `if`
-    origin = _origin_of(frame, value)
-    if name not in frame.origins:
-        frame.origins[name] = origin
-    elif frame.origins[name] != origin:
-        frame.origins[name] = None
-
-
-def _note_element(frame: _Frame, name: str, container: Access | None) -> None:
-    """Keep what container a local's values come from, while every one does (``None``
-    assigned first, as a not-found marker, does not count)."""
-    if container is None:
-        return
-    known = frame.elements.get(name, container)
-    frame.elements[name] = container if known == container and container.root else None
+def _note_consistent(table: dict[str, _T | None], name: str, value: _T | None) -> None:
+    """Keep what every value assigned to a local has in common (the container it is an
+    element of, the call it comes from); None once one has none or two differ."""
+    if name not in table:
+        table[name] = value
+    elif table[name] != value:
+        table[name] = None
 
 
 def _container_of(
     frame: _Frame, value: cst.BaseExpression, user_keys: ex.UserKeyMatcher
 ) -> Access | None:
-    """The container an assigned value is an element of, ``None`` for a ``None`` literal
-    (no value yet), and ``_NOT_AN_ELEMENT`` for anything else."""
+    """The container an assigned value is an element of (``self.agents[0]``,
+    ``AGENTS.get(name)``, a local holding one), or None."""
     if isinstance(value, cst.Name):
-        if value.value == "None":
-            return None
-        return frame.elements.get(value.value) or _NOT_AN_ELEMENT
+        return frame.elements.get(value.value)
     if isinstance(value, cst.Subscript):
         found = ex.access_of(value.value, user_keys)
     elif (
@@ -1883,8 +1873,8 @@ def _container_of(
     ):
         found = ex.access_of(value.func.value, user_keys)
     else:
-        return _NOT_AN_ELEMENT
-    return found if found is not None and not found.keys else _NOT_AN_ELEMENT
+        return None
+    return found if found is not None and not found.keys else None
 
 
 def _iterated_container(
@@ -2126,17 +2116,6 @@ def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:
         return None
     cls = _new_instance_class(func.value)
     return None if cls is None else Access(cls.root, [*cls.attrs, func.attr.value])
-
-
-def _call_result_of(value: cst.BaseExpression) -> Access | None:
-    """``get_provider(name)`` or ``await get_provider(name)``: the function called, when the
-    value is one call's result."""
-    if isinstance(value, cst.Await):
-        value = value.expression
-    if not isinstance(value, cst.Call):
-        return None
-    callee = ex.access_of(value.func, _NO_USER_KEYS)
-    return callee if callee is not None and not callee.keys else None
 
 
 def _method_of_call_result(func: cst.BaseExpression) -> tuple[Access | None, str]:

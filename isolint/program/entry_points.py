@@ -13,6 +13,7 @@ named like ``startup``/``init_app``) and the code only they reach run once per p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -309,26 +310,26 @@ def closure_class(project: Project, module: str, function: Function) -> str | No
     (``def _routes(self): @app.post(...) async def chat(): self.agents``), or None."""
     if function.class_name is not None:
         return None
-    qualname = function.qualname
-    while "." in qualname:
-        qualname = qualname.rsplit(".", 1)[0]
-        enclosing = project.function(module, qualname)
-        if enclosing is None:
-            return None
-        if enclosing.class_name is not None:
-            return enclosing.class_name
-    return None
+    return next(
+        (f.class_name for f in _enclosing_functions(project, module, function) if f.class_name),
+        None,
+    )
 
 
 def _handed_to_enclosing(project: Project, module: str, function: Function, name: str) -> bool:
     """Whether ``name`` is a parameter of a function enclosing this one (a route-registering
     helper that is handed the app)."""
+    return name != "self" and any(
+        name in enclosing.params for enclosing in _enclosing_functions(project, module, function)
+    )
+
+
+def _enclosing_functions(project: Project, module: str, function: Function) -> Iterator[Function]:
+    """The functions a nested function is defined in, innermost first."""
     qualname = function.qualname
     while "." in qualname:
         qualname = qualname.rsplit(".", 1)[0]
         enclosing = project.function(module, qualname)
         if enclosing is None:
-            return False
-        if name in enclosing.params and name != "self":
-            return True
-    return False
+            return
+        yield enclosing

@@ -68,6 +68,22 @@ class CallEdge:
     def user_keywords(self) -> Sequence[str]:
         return self.call.user_keywords
 
+    def argument(self, index: int, name: str) -> Sources | None:
+        """What the call passes the parameter at ``index`` (or named ``name``) is computed
+        from, or None when it does not pass it by position or keyword."""
+        if 0 <= index < len(self.arg_sources):
+            return self.arg_sources[index]
+        return self.call.keyword_sources.get(name)
+
+    def asks_who(self, index: int, name: str, fresh_too: bool = True) -> bool:
+        """Whether what it passes that parameter depends on who is asking (with
+        ``fresh_too=False``: through more than a fresh id such as ``uuid4()``)."""
+        if 0 <= index < len(self.arg_sources):
+            asked, position = index in self.user_args, str(index)
+        else:
+            asked, position = name in self.user_keywords, name
+        return asked and (fresh_too or position not in self.call.fresh_args)
+
     def passes(self, name: str, index: int) -> bool:
         """Whether the call passes the parameter at ``index`` (or named ``name``)."""
         return (

@@ -685,23 +685,12 @@ def _call_memoizes(
     value: tuple[int, str],
     depth: int,
 ) -> bool:
-    keywords = dict(edge.keyword_sources)
-
-    def passed(index: int, name: str) -> tuple[str, ...] | None:
-        if index < len(edge.arg_sources):
-            return tuple(edge.arg_sources[index])
-        found = keywords.get(name)
-        return tuple(found) if found is not None else None
-
-    def user_dependent(index: int, name: str) -> bool:
-        return index in edge.user_args or name in edge.user_keywords
-
-    key_sources, value_sources = passed(*key), passed(*value)
+    key_sources, value_sources = edge.argument(*key), edge.argument(*value)
     if key_sources is None or value_sources is None or edge.caller is None:
         return False
     # objects of the module the value was fetched through (a client) are not its inputs
     value_sources = tuple(s for s in value_sources if not s.startswith("$"))
-    if user_dependent(*value) or not value_sources:
+    if edge.asks_who(*value) or not value_sources:
         return False
     if set(value_sources) <= set(key_sources):
         return True
@@ -796,14 +785,10 @@ def _passed_by_who_asks(project: Project, callee: tuple[str, str], param: str, d
         return False  # a route's real callers are its clients, not the project's scripts
     index = function.params.index(param)
     for edge in callers:
-        if edge.caller is None:
+        sources = edge.argument(index, param)
+        if edge.caller is None or sources is None:
             return False
-        positional = index < len(edge.arg_sources)
-        sources = edge.arg_sources[index] if positional else dict(edge.keyword_sources).get(param)
-        if sources is None:
-            return False
-        asked = index in edge.user_args if positional else param in edge.user_keywords
-        if asked and (str(index) if positional else param) not in edge.call.fresh_args:
+        if edge.asks_who(index, param, fresh_too=False):
             continue
         handed_on = len(sources) == 1 and depth > 0
         if handed_on and _passed_by_who_asks(project, edge.caller, sources[0], depth - 1):
