@@ -294,3 +294,23 @@ def test_an_unchanged_project_is_answered_from_the_run_cache(tmp_path: Path) -> 
     second = check(root, ".", "--output-format", "json")
     assert second.stdout == first.stdout
     assert list((root / CACHE).glob("*/runs/*.json")) == runs
+
+
+def test_every_fixture_module_s_facts_survive_the_cache_codec() -> None:
+    """The JSON a cache entry holds reads back as equal facts, for every module of the
+    bundled projects (the encoder is compiled per type from the field annotations)."""
+    import json
+
+    from isolint.analysis.facts import ModuleFacts, from_json, to_json
+    from isolint.analysis.source import analyze_source
+    from isolint.config import Config
+    from isolint.engine import pass_options
+
+    fixtures = Path(__file__).parent.parent / "fixtures"
+    options = pass_options(Config())
+    sources = sorted(fixtures.rglob("*.py"))
+    assert len(sources) > 20
+    for path in sources:
+        facts = analyze_source(path.read_bytes(), options)
+        data = json.loads(json.dumps(to_json(facts)))
+        assert from_json(ModuleFacts, data) == facts, path

@@ -8,6 +8,7 @@ the modules they import (see ``isolint.project``).
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
 import sys
 import types
@@ -425,8 +426,11 @@ _Decoder = Callable[[Any], Any]
 
 
 def to_json(value: Any) -> Any:
+    """A facts dataclass as JSON data: written by an encoder compiled once per type from the
+    field annotations, so values that are already JSON (names, lines, lists of names) are
+    passed through without being looked at."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [to_json(getattr(value, name)) for name in _field_names(type(value))]
+        return _encoder(type(value))(value)
     if isinstance(value, dict):
         return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -441,6 +445,7 @@ def from_json(cls: type[T], data: Any) -> T:
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _DECODERS: dict[Any, _Decoder] = {}
+_ENCODERS: dict[Any, _Decoder] = {}
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -459,6 +464,49 @@ def _decoder(kind: Any) -> _Decoder:
     if known is None:
         known = _DECODERS[kind] = _build_decoder(kind)
     return known
+
+
+def _encoder(kind: Any) -> _Decoder:
+    known = _ENCODERS.get(kind)
+    if known is None:
+        known = _ENCODERS[kind] = _build_encoder(kind)
+    return known
+
+
+def _build_encoder(kind: Any) -> _Decoder:
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        encode_inner = _encoder(inner)
+        if encode_inner is _identity:
+            return _identity
+        return lambda value: None if value is None else encode_inner(value)
+    if origin is list:
+        encode_item = _encoder(typing.get_args(kind)[0])
+        if encode_item is _identity:
+            return _identity
+        return lambda value: [encode_item(element) for element in value]
+    if origin is dict:
+        encode_value = _encoder(typing.get_args(kind)[1])
+        if encode_value is _identity:
+            return _identity
+        return lambda value: {key: encode_value(item) for key, item in value.items()}
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        return _dataclass_encoder(kind)
+    if kind in (str, int, bool, float, type(None)):
+        return _identity
+    return to_json  # anything else (``Any``): looked at value by value
+
+
+def _dataclass_encoder(cls: type) -> _Decoder:
+    hints = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+    fields = [(name, _encoder(hints[name])) for name in _field_names(cls)]
+    plain = tuple(name for name, encode in fields if encode is _identity)
+    if len(plain) == len(fields):
+        read_all = operator.attrgetter(*plain) if len(plain) > 1 else None
+        if read_all is not None:
+            return lambda value: list(read_all(value))
+    return lambda value: [encode(getattr(value, name)) for name, encode in fields]
 
 
 def _build_decoder(kind: Any) -> _Decoder:
