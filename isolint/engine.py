@@ -276,17 +276,18 @@ def _facts_for(
             progress(done_before + count, len(files))
 
     analysed(0)
-    outcomes = _analyze([source for _, source, _ in misses], options, jobs, budget, analysed)
+    work = [(source, digest) for _, source, digest in misses]
+    outcomes = _analyze(work, options, jobs, budget, analysed, cache)
     for (path, source, digest), outcome in zip(misses, outcomes, strict=True):
         if isinstance(outcome, Failure):
             facts, key = _python_refusal(source), digest
             if facts is None:
                 facts, key = _failure_facts(source, outcome.reason), _failure_key(digest, budget)
+            if cache is not None:
+                cache.put(key, facts)
         else:
-            facts, key = outcome, digest
+            facts = outcome
         results[path] = facts
-        if cache is not None:
-            cache.put(key, facts)
     return results
 
 
@@ -314,72 +315,88 @@ def _failure_facts(source: bytes, reason: str) -> ModuleFacts:
 
 
 def _analyze(
-    sources: list[bytes],
+    work: list[tuple[bytes, str]],
     options: PassOptions,
     jobs: int | None,
     budget: float,
     analysed: Callable[[int], None],
+    cache: FactsCache | None,
 ) -> list[ModuleFacts | Failure]:
-    """The facts of each source, in order, or why there are none; ``analysed(n)`` after
-    each of them.
+    """The facts of each ``(source, digest)``, in order, or why there are none; each one
+    computed is stored in ``cache`` under its digest; ``analysed(n)`` after each of them.
 
     A large run analyses every file in supervised worker processes (``run_isolated``): a
-    worker that crashes or runs over ``budget`` costs that file only. A small run analyses
-    in this process, which is much cheaper, every file that CPython's parser finds safe for
-    libcst (shallow and not huge); only the others go to a worker process.
+    worker that crashes or runs over ``budget`` costs that file only, and the worker stores
+    the facts it computed, so that encoding them for the cache is shared out with the
+    parsing rather than left to this process at the end. A small run analyses in this
+    process, which is much cheaper, every file that CPython's parser finds safe for libcst
+    (shallow and not huge); only the others go to a worker process.
     """
     workers = jobs or os.cpu_count() or 1
-    if workers > 1 and len(sources) >= _POOL_THRESHOLD:
+    if workers > 1 and len(work) >= _POOL_THRESHOLD:
         return run_isolated(
             _analyze_in_worker,
-            sources,
+            work,
             workers=workers,
             budget=budget,
             initializer=_init_worker,
-            initargs=(options,),
+            initargs=(options, cache),
             on_done=analysed,
-            cost=len,
+            cost=_source_size,
         )
     results: dict[int, ModuleFacts | Failure] = {}
     risky: list[int] = []
-    for index, source in enumerate(sources):
+    for index, (source, digest) in enumerate(work):
         screened = screen_source(source)
         if screened.facts is not None:
-            results[index] = screened.facts
+            facts = screened.facts
         elif screened.verdict is None or (
             parse_risk(screened.verdict, len(source)) is None and not crash_test_marker_in(source)
         ):
-            results[index] = analyze_screened(source, screened.without_tree(), options)
+            facts = analyze_screened(source, screened.without_tree(), options)
         else:
             risky.append(index)
             continue
+        results[index] = facts
+        if cache is not None:
+            cache.put(digest, facts)
         analysed(len(results))
     done = len(results)
     if risky:
         outcomes = run_isolated(
             _analyze_in_worker,
-            [sources[index] for index in risky],
+            [work[index] for index in risky],
             workers=min(workers, len(risky)),
             budget=budget,
             initializer=_init_worker,
-            initargs=(options,),
+            initargs=(options, cache),
             on_done=lambda count: analysed(done + count),
         )
         results.update(zip(risky, outcomes, strict=True))
-    return [results[index] for index in range(len(sources))]
+    return [results[index] for index in range(len(work))]
+
+
+def _source_size(item: tuple[bytes, str]) -> int:
+    return len(item[0])
 
 
 _WORKER_OPTIONS: PassOptions | None = None
+_WORKER_CACHE: FactsCache | None = None
 
 
-def _init_worker(options: PassOptions) -> None:
-    global _WORKER_OPTIONS
-    _WORKER_OPTIONS = options  # once per worker process, at start
+def _init_worker(options: PassOptions, cache: FactsCache | None) -> None:
+    global _WORKER_OPTIONS, _WORKER_CACHE
+    _WORKER_OPTIONS, _WORKER_CACHE = options, cache  # once per worker process, at start
 
 
-def _analyze_in_worker(source: bytes) -> ModuleFacts:
+def _analyze_in_worker(item: tuple[bytes, str]) -> ModuleFacts:
+    """A file's facts, stored in the cache before they are sent back."""
     assert _WORKER_OPTIONS is not None
-    return analyze_source(source, _WORKER_OPTIONS, isolated=True)
+    source, digest = item
+    facts = analyze_source(source, _WORKER_OPTIONS, isolated=True)
+    if _WORKER_CACHE is not None:
+        _WORKER_CACHE.put(digest, facts)
+    return facts
 
 
 def _records(
