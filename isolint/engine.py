@@ -30,6 +30,7 @@ from isolint.config import Config, ConfigError, find_pyproject, load_config
 from isolint.files import discover, display_path
 from isolint.findings import Finding
 from isolint.isolation import Failure, crash_test_marker_in, run_isolated
+from isolint.program import release_program
 from isolint.project import ModuleRecord, Project
 from isolint.rules import run_rules
 from isolint.rules.catalog import rule_for
@@ -170,6 +171,7 @@ def _check(
         _remember_positions(project, digests, cache)
         if run_key is not None and not failures:
             cache.put_run(run_key, findings, fixmes)
+    release_program(project)
     return CheckResult(findings, len(targets), settings, fixmes, failures)
 
 

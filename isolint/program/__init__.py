@@ -57,3 +57,10 @@ def program_of(project: Project) -> Program:
     if cached is None:
         cached = project.__dict__["_program"] = Program(project)
     return cached
+
+
+def release_program(project: Project) -> None:
+    """Drop the project's Program. It refers back to the project, a cycle that only the
+    cyclic garbage collector could free (a check runs with it paused): without the cycle
+    the whole index is freed as soon as the last reference to the project goes."""
+    project.__dict__.pop("_program", None)
