@@ -18,8 +18,7 @@ import io
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -186,8 +185,9 @@ class _Frame:
     user_scoped: set[str] = field(default_factory=set)
     # locals holding an instance created here: name -> its class (for following calls)
     instances: dict[str, Access] = field(default_factory=dict)
-    # locals known to hold a number (a count or a timing)
-    numeric: set[str] = field(default_factory=set)
+    # locals known to hold a value that is never user data: name -> its kind (``number``
+    # for a count or a timing, ``task`` for a task handle, see ``_value_kind``)
+    kinds: dict[str, str] = field(default_factory=dict)
     stored: set[str] = field(default_factory=set)
     # locals whose value depends on who is asking (read a user object or id)
     user_dependent: set[str] = field(default_factory=set)
@@ -515,10 +515,11 @@ class ModulePass(cst.CSTVisitor):
             frame.context_values[name] = got_from
         else:
             frame.context_values.pop(name, None)
-        if _value_kind(value, frame.numeric) == "number":
-            frame.numeric.add(name)
+        kind = _value_kind(value, frame.kinds)
+        if kind:
+            frame.kinds[name] = kind
         else:
-            frame.numeric.discard(name)
+            frame.kinds.pop(name, None)
         roots, attributes = ex.read_names(value)
         sources = frame.sources_of(roots)
         if sources:
@@ -680,7 +681,7 @@ class ModulePass(cst.CSTVisitor):
             site.value_class = frame.instances.get(value.value)
         else:
             site.value_class = _new_instance_class(value)
-        site.value_kind = _value_kind(value, frame.numeric)
+        site.value_kind = _value_kind(value, frame.kinds)
         if how == "aug" and not site.value_kind and not _is_sequence_literal(value):
             site.value_kind = "number"  # `stats[k] += n`: a running total, not user data
         names = ex.read_names(value)
@@ -1267,7 +1268,7 @@ class ModulePass(cst.CSTVisitor):
                 elif _annotates_a_class(param.annotation):
                     frame.class_params.add(param_name)
                 if _is_measure(param_name, param.annotation, self.options.user_keys):
-                    frame.numeric.add(param_name)
+                    frame.kinds[param_name] = "number"
             if self._is_request_param(param):
                 function.request_params.append(param_name)
                 if _is_scalar_annotation(param.annotation):
@@ -1971,6 +1972,10 @@ def _argument_accesses(node: cst.Call) -> list[Access | None]:
 
 # Calls that start work in the background and return its handle (a task, a future).
 _TASK_CALLS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe"})
+# Synchronisation primitives (asyncio's and threading's): they coordinate work, hold no data.
+_SYNC_PRIMITIVES = frozenset(
+    {"Lock", "RLock", "Event", "Semaphore", "BoundedSemaphore", "Condition", "Barrier"}
+)
 
 _MEASURING_CALLS = frozenset(
     {
@@ -1997,31 +2002,38 @@ _MEASURING_CALLS = frozenset(
 )
 
 
-def _value_kind(value: cst.BaseExpression, numeric: AbstractSet[str] = frozenset()) -> str:
-    """``number`` for counts and timings, ``bool`` for flags: measured, never user data.
+def _value_kind(value: cst.BaseExpression, known: Mapping[str, str] | None = None) -> str:
+    """``number`` for counts and timings, ``bool`` for flags: measured, never user data;
+    ``task`` for the handles of background work and ``sync`` for locks and events (alone or
+    in a tuple, ``(task, stop_event)``): the process's own machinery.
 
-    ``numeric`` names locals already known to hold a number (``elapsed = time() - start``).
+    ``known`` gives the kinds of locals already assigned (``elapsed = time() - start``).
     """
     if isinstance(value, (cst.Integer, cst.Float)):
         return "number"
     if isinstance(value, cst.Name):
         if value.value in ("True", "False"):
             return "bool"
-        return "number" if value.value in numeric else ""
+        return known.get(value.value, "") if known else ""
+    if isinstance(value, cst.Tuple) and value.elements:
+        parts = {_value_kind(element.value, known) for element in value.elements}
+        return "task" if parts <= {"task", "sync"} and "task" in parts else ""
     if isinstance(value, cst.Comparison):
         return "bool"
     if isinstance(value, cst.UnaryOperation):
         if isinstance(value.operator, cst.Not):
             return "bool"
-        return _value_kind(value.expression, numeric)
+        return _value_kind(value.expression, known)
     if isinstance(value, cst.Call) and ex.last_name(value.func) in _MEASURING_CALLS:
         return "number"
     if isinstance(value, cst.Call) and ex.last_name(value.func) in _TASK_CALLS:
         return "task"  # a handle to cancel or await the work, kept by the process
+    if isinstance(value, cst.Call) and ex.last_name(value.func) in _SYNC_PRIMITIVES:
+        return "sync"
     if isinstance(value, cst.Call) and (ex.dotted_name(value.func) or "").startswith("logging."):
         return "logging"  # a logger or a level: the process's logging configuration
     if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, _ARITHMETIC):
-        kinds = {_value_kind(value.left, numeric), _value_kind(value.right, numeric)}
+        kinds = {_value_kind(value.left, known), _value_kind(value.right, known)}
         return "number" if kinds == {"number"} else ""
     return ""
 
