@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from isolint.analysis.expressions import MUTATING_METHODS
-from isolint.analysis.facts import Access, Span
+from isolint.analysis.facts import Access, CallSite, Span
 from isolint.program.reach import Reach
 from isolint.project import Project
 
@@ -31,13 +31,21 @@ _WRITING_METHODS = MUTATING_METHODS - _READING_METHODS - {"setdefault", "popleft
 StateKey = tuple[str, str, str]  # (module, owner class or "", attribute or module-level name)
 
 
+# Methods that hand back every entry at once (a listing), not the one its caller names.
+_LISTING_METHODS = frozenset({"items", "values", "keys", "copy"})
+# Methods that hand back the entry under the key they are given.
+_KEYED_READS = frozenset({"get", "__getitem__", "pop"})
+
+
 @dataclass(frozen=True)
 class Reader:
-    """A request-time function reading the state back, and where."""
+    """A request-time function reading the state back, and where; ``lists`` when it reads
+    every entry (``.values()``), rather than the one under a key it names."""
 
     module: str
     function: str
     span: Span | None
+    lists: bool = False
 
 
 class Readers:
@@ -59,8 +67,22 @@ class Readers:
                     continue
                 state = self._state_read(module, call.callee, call.self_class)
                 if state is not None:
-                    found[state].append(Reader(module, call.function, call.span))
+                    lists = self._lists(module, call)
+                    found[state].append(Reader(module, call.function, call.span, lists))
         return dict(found)
+
+    def _lists(self, module: str, call: CallSite) -> bool:
+        """The read hands back every entry (``.values()``), or entries under keys the reader
+        found for itself (``for doc_id in hits: docs.get(doc_id)``, a search) rather than
+        the one key its caller named (a parameter)."""
+        method = call.callee.attrs[-1]
+        if method in _LISTING_METHODS:
+            return True
+        if method not in _KEYED_READS or not call.args or call.args[0] is None:
+            return False
+        function = self.project.function(module, call.function or "")
+        key = call.args[0].root
+        return function is not None and key not in function.params and key != "self"
 
     def _state_read(self, module: str, callee: Access, self_class: str | None) -> StateKey | None:
         if self_class is not None:

@@ -141,6 +141,8 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     if _keyed_by_who_asks(project, record, site):
         return None
+    if _an_entity_s_entry(project, record, classified):
+        return None
     handed_on = classified.code == "ISO102" and bool(site.value_kind)
     if classified.code != "ISO302" and not handed_on and _is_bookkeeping(project, classified):
         return None  # (a count parked for a later step of the same request is not a metric)
@@ -806,6 +808,62 @@ def _client_made_for_user(project: Project, record: ModuleRecord, site: WriteSit
 
 def _depends_on_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
     return program_of(project).reach.depends_on_user(record.name, site)
+
+
+def _an_entity_s_entry(project: Project, record: ModuleRecord, classified: ClassifiedWrite) -> bool:
+    """``self._flows[flow_id] = entry``: a registry entry under the id of the thing it is
+    about (a flow, a document), holding nothing that depends on who asks, is the same for
+    everyone who holds the id (whether they may is the service's access control), unless
+    some request lists the whole registry (``.values()``): then every entry reaches whoever
+    asks for the list. The id of one user's interaction (a thread, a session, a run) is not
+    such an id: what is kept under it is that user's, and clients often choose it."""
+    site = classified.site
+    if classified.code not in ("ISO401", "ISO402") or not is_container_write(site):
+        return False
+    keys = [key for key in (*site.target.keys, site.key) if key.kind == "dynamic"]
+    if not keys or not all(_names_an_entity(key.text) for key in keys):
+        return False
+    if _depends_on_user(project, record, site):
+        return False
+    return not any(reader.lists for reader in classified.readers(project))
+
+
+def _names_an_entity(text: str) -> bool:
+    """``flow_id``, ``str(document.id)``, ``doc.pk``: the id of a thing, not content and
+    not one user's interaction (``thread_id``, ``session.id``)."""
+    if text.startswith("str(") and text.endswith(")"):
+        text = text[4:-1]
+    if not text.replace(".", "").replace("_", "").isalnum():
+        return False  # an expression: an f-string, a call, a tuple
+    words = text.lower().replace(".", "_").split("_")
+    if words[-1] not in ("id", "pk", "uuid") or not _INTERACTION_WORDS.isdisjoint(words):
+        return False
+    return len(words) > 1  # `id` alone names nothing
+
+
+# What one user's exchange with the service is called: ids of these are handles to it.
+_INTERACTION_WORDS = frozenset(
+    {
+        "thread",
+        "session",
+        "conversation",
+        "chat",
+        "run",
+        "job",
+        "task",
+        "request",
+        "message",
+        "connection",
+        "socket",
+        "ws",
+        "room",
+        "channel",
+        "stream",
+        "call",
+        "execution",
+        "turn",
+    }
+)
 
 
 def _keyed_by_user_content(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
