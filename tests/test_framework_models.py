@@ -467,3 +467,26 @@ def test_a_context_pushed_in_the_app_factory_is_shared(project: MakeProject) -> 
 def test_the_same_push_in_another_framework_is_quiet(project: MakeProject) -> None:
     source = _PUSHED_CONTEXT.format(module="somelib", app_class="Application")
     assert project({"app/factory.py": source}) == []
+
+
+_KEY_BUILDER = """
+import hashlib
+
+
+class CLASS:
+    def make_cache_key(self, query: str, intent: str) -> str:
+        return "cache:" + intent + ":" + hashlib.sha256(query.encode()).hexdigest()
+"""
+
+
+def test_a_model_answer_cache_keyed_by_the_query_serves_it_to_everyone(
+    project: MakeProject,
+) -> None:
+    # `model-answer-caches`: a `query` asked of a language model is what a user typed
+    found = project({"app/cache.py": _KEY_BUILDER.replace("CLASS", "SemanticCache")})
+    assert [(f.code, f.line) for f in found] == [("ISO402", 6)], found
+    assert "from `query`" in found[0].message
+
+
+def test_a_search_cache_keyed_by_the_query_is_quiet(project: MakeProject) -> None:
+    assert project({"app/cache.py": _KEY_BUILDER.replace("CLASS", "SearchCache")}) == []

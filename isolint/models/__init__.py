@@ -28,6 +28,8 @@ Schema of a model (every key optional):
   ``long-lived-bases`` (classes
   whose one instance the framework keeps and hands every request: a Celery task),
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
+  ``model-answer-caches`` (globs naming caches of a language model's answers, whose key
+  builders' ``request-content-names`` are what a user asked),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
   ``handler-classes`` (classes whose construction registers a project function passed to
   them as a handler: python-telegram-bot's ``CommandHandler``), ``instantiating-registrations``
@@ -88,6 +90,7 @@ _VALUE_KEYS = (
     "view-classes",
     "conversation-methods",
     "context-push-frameworks",
+    "model-answer-caches",
 )
 _TOP_KEYS = frozenset(
     {
@@ -170,6 +173,13 @@ class FrameworkModels:
             or method_matches(attribute.lower(), self._values["bookkeeping-attributes"])
             or any(method_matches(part.lower(), modules) for part in module.split(".") if part)
         )
+
+    def caches_model_answers(self, class_name: str, module: str) -> bool:
+        """A cache of a language model's answers: its class or a part of its module is named
+        for one (``SemanticCache``, ``services.llm_cache``)."""
+        globs = self._values["model-answer-caches"]
+        names = [class_name, *module.split(".")]
+        return any(method_matches(name.lower(), globs) for name in names if name)
 
     def values(self, key: str) -> frozenset[str]:
         return self._values[key]

@@ -175,11 +175,17 @@ def _unscoped_cache_keys(project: Project) -> Iterator[Finding]:
     """A cache-key builder computing the key from what the user sent (a prompt, a query)
     but not from who sent it: every user asking the same thing gets the first answer."""
     program = program_of(project)
-    content_names = project.config.models.values("user-content-names")
+    models = project.config.models
+    typed = models.values("user-content-names")
+    asked = typed | models.values("request-content-names")
     for record in project.targets():
         for qualname, function in record.facts.functions.items():
             if not _builds_cache_key(record.name, function):
                 continue
+            # a `query` may be a search, the same for everyone; asked of a model, it is a
+            # user's question
+            model_answers = models.caches_model_answers(function.class_name or "", record.name)
+            content_names = asked if model_answers else typed
             content = sorted(set(function.return_sources) & content_names)
             if not content or function.returns_user_scoped:
                 continue
