@@ -51,7 +51,7 @@ import json
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +202,16 @@ class FrameworkModels:
             instance_of,
             [m.startup_functions for m in self.models],
             [e for m in self.models for e in m.startup_methods],
+        )
+
+    @cached_property
+    def registration_methods(self) -> frozenset[str]:
+        """Every method name some model registers a handler with (``add_api_route``)."""
+        return frozenset(
+            method
+            for model in self.models
+            for registration in model.entry_registrations
+            for method in registration.methods
         )
 
     def registration_argument(self, method: str, instance_of: Iterable[str]) -> int | None:

@@ -151,6 +151,7 @@ class EntryPoints:
         found: list[tuple[FunctionKey, str]] = []
         handler_classes = self.models.values("handler-classes")
         handler_names = {name.rsplit(".", 1)[-1] for name in handler_classes}
+        registering = self.models.registration_methods
         for module, record in self.project.modules.items():
             for call in record.facts.calls:
                 callee = call.callee
@@ -161,7 +162,7 @@ class EntryPoints:
                 ):
                     found.extend(self._handlers_passed(module, call))
                     continue
-                if not callee.attrs or not call.args:
+                if not callee.attrs or not call.args or callee.attrs[-1] not in registering:
                     continue
                 receiver = Access(callee.root, callee.attrs[:-1])
                 receiver_type = self.types.receiver_type(module, None, None, receiver)
