@@ -841,9 +841,15 @@ def _names_an_entity(text: str) -> bool:
     return len(words) > 1  # `id` alone names nothing
 
 
-# What one user's exchange with the service is called: ids of these are handles to it.
+# What one user's exchange with the service is called, and what keeps one (an agent and
+# its memory): ids of these are handles to that user's exchange.
 _INTERACTION_WORDS = frozenset(
     {
+        "agent",
+        "assistant",
+        "bot",
+        "memory",
+        "history",
         "thread",
         "session",
         "conversation",
