@@ -490,3 +490,58 @@ def test_a_model_answer_cache_keyed_by_the_query_serves_it_to_everyone(
 
 def test_a_search_cache_keyed_by_the_query_is_quiet(project: MakeProject) -> None:
     assert project({"app/cache.py": _KEY_BUILDER.replace("CLASS", "SearchCache")}) == []
+
+
+_CLIENT = """
+import CLIENT_MODULE
+from fastapi import FastAPI
+
+app = FastAPI()
+client = CLIENT_MODULE.CLIENT_CLASS()
+
+
+@app.get("/repos")
+def repos(token: str) -> str:
+    client.headers["Authorization"] = token
+    return "ok"
+"""
+
+
+def test_a_shared_client_configured_with_a_user_s_token_is_reported(
+    project: MakeProject,
+) -> None:
+    # `client-settings`: what a shared client sends with every later call
+    source = _CLIENT.replace("CLIENT_MODULE", "requests").replace("CLIENT_CLASS", "Session")
+    found = project({"app/api.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO101", 11)], found
+
+
+def test_the_same_write_on_an_unmodelled_client_is_quiet(project: MakeProject) -> None:
+    source = _CLIENT.replace("CLIENT_MODULE", "somelib").replace("CLIENT_CLASS", "Catalogue")
+    assert project({"app/api.py": source}) == []
+
+
+_CONTAINER = """
+import MODULE
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/chat")
+async def chat(api_key: str) -> str:
+    MODULE.ATTRIBUTE["API_KEY"] = api_key
+    return "ok"
+"""
+
+
+def test_the_environment_written_with_a_user_s_key_is_reported(project: MakeProject) -> None:
+    # `process-wide-containers`: a package's container for the whole process
+    source = _CONTAINER.replace("MODULE", "os").replace("ATTRIBUTE", "environ")
+    found = project({"app/api.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO104", 10)], found
+
+
+def test_another_package_s_container_is_quiet(project: MakeProject) -> None:
+    source = _CONTAINER.replace("MODULE", "somelib").replace("ATTRIBUTE", "registry")
+    assert project({"app/api.py": source}) == []

@@ -29,7 +29,9 @@ Schema of a model (every key optional):
   whose one instance the framework keeps and hands every request: a Celery task),
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
   ``model-answer-caches`` (globs naming caches of a language model's answers, whose key
-  builders' ``request-content-names`` are what a user asked),
+  builders' ``request-content-names`` are what a user asked), ``client-settings``
+  (``requests.Session.headers``: what configures every later call of a shared client),
+  ``process-wide-containers`` (``os.environ``: a package's container for the whole process),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
   ``handler-classes`` (classes whose construction registers a project function passed to
   them as a handler: python-telegram-bot's ``CommandHandler``), ``instantiating-registrations``
@@ -91,6 +93,8 @@ _VALUE_KEYS = (
     "conversation-methods",
     "context-push-frameworks",
     "model-answer-caches",
+    "client-settings",
+    "process-wide-containers",
 )
 _TOP_KEYS = frozenset(
     {

@@ -61,8 +61,12 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
         "and user sees the last value written",
         "ISO103": f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared "
         "by every instance and every request",
-        "ISO104": f"`{classified.subject}` is rebound from a function; a module attribute is "
-        "process-wide, so the value leaks to every other request",
+        "ISO104": (
+            f"{describe(site)} writes `{classified.subject}` from a function"
+            if is_container_write(site)
+            else f"`{classified.subject}` is rebound from a function"
+        )
+        + "; a module attribute is process-wide, so the value leaks to every other request",
     }[classified.code]
     return finding(
         classified.code,

@@ -198,6 +198,28 @@ def _classify_write(
     return None
 
 
+def _client_setting_write(
+    project: Project, record: ModuleRecord, site: WriteSite, target: Target, binding: Binding
+) -> ClassifiedWrite | None:
+    """``http.headers["Authorization"] = token`` on a module-level ``requests.Session()``:
+    a client is safe to share until a request configures it (the models'
+    ``client-settings``); every call it then makes, for any user, carries that user's token."""
+    if len(target.rest) != 1 or binding.kind != "call" or binding.callee is None:
+        return None
+    if site.operation in REMOVALS or not (
+        site.operation in _ATTRIBUTE_OPERATIONS or is_container_write(site)
+    ):
+        return None
+    client = project.callee_name(target.module, binding.callee)
+    if f"{client}.{target.rest[0]}" not in project.config.models.values("client-settings"):
+        return None
+    if site.value_kind or not _request_data(project, record, site):
+        return None
+    subject = ".".join([target.name, *target.rest])
+    what = f"setting of the module-level `{client}` client"
+    return ClassifiedWrite(record, site, "ISO101", subject, what, target.module, binding.span)
+
+
 def _class_attribute_rebound(
     project: Project, record: ModuleRecord, site: WriteSite, target: Target
 ) -> ClassifiedWrite | None:
@@ -255,6 +277,8 @@ def _classify_module_attribute(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
     """``state.current = v`` where ``state`` is an imported module (ISO104)."""
+    if is_container_write(site) and len(site.target.attrs) == 1:
+        return _classify_module_container(project, record, site)
     if site.operation not in _ATTRIBUTE_OPERATIONS or not site.target.attrs or site.target.keys:
         return None
     owner = project.resolve(record.name, _parent(site))
@@ -267,6 +291,29 @@ def _classify_module_attribute(
     attribute = site.target.attrs[-1]
     return ClassifiedWrite(
         record, site, "ISO104", f"{owner.module}.{attribute}", "module attribute"
+    )
+
+
+def _classify_module_container(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``os.environ["OPENAI_API_KEY"] = api_key``: a container another package keeps on its
+    module for the whole process (the models' ``process-wide-containers``) is shared like the
+    module's attributes (ISO104). The project's own modules' containers are judged where they
+    are defined (ISO101, ISO402)."""
+    owner = project.resolve(record.name, Access(site.target.root))
+    if owner is None or owner.kind != "external" or owner.rest or owner.name:
+        return None
+    if owner.module not in _imported_modules(record) or site.operation in REMOVALS:
+        return None
+    subject = f"{owner.module}.{site.target.attrs[0]}"
+    if subject not in project.config.models.values("process-wide-containers"):
+        return None  # the import machinery (`sys.path`), a registry of plug-ins: not user data
+    code = keyed_code(site, "ISO104", _request_data(project, record, site))
+    if code is None:
+        return None
+    return ClassifiedWrite(
+        record, site, "ISO104" if code == "ISO402" else code, subject, "module attribute"
     )
 
 
@@ -339,7 +386,9 @@ def _classify_binding_write(
             binding.span,
         )
     cls = project.instance_class(target.module, binding)
-    if cls is None or project.is_shared_safe(cls) or not target.rest:
+    if cls is None:
+        return _client_setting_write(project, record, site, target, binding)
+    if project.is_shared_safe(cls) or not target.rest:
         return None
     what = f"module-level `{cls.name}` instance"
     if site.operation in _ATTRIBUTE_OPERATIONS and len(target.rest) == 1:
