@@ -220,6 +220,19 @@ def _client_setting_write(
     return ClassifiedWrite(record, site, "ISO101", subject, what, target.module, binding.span)
 
 
+def _configures_its_client(project: Project, module: str, class_name: str, site: WriteSite) -> bool:
+    """``self.http.headers["Authorization"] = token``: a setting (the models'
+    ``client-settings``) of the client the object keeps, which every later call sends."""
+    attrs = site.target.attrs
+    if len(attrs) != 2 or site.operation in REMOVALS:
+        return False
+    if site.operation not in _ATTRIBUTE_OPERATIONS and not is_container_write(site):
+        return False
+    made = program_of(project).types.self_attribute_type(module, class_name, attrs[0])
+    settings = project.config.models.values("client-settings")
+    return made is not None and any(f"{name}.{attrs[1]}" in settings for name in made.names)
+
+
 def _class_attribute_rebound(
     project: Project, record: ModuleRecord, site: WriteSite, target: Target
 ) -> ClassifiedWrite | None:
@@ -498,6 +511,8 @@ def _classify_self(
         code = "ISO401" if code == "ISO402" else code
         if code is not None and _every_caller_memoizes(project, record, site):
             return None
+    elif _configures_its_client(project, module, class_name, site):
+        code = "ISO401"
     else:
         return None
     if code is None:
