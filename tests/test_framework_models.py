@@ -510,7 +510,7 @@ def repos(token: str) -> str:
 def test_a_shared_client_configured_with_a_user_s_token_is_reported(
     project: MakeProject,
 ) -> None:
-    # `client-settings`: what a shared client sends with every later call
+    # `shared-settings`: what a shared client sends with every later call
     source = _CLIENT.replace("CLIENT_MODULE", "requests").replace("CLIENT_CLASS", "Session")
     found = project({"app/api.py": source})
     assert [(f.code, f.line) for f in found] == [("ISO101", 11)], found

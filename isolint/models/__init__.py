@@ -29,8 +29,9 @@ Schema of a model (every key optional):
   whose one instance the framework keeps and hands every request: a Celery task),
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
   ``model-answer-caches`` (globs naming caches of a language model's answers, whose key
-  builders' ``request-content-names`` are what a user asked), ``client-settings``
-  (``requests.Session.headers``: what configures every later call of a shared client),
+  builders' ``request-content-names`` are what a user asked), ``shared-settings``
+  (``requests.Session.headers``, ``jinja2.Environment.globals``, ``flask.Flask.config``:
+  settings of objects every request shares),
   ``process-wide-containers`` (``os.environ``: a package's container for the whole process),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
   ``handler-classes`` (classes whose construction registers a project function passed to
@@ -93,7 +94,7 @@ _VALUE_KEYS = (
     "conversation-methods",
     "context-push-frameworks",
     "model-answer-caches",
-    "client-settings",
+    "shared-settings",
     "process-wide-containers",
 )
 _TOP_KEYS = frozenset(

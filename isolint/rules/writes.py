@@ -7,6 +7,7 @@ in one place, and the families only phrase the findings they own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
@@ -198,39 +199,56 @@ def _classify_write(
     return None
 
 
-def _client_setting_write(
+def _shared_setting_write(
     project: Project, record: ModuleRecord, site: WriteSite, target: Target, binding: Binding
 ) -> ClassifiedWrite | None:
-    """``http.headers["Authorization"] = token`` on a module-level ``requests.Session()``:
-    a client is safe to share until a request configures it (the models'
-    ``client-settings``); every call it then makes, for any user, carries that user's token."""
-    if len(target.rest) != 1 or binding.kind != "call" or binding.callee is None:
+    """``http.headers["Authorization"] = token`` on a module-level ``requests.Session()``,
+    ``env.globals["user"] = user`` on a module-level ``jinja2.Environment()``: an object safe
+    to share until a request configures it; every call it then makes, every page it renders,
+    for any user, carries that user's data."""
+    if not target.rest or binding.kind != "call" or binding.callee is None:
         return None
-    if site.operation in REMOVALS or not (
-        site.operation in _ATTRIBUTE_OPERATIONS or is_container_write(site)
-    ):
-        return None
-    client = project.callee_name(target.module, binding.callee)
-    if f"{client}.{target.rest[0]}" not in project.config.models.values("client-settings"):
-        return None
-    if site.value_kind or not _request_data(project, record, site):
+    made = project.callee_name(target.module, binding.callee)
+    if not _writes_a_shared_setting(project, record, site, made, target.rest):
         return None
     subject = ".".join([target.name, *target.rest])
-    what = f"setting of the module-level `{client}` client"
+    what = f"setting of the module-level `{made}`"
     return ClassifiedWrite(record, site, "ISO101", subject, what, target.module, binding.span)
 
 
-def _configures_its_client(project: Project, module: str, class_name: str, site: WriteSite) -> bool:
+def _writes_a_shared_setting(
+    project: Project, record: ModuleRecord, site: WriteSite, owner: str, path: Sequence[str]
+) -> bool:
+    """The write puts request data into ``owner``'s setting at ``path`` (the models'
+    ``shared-settings``: ``requests.Session.headers``, ``jinja2.Environment.globals``)."""
+    if site.operation in REMOVALS or not (
+        site.operation in _ATTRIBUTE_OPERATIONS or is_container_write(site)
+    ):
+        return False
+    setting = ".".join([owner, *path])
+    if setting not in project.config.models.values("shared-settings"):
+        return False
+    if site.value_kind or not _request_data(project, record, site):
+        return False
+    # an application's configuration changed by a request is an administrator's setting,
+    # global by design, unless it depends on who asks (as for `app.state`)
+    return path[-1] != "config" or _depends_on_user(project, record, site)
+
+
+def _configures_a_kept_object(
+    project: Project, module: str, class_name: str, site: WriteSite
+) -> bool:
     """``self.http.headers["Authorization"] = token``: a setting (the models'
-    ``client-settings``) of the client the object keeps, which every later call sends."""
+    ``shared-settings``) of an object this one keeps (a client, a template environment),
+    which its every later use, for any user, applies."""
     attrs = site.target.attrs
-    if len(attrs) != 2 or site.operation in REMOVALS:
+    if len(attrs) < 2 or site.operation in REMOVALS:
         return False
     if site.operation not in _ATTRIBUTE_OPERATIONS and not is_container_write(site):
         return False
     made = program_of(project).types.self_attribute_type(module, class_name, attrs[0])
-    settings = project.config.models.values("client-settings")
-    return made is not None and any(f"{name}.{attrs[1]}" in settings for name in made.names)
+    settings = project.config.models.values("shared-settings")
+    return made is not None and any(".".join([name, *attrs[1:]]) in settings for name in made.names)
 
 
 def _class_attribute_rebound(
@@ -315,8 +333,15 @@ def _classify_module_container(
     module's attributes (ISO104). The project's own modules' containers are judged where they
     are defined (ISO101, ISO402)."""
     owner = project.resolve(record.name, Access(site.target.root))
-    if owner is None or owner.kind != "external" or owner.rest or owner.name:
+    if owner is None or owner.kind != "external" or owner.rest:
         return None
+    if owner.name:  # an object another package keeps (`current_app`), not a module
+        if not _writes_a_shared_setting(
+            project, record, site, owner.qualified, list(site.target.attrs)
+        ):
+            return None
+        subject = ".".join([owner.qualified, *site.target.attrs])
+        return ClassifiedWrite(record, site, "ISO101", subject, f"setting of `{owner.qualified}`")
     if owner.module not in _imported_modules(record) or site.operation in REMOVALS:
         return None
     subject = f"{owner.module}.{site.target.attrs[0]}"
@@ -400,7 +425,7 @@ def _classify_binding_write(
         )
     cls = project.instance_class(target.module, binding)
     if cls is None:
-        return _client_setting_write(project, record, site, target, binding)
+        return _shared_setting_write(project, record, site, target, binding)
     if project.is_shared_safe(cls) or not target.rest:
         return None
     what = f"module-level `{cls.name}` instance"
@@ -511,7 +536,7 @@ def _classify_self(
         code = "ISO401" if code == "ISO402" else code
         if code is not None and _every_caller_memoizes(project, record, site):
             return None
-    elif _configures_its_client(project, module, class_name, site):
+    elif _configures_a_kept_object(project, module, class_name, site):
         code = "ISO401"
     else:
         return None
