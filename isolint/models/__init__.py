@@ -30,8 +30,8 @@ Schema of a model (every key optional):
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
   ``model-answer-caches`` (globs naming caches of a language model's answers, whose key
   builders' ``request-content-names`` are what a user asked), ``shared-settings``
-  (``requests.Session.headers``, ``jinja2.Environment.globals``, ``flask.Flask.config``:
-  settings of objects every request shares),
+  (``requests.Session.headers``, ``jinja2.Environment.globals``, ``flask.Flask.config``,
+  ``django.conf.settings.*``, globs allowed: settings of objects every request shares),
   ``process-wide-containers`` (``os.environ``: a package's container for the whole process),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
   ``handler-classes`` (classes whose construction registers a project function passed to

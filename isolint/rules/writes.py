@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
 from isolint.analysis.module_pass import USER_IDENTITY_NAMES
 from isolint.findings import Related
+from isolint.models import method_matches
 from isolint.program import program_of
 from isolint.program.long_lived import names_a_module
 from isolint.program.reach import CallEdge
@@ -226,13 +227,14 @@ def _writes_a_shared_setting(
     ):
         return False
     setting = ".".join([owner, *path])
-    if setting not in project.config.models.values("shared-settings"):
+    if not method_matches(setting, project.config.models.values("shared-settings")):
         return False
     if site.value_kind or not _request_data(project, record, site):
         return False
     # an application's configuration changed by a request is an administrator's setting,
     # global by design, unless it depends on who asks (as for `app.state`)
-    return path[-1] != "config" or _depends_on_user(project, record, site)
+    configuration = path[-1] == "config" or owner.endswith("settings")
+    return not configuration or _depends_on_user(project, record, site)
 
 
 def _configures_a_kept_object(
@@ -313,8 +315,15 @@ def _classify_module_attribute(
     if site.operation not in _ATTRIBUTE_OPERATIONS or not site.target.attrs or site.target.keys:
         return None
     owner = project.resolve(record.name, _parent(site))
-    if owner is None or owner.kind not in ("module", "external") or owner.rest or owner.name:
+    if owner is None or owner.kind not in ("module", "external") or owner.rest:
         return None
+    if owner.name:  # an object another package keeps (Django's `settings`), not a module
+        if owner.kind != "external" or not _writes_a_shared_setting(
+            project, record, site, owner.qualified, site.target.attrs[-1:]
+        ):
+            return None
+        subject = f"{owner.qualified}.{site.target.attrs[-1]}"
+        return ClassifiedWrite(record, site, "ISO101", subject, f"setting of `{owner.qualified}`")
     if owner.kind == "external" and owner.module not in _imported_modules(record):
         return None
     if site.value_kind or not _request_data(project, record, site):
