@@ -545,3 +545,28 @@ def test_the_environment_written_with_a_user_s_key_is_reported(project: MakeProj
 def test_another_package_s_container_is_quiet(project: MakeProject) -> None:
     source = _CONTAINER.replace("MODULE", "somelib").replace("ATTRIBUTE", "registry")
     assert project({"app/api.py": source}) == []
+
+
+_MIDDLEWARE = """
+from BASE_MODULE import BaseHTTPMiddleware
+
+
+class Audit(BaseHTTPMiddleware):
+    async def dispatch(self, request, call_next):
+        self.last_user = request.headers.get("x-user")
+        return await call_next(request)
+"""
+
+
+def test_a_starlette_middleware_keeping_the_user_on_itself_is_reported(
+    project: MakeProject,
+) -> None:
+    # `long-lived-bases`: the application builds each middleware once
+    source = _MIDDLEWARE.replace("BASE_MODULE", "starlette.middleware.base")
+    found = project({"app/middleware.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 7)], found
+
+
+def test_the_same_class_on_an_unmodelled_base_is_quiet(project: MakeProject) -> None:
+    source = _MIDDLEWARE.replace("BASE_MODULE", "somelib.pipeline")
+    assert project({"app/middleware.py": source}) == []

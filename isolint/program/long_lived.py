@@ -224,7 +224,8 @@ class LongLivedObjects:
 
     def _kept_by_the_framework(self, found: dict[ClassKey, list[Creation]]) -> None:
         """Classes whose one instance serves every request: an ASGI or WSGI application
-        (its ``__call__`` is the server's per-request call), and subclasses of the models'
+        (its ``__call__`` is the server's per-request call), a Django middleware (built with
+        ``get_response``, called with each request), and subclasses of the models'
         ``long-lived-bases`` (a Celery task, a Django ``ModelAdmin`` or template ``Node``)."""
         for module, record in self.project.modules.items():
             for class_name, class_facts in record.facts.classes.items():
@@ -234,6 +235,13 @@ class LongLivedObjects:
                 if protocol:
                     how = f"an {protocol} application: one instance serves every request"
                     found[key].append(Creation(module, class_facts.span, how))
+                    continue
+                init = record.facts.functions.get(f"{class_name}.__init__")
+                if call is not None and init is not None and init.params == ["get_response"]:
+                    how = "a Django middleware (built once with `get_response`): one instance "
+                    found[key].append(
+                        Creation(module, class_facts.span, how + "serves every request")
+                    )
                     continue
                 kept = self.kept_bases(key)
                 if kept:
