@@ -82,13 +82,23 @@ class Access:
         return dotted + "".join(f"[{key.text}]" for key in self.keys)
 
     def is_application_state(self) -> bool:
-        """``app.state.x``, ``self.app.state.x``, ``request.app.state.x``: the application's
-        own state, which lives as long as the process whoever reaches the app."""
+        """``app.state.x``, ``self.app.state.x``, ``request.app.state.x``, Sanic's
+        ``app.ctx.x``: the application's own state, which lives as long as the process
+        whoever reaches the app."""
         parts = [self.root, *self.attrs]
         return any(
-            part in ("app", "application") and parts[index + 1] == "state"
+            _names_an_app(part) and parts[index + 1] in ("state", "ctx")
             for index, part in enumerate(parts[:-2])
         )
+
+    def is_request_app(self) -> bool:
+        """``request.app``: the application a request came to (aiohttp's is a mapping its
+        handlers may write, ``request.app[key] = value``)."""
+        return self.root in ("request", "req") and self.attrs == ["app"]
+
+
+def _names_an_app(name: str) -> bool:
+    return name in ("app", "application") or name.endswith("_app")
 
 
 @dataclass(slots=True)

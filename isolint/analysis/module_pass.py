@@ -1352,7 +1352,9 @@ class ModulePass(cst.CSTVisitor):
             root = pending.access.root
             if root in frame.globals or root not in frame.bound:
                 return pending
-            if pending.kind == "write" and pending.access.is_application_state():
+            if pending.kind == "write" and (
+                pending.access.is_application_state() or _writes_the_request_app(pending.fact)
+            ):
                 return pending  # `app.state.x = X()` with `app` a parameter: the app's state
             if (
                 pending.kind == "write"
@@ -2000,6 +2002,15 @@ _MEASURING_CALLS = frozenset(
         "mean",
     }
 )
+
+
+def _writes_the_request_app(fact: object) -> bool:
+    """``request.app[key] = value``: an entry of aiohttp's application mapping."""
+    return (
+        isinstance(fact, WriteSite)
+        and fact.target.is_request_app()
+        and (fact.operation in ("setitem", "augitem") or fact.operation.startswith("call:"))
+    )
 
 
 def _value_kind(value: cst.BaseExpression, known: Mapping[str, str] | None = None) -> str:

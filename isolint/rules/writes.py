@@ -181,6 +181,8 @@ def _classify_write(
         return _classify_store(project, record, site)
     if site.target.is_application_state() and not names_a_module(project, module, site.target):
         return _classify_application_state(project, record, site)
+    if site.target.is_request_app() and is_container_write(site):
+        return _classify_application_state(project, record, site)  # aiohttp's app mapping
     if site.self_class is not None:
         return _classify_self(project, record, site, site.self_class)
     if site.operation == "rebind":
@@ -1022,7 +1024,7 @@ def _classify_application_state(
         return None
     if is_container_write(site) and keyed_code(site, "ISO401", True) is None:
         return None  # per user, or a removal
-    subject = ".".join(site.target.attrs[-3:]) if site.target.attrs else site.target.root
+    subject = ".".join([site.target.root, *site.target.attrs][-3:])
     return ClassifiedWrite(record, site, "ISO401", subject, "the application's state")
 
 
