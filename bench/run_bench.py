@@ -385,14 +385,19 @@ def rss_kb(pid: int) -> int:
 def pss_kb(pid: int) -> int | None:
     """Proportional set size of a process, or None if the kernel does not say."""
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except FileNotFoundError:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except (FileNotFoundError, ProcessLookupError):
         return 0 if Path("/proc/self/smaps_rollup").exists() else None  # process ended
-    except (OSError, ValueError):
+    except OSError:
         return None
-    return None
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
+            try:
+                return int(line.split()[1])
+            except (IndexError, ValueError):
+                return None
+    # a process that is exiting has no mappings left to report: it holds nothing
+    return 0 if not text.strip() else None
 
 
 class TreeSampler(threading.Thread):
