@@ -512,10 +512,9 @@ def _dataclass_encoder(cls: type) -> _Decoder:
     hints = typing.get_type_hints(cls, vars(sys.modules[__name__]))
     fields = [(name, _encoder(hints[name])) for name in _field_names(cls)]
     plain = tuple(name for name, encode in fields if encode is _identity)
-    if len(plain) == len(fields):
-        read_all = operator.attrgetter(*plain) if len(plain) > 1 else None
-        if read_all is not None:
-            return lambda value: list(read_all(value))
+    if len(plain) == len(fields) > 1:
+        read_all = operator.attrgetter(*plain)  # one C call for the whole row
+        return lambda value: list(read_all(value))
     return lambda value: [encode(getattr(value, name)) for name, encode in fields]
 
 

@@ -320,12 +320,9 @@ def _classify_module_attribute(
     if owner is None or owner.kind not in ("module", "external") or owner.rest:
         return None
     if owner.name:  # an object another package keeps (Django's `settings`), not a module
-        if owner.kind != "external" or not _writes_a_shared_setting(
-            project, record, site, owner.qualified, site.target.attrs[-1:]
-        ):
+        if owner.kind != "external":
             return None
-        subject = f"{owner.qualified}.{site.target.attrs[-1]}"
-        return ClassifiedWrite(record, site, "ISO101", subject, f"setting of `{owner.qualified}`")
+        return _external_object_setting(project, record, site, owner, site.target.attrs[-1:])
     if owner.kind == "external" and owner.module not in _imported_modules(record):
         return None
     if site.value_kind or not _request_data(project, record, site):
@@ -347,12 +344,7 @@ def _classify_module_container(
     if owner is None or owner.kind != "external" or owner.rest:
         return None
     if owner.name:  # an object another package keeps (`current_app`), not a module
-        if not _writes_a_shared_setting(
-            project, record, site, owner.qualified, list(site.target.attrs)
-        ):
-            return None
-        subject = ".".join([owner.qualified, *site.target.attrs])
-        return ClassifiedWrite(record, site, "ISO101", subject, f"setting of `{owner.qualified}`")
+        return _external_object_setting(project, record, site, owner, site.target.attrs)
     if owner.module not in _imported_modules(record) or site.operation in REMOVALS:
         return None
     subject = f"{owner.module}.{site.target.attrs[0]}"
@@ -364,6 +356,17 @@ def _classify_module_container(
     return ClassifiedWrite(
         record, site, "ISO104" if code == "ISO402" else code, subject, "module attribute"
     )
+
+
+def _external_object_setting(
+    project: Project, record: ModuleRecord, site: WriteSite, owner: Target, path: Sequence[str]
+) -> ClassifiedWrite | None:
+    """A setting of an object another package keeps for the process (Flask's
+    ``current_app``, Django's ``settings``) written with request data (ISO101)."""
+    if not _writes_a_shared_setting(project, record, site, owner.qualified, path):
+        return None
+    subject = ".".join([owner.qualified, *path])
+    return ClassifiedWrite(record, site, "ISO101", subject, f"setting of `{owner.qualified}`")
 
 
 def _imported_modules(record: ModuleRecord) -> set[str]:
