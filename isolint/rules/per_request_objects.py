@@ -194,15 +194,18 @@ def _conversation_finding(
 
 
 def _module_level(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]:
-    """``loader = DataLoader(load)`` at module level, and module-level objects built from
-    one (``chain = ConversationChain(llm=llm, memory=memory)``)."""
+    """``loader = DataLoader(load)`` at module level (or of a project subclass of one,
+    ``UserLoader()``), and module-level objects built from one
+    (``chain = ConversationChain(llm=llm, memory=memory)``)."""
+    types = program_of(project).types
     for record in project.targets():
         bindings = record.facts.bindings
         for name, binding in bindings.items():
             if binding.kind != "call" or binding.callee is None or binding.call_of_call:
                 continue
             qualified = project.callee_name(record.name, binding.callee)
-            if qualified not in wanted:
+            made = types.class_type(record.name, binding.callee)
+            if qualified not in wanted and (made is None or made.names.isdisjoint(wanted)):
                 continue
             holders = {
                 other
