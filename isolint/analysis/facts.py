@@ -220,6 +220,9 @@ class WriteSite:
     # written through a local holding a fresh instance (``r = Request(); r.headers[k] = v``),
     # the target rebased onto its class: a class-body container is shared by every instance
     through_new_instance: bool = False
+    # the written object is what a call returned (``history = get_history();
+    # history.append(x)``, ``get_history().append(x)``): ``target`` names the function
+    returned_by_call: bool = False
 
 
 @dataclass(slots=True)

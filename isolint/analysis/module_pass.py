@@ -848,6 +848,11 @@ class ModulePass(cst.CSTVisitor):
         method = func.attr.value
         self._note_context_value_mutation(frame, func.value)
         target = ex.access_of(func.value, matcher, frame.user_scoped)
+        returned_by_call = False
+        if target is None and isinstance(func.value, cst.Call) and not func.value.args:
+            # `get_history().append(x)`: the object a getter hands out
+            target = ex.access_of(func.value.func, _NO_USER_KEYS)
+            returned_by_call = target is not None
         if target is None:
             return
         args = [arg.value for arg in node.args]
@@ -882,6 +887,7 @@ class ModulePass(cst.CSTVisitor):
             and len(args) == 2
             and _memoizes_key(frame, args[0], args[1]),
         )
+        site.returned_by_call = returned_by_call
         if len(args) > value_index:
             self._set_value_call(site, args[value_index])
             self._describe_value(site, args[value_index], frame, "set")
@@ -1411,6 +1417,20 @@ class ModulePass(cst.CSTVisitor):
                 pending.fact.callee = returned
                 pending.fact.result_method = pending.access.attrs[0]
                 pending = _Pending("call", returned, pending.fact)
+                continue
+            if (
+                pending.kind == "write"
+                and isinstance(pending.fact, WriteSite)
+                and root in frame.call_results
+                and frame.assignments[root] == 1
+                and not pending.access.attrs
+                and not pending.fact.returned_by_call
+                and not frame.call_results[root].attrs  # a function's, not `x.copy()`
+                and frame.call_results[root].root not in frame.bound
+            ):
+                # `history = get_history(); history.append(x)`: judged against the getter
+                pending.fact.returned_by_call = True
+                pending = _rebased(pending, frame.call_results[root])
                 continue
             if (
                 pending.kind == "write"

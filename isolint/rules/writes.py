@@ -177,6 +177,8 @@ def _classify_write(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
     module = record.name
+    if site.returned_by_call:
+        return _cached_result_write(project, record, site)
     if site.operation.startswith(STORE_OPERATIONS_PREFIX):
         return _classify_store(project, record, site)
     if site.target.is_application_state() and not names_a_module(project, module, site.target):
@@ -200,6 +202,34 @@ def _classify_write(
     if target.kind == "class" and len(target.rest) == 1 and site.operation == "setattr":
         return _class_attribute_rebound(project, record, site, target)
     return None
+
+
+def _cached_result_write(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``history = get_history(); history.append(prompt)`` where ``get_history`` keeps its
+    result for the process (``@lru_cache``, Streamlit's ``@st.cache_resource``: the models'
+    ``long-lived-decorators``): every caller, of every session, gets and changes one object."""
+    if site.target.attrs or site.operation in REMOVALS or not is_container_write(site):
+        return None
+    target = project.resolve(record.name, Access(site.target.root))
+    if target is None or target.kind != "function" or target.rest:
+        return None
+    function = project.function(target.module, target.name)
+    models = project.config.models
+    cached = function is not None and any(
+        models.is_long_lived_decorator(project.callee_name(target.module, decorator.callee))
+        for decorator in function.decorators
+    )
+    if function is None or not cached:
+        return None
+    code = keyed_code(site, "ISO101", _request_data(project, record, site))
+    if code is None:
+        return None
+    what = "cached function's result"
+    return ClassifiedWrite(
+        record, site, code, f"{target.name}()", what, target.module, function.span
+    )
 
 
 def _shared_setting_write(
