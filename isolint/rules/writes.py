@@ -207,9 +207,10 @@ def _classify_write(
 def _cached_result_write(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
-    """``history = get_history(); history.append(prompt)`` where ``get_history`` keeps its
-    result for the process (``@lru_cache``, Streamlit's ``@st.cache_resource``: the models'
-    ``long-lived-decorators``): every caller, of every session, gets and changes one object."""
+    """``history = get_history(); history.append(prompt)`` where ``get_history`` takes no
+    argument and keeps its result for the process (``@lru_cache``, Streamlit's
+    ``@st.cache_resource``: the models' ``long-lived-decorators``): every caller, of every
+    session, gets and changes one object."""
     if site.target.attrs or site.operation in REMOVALS or not is_container_write(site):
         return None
     target = project.resolve(record.name, Access(site.target.root))
@@ -221,8 +222,8 @@ def _cached_result_write(
         models.is_long_lived_decorator(project.callee_name(target.module, decorator.callee))
         for decorator in function.decorators
     )
-    if function is None or not cached:
-        return None
+    if function is None or not cached or function.params:
+        return None  # with parameters, one object per argument (a thread's own list)
     code = keyed_code(site, "ISO101", _request_data(project, record, site))
     if code is None:
         return None
