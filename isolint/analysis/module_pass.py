@@ -1784,7 +1784,7 @@ _SCALAR_TYPES = frozenset({"str", "int", "bytes", "UUID", "uuid.UUID"})
 def _is_measure(name: str, annotation: cst.Annotation | None, user_keys: ex.UserKeyMatcher) -> bool:
     """``entry_bytes: int``, ``timeout: float``: a parameter holding a number that is not an
     id (``user_id: int`` names a user, and storing it is storing who asked)."""
-    if annotation is None or name == "id" or name.endswith(("_id", "_pk", "id")):
+    if annotation is None or name.endswith(("id", "_pk")):
         return False
     if user_keys.matches(name):
         return False
@@ -1847,10 +1847,10 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     return "__name__" in names and "__main__" in strings
 
 
-# calls whose result is unique to the call: a key made from one is no other request's, but
-# it does not say who is asking either
 _T = TypeVar("_T")
 
+# calls whose result is unique to the call: a key made from one is no other request's, but
+# it does not say who is asking either
 _FRESH_ID_NAMES = frozenset(
     {"uuid4", "uuid1", "token_hex", "token_urlsafe", "token_bytes", "current_task"}
 )

@@ -271,19 +271,18 @@ def _writes_a_shared_setting(
 
 
 def _configures_a_kept_object(
-    project: Project, module: str, class_name: str, site: WriteSite
+    project: Project, record: ModuleRecord, class_name: str, site: WriteSite
 ) -> bool:
     """``self.http.headers["Authorization"] = token``: a setting (the models'
     ``shared-settings``) of an object this one keeps (a client, a template environment),
     which its every later use, for any user, applies."""
     attrs = site.target.attrs
-    if len(attrs) < 2 or site.operation in REMOVALS:
+    if len(attrs) < 2:
         return False
-    if site.operation not in _ATTRIBUTE_OPERATIONS and not is_container_write(site):
-        return False
-    made = program_of(project).types.self_attribute_type(module, class_name, attrs[0])
-    settings = project.config.models.values("shared-settings")
-    return made is not None and any(".".join([name, *attrs[1:]]) in settings for name in made.names)
+    made = program_of(project).types.self_attribute_type(record.name, class_name, attrs[0])
+    return made is not None and any(
+        _writes_a_shared_setting(project, record, site, name, attrs[1:]) for name in made.names
+    )
 
 
 def _class_attribute_rebound(
@@ -581,7 +580,7 @@ def _classify_self(
         code = "ISO401" if code == "ISO402" else code
         if code is not None and _every_caller_memoizes(project, record, site):
             return None
-    elif _configures_a_kept_object(project, module, class_name, site):
+    elif _configures_a_kept_object(project, record, class_name, site):
         code = "ISO401"
     else:
         return None
