@@ -433,16 +433,60 @@ class ModulePass(cst.CSTVisitor):
             return
         if frame.kind == "class":
             if how == "set" and isinstance(target, cst.Name) and frame.class_facts is not None:
-                binding = _binding(target.value, value, final)
+                binding = _binding(target.value, value, final, self._constructs_thread_local(value))
                 if binding is not None and target.value not in frame.class_facts.attributes:
                     frame.class_facts.attributes[target.value] = binding
                     self._span_later(binding, "span", node)
             return
+        if how == "set" and self._constructs_thread_local(value):
+            self._bind_lazy_thread_local(target, node)
         for element in _flatten_targets(target):
             if isinstance(element, cst.Name):
                 self._assign_name(element.value, value, node, how)
             elif isinstance(element, (cst.Subscript, cst.Attribute)):
                 self._write_target(element, value, node, how)
+
+    def _constructs_thread_local(self, value: cst.BaseExpression) -> bool:
+        """``threading.local()``, an alias of it (``from threading import local as tl``), or
+        an instance of this module's subclass of it, resolved through the imports."""
+        if not isinstance(value, cst.Call):
+            return False
+        return self._is_thread_local_class(ex.dotted_name(value.func) or "", 0)
+
+    def _is_thread_local_class(self, dotted: str, depth: int) -> bool:
+        root, _, rest = dotted.partition(".")
+        ref = self.facts.imports.get(root)
+        if ref is not None:
+            module = ref.module if ref.name is None else f"{ref.module}.{ref.name}"
+            return ".".join(part for part in (module, rest) if part) in _THREAD_LOCAL_CLASSES
+        class_facts = self.facts.classes.get(dotted)
+        if class_facts is None or depth > 3:
+            return False
+        return any(
+            self._is_thread_local_class(base.text(), depth + 1) for base in class_facts.bases
+        )
+
+    def _bind_lazy_thread_local(self, target: cst.BaseExpression, node: cst.CSTNode) -> None:
+        """``global _local; _local = threading.local()``, ``Locals.LOCALS = local()`` or
+        ``self._local = local()`` in a function: the global or attribute holds a thread local
+        from then on (created on first use, or once per instance), so its uses are judged as
+        a module-level one's."""
+        frame = self.frame
+        owner: dict[str, Binding] | None = None
+        name = ""
+        if isinstance(target, cst.Name) and target.value in frame.globals:
+            owner, name = self.facts.bindings, target.value
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            root = target.value.value
+            class_name = frame.class_name if root == frame.self_name else root
+            class_facts = self.facts.classes.get(class_name or "")
+            if class_facts is not None:
+                owner, name = class_facts.attributes, target.attr.value
+        if owner is None:
+            return
+        binding = Binding(name, "threading_local", self._placeholder(), type_name="threading.local")
+        self._span_later(binding, "span", node)
+        owner[name] = binding
 
     def _module_binding(
         self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode, final: bool
@@ -457,7 +501,12 @@ class ModulePass(cst.CSTVisitor):
             if not isinstance(name_node, cst.Name):
                 continue
             name = name_node.value
-            binding = _binding(name, bound_value, final or name in ("__all__", "__slots__"))
+            binding = _binding(
+                name,
+                bound_value,
+                final or name in ("__all__", "__slots__"),
+                self._constructs_thread_local(bound_value),
+            )
             if binding is None:
                 binding = Binding(name, "constant", self._placeholder())
             self._span_later(binding, "span", node)
@@ -1068,16 +1117,26 @@ class ModulePass(cst.CSTVisitor):
                 and root not in function.identity_params
             ):
                 function.identity_params.append(root)
+        if isinstance(node.value, cst.Name) and frame.function is not None:
+            owner_class = self._class_holding_thread_local(frame, node.value.value, node.attr.value)
+            if owner_class is not None or (
+                frame.function.is_async and node.value.value == frame.self_name
+            ):
+                use = AsyncUse(
+                    node.attr.value,
+                    self._placeholder(),
+                    owner_class or frame.class_name,
+                    sync_function="" if frame.function.is_async else frame.owner,
+                )
+                if use.through_class is not None:
+                    self._span_later(use, "span", node)
+                    self.facts.async_uses.append(use)
+                    return
         if (
             isinstance(node.value, cst.Name)
             and frame.function is not None
             and frame.function.is_async
         ):
-            if node.value.value == frame.self_name and frame.class_name is not None:
-                use = AsyncUse(node.attr.value, self._placeholder(), frame.class_name)
-                self._span_later(use, "span", node)
-                self.facts.async_uses.append(use)
-                return
             use = AsyncUse(node.value.value, self._placeholder())
             self._span_later(use, "span", node)
             frame.pending.append(_Pending("async", Access(use.root), use))
@@ -1090,6 +1149,18 @@ class ModulePass(cst.CSTVisitor):
             use = AsyncUse(node.value.value, self._placeholder(), sync_function=frame.owner)
             self._span_later(use, "span", node)
             frame.pending.append(_Pending("async", Access(use.root), use))
+
+    def _class_holding_thread_local(self, frame: _Frame, root: str, attribute: str) -> str | None:
+        """The class of ``self._local`` or ``Locals.LOCALS`` when that attribute holds a
+        thread local (set in the class body, or by a method before this use)."""
+        class_name = frame.class_name if root == frame.self_name else root
+        if class_name is None or (root != frame.self_name and root in frame.bound):
+            return None
+        class_facts = self.facts.classes.get(class_name)
+        if class_facts is None:
+            return None
+        binding = class_facts.attributes.get(attribute)
+        return class_name if binding is not None and binding.kind == "threading_local" else None
 
     def _may_be_thread_local(self, name: str) -> bool:
         """This module's thread local, or a name imported from another module (which the
@@ -1703,10 +1774,14 @@ class ModulePass(cst.CSTVisitor):
 # ---- pure helpers ----------------------------------------------------------------------------
 
 
-def _binding(name: str, value: cst.BaseExpression, final: bool) -> Binding | None:
+def _binding(
+    name: str, value: cst.BaseExpression, final: bool, thread_local: bool
+) -> Binding | None:
     placeholder = Span(0, 0, 0, 0)
     if final:
         return Binding(name, "constant", placeholder)
+    if thread_local:
+        return Binding(name, "threading_local", placeholder, type_name="threading.local")
     kind = ex.container_type(value)
     if kind is not None:
         return Binding(name, "container", placeholder, type_name=kind)
@@ -1715,9 +1790,6 @@ def _binding(name: str, value: cst.BaseExpression, final: bool) -> Binding | Non
         call_of_call = isinstance(func, cst.Call)
         if isinstance(func, cst.Call):
             func = func.func
-        dotted = ex.dotted_name(func)
-        if dotted in ("threading.local", "local", "_threading_local.local"):
-            return Binding(name, "threading_local", placeholder, type_name="threading.local")
         callee = ex.access_of(func, _NO_USER_KEYS)
         if callee is not None:
             arguments = sorted(set().union(*(ex.names_read(arg.value) for arg in value.args)))
@@ -2138,6 +2210,7 @@ def _grants_admin(args: Sequence[cst.Arg]) -> bool:
 
 
 _THREAD_LOCAL_WORDS = ("local", "state", "ctx", "context", "tls", "thread")
+_THREAD_LOCAL_CLASSES = frozenset({"threading.local", "_threading_local.local"})
 
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power)

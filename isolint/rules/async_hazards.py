@@ -74,19 +74,22 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
                 how = f"in `{use.sync_function}`, which `async def` code calls"
             key, binding = found
             locals_by_key[key] = binding
-            used_from_async.setdefault(key, []).append(
+            uses = used_from_async.setdefault(key, [])
+            uses.append(
                 Related(
                     record.display_path,
                     record.located(use.span).line,
                     f"`{binding.name}` is used {how}",
                 )
             )
+            if use.sync_function and called_from_async is not None:
+                uses.extend(_async_callers(project, (module, use.sync_function), called_from_async))
     for (module, name), users in sorted(used_from_async.items()):
         record = project.modules[module]
         if not record.is_target:
             continue
         binding = locals_by_key[(module, name)]
-        related = tuple(sorted(users, key=lambda r: (r.path, r.line)))
+        related = tuple(sorted(set(users), key=lambda r: (r.path, r.line)))
         yield finding(
             "ISO501",
             record,
@@ -97,6 +100,32 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             Severity.ERROR,
             related,
         )
+
+
+def _async_callers(
+    project: Project, callee: tuple[str, str], called_from_async: frozenset[tuple[str, str]]
+) -> list[Related]:
+    """Where code on the event loop calls the synchronous function that uses the thread
+    local (``tls = ThreadLocals.get_instance()`` in a request's configuration): the first
+    step of the way there, at most two call sites."""
+    found: list[Related] = []
+    for edge in program_of(project).reach.callers.get(callee, []):
+        caller = edge.caller
+        function = project.function(*caller) if caller is not None else None
+        if caller is None or function is None or edge.call.span is None:
+            continue
+        if not function.is_async and caller not in called_from_async:
+            continue
+        record = project.modules[edge.module]
+        found.append(
+            Related(
+                record.display_path,
+                record.located(edge.call.span).line,
+                f"`{caller[1]}` calls `{callee[1]}` here",
+                "call",
+            )
+        )
+    return sorted(found, key=lambda r: (r.path, r.line))[:2]
 
 
 def _called_from_async(project: Project) -> frozenset[tuple[str, str]]:
