@@ -293,6 +293,8 @@ class Project:
         for module, record in self.modules.items():
             facts = record.facts
             for binding in facts.bindings.values():
+                if binding.in_main_guard:
+                    continue  # a script's object, made when the module runs as `__main__`
                 cls = self.instance_class(module, binding)
                 if cls is not None:
                     found[(cls.module, cls.name)].append(
@@ -381,6 +383,17 @@ class Project:
                 else:
                     other_bases.append(target)
             yield current[0], class_facts, other_bases
+
+    def external_base_names(self, module: str, class_name: str) -> list[str]:
+        """The dotted names of the bases, outside the project, of the class and of its
+        project base classes (``django.forms.Form``), nearest first."""
+        names: list[str] = []
+        for owner, class_facts, _ in self._hierarchy(module, class_name):
+            for base in class_facts.bases:
+                target = self.resolve(owner, base)
+                if target is None or target.kind != "class":
+                    names.append(self.callee_name(owner, base))
+        return names
 
     def _is_declarative_base(self, target: Target) -> bool:
         """``Base = declarative_base()`` (SQLAlchemy's older API): its subclasses are models."""

@@ -570,3 +570,86 @@ def test_a_starlette_middleware_keeping_the_user_on_itself_is_reported(
 def test_the_same_class_on_an_unmodelled_base_is_quiet(project: MakeProject) -> None:
     source = _MIDDLEWARE.replace("BASE_MODULE", "somelib.pipeline")
     assert project({"app/middleware.py": source}) == []
+
+
+_FORM = """
+from BASE_MODULE import Form, CharField
+
+
+class NoteForm(Form):
+    body = CharField()
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base_fields["body"].initial = user.username
+"""
+
+
+def test_a_form_changing_its_class_s_base_fields_is_reported(project: MakeProject) -> None:
+    # `class-level-attributes`: Django builds a form class's `base_fields` once
+    source = _FORM.replace("BASE_MODULE", "django.forms")
+    found = project({"app/forms.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO103", 10)], found
+
+
+def test_the_same_attribute_of_another_library_s_form_is_quiet(project: MakeProject) -> None:
+    source = _FORM.replace("BASE_MODULE", "somelib.forms")
+    assert project({"app/forms.py": source}) == []
+
+
+_CACHED_VIEW = """
+from CACHE_MODULE import cache_page
+
+
+@cache_page(60)
+def dashboard(request):
+    return {"org": request.user.organisation}
+"""
+
+
+def test_a_cached_view_reading_the_user_is_reported(project: MakeProject) -> None:
+    # `response-cache-decorators`: Django keys the cached response by its URL
+    source = _CACHED_VIEW.replace("CACHE_MODULE", "django.views.decorators.cache")
+    found = project({"app/views.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO402", 5)], found
+
+
+def test_another_library_s_cache_page_is_quiet(project: MakeProject) -> None:
+    source = _CACHED_VIEW.replace("CACHE_MODULE", "somelib.cache")
+    assert project({"app/views.py": source}) == []
+
+
+def test_a_cached_view_varying_on_the_cookie_is_quiet(project: MakeProject) -> None:
+    # `response-varying-decorators`: the cached response is then per session cookie
+    source = _CACHED_VIEW.replace("CACHE_MODULE", "django.views.decorators.cache").replace(
+        "@cache_page(60)",
+        "@cache_page(60)\n@vary_on_cookie",
+    )
+    source = "from django.views.decorators.vary import vary_on_cookie\n" + source
+    assert project({"app/views.py": source}) == []
+
+
+_SCOPED = """
+from fastapi import FastAPI
+from SCOPED_MODULE import scoped_session, sessionmaker
+
+app = FastAPI()
+SessionLocal = scoped_session(sessionmaker())
+
+
+@app.get("/me")
+async def me() -> dict:
+    return {"n": SessionLocal().execute("select 1").scalar()}
+"""
+
+
+def test_a_thread_scoped_session_in_an_async_service_is_reported(project: MakeProject) -> None:
+    # `thread-scoped-session-factories`: one session per thread, and the loop has one thread
+    source = _SCOPED.replace("SCOPED_MODULE", "sqlalchemy.orm")
+    found = project({"app/main.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO301", 6)], found
+
+
+def test_another_library_s_scoped_session_is_quiet(project: MakeProject) -> None:
+    source = _SCOPED.replace("SCOPED_MODULE", "somelib.orm")
+    assert project({"app/main.py": source}) == []

@@ -116,6 +116,9 @@ class DecoratorUse:
 
     callee: Access
     first_arg: str = ""
+    # the keyword arguments it is called with (``make_cache_key`` in ``@cache.cached(...)``)
+    keywords: list[str] = field(default_factory=list)
+    span: Span | None = None
 
 
 @dataclass(slots=True)
@@ -163,6 +166,9 @@ class Function:
     valued_defaults: list[str] = field(default_factory=list)
     # the one class its return annotation names (``-> Optional[OAuthProvider]``)
     return_type: Access | None = None
+    # it reads who is asking from its parameters: ``request.user``, ``info.context.user``,
+    # ``request.session``, ``request.cookies`` or a credential header (``"authorization"``)
+    reads_caller: bool = False
 
 
 @dataclass(slots=True)
@@ -289,6 +295,9 @@ class Binding:
     call_of_call: bool = False
     # for a ``call``: the names its arguments read (``chain = Chain(llm, memory=memory)``)
     arguments: list[str] = field(default_factory=list)
+    # bound under ``if __name__ == "__main__":``: a global only when the module runs as a
+    # script (which may start the server: a Gradio app built and launched there)
+    in_main_guard: bool = False
 
 
 @dataclass(slots=True)

@@ -428,7 +428,7 @@ class ModulePass(cst.CSTVisitor):
     ) -> None:
         frame = self.frame
         if frame.kind == "module":
-            if how == "set" and self._type_checking_depth == 0 and self._main_guard_depth == 0:
+            if how == "set" and self._type_checking_depth == 0:
                 self._module_binding(target, value, node, final)
             return
         if frame.kind == "class":
@@ -509,6 +509,7 @@ class ModulePass(cst.CSTVisitor):
             )
             if binding is None:
                 binding = Binding(name, "constant", self._placeholder())
+            binding.in_main_guard = self._main_guard_depth > 0
             self._span_later(binding, "span", node)
             existing = self.facts.bindings.get(name)
             if existing is None or existing.kind == "constant":
@@ -1099,6 +1100,12 @@ class ModulePass(cst.CSTVisitor):
             if self._reads_user_key(node.value, roots, attributes, frame):
                 function.returns_user_scoped = True
 
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        function = self.frame.function
+        if function is not None and not function.reads_caller and len(node.value) < 40:
+            if any(word in node.value.lower() for word in _CREDENTIAL_WORDS):
+                function.reads_caller = True  # `request.headers.get("Authorization")`
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value in self.options.legacy_classes:
             self._skip_legacy.add(id(node.attr))
@@ -1117,6 +1124,14 @@ class ModulePass(cst.CSTVisitor):
                 and root not in function.identity_params
             ):
                 function.identity_params.append(root)
+        if (
+            node.attr.value in _CALLER_ATTRIBUTES
+            and frame.function is not None
+            and not frame.function.reads_caller
+            and (root_name := _chain_root(node))
+            and (root_name in frame.function.params or root_name in self.facts.imports)
+        ):
+            frame.function.reads_caller = True
         if isinstance(node.value, cst.Name) and frame.function is not None:
             owner_class = self._class_holding_thread_local(frame, node.value.value, node.attr.value)
             if owner_class is not None or (
@@ -1317,11 +1332,15 @@ class ModulePass(cst.CSTVisitor):
             decorator_names=decorator_names,
         )
         self._span_later(function, "span", node.name)
-        function.decorators = [
-            _through_alias(parent, use)
-            for decorator in node.decorators
-            if (use := _decorator_use(decorator)) is not None
-        ]
+        function.decorators = []
+        for decorator in node.decorators:
+            use = _decorator_use(decorator)
+            if use is None:
+                continue
+            use = _through_alias(parent, use)
+            use.span = self._placeholder()
+            self._span_later(use, "span", decorator)
+            function.decorators.append(use)
         function.admin_only = _admin_only(node)
         function.return_type = _declared_type(node.returns)
         frame = _Frame("function", qualname, owner=owner, function=function)
@@ -2000,19 +2019,29 @@ def _through_alias(frame: _Frame, use: DecoratorUse) -> DecoratorUse:
     if alias is None or alias.keys or use.callee.keys:
         return use
     callee = Access(alias.root, [*alias.attrs, *use.callee.attrs])
-    return DecoratorUse(callee, use.first_arg)
+    return DecoratorUse(callee, use.first_arg, use.keywords)
+
+
+def _chain_root(node: cst.Attribute) -> str:
+    """``request`` for ``request.state.user``; "" when the chain starts with a call."""
+    value: cst.BaseExpression = node.value
+    while isinstance(value, cst.Attribute):
+        value = value.value
+    return value.value if isinstance(value, cst.Name) else ""
 
 
 def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:
     expression = decorator.decorator
     first = ""
+    keywords: list[str] = []
     if isinstance(expression, cst.Call):
         if expression.args and isinstance(expression.args[0].value, cst.SimpleString):
             evaluated = expression.args[0].value.evaluated_value
             first = evaluated if isinstance(evaluated, str) else ""
+        keywords = [arg.keyword.value for arg in expression.args if arg.keyword is not None]
         expression = expression.func
     callee = ex.access_of(expression, _NO_USER_KEYS)
-    return DecoratorUse(callee, first) if callee is not None else None
+    return DecoratorUse(callee, first, keywords) if callee is not None else None
 
 
 def _declared_type(annotation: cst.Annotation | None) -> Access | None:
@@ -2210,6 +2239,12 @@ def _grants_admin(args: Sequence[cst.Arg]) -> bool:
 
 
 _THREAD_LOCAL_WORDS = ("local", "state", "ctx", "context", "tls", "thread")
+# What a request says about who sent it: read from a parameter (``request.user``,
+# ``info.context.user``), or a credential header or cookie named in a string.
+_CALLER_ATTRIBUTES = frozenset(
+    {"user", "current_user", "session", "cookies", "COOKIES", "auth", "credentials", "principal"}
+)
+_CREDENTIAL_WORDS = ("authorization", "cookie", "api-key", "api_key", "x-user", "user_id")
 _THREAD_LOCAL_CLASSES = frozenset({"threading.local", "_threading_local.local"})
 
 

@@ -33,6 +33,12 @@ Schema of a model (every key optional):
   (``requests.Session.headers``, ``jinja2.Environment.globals``, ``flask.Flask.config``,
   ``django.conf.settings.*``, globs allowed: settings of objects every request shares),
   ``process-wide-containers`` (``os.environ``: a package's container for the whole process),
+  ``class-level-attributes`` (``django.forms.*.base_fields``: what a framework builds once per
+  class, globs allowed), ``response-cache-decorators`` (``cache_page``, Flask-Caching's
+  ``Cache.cached``: a view's response cached by its URL) and ``response-varying-decorators``
+  (``vary_on_cookie``: the cached response then varies by who asks),
+  ``thread-scoped-session-factories`` (``scoped_session``: one session per thread unless
+  given a ``scopefunc``),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
   ``handler-classes`` (classes whose construction registers a project function passed to
   them as a handler: python-telegram-bot's ``CommandHandler``), ``instantiating-registrations``
@@ -96,6 +102,10 @@ _VALUE_KEYS = (
     "model-answer-caches",
     "shared-settings",
     "process-wide-containers",
+    "class-level-attributes",
+    "response-cache-decorators",
+    "response-varying-decorators",
+    "thread-scoped-session-factories",
 )
 _TOP_KEYS = frozenset(
     {

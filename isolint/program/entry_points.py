@@ -57,6 +57,9 @@ class EntryPoints:
                 if protocol and (module, qualname) not in found:
                     reason = f"an {protocol} application (`{', '.join(function.params[-3:])}`)"
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
+                elif is_middleware_hook(function) and (module, qualname) not in found:
+                    reason = f"`{function.name}` of a Django middleware"
+                    found[(module, qualname)] = EntryPoint((module, qualname), reason)
             for class_name in record.facts.classes:
                 for key, reason in self._class_entries(module, class_name):
                     found.setdefault(key, EntryPoint(key, reason))
@@ -66,7 +69,7 @@ class EntryPoints:
 
     def _decorated_entry(self, module: str, function: Function) -> str | None:
         for decorator in function.decorators:
-            qualified, instance_of = self._decorator_names(module, function, decorator)
+            qualified, instance_of = self.decorator_names(module, function, decorator)
             if self.models.is_entry_decorator(qualified, instance_of):
                 return f"a request handler (`@{decorator.callee.text()}`)"
         if function.is_entry and (
@@ -99,7 +102,7 @@ class EntryPoints:
                 return False
         return bool(function.decorators)
 
-    def _decorator_names(
+    def decorator_names(
         self, module: str, function: Function, decorator: DecoratorUse
     ) -> tuple[str, frozenset[str]]:
         """The decorator's qualified name, and the classes of the object it is a method of."""
@@ -207,7 +210,7 @@ class EntryPoints:
 
     def _startup_decorated(self, module: str, function: Function) -> bool:
         for decorator in function.decorators:
-            qualified, instance_of = self._decorator_names(module, function, decorator)
+            qualified, instance_of = self.decorator_names(module, function, decorator)
             if self.models.is_startup_decorator(qualified, instance_of):
                 return decorator.first_arg in _SHUTDOWN_EVENTS or not decorator.first_arg
             if decorator.callee.attrs[-1:] == ["on_event"] and decorator.first_arg:
@@ -304,6 +307,31 @@ def serves_protocol(function: Function) -> str:
         if params == signature:
             return protocol
     return ""
+
+
+# Django calls a middleware's hooks with each request, old-style (``MIDDLEWARE_CLASSES``, a
+# plain class) or new: the hook's name and the request first identify one, whatever it
+# derives from.
+_MIDDLEWARE_HOOKS = {
+    "process_request": 1,
+    "process_view": 4,
+    "process_exception": 2,
+    "process_response": 2,
+    "process_template_response": 2,
+}
+
+
+def is_middleware_hook(function: Function) -> bool:
+    """``def process_exception(self, request, exception)`` in a class: a Django middleware
+    hook, run by the one middleware instance for every request."""
+    arity = _MIDDLEWARE_HOOKS.get(function.name)
+    params = function.params
+    return (
+        arity is not None
+        and "." in function.qualname
+        and len(params) == arity
+        and params[0] == "request"
+    )
 
 
 def closure_class(project: Project, module: str, function: Function) -> str | None:

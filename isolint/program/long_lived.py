@@ -21,7 +21,7 @@ from collections import defaultdict
 from functools import cached_property
 
 from isolint.analysis.facts import Access, WriteSite
-from isolint.program.entry_points import closure_class, serves_protocol
+from isolint.program.entry_points import closure_class, is_middleware_hook, serves_protocol
 from isolint.program.reach import Reach
 from isolint.program.sessions import is_construction_helper
 from isolint.program.types import ClassKey, TypeIndex
@@ -99,6 +99,8 @@ class LongLivedObjects:
             for name, binding in record.facts.bindings.items():
                 if binding.kind != "call" or binding.callee is None or binding.call_of_call:
                     continue
+                if binding.in_main_guard:
+                    continue  # a script's handle, taken when the module runs as `__main__`
                 made = self.types.returned_type(module, binding.callee)
                 if made is not None and made.project is not None:
                     how = f"module-level handle `{name}` from `{binding.callee.text()}()`"
@@ -247,6 +249,16 @@ class LongLivedObjects:
                 if kept:
                     short = kept[0].rsplit(".", 1)[-1]
                     how = f"a `{short}` subclass: one instance serves every request"
+                    found[key].append(Creation(module, class_facts.span, how))
+                    continue
+                hooks = [
+                    name
+                    for name in class_facts.methods
+                    if (hook := record.facts.functions.get(f"{class_name}.{name}")) is not None
+                    and is_middleware_hook(hook)
+                ]
+                if hooks:
+                    how = f"a Django middleware (`{hooks[0]}`): one instance serves every request"
                     found[key].append(Creation(module, class_facts.span, how))
 
     def kept_bases(self, key: ClassKey) -> list[str]:

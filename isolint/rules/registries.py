@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isolint.analysis.facts import Access, Function, WriteSite
+from isolint.analysis.facts import Access, DecoratorUse, Function, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
@@ -32,6 +32,7 @@ def check(project: Project) -> Iterator[Finding]:
         if classified.code in ("ISO401", "ISO402"):
             yield _write_finding(project, classified)
     yield from _unscoped_cache_keys(project)
+    yield from _response_caches(project)
     for record in project.targets():
         for function in record.facts.functions.values():
             if function.cache_decorator is None or function.class_name is not None:
@@ -88,13 +89,19 @@ def _reads_user_input(
     Streamlit widget's value): the first user's input is baked into everyone's result,
     since the cache key holds only the arguments."""
     inputs = project.config.models.values("user-input-calls")
-    session_state = project.config.models.values("per-request-globals")
+    models = project.config.models
+    session_state = models.values("per-request-globals") | models.values("request-globals")
     for read in function.cached_reads:
         if "." in read.name:
             root, attribute = read.name.split(".", 1)
-            if project.callee_name(record.name, Access(root, [attribute])) in session_state:
+            read_of = {  # `g.user` reads `flask.g`; `st.session_state` is the state itself
+                project.callee_name(record.name, Access(root, [attribute])),
+                project.callee_name(record.name, Access(root)),
+            }
+            if read_of & session_state:
                 reason = (
-                    f"reads `{read.name}`, one session's state, which its cache key does not hold"
+                    f"reads `{read.name}`, state of one request or session, "
+                    "which its cache key does not hold"
                 )
                 line = record.located(read.span).line
                 return reason, (
@@ -187,18 +194,26 @@ def _unscoped_cache_keys(project: Project) -> Iterator[Finding]:
             model_answers = models.caches_model_answers(function.class_name or "", record.name)
             content_names = asked if model_answers else typed
             content = sorted(set(function.return_sources) & content_names)
-            if not content or function.returns_user_scoped:
+            if function.returns_user_scoped or function.reads_caller:
                 continue
             if (record.name, qualname) in program.reach.startup_only:
                 continue
-            params = ", ".join(f"`{p}`" for p in content)
+            if content:
+                params = ", ".join(f"`{p}`" for p in content)
+                what = f"from {params}, what the user sent,"
+                served = "one user's result to anyone who sends the same thing"
+            else:
+                requests = _request_objects(project, record.name, function)
+                if not requests:
+                    continue
+                what = f"from the request (`{requests[0]}`: its path and query)"
+                served = "one user's response to anyone who asks for the same URL"
             yield finding(
                 "ISO402",
                 record,
                 function.span,
-                f"`{qualname}` builds a cache key from {params}, what the user sent, but not "
-                "from the user: a cache shared by every request then serves one user's "
-                "result to anyone who sends the same thing",
+                f"`{qualname}` builds a cache key {what} but not from the user: a cache "
+                f"shared by every request then serves {served}",
                 _FIXES["ISO402"],
                 Severity.WARNING,
                 shared_object=qualname,
@@ -206,8 +221,111 @@ def _unscoped_cache_keys(project: Project) -> Iterator[Finding]:
             )
 
 
+def _request_objects(project: Project, module: str, function: Function) -> list[str]:
+    """The web requests (not ids, not a model's request object) the key is computed from:
+    a parameter typed as one of the models' ``request-types``, or untyped and named so."""
+    types = project.config.models.values("request-types")
+    found = []
+    for param in function.request_params:
+        if param not in function.return_sources or param in REQUEST_ID_PARAMETERS:
+            continue
+        declared = function.param_types.get(param)
+        if declared is None:
+            if param in ("request", "req"):
+                found.append(param)
+        elif project.callee_name(module, declared) in types:
+            found.append(param)
+    return found
+
+
 def _builds_cache_key(module: str, function: Function) -> bool:
     name = function.name.lower()
     if "key" not in name:
         return False
     return "cache" in function.qualname.lower() or "cache" in module.rsplit(".", 1)[-1].lower()
+
+
+def _response_caches(project: Project) -> Iterator[Finding]:
+    """``@cache_page(60)`` on a view whose page depends on who is asking: the cache keeps the
+    response under its URL, so the first user's page is served to everyone who opens it
+    (the models' ``response-cache-decorators``; one of ``response-varying-decorators`` on
+    the same view, or a key of its own, makes it per user)."""
+    models = project.config.models
+    caching = models.values("response-cache-decorators")
+    varying = models.values("response-varying-decorators")
+    if not caching:
+        return
+    entry_points = program_of(project).entry_points
+    for record in project.targets():
+        for qualname, function in record.facts.functions.items():
+            if not function.decorators:
+                continue
+            named = [
+                (decorator, *entry_points.decorator_names(record.name, function, decorator))
+                for decorator in function.decorators
+            ]
+            cache = next(
+                (d for d, qualified, on in named if _names_one_of(d, qualified, on, caching)),
+                None,
+            )
+            if cache is None or not _KEYED_BY_THE_VIEW.isdisjoint(cache.keywords):
+                continue
+            if any(_names_one_of(d, qualified, on, varying) for d, qualified, on in named):
+                continue
+            who = _asks_who(project, record.name, qualname, 2)
+            if who is None:
+                continue
+            yield finding(
+                "ISO402",
+                record,
+                cache.span or function.span,
+                f"`@{cache.callee.text()}` caches the response of `{qualname}` under its URL "
+                f"for every user, but the view {who}; the first user's page is served to "
+                "everyone who opens the same URL",
+                "Vary the cached response by user (`@vary_on_cookie`, a cache key that "
+                "holds the user) or cache only what is the same for everyone.",
+                Severity.ERROR,
+                shared_object=qualname,
+                entry_point=qualname,
+                data_kind="response",
+            )
+
+
+# Flask-Caching's own key (`make_cache_key`), a condition to skip the cache (`unless`), or
+# a prefix of the view's making: the view decides what the key holds
+_KEYED_BY_THE_VIEW = frozenset({"make_cache_key", "unless", "key_prefix"})
+
+
+def _names_one_of(
+    decorator: DecoratorUse, qualified: str, instance_of: frozenset[str], names: frozenset[str]
+) -> bool:
+    if qualified in names:
+        return True
+    method = decorator.callee.attrs[-1] if decorator.callee.attrs else ""
+    return bool(method) and any(f"{cls}.{method}" in names for cls in instance_of)
+
+
+def _asks_who(project: Project, module: str, qualname: str, depth: int) -> str | None:
+    """How the function's result depends on who is asking: it reads the user, a session or a
+    credential from the request, a framework's proxy of the user, or hands the request to a
+    function that does (``get_org(request)`` reading ``request.user``)."""
+    function = project.function(module, qualname)
+    if function is None:
+        return None
+    if function.reads_caller:
+        return "reads who is asking (the user, a session or a credential)"
+    program = program_of(project)
+    for name in program.entry_points.reads_request_globals(module, function):
+        proxied = project.callee_name(module, Access(name))
+        if proxied.rsplit(".", 1)[-1] in ("current_user", "session", "g"):
+            return f"reads `{name}`"
+    if depth == 0:
+        return None
+    params = set(function.params)
+    for edge in program.reach.callees.get((module, qualname), []):
+        handed = any(params.intersection(sources) for sources in edge.arg_sources) or any(
+            params.intersection(sources) for _, sources in edge.keyword_sources
+        )
+        if handed and _asks_who(project, *edge.callee, depth - 1) is not None:
+            return f"hands the request to `{edge.callee[1]}`, which reads who is asking"
+    return None

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from isolint.analysis.facts import Binding
-from isolint.findings import Finding, Severity
+from isolint.findings import Finding, Related, Severity
+from isolint.program import program_of
 from isolint.project import ModuleRecord, Project
 from isolint.rules.base import finding
 from isolint.rules.writes import classified_writes
@@ -24,6 +25,7 @@ def check(project: Project) -> Iterator[Finding]:
     for record in project.targets():
         for code, binding, message in _sessions_created_once(project, record):
             yield finding(code, record, binding.span, message, _FIX, Severity.ERROR)
+    yield from _thread_scoped_sessions(project)
     for classified in classified_writes(project):
         if classified.code != "ISO302":
             continue
@@ -61,6 +63,8 @@ def _sessions_created_once(
 ) -> Iterator[tuple[str, Binding, str]]:
     """Sessions bound at module level (ISO301) or in a class body (ISO302)."""
     for binding in [*record.facts.bindings.values(), *record.facts.rebindings]:
+        if binding.in_main_guard:
+            continue  # a script's own session, unless its server's handlers use it (ISO302)
         if _creates_session(project, record, binding):
             yield (
                 "ISO301",
@@ -86,3 +90,54 @@ def _creates_session(project: Project, record: ModuleRecord, binding: Binding) -
     return binding.kind == "call" and project.is_session_creation(
         record.name, binding.callee, binding.call_of_call
     )
+
+
+def _thread_scoped_sessions(project: Project) -> Iterator[Finding]:
+    """``SessionLocal = scoped_session(factory)`` in a service whose requests run on an event
+    loop (it has ``async def`` request handlers): the registry keeps one session per thread,
+    but the loop runs every request's coroutine on one thread and the server's worker
+    threads run several requests' synchronous steps at once (FastAPI's dependencies), so
+    concurrent requests are handed the same session. A ``scopefunc`` (the current task, the
+    request) scopes it properly."""
+    factories = project.config.models.values("thread-scoped-session-factories")
+    async_entry = _an_async_entry_point(project)
+    if not factories or async_entry is None:
+        return
+    for record in project.targets():
+        for call in record.facts.calls:
+            if call.span is None or "scopefunc" in call.keywords:
+                continue
+            if project.callee_name(record.name, call.callee) not in factories:
+                continue
+            entry_record = project.modules[async_entry[0]]
+            function = project.function(*async_entry)
+            line = entry_record.located(function.span).line if function else 0
+            yield finding(
+                "ISO301" if call.at_import_time else "ISO302",
+                record,
+                call.span,
+                f"`{call.callee.text()}(...)` keeps one database session per thread, but this "
+                "service runs requests on an event loop (one thread for every coroutine) "
+                "and a shared pool of worker threads, so concurrent requests are handed the "
+                "same session",
+                "Open a session per request (`with SessionLocal() as session:` in a "
+                "dependency) or give the registry a `scopefunc` that is per request.",
+                Severity.ERROR,
+                (
+                    Related(
+                        entry_record.display_path,
+                        line,
+                        f"`{async_entry[1]}` is an `async def` request handler",
+                        "entry",
+                    ),
+                ),
+                data_kind="database session",
+            )
+
+
+def _an_async_entry_point(project: Project) -> tuple[str, str] | None:
+    for key in sorted(program_of(project).reach.entry_points.entries):
+        function = project.function(*key)
+        if function is not None and function.is_async:
+            return key
+    return None

@@ -53,6 +53,8 @@ class ClassifiedWrite:
     # a class-body container written through instances built per request: shared whatever
     # is stored, even a memo (each request was meant to get its own)
     per_request_instances: bool = False
+    # the fix, when this shape has its own (else the rule's)
+    fix: str = ""
 
     def definition(self, project: Project, message: str) -> tuple[Related, ...]:
         """Where the shared object is defined or created (each long-lived allocation site,
@@ -185,6 +187,9 @@ def _classify_write(
         return _classify_application_state(project, record, site)
     if site.target.is_request_app() and is_container_write(site):
         return _classify_application_state(project, record, site)  # aiohttp's app mapping
+    framework_built = _framework_class_attribute(project, record, site)
+    if framework_built is not None:
+        return framework_built
     if site.self_class is not None:
         return _classify_self(project, record, site, site.self_class)
     if site.operation == "rebind":
@@ -201,6 +206,51 @@ def _classify_write(
         return _class_container_write(project, record, site, target)
     if target.kind == "class" and len(target.rest) == 1 and site.operation == "setattr":
         return _class_attribute_rebound(project, record, site, target)
+    return None
+
+
+def _framework_class_attribute(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``self.base_fields["project"].queryset = qs`` in a Django form: the framework builds
+    ``base_fields`` once for the class and copies it into each form's ``fields``, so changing
+    it (or a field in it) changes the form every later request builds, for every user. The
+    models' ``class-level-attributes`` name such attributes (``django.forms.*.base_fields``)."""
+    attrs = site.target.attrs
+    if not attrs or not (is_container_write(site) or site.target.keys or len(attrs) > 1):
+        return None  # `self.base_fields = {...}`: the instance's own attribute from then on
+    globs = project.config.models.values("class-level-attributes")
+    owner = _receiver_class(project, record, site) if globs else None
+    if owner is None:
+        return None
+    for base in project.external_base_names(*owner):
+        if method_matches(f"{base}.{attrs[0]}", globs):
+            class_facts = project.modules[owner[0]].facts.classes.get(owner[1])
+            return ClassifiedWrite(
+                record,
+                site,
+                "ISO103",
+                f"{owner[1]}.{attrs[0]}",
+                f"class-level `{attrs[0]}` that `{base.rsplit('.', 1)[-1]}` builds once for "
+                f"the class (though a `{owner[1]}` is built per request)",
+                owner[0],
+                class_facts.span if class_facts else None,
+                per_request_instances=True,
+                fix=f"Change this instance's own copy (`self.fields` for a form's "
+                f"`{attrs[0]}`) instead of the class's.",
+            )
+    return None
+
+
+def _receiver_class(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> tuple[str, str] | None:
+    """The class written through: ``self``'s or ``cls``'s, or one named (``Form.x``)."""
+    if site.self_class is not None and site.target.root in ("self", "cls"):
+        return record.name, site.self_class
+    target = project.resolve(record.name, Access(site.target.root))
+    if target is not None and target.kind == "class" and not target.rest:
+        return target.module, target.name
     return None
 
 
