@@ -191,6 +191,9 @@ class _Frame:
     stored: set[str] = field(default_factory=set)
     # locals whose value depends on who is asking (read a user object or id)
     user_dependent: set[str] = field(default_factory=set)
+    # locals computed from the request a per-request handler object keeps on itself
+    # (``q = self.get_argument("q")`` in a Tornado handler, ``body = self.request.body``)
+    from_own_request: set[str] = field(default_factory=set)
     # locals holding ``var.get()``: local -> var
     context_values: dict[str, str] = field(default_factory=dict)
     # mutable-default parameters kept on self: parameter -> attribute
@@ -560,6 +563,10 @@ class ModulePass(cst.CSTVisitor):
             frame.user_dependent.add(name)
         else:
             frame.user_dependent.discard(name)
+        if frame.self_name is not None and self._reads_own_request(frame, value):
+            frame.from_own_request.add(name)
+        else:
+            frame.from_own_request.discard(name)
         got_from = _context_get_root(value)
         if got_from and how == "set":
             frame.context_values[name] = got_from
@@ -742,13 +749,54 @@ class ModulePass(cst.CSTVisitor):
         chains = list(ex.dotted_chains(value))
         site.value_owner = site.value_id and any(map(self.options.user_keys.matches, chains))
         if frame.self_name is not None:
-            own_request = f"{frame.self_name}.request"
-            site.value_reads_own_request = any(
-                chain == own_request or chain.startswith(own_request + ".") for chain in chains
-            )
+            site.value_reads_own_request = self._reads_own_request(frame, value, chains)
         if frame.if_tests and not site.value_kind and not _is_none(value):
             if any(self._depends_on_user(frame, test) for test in frame.if_tests):
                 site.chosen_by_user = site.value_user = True
+
+    def _attribute_set_by_call(
+        self, node: cst.Call, frame: _Frame
+    ) -> tuple[cst.Attribute, cst.BaseExpression] | None:
+        """``setattr(Request, "hint", v)`` or ``patch.object(Request, "body", v)``: the call
+        sets the named attribute as ``Request.hint = v`` would (for as long as the ``with``
+        block of a patch lasts, which for every other task on the loop is the same)."""
+        if len(node.args) < 3 or any(arg.keyword is not None for arg in node.args[:3]):
+            return None
+        name = ex.dotted_name(node.func) or ""
+        root = name.split(".", 1)[0]
+        if name == "setattr":
+            if "setattr" in frame.bound or "setattr" in self.facts.bindings:
+                return None
+        elif name.endswith("patch.object"):
+            ref = self.facts.imports.get(root)
+            if ref is None or ref.module not in ("unittest.mock", "mock", "unittest"):
+                return None
+        else:
+            return None
+        attribute = node.args[1].value
+        if not isinstance(attribute, cst.SimpleString):
+            return None
+        text = attribute.evaluated_value
+        if not isinstance(text, str) or not text.isidentifier():
+            return None
+        return cst.Attribute(value=node.args[0].value, attr=cst.Name(text)), node.args[2].value
+
+    def _reads_own_request(
+        self, frame: _Frame, value: cst.BaseExpression, chains: list[str] | None = None
+    ) -> bool:
+        """The value reads the request the handler object was built for: ``self.request``,
+        one of the request-reading methods of a handler (Tornado's ``self.get_argument``),
+        or a local computed from them."""
+        own = f"{frame.self_name}."
+        for chain in ex.dotted_chains(value) if chains is None else chains:
+            if not chain.startswith(own):
+                if chain.split(".", 1)[0] in frame.from_own_request:
+                    return True
+                continue
+            first = chain[len(own) :].split(".", 1)[0]
+            if first == "request" or first in _OWN_REQUEST_READERS:
+                return True
+        return False
 
     def _depends_on_user(
         self,
@@ -866,6 +914,9 @@ class ModulePass(cst.CSTVisitor):
         self._function_call(node, frame)
 
     def _function_call(self, node: cst.Call, frame: _Frame) -> None:
+        rebound = self._attribute_set_by_call(node, frame)
+        if rebound is not None:
+            self._write_target(rebound[0], rebound[1], node, "set")
         matcher = self.options.user_keys
         callee = ex.access_of(node.func, matcher) or _method_of_new_instance(node.func)
         result_method = ""
@@ -2239,6 +2290,23 @@ def _grants_admin(args: Sequence[cst.Arg]) -> bool:
 
 
 _THREAD_LOCAL_WORDS = ("local", "state", "ctx", "context", "tls", "thread")
+# Methods of a handler built per request that hand back what that request sent (Tornado's
+# ``RequestHandler``): called on ``self``, their result is request data.
+_OWN_REQUEST_READERS = frozenset(
+    {
+        "get_argument",
+        "get_arguments",
+        "get_body_argument",
+        "get_body_arguments",
+        "get_query_argument",
+        "get_query_arguments",
+        "get_cookie",
+        "get_secure_cookie",
+        "get_signed_cookie",
+        "current_user",
+        "get_current_user",
+    }
+)
 # What a request says about who sent it: read from a parameter (``request.user``,
 # ``info.context.user``), or a credential header or cookie named in a string.
 _CALLER_ATTRIBUTES = frozenset(

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from isolint.analysis.facts import Access, CallSite, DecoratorUse, Function
+from isolint.analysis.facts import Access, CallSite, DecoratorUse, Function, ModuleFacts
 from isolint.config import DEFAULT_ENTRY_DECORATORS
 from isolint.models import method_matches
 from isolint.program.types import TypeIndex, ValueType
@@ -59,6 +59,9 @@ class EntryPoints:
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
                 elif is_middleware_hook(function) and (module, qualname) not in found:
                     reason = f"`{function.name}` of a Django middleware"
+                    found[(module, qualname)] = EntryPoint((module, qualname), reason)
+                elif serves_rpc(record.facts, function) and (module, qualname) not in found:
+                    reason = f"`{function.name}` of a gRPC servicer (`request, context`)"
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
             for class_name in record.facts.classes:
                 for key, reason in self._class_entries(module, class_name):
@@ -331,6 +334,18 @@ def is_middleware_hook(function: Function) -> bool:
         and "." in function.qualname
         and len(params) == arity
         and params[0] == "request"
+    )
+
+
+def serves_rpc(facts: ModuleFacts, function: Function) -> bool:
+    """``def Chat(self, request, context)`` in a subclass of a generated ``*Servicer``: grpcio
+    calls it, on the one servicer instance the server was given, for every call."""
+    if function.class_name is None or function.params != ["request", "context"]:
+        return False
+    class_facts = facts.classes.get(function.class_name)
+    return class_facts is not None and any(
+        (base.attrs[-1] if base.attrs else base.root).endswith("Servicer")
+        for base in class_facts.bases
     )
 
 

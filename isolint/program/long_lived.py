@@ -21,7 +21,12 @@ from collections import defaultdict
 from functools import cached_property
 
 from isolint.analysis.facts import Access, WriteSite
-from isolint.program.entry_points import closure_class, is_middleware_hook, serves_protocol
+from isolint.program.entry_points import (
+    closure_class,
+    is_middleware_hook,
+    serves_protocol,
+    serves_rpc,
+)
 from isolint.program.reach import Reach
 from isolint.program.sessions import is_construction_helper
 from isolint.program.types import ClassKey, TypeIndex
@@ -259,6 +264,14 @@ class LongLivedObjects:
                 ]
                 if hooks:
                     how = f"a Django middleware (`{hooks[0]}`): one instance serves every request"
+                    found[key].append(Creation(module, class_facts.span, how))
+                    continue
+                if any(
+                    (function := record.facts.functions.get(f"{class_name}.{name}")) is not None
+                    and serves_rpc(record.facts, function)
+                    for name in class_facts.methods
+                ):
+                    how = "a gRPC servicer: the server calls one instance for every request"
                     found[key].append(Creation(module, class_facts.span, how))
 
     def kept_bases(self, key: ClassKey) -> list[str]:

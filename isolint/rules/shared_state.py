@@ -66,7 +66,8 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
             if is_container_write(site)
             else f"`{classified.subject}` is rebound from a function"
         )
-        + "; a module attribute is process-wide, so the value leaks to every other request",
+        + f"; a {_process_wide(classified)} is process-wide, so the value leaks to every "
+        "other request",
     }[classified.code]
     return finding(
         classified.code,
@@ -80,6 +81,11 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
         entry_point=classified.evidence.entry_point() if classified.evidence else "",
         data_kind=data_kind(classified),
     )
+
+
+def _process_wide(classified: ClassifiedWrite) -> str:
+    """What ISO104 rebinds: a module's attribute, or a class's of another package."""
+    return classified.what if classified.what.startswith("class attribute") else "module attribute"
 
 
 def _default_is_shared(project: Project, module: str, default: MutableDefault) -> bool:

@@ -402,6 +402,8 @@ def _classify_module_attribute(
     if owner.name:  # an object another package keeps (Django's `settings`), not a module
         if owner.kind != "external":
             return None
+        if owner.name[:1].isupper() and len(site.target.attrs) == 1:
+            return _external_class_attribute(project, record, site, owner)
         return _external_object_setting(project, record, site, owner, site.target.attrs[-1:])
     if owner.kind == "external" and owner.module not in _imported_modules(record):
         return None
@@ -447,6 +449,20 @@ def _external_object_setting(
         return None
     subject = ".".join([owner.qualified, *path])
     return ClassifiedWrite(record, site, "ISO101", subject, f"setting of `{owner.qualified}`")
+
+
+def _external_class_attribute(
+    project: Project, record: ModuleRecord, site: WriteSite, owner: Target
+) -> ClassifiedWrite | None:
+    """``Request.body = request.body`` (or ``patch.object(Request, "body", ...)``) at request
+    time: an attribute of another package's class (a capitalised name) is one for the
+    process, so every other request sees this one's value until the next rebinds it."""
+    if site.operation != "setattr" or site.through_new_instance or not owner.module:
+        return None  # `content = Content(); content.body = b`: the new instance's own
+    if site.value_kind or not _request_data(project, record, site):
+        return None
+    subject = f"{owner.qualified}.{site.target.attrs[0]}"
+    return ClassifiedWrite(record, site, "ISO104", subject, "class attribute of another package")
 
 
 def _imported_modules(record: ModuleRecord) -> set[str]:
