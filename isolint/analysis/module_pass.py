@@ -265,6 +265,8 @@ class ModulePass(cst.CSTVisitor):
         self._type_checking_depth = 0
         # inside `if __name__ == "__main__":` at module level: a script's body, not the module's
         self._main_guard_depth = 0
+        # names of class attributes that hold a thread local (a fast test per attribute read)
+        self._thread_local_attributes: set[str] = set()
         self._lambda_depth = 0
         # the module-level name being assigned (for the ContextVar it may construct)
         self._assigning = ""
@@ -437,6 +439,8 @@ class ModulePass(cst.CSTVisitor):
         if frame.kind == "class":
             if how == "set" and isinstance(target, cst.Name) and frame.class_facts is not None:
                 binding = _binding(target.value, value, final, self._constructs_thread_local(value))
+                if binding is not None and binding.kind == "threading_local":
+                    self._thread_local_attributes.add(target.value)
                 if binding is not None and target.value not in frame.class_facts.attributes:
                     frame.class_facts.attributes[target.value] = binding
                     self._span_later(binding, "span", node)
@@ -490,6 +494,7 @@ class ModulePass(cst.CSTVisitor):
         binding = Binding(name, "threading_local", self._placeholder(), type_name="threading.local")
         self._span_later(binding, "span", node)
         owner[name] = binding
+        self._thread_local_attributes.add(name)
 
     def _module_binding(
         self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode, final: bool
@@ -563,8 +568,14 @@ class ModulePass(cst.CSTVisitor):
             frame.user_dependent.add(name)
         else:
             frame.user_dependent.discard(name)
-        if frame.self_name is not None and self._reads_own_request(frame, value):
-            frame.from_own_request.add(name)
+        roots, attributes = ex.read_names(value)
+        if frame.self_name is not None and (
+            frame.self_name in roots or not frame.from_own_request.isdisjoint(roots)
+        ):
+            if self._reads_own_request(frame, value):
+                frame.from_own_request.add(name)
+            else:
+                frame.from_own_request.discard(name)
         else:
             frame.from_own_request.discard(name)
         got_from = _context_get_root(value)
@@ -577,7 +588,6 @@ class ModulePass(cst.CSTVisitor):
             frame.kinds[name] = kind
         else:
             frame.kinds.pop(name, None)
-        roots, attributes = ex.read_names(value)
         sources = frame.sources_of(roots)
         if sources:
             frame.tainted[name] = sources
@@ -914,6 +924,9 @@ class ModulePass(cst.CSTVisitor):
         self._function_call(node, frame)
 
     def _function_call(self, node: cst.Call, frame: _Frame) -> None:
+        function = frame.function
+        if function is not None and not function.reads_caller and node.args:
+            _note_credential_read(function, node.args[0].value)  # `.get("Authorization")`
         rebound = self._attribute_set_by_call(node, frame)
         if rebound is not None:
             self._write_target(rebound[0], rebound[1], node, "set")
@@ -1151,11 +1164,12 @@ class ModulePass(cst.CSTVisitor):
             if self._reads_user_key(node.value, roots, attributes, frame):
                 function.returns_user_scoped = True
 
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+    def visit_Subscript(self, node: cst.Subscript) -> None:
         function = self.frame.function
-        if function is not None and not function.reads_caller and len(node.value) < 40:
-            if any(word in node.value.lower() for word in _CREDENTIAL_WORDS):
-                function.reads_caller = True  # `request.headers.get("Authorization")`
+        if function is not None and not function.reads_caller and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if isinstance(index, cst.Index):
+                _note_credential_read(function, index.value)  # `request.headers["Cookie"]`
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value in self.options.legacy_classes:
@@ -1219,6 +1233,8 @@ class ModulePass(cst.CSTVisitor):
     def _class_holding_thread_local(self, frame: _Frame, root: str, attribute: str) -> str | None:
         """The class of ``self._local`` or ``Locals.LOCALS`` when that attribute holds a
         thread local (set in the class body, or by a method before this use)."""
+        if attribute not in self._thread_local_attributes:
+            return None
         class_name = frame.class_name if root == frame.self_name else root
         if class_name is None or (root != frame.self_name and root in frame.bound):
             return None
@@ -2071,6 +2087,15 @@ def _through_alias(frame: _Frame, use: DecoratorUse) -> DecoratorUse:
         return use
     callee = Access(alias.root, [*alias.attrs, *use.callee.attrs])
     return DecoratorUse(callee, use.first_arg, use.keywords)
+
+
+def _note_credential_read(function: Function, key: cst.BaseExpression) -> None:
+    """A credential header, cookie or user id named as a key (``headers.get("Authorization")``,
+    ``data["user_id"]``): the function reads who is asking."""
+    if isinstance(key, cst.SimpleString) and len(key.value) < 40:
+        lowered = key.value.lower()
+        if any(word in lowered for word in _CREDENTIAL_WORDS):
+            function.reads_caller = True
 
 
 def _chain_root(node: cst.Attribute) -> str:
