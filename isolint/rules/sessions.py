@@ -103,8 +103,11 @@ def _thread_scoped_sessions(project: Project) -> Iterator[Finding]:
     async_entry = _an_async_entry_point(project)
     if not factories or async_entry is None:
         return
+    short_names = {name.rsplit(".", 1)[-1] for name in factories}
     for record in project.targets():
         for call in record.facts.calls:
+            if (call.callee.attrs or [call.callee.root])[-1] not in short_names:
+                continue  # a cheap test first: most calls are something else
             if call.span is None or "scopefunc" in call.keywords:
                 continue
             if project.callee_name(record.name, call.callee) not in factories:
