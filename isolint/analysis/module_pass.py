@@ -926,7 +926,7 @@ class ModulePass(cst.CSTVisitor):
     def _function_call(self, node: cst.Call, frame: _Frame) -> None:
         function = frame.function
         if function is not None and not function.reads_caller and node.args:
-            _note_credential_read(function, node.args[0].value)  # `.get("Authorization")`
+            _note_credential_read(function, node.args[0].value, node.func)  # `.get("Cookie")`
         rebound = self._attribute_set_by_call(node, frame)
         if rebound is not None:
             self._write_target(rebound[0], rebound[1], node, "set")
@@ -1169,7 +1169,7 @@ class ModulePass(cst.CSTVisitor):
         if function is not None and not function.reads_caller and len(node.slice) == 1:
             index = node.slice[0].slice
             if isinstance(index, cst.Index):
-                _note_credential_read(function, index.value)  # `request.headers["Cookie"]`
+                _note_credential_read(function, index.value, node.value)  # `headers["Cookie"]`
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value in self.options.legacy_classes:
@@ -2089,13 +2089,23 @@ def _through_alias(frame: _Frame, use: DecoratorUse) -> DecoratorUse:
     return DecoratorUse(callee, use.first_arg, use.keywords)
 
 
-def _note_credential_read(function: Function, key: cst.BaseExpression) -> None:
+def _note_credential_read(
+    function: Function, key: cst.BaseExpression, container: cst.BaseExpression
+) -> None:
     """A credential header, cookie or user id named as a key (``headers.get("Authorization")``,
-    ``data["user_id"]``): the function reads who is asking."""
-    if isinstance(key, cst.SimpleString) and len(key.value) < 40:
-        lowered = key.value.lower()
-        if any(word in lowered for word in _CREDENTIAL_WORDS):
-            function.reads_caller = True
+    ``data["user_id"]``), or a request header named by a variable (``request.META[header]``
+    for each header a response varies on, the cookie among them): the function reads, or
+    may read, who is asking."""
+    if isinstance(key, cst.SimpleString):
+        if len(key.value) < 40:
+            lowered = key.value.lower()
+            if any(word in lowered for word in _CREDENTIAL_WORDS):
+                function.reads_caller = True
+        return
+    if isinstance(container, cst.Attribute) and container.attr.value == "get":
+        container = container.value
+    if isinstance(container, cst.Attribute) and container.attr.value in _HEADER_MAPPINGS:
+        function.reads_caller = True
 
 
 def _chain_root(node: cst.Attribute) -> str:
@@ -2338,6 +2348,8 @@ _CALLER_ATTRIBUTES = frozenset(
     {"user", "current_user", "session", "cookies", "COOKIES", "auth", "credentials", "principal"}
 )
 _CREDENTIAL_WORDS = ("authorization", "cookie", "api-key", "api_key", "x-user", "user_id")
+# A request's headers and cookies, by the names frameworks give them
+_HEADER_MAPPINGS = frozenset({"headers", "META", "cookies", "COOKIES", "environ"})
 _THREAD_LOCAL_CLASSES = frozenset({"threading.local", "_threading_local.local"})
 
 

@@ -57,7 +57,11 @@ class EntryPoints:
                 if protocol and (module, qualname) not in found:
                     reason = f"an {protocol} application (`{', '.join(function.params[-3:])}`)"
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
-                elif is_middleware_hook(function) and (module, qualname) not in found:
+                elif (
+                    is_middleware_hook(function)
+                    and (module, qualname) not in found
+                    and not self.is_view_class(module, function.class_name or "")
+                ):
                     reason = f"`{function.name}` of a Django middleware"
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
                 elif serves_rpc(record.facts, function) and (module, qualname) not in found:
@@ -132,6 +136,17 @@ class EntryPoints:
         if receiver_type is None:
             receiver_type = self.types.class_type(module, receiver)
         return receiver_type
+
+    def is_view_class(self, module: str, class_name: str) -> bool:
+        """A subclass of a modelled class (a view, a handler), or a class answering HTTP
+        methods: its hooks named like a middleware's (Django's
+        ``AutocompleteJsonView.process_request``) are its own."""
+        names = self.types.qualified_names((module, class_name))
+        if names & self.models.modelled_bases:
+            return True
+        record = self.project.modules.get(module)
+        class_facts = record.facts.classes.get(class_name) if record else None
+        return class_facts is not None and not _VIEW_METHODS.isdisjoint(class_facts.methods)
 
     def _class_entries(self, module: str, class_name: str) -> list[tuple[FunctionKey, str]]:
         """The methods a request runs in a subclass of a modelled class, including those it
@@ -315,6 +330,8 @@ def serves_protocol(function: Function) -> str:
 # Django calls a middleware's hooks with each request, old-style (``MIDDLEWARE_CLASSES``, a
 # plain class) or new: the hook's name and the request first identify one, whatever it
 # derives from.
+# A class answering HTTP methods itself is a view, whatever it derives from.
+_VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "dispatch"})
 _MIDDLEWARE_HOOKS = {
     "process_request": 1,
     "process_view": 4,

@@ -262,7 +262,7 @@ class LongLivedObjects:
                     if (hook := record.facts.functions.get(f"{class_name}.{name}")) is not None
                     and is_middleware_hook(hook)
                 ]
-                if hooks:
+                if hooks and not self.reach.entry_points.is_view_class(module, class_name):
                     how = f"a Django middleware (`{hooks[0]}`): one instance serves every request"
                     found[key].append(Creation(module, class_facts.span, how))
                     continue

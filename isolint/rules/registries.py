@@ -194,7 +194,7 @@ def _unscoped_cache_keys(project: Project) -> Iterator[Finding]:
             model_answers = models.caches_model_answers(function.class_name or "", record.name)
             content_names = asked if model_answers else typed
             content = sorted(set(function.return_sources) & content_names)
-            if function.returns_user_scoped or function.reads_caller:
+            if function.returns_user_scoped or _asks_who(project, record.name, qualname, 2):
                 continue
             if (record.name, qualname) in program.reach.startup_only:
                 continue
