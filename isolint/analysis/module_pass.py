@@ -767,21 +767,16 @@ class ModulePass(cst.CSTVisitor):
     def _attribute_set_by_call(
         self, node: cst.Call, frame: _Frame
     ) -> tuple[cst.Attribute, cst.BaseExpression] | None:
-        """``setattr(Request, "hint", v)`` or ``patch.object(Request, "body", v)``: the call
-        sets the named attribute as ``Request.hint = v`` would (for as long as the ``with``
-        block of a patch lasts, which for every other task on the loop is the same)."""
+        """``patch.object(Request, "body", v)``: the call sets the named attribute as
+        ``Request.body = v`` would (for as long as the ``with`` block lasts, which for every
+        other task on the loop is the same)."""
         if len(node.args) < 3 or any(arg.keyword is not None for arg in node.args[:3]):
             return None
         name = ex.dotted_name(node.func) or ""
-        root = name.split(".", 1)[0]
-        if name == "setattr":
-            if "setattr" in frame.bound or "setattr" in self.facts.bindings:
-                return None
-        elif name.endswith("patch.object"):
-            ref = self.facts.imports.get(root)
-            if ref is None or ref.module not in ("unittest.mock", "mock", "unittest"):
-                return None
-        else:
+        if not name.endswith("patch.object"):
+            return None  # (`setattr(...)` is read by `_setattr_builtin`)
+        ref = self.facts.imports.get(name.split(".", 1)[0])
+        if ref is None or ref.module not in ("unittest.mock", "mock", "unittest"):
             return None
         attribute = node.args[1].value
         if not isinstance(attribute, cst.SimpleString):
@@ -946,6 +941,16 @@ class ModulePass(cst.CSTVisitor):
             call.positional, call.keywords = _call_shape(node)
             call.result_method = result_method
             call.chained_result = bool(result_method)
+            if (
+                frame.self_name is not None
+                and frame.function is not None
+                and callee.attrs
+                and callee.attrs[-1] in SELF_REGISTRATIONS
+            ):
+                handlers = _self_attributes(node, frame.self_name)
+                if handlers and not frame.function.registered_with:
+                    frame.function.registered_with = callee.text()
+                frame.function.registered_handlers.extend(handlers)
             self._argument_sources(frame, call, node)
             self._span_later(call, "span", node)
             frame.pending.append(_Pending("call", callee, call))
@@ -2108,6 +2113,17 @@ def _note_credential_read(
         function.reads_caller = True
 
 
+def _self_attributes(node: cst.Call, self_name: str) -> list[str]:
+    """``x.add_url_rule("/login", view_func=self.login)``: the ``self.name`` arguments."""
+    return [
+        arg.value.attr.value
+        for arg in node.args
+        if isinstance(arg.value, cst.Attribute)
+        and isinstance(arg.value.value, cst.Name)
+        and arg.value.value.value == self_name
+    ]
+
+
 def _chain_root(node: cst.Attribute) -> str:
     """``request`` for ``request.state.user``; "" when the chain starts with a call."""
     value: cst.BaseExpression = node.value
@@ -2325,6 +2341,25 @@ def _grants_admin(args: Sequence[cst.Arg]) -> bool:
 
 
 _THREAD_LOCAL_WORDS = ("local", "state", "ctx", "context", "tls", "thread")
+# Calls that register a handler for requests (on an app, a router or a blueprint): a
+# bound method handed to one makes its object serve every such request.
+SELF_REGISTRATIONS = frozenset(
+    {
+        "add_url_rule",
+        "add_api_route",
+        "add_route",
+        "add_websocket_route",
+        "add_api_websocket_route",
+        "add_get",
+        "add_post",
+        "add_put",
+        "add_patch",
+        "add_delete",
+        "before_request",
+        "after_request",
+        "add_handler",
+    }
+)
 # Methods of a handler built per request that hand back what that request sent (Tornado's
 # ``RequestHandler``): called on ``self``, their result is request data.
 _OWN_REQUEST_READERS = frozenset(

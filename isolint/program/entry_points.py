@@ -72,6 +72,36 @@ class EntryPoints:
                     found.setdefault(key, EntryPoint(key, reason))
         for key, reason in self._registered_entries():
             found.setdefault(key, EntryPoint(key, reason))
+        for (module, class_name), registered in self.self_registrations.items():
+            overriding = self.types.subclasses.get((module, class_name), [])
+            for method, registration in registered:
+                reason = f"`{method}`, which `{class_name}` registers with `{registration}()`"
+                # the bound method is the instance's: a subclass's override is the handler
+                for owner, owner_class in [(module, class_name), *overriding]:
+                    key = (owner, f"{owner_class}.{method}")
+                    if key[1] in self.project.modules[owner].facts.functions:
+                        found.setdefault(key, EntryPoint(key, reason))
+        return found
+
+    @cached_property
+    def self_registrations(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """Classes that register their own methods as request handlers, (method, the
+        registering call) each: ``app.server.add_url_rule("/login", view_func=self.login)``
+        in ``__init__``. The app keeps the instance for every request those handlers get;
+        the receiver is not typed (an app handed in), so the call's name and the bound
+        method say it."""
+        found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for module, record in self.project.modules.items():
+            for function in record.facts.functions.values():
+                owner = function.class_name
+                class_facts = record.facts.classes.get(owner) if owner else None
+                if owner is None or class_facts is None:
+                    continue
+                for method in function.registered_handlers:
+                    if method in class_facts.methods:
+                        found.setdefault((module, owner), []).append(
+                            (method, function.registered_with)
+                        )
         return found
 
     def _decorated_entry(self, module: str, function: Function) -> str | None:

@@ -250,6 +250,15 @@ class LongLivedObjects:
                         Creation(module, class_facts.span, how + "serves every request")
                     )
                     continue
+                registered = self.reach.entry_points.self_registrations.get(key)
+                if registered:
+                    method, registration = registered[0]
+                    how = (
+                        f"it registers its own `{method}` with `{registration}()`: one "
+                        "instance serves every request"
+                    )
+                    found[key].append(Creation(module, class_facts.span, how))
+                    continue
                 kept = self.kept_bases(key)
                 if kept:
                     short = kept[0].rsplit(".", 1)[-1]
