@@ -653,3 +653,31 @@ def test_a_thread_scoped_session_in_an_async_service_is_reported(project: MakePr
 def test_another_library_s_scoped_session_is_quiet(project: MakeProject) -> None:
     source = _SCOPED.replace("SCOPED_MODULE", "somelib.orm")
     assert project({"app/main.py": source}) == []
+
+
+_HOOK = """
+from flask import request
+
+
+class AgentTracker:
+    def __init__(self, app) -> None:
+        self.last_agent = ""
+        app.before_request(self.remember_agent)
+
+    def remember_agent(self) -> None:
+        self.last_agent = request.headers.get("User-Agent", "")
+"""
+
+
+def test_a_hook_registered_by_call_keeps_its_object_for_every_request(
+    project: MakeProject,
+) -> None:
+    # `handler-registrations`: `before_request` registers a request hook whatever it is
+    # called on, so an object registering its own method is kept for every request
+    found = project({"app/tracker.py": _HOOK})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 11)], found
+
+
+def test_a_method_handed_to_another_call_is_quiet(project: MakeProject) -> None:
+    source = _HOOK.replace("app.before_request(", "app.log_hook(")
+    assert project({"app/tracker.py": source}) == []

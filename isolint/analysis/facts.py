@@ -169,10 +169,10 @@ class Function:
     # it reads who is asking from its parameters: ``request.user``, ``info.context.user``,
     # ``request.session``, ``request.cookies`` or a credential header (``"authorization"``)
     reads_caller: bool = False
-    # methods of its own class it registers as request handlers, and the first call that
-    # does (``app.add_url_rule("/login", view_func=self.login)`` in ``__init__``)
-    registered_handlers: list[str] = field(default_factory=list)
-    registered_with: str = ""
+    # methods of its own class it hands to a method call, by the call's dotted name
+    # (``app.server.add_url_rule`` -> ``["login"]`` for ``view_func=self.login``): the
+    # program decides which calls register request handlers
+    hands_own_methods: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -767,16 +767,21 @@ class ModulePass(cst.CSTVisitor):
     def _attribute_set_by_call(
         self, node: cst.Call, frame: _Frame
     ) -> tuple[cst.Attribute, cst.BaseExpression] | None:
-        """``patch.object(Request, "body", v)``: the call sets the named attribute as
-        ``Request.body = v`` would (for as long as the ``with`` block lasts, which for every
-        other task on the loop is the same)."""
+        """``setattr(state, "user", v)`` or ``patch.object(Request, "body", v)``: the call sets
+        the named attribute as ``state.user = v`` would (a patch for as long as its ``with``
+        block lasts, which for every other task on the loop is the same)."""
         if len(node.args) < 3 or any(arg.keyword is not None for arg in node.args[:3]):
             return None
-        name = ex.dotted_name(node.func) or ""
-        if not name.endswith("patch.object"):
-            return None  # (`setattr(...)` is read by `_setattr_builtin`)
-        ref = self.facts.imports.get(name.split(".", 1)[0])
-        if ref is None or ref.module not in ("unittest.mock", "mock", "unittest"):
+        func = node.func
+        if isinstance(func, cst.Name):
+            if func.value != "setattr" or "setattr" in frame.bound:
+                return None
+        elif isinstance(func, cst.Attribute) and func.attr.value == "object":
+            name = ex.dotted_name(func) or ""
+            ref = self.facts.imports.get(name.split(".", 1)[0])
+            if not name.endswith("patch.object") or ref is None or ref.module not in _MOCK:
+                return None
+        else:
             return None
         attribute = node.args[1].value
         if not isinstance(attribute, cst.SimpleString):
@@ -941,22 +946,15 @@ class ModulePass(cst.CSTVisitor):
             call.positional, call.keywords = _call_shape(node)
             call.result_method = result_method
             call.chained_result = bool(result_method)
-            if (
-                frame.self_name is not None
-                and frame.function is not None
-                and callee.attrs
-                and callee.attrs[-1] in SELF_REGISTRATIONS
-            ):
-                handlers = _self_attributes(node, frame.self_name)
-                if handlers and not frame.function.registered_with:
-                    frame.function.registered_with = callee.text()
-                frame.function.registered_handlers.extend(handlers)
+            if frame.self_name is not None and frame.function is not None and callee.attrs:
+                handed = _self_attributes(node, frame.self_name)
+                if handed:
+                    frame.function.hands_own_methods.setdefault(callee.text(), []).extend(handed)
             self._argument_sources(frame, call, node)
             self._span_later(call, "span", node)
             frame.pending.append(_Pending("call", callee, call))
         func = node.func
-        if isinstance(func, cst.Name) and func.value == "setattr" and len(node.args) >= 3:
-            self._setattr_builtin(node, frame)
+        if rebound is not None:
             return
         if isinstance(func, cst.Attribute) and func.attr.value == "add_done_callback":
             self._note_keepalive(node)
@@ -1058,27 +1056,6 @@ class ModulePass(cst.CSTVisitor):
                 container = ex.access_of(callback.value, _NO_USER_KEYS)
                 if container is not None:
                     self._keepalive_sets.add(container.text())
-
-    def _setattr_builtin(self, node: cst.Call, frame: _Frame) -> None:
-        target = ex.access_of(node.args[0].value, self.options.user_keys)
-        attribute = node.args[1].value
-        if target is None or not isinstance(attribute, cst.SimpleString):
-            return
-        name = attribute.evaluated_value
-        if not isinstance(name, str) or target.keys:
-            return
-        target.attrs.append(name)
-        site = WriteSite(
-            target=target,
-            operation="setattr",
-            key=Key("none"),
-            span=self._placeholder(),
-            function=frame.owner,
-            value_from_param=bool(frame.sources(node.args[2].value)),
-            value_sources=sorted(frame.sources(node.args[2].value)),
-        )
-        self._span_later(site, "span", node)
-        frame.pending.append(_Pending("write", target, site))
 
     def _contextvar_default(self, node: cst.Call) -> None:
         for arg in node.args:
@@ -1203,20 +1180,17 @@ class ModulePass(cst.CSTVisitor):
         ):
             frame.function.reads_caller = True
         if isinstance(node.value, cst.Name) and frame.function is not None:
-            owner_class = self._class_holding_thread_local(frame, node.value.value, node.attr.value)
-            if owner_class is not None or (
-                frame.function.is_async and node.value.value == frame.self_name
-            ):
-                use = AsyncUse(
-                    node.attr.value,
-                    self._placeholder(),
-                    owner_class or frame.class_name,
-                    sync_function="" if frame.function.is_async else frame.owner,
-                )
-                if use.through_class is not None:
-                    self._span_later(use, "span", node)
-                    self.facts.async_uses.append(use)
-                    return
+            # `self._local.user` or `Locals.LOCALS` (a thread local kept on a class), and in
+            # async code any `self.x`, which the project index resolves later
+            through = self._class_holding_thread_local(frame, node.value.value, node.attr.value)
+            if through is None and frame.function.is_async and node.value.value == frame.self_name:
+                through = frame.class_name
+            if through is not None:
+                sync_function = "" if frame.function.is_async else frame.owner
+                use = AsyncUse(node.attr.value, self._placeholder(), through, sync_function)
+                self._span_later(use, "span", node)
+                self.facts.async_uses.append(use)
+                return
         if (
             isinstance(node.value, cst.Name)
             and frame.function is not None
@@ -2341,25 +2315,6 @@ def _grants_admin(args: Sequence[cst.Arg]) -> bool:
 
 
 _THREAD_LOCAL_WORDS = ("local", "state", "ctx", "context", "tls", "thread")
-# Calls that register a handler for requests (on an app, a router or a blueprint): a
-# bound method handed to one makes its object serve every such request.
-SELF_REGISTRATIONS = frozenset(
-    {
-        "add_url_rule",
-        "add_api_route",
-        "add_route",
-        "add_websocket_route",
-        "add_api_websocket_route",
-        "add_get",
-        "add_post",
-        "add_put",
-        "add_patch",
-        "add_delete",
-        "before_request",
-        "after_request",
-        "add_handler",
-    }
-)
 # Methods of a handler built per request that hand back what that request sent (Tornado's
 # ``RequestHandler``): called on ``self``, their result is request data.
 _OWN_REQUEST_READERS = frozenset(
@@ -2386,6 +2341,7 @@ _CREDENTIAL_WORDS = ("authorization", "cookie", "api-key", "api_key", "x-user", 
 # A request's headers and cookies, by the names frameworks give them
 _HEADER_MAPPINGS = frozenset({"headers", "META", "cookies", "COOKIES", "environ"})
 _THREAD_LOCAL_CLASSES = frozenset({"threading.local", "_threading_local.local"})
+_MOCK = frozenset({"unittest.mock", "mock", "unittest"})
 
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power)

@@ -38,7 +38,8 @@ Schema of a model (every key optional):
   ``Cache.cached``: a view's response cached by its URL) and ``response-varying-decorators``
   (``vary_on_cookie``: the cached response then varies by who asks),
   ``thread-scoped-session-factories`` (``scoped_session``: one session per thread unless
-  given a ``scopefunc``),
+  given a ``scopefunc``), ``handler-registrations`` (``add_url_rule``: calls that register a
+  request handler whatever they are called on),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
   ``handler-classes`` (classes whose construction registers a project function passed to
   them as a handler: python-telegram-bot's ``CommandHandler``), ``instantiating-registrations``
@@ -106,6 +107,7 @@ _VALUE_KEYS = (
     "response-cache-decorators",
     "response-varying-decorators",
     "thread-scoped-session-factories",
+    "handler-registrations",
 )
 _TOP_KEYS = frozenset(
     {

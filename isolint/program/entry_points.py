@@ -90,6 +90,7 @@ class EntryPoints:
         in ``__init__``. The app keeps the instance for every request those handlers get;
         the receiver is not typed (an app handed in), so the call's name and the bound
         method say it."""
+        registering = self.models.values("handler-registrations")
         found: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for module, record in self.project.modules.items():
             for function in record.facts.functions.values():
@@ -97,11 +98,12 @@ class EntryPoints:
                 class_facts = record.facts.classes.get(owner) if owner else None
                 if owner is None or class_facts is None:
                     continue
-                for method in function.registered_handlers:
-                    if method in class_facts.methods:
-                        found.setdefault((module, owner), []).append(
-                            (method, function.registered_with)
-                        )
+                for call, methods in function.hands_own_methods.items():
+                    if call.rsplit(".", 1)[-1] not in registering:
+                        continue
+                    found.setdefault((module, owner), []).extend(
+                        (method, call) for method in methods if method in class_facts.methods
+                    )
         return found
 
     def _decorated_entry(self, module: str, function: Function) -> str | None:

@@ -106,6 +106,14 @@ def _thread_scoped_sessions(project: Project) -> Iterator[Finding]:
     if not factories or async_entry is None:
         return
     short_names = {name.rsplit(".", 1)[-1] for name in factories}
+    entry_record = project.modules[async_entry[0]]
+    entry_function = project.function(*async_entry)
+    entry = Related(
+        entry_record.display_path,
+        entry_record.located(entry_function.span).line if entry_function else 0,
+        f"`{async_entry[1]}` is an `async def` request handler",
+        "entry",
+    )
     for record in project.targets():
         for call in record.facts.calls:
             if (call.callee.attrs or [call.callee.root])[-1] not in short_names:
@@ -114,9 +122,6 @@ def _thread_scoped_sessions(project: Project) -> Iterator[Finding]:
                 continue
             if project.callee_name(record.name, call.callee) not in factories:
                 continue
-            entry_record = project.modules[async_entry[0]]
-            function = project.function(*async_entry)
-            line = entry_record.located(function.span).line if function else 0
             yield finding(
                 "ISO301" if call.at_import_time else "ISO302",
                 record,
@@ -128,14 +133,7 @@ def _thread_scoped_sessions(project: Project) -> Iterator[Finding]:
                 "Open a session per request (`with SessionLocal() as session:` in a "
                 "dependency) or give the registry a `scopefunc` that is per request.",
                 Severity.ERROR,
-                (
-                    Related(
-                        entry_record.display_path,
-                        line,
-                        f"`{async_entry[1]}` is an `async def` request handler",
-                        "entry",
-                    ),
-                ),
+                (entry,),
                 data_kind="database session",
             )
 
