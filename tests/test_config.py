@@ -216,8 +216,8 @@ def test_context_class_names_the_replacement_in_the_fix(project: MakeProject) ->
 WORKSPACE_STORE = """STORE = {}
 
 
-async def save(request, workspace_slug, value):
-    STORE[workspace_slug] = value
+async def save(request, workspace_name, value):
+    STORE[workspace_name] = value
 
 
 async def save_for_user(request, uid, value):
@@ -225,17 +225,17 @@ async def save_for_user(request, uid, value):
 """
 
 
-def test_user_key_patterns_default_does_not_know_a_workspace_slug(project: MakeProject) -> None:
+def test_user_key_patterns_default_does_not_know_a_workspace_name(project: MakeProject) -> None:
     assert found(project({"app/store.py": WORKSPACE_STORE})) == {("app/store.py", 5, "ISO402")}
 
 
-def test_user_key_patterns_adding_workspace_slug_silences_the_write(project: MakeProject) -> None:
-    pyproject = '[tool.isolint]\nuser-key-patterns = ["uid", "workspace_slug"]\n'
+def test_user_key_patterns_adding_workspace_name_silences_the_write(project: MakeProject) -> None:
+    pyproject = '[tool.isolint]\nuser-key-patterns = ["uid", "workspace_name"]\n'
     assert found(project({"app/store.py": WORKSPACE_STORE}, pyproject)) == set()
 
 
 def test_user_key_patterns_replaces_the_defaults(project: MakeProject) -> None:
-    pyproject = '[tool.isolint]\nuser-key-patterns = ["workspace_slug"]\n'
+    pyproject = '[tool.isolint]\nuser-key-patterns = ["workspace_name"]\n'
     assert found(project({"app/store.py": WORKSPACE_STORE}, pyproject)) == {
         ("app/store.py", 9, "ISO402")
     }

@@ -149,7 +149,12 @@ def classify_key(
 
 
 def is_user_chain(chain: str, matcher: UserKeyMatcher, user_names: AbstractSet[str]) -> bool:
-    return matcher.matches(chain) or chain.split(".", 1)[0] in user_names
+    root = chain.split(".", 1)[0]
+    if root in user_names:
+        return True
+    if root[:1].isupper() and "." in chain:
+        return False  # ``Folder.user_id``: a class's column or constant, nobody's id
+    return matcher.matches(chain)
 
 
 def is_constant(node: cst.BaseExpression) -> bool:
@@ -335,3 +340,27 @@ class UserKeyMatcher:
 
 def _has_glob(pattern: str) -> bool:
     return any(char in pattern for char in "*?[")
+
+
+def formatted_parts(text: str) -> list[str]:
+    """The values a key formats into fixed text: ``f"doc:{doc_id}"``, ``"doc:%s" % doc_id``,
+    ``"doc:" + doc_id``; none for any other expression (a call, a tuple, a lone name)."""
+    try:
+        node = cst.parse_expression(text)
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return []
+    if isinstance(node, cst.FormattedString):
+        return [
+            expression_text(part.expression)
+            for part in node.parts
+            if isinstance(part, cst.FormattedStringExpression)
+        ]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.left, cst.SimpleString):
+        if isinstance(node.operator, cst.Modulo):
+            right = node.right
+            if isinstance(right, cst.Tuple):
+                return [expression_text(element.value) for element in right.elements]
+            return [expression_text(right)]
+        if isinstance(node.operator, cst.Add):
+            return [expression_text(node.right)]
+    return []

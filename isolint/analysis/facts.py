@@ -212,6 +212,9 @@ class WriteSite:
     value_imports: list[str] = field(default_factory=list)
     # the stored value depends on who asked (it reads ``request.user``, a user id, ...)
     value_user: bool = False
+    # ... and reads them itself, not only through locals computed from them (``request.user``
+    # stored, not a project fetched with the user as its access filter)
+    value_names_user: bool = False
     # the write sits under an ``if`` that tests its target (``if tools: tools[-1] = x``):
     # an empty default never reaches it
     guarded_by_truth: bool = False

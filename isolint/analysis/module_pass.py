@@ -757,6 +757,8 @@ class ModulePass(cst.CSTVisitor):
         site.value_user = self._depends_on_user(frame, value, names)
         site.value_id = _is_identifier(value)
         chains = list(ex.dotted_chains(value))
+        if site.value_user:
+            site.value_names_user = self._names_user(value, names, chains)
         site.value_owner = site.value_id and any(map(self.options.user_keys.matches, chains))
         if frame.self_name is not None:
             site.value_reads_own_request = self._reads_own_request(frame, value, chains)
@@ -817,9 +819,24 @@ class ModulePass(cst.CSTVisitor):
         """The value reads who is asking: a user object or id, directly or through locals.
         ``names`` is ``ex.read_names(value)`` where the caller has it already."""
         roots, attributes = names or ex.read_names(value)
-        if (roots | attributes) & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
+        if roots & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
+            return True
+        if attributes & USER_IDENTITY_NAMES and not _only_class_attributes(value):
             return True
         return self._reads_user_key(value, roots, attributes, frame)
+
+    def _names_user(
+        self, value: cst.BaseExpression, names: tuple[set[str], set[str]], chains: list[str]
+    ) -> bool:
+        """The value itself reads who is asking (``request.user``, ``user_id``), not only
+        locals computed from them."""
+        roots, attributes = names
+        if roots & USER_IDENTITY_NAMES:
+            return True
+        if attributes & USER_IDENTITY_NAMES and not _only_class_attributes(value):
+            return True
+        matcher = self.options.user_keys
+        return any(matcher.matches(chain) for chain in chains if not chain[:1].isupper())
 
     def _module_names_among(self, frame: _Frame, roots: set[str]) -> tuple[list[str], list[str]]:
         """Module-level names among these root names and the names locals among them were
@@ -854,7 +871,7 @@ class ModulePass(cst.CSTVisitor):
                 position = arg.keyword.value if arg.keyword else str(len(call.arg_sources))
                 made = call.arg_instances if origin[0] == "new" else call.arg_results
                 made[position] = origin[1]
-            fresh = from_user and self._only_fresh(frame, arg.value, *names)
+            fresh = self._only_fresh(frame, arg.value, *names)
             if arg.keyword is not None:
                 call.keyword_sources[arg.keyword.value] = sources
                 if from_user:
@@ -1867,6 +1884,10 @@ def _binding(
                 arguments=arguments,
             )
         return None
+    if isinstance(value, cst.Subscript) and ex.last_name(value.value) == "Annotated":
+        # ``DbSession = Annotated[AsyncSession, Depends(get_db)]``: FastAPI's dependency
+        # alias names the class its parameters hold
+        value = next(iter(_annotated_types(value)), value)
     if isinstance(value, (cst.Name, cst.Attribute)):
         alias = ex.access_of(value, _NO_USER_KEYS)
         if alias is not None:
@@ -2015,6 +2036,20 @@ def _note_consistent(table: dict[str, _T | None], name: str, value: _T | None) -
         table[name] = value
     elif table[name] != value:
         table[name] = None
+
+
+def _only_class_attributes(value: cst.BaseExpression) -> bool:
+    """Every identity name the value reads is an attribute of a class (``Folder.user_id``
+    in a query's filter, ``Role.owner``): a column or a constant, nobody's identity."""
+    found = False
+    for chain in ex.dotted_chains(value):
+        parts = chain.split(".")
+        if USER_IDENTITY_NAMES.isdisjoint(parts[1:]):
+            continue
+        if not parts[0][:1].isupper():
+            return False
+        found = True
+    return found
 
 
 def _container_of(

@@ -84,6 +84,12 @@ class CallEdge:
             asked, position = name in self.user_keywords, name
         return asked and (fresh_too or position not in self.call.fresh_args)
 
+    def fresh(self, index: int, name: str) -> bool:
+        """Whether what it passes that parameter is a fresh id (``uuid4()``, a token) and
+        nothing about who is asking: no other request has it."""
+        position = str(index) if 0 <= index < len(self.arg_sources) else name
+        return position in self.call.fresh_args
+
     def passes(self, name: str, index: int) -> bool:
         """Whether the call passes the parameter at ``index`` (or named ``name``)."""
         return (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from isolint.analysis.expressions import formatted_parts
 from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
 from isolint.analysis.module_pass import USER_IDENTITY_NAMES
 from isolint.findings import Related
@@ -143,7 +144,7 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     if _adds_a_member(project, record, site) or _cleared_to_rebuild(record, site):
         return None
-    if _keyed_by_who_asks(project, record, site):
+    if _keyed_by_who_asks(project, record, site) or _keyed_by_a_fresh_id(project, record, site):
         return None
     if _an_entity_s_entry(project, record, classified):
         return None
@@ -962,6 +963,46 @@ def _keyed_by_who_asks(project: Project, record: ModuleRecord, site: WriteSite) 
     )
 
 
+def _keyed_by_a_fresh_id(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``_RUNS[job_id] = run`` where every caller passes ``job_id`` a fresh id (``uuid4()``,
+    a token), directly or through its own caller's parameter: as with a uuid4 made in the
+    storing function itself, no other request ever has the key."""
+    if site.key.kind != "dynamic" or not site.key_sources:
+        return False
+    function = project.function(record.name, site.function)
+    if function is None:
+        return False
+    callee = (record.name, site.function)
+    return all(
+        source in function.params
+        and _a_key_value(function, source, site)
+        and _passed_fresh(project, callee, source, 3)
+        for source in site.key_sources
+    )
+
+
+def _passed_fresh(project: Project, callee: tuple[str, str], param: str, depth: int) -> bool:
+    function = project.function(*callee)
+    reach = program_of(project).reach
+    callers = reach.callers.get(callee, [])
+    if function is None or param not in function.params or not callers:
+        return False
+    if callee in reach.entry_points.entries:
+        return False  # a route's parameters are whatever its clients send
+    index = function.params.index(param)
+    for edge in callers:
+        sources = edge.argument(index, param)
+        if edge.caller is None or sources is None:
+            return False
+        if edge.fresh(index, param):
+            continue
+        handed_on = len(sources) == 1 and depth > 0
+        if handed_on and _passed_fresh(project, edge.caller, sources[0], depth - 1):
+            continue
+        return False
+    return True
+
+
 _KEY_TYPES = frozenset({"str", "int", "bytes", "tuple", "Tuple", "UUID", "uuid.UUID"})
 
 
@@ -1011,33 +1052,40 @@ def _depends_on_user(project: Project, record: ModuleRecord, site: WriteSite) ->
 
 def _an_entity_s_entry(project: Project, record: ModuleRecord, classified: ClassifiedWrite) -> bool:
     """``self._flows[flow_id] = entry``: a registry entry under the id of the thing it is
-    about (a flow, a document), holding nothing that depends on who asks, is the same for
-    everyone who holds the id (whether they may is the service's access control), unless
+    about (a flow, a document) is the same for everyone who holds the id (whether they may
+    is the service's access control; a thing fetched with its owner's id to check access is
+    still that thing), unless it holds the asking user themselves (``request.user``), or
     some request lists the whole registry (``.values()``): then every entry reaches whoever
     asks for the list. The id of one user's interaction (a thread, a session, a run) is not
     such an id: what is kept under it is that user's, and clients often choose it."""
     site = classified.site
-    if classified.code not in ("ISO401", "ISO402") or not is_container_write(site):
+    keyed = is_container_write(site) or site.operation.startswith(STORE_OPERATIONS_PREFIX)
+    if classified.code not in ("ISO401", "ISO402") or not keyed:
         return False
     keys = [key for key in (*site.target.keys, site.key) if key.kind == "dynamic"]
     if not keys or not all(_names_an_entity(key.text) for key in keys):
         return False
-    if _depends_on_user(project, record, site):
-        return False
+    if site.value_names_user:
+        return False  # the asking user themselves (``request.user``), kept as the thing's
     return not any(reader.lists for reader in classified.readers(project))
 
 
 def _names_an_entity(text: str) -> bool:
-    """``flow_id``, ``str(document.id)``, ``doc.pk``: the id of a thing, not content and
-    not one user's interaction (``thread_id``, ``session.id``)."""
+    """``flow_id``, ``str(document.id)``, ``doc.pk``, ``project.slug``: the id of a thing,
+    not content and not one user's interaction (``thread_id``, ``session.id``); also a
+    key that formats such ids into fixed text (``f"analytics:{project_slug}"``)."""
     if text.startswith("str(") and text.endswith(")"):
         text = text[4:-1]
     if not text.replace(".", "").replace("_", "").isalnum():
-        return False  # an expression: an f-string, a call, a tuple
+        parts = formatted_parts(text)
+        return bool(parts) and all(_names_an_entity(part) for part in parts)
     words = text.lower().replace(".", "_").split("_")
-    if words[-1] not in ("id", "pk", "uuid") or not _INTERACTION_WORDS.isdisjoint(words):
+    if words[-1] not in _ENTITY_ID_WORDS or not _INTERACTION_WORDS.isdisjoint(words):
         return False
     return len(words) > 1  # `id` alone names nothing
+
+
+_ENTITY_ID_WORDS = frozenset({"id", "pk", "uuid", "slug"})
 
 
 # What one user's exchange with the service is called, and what keeps one (an agent and

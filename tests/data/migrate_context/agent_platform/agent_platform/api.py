@@ -43,14 +43,14 @@ async def create_run(user_id: str, thread_id: str, body: str) -> dict[str, Any]:
     result["tags"] = add_tag(f"user:{user_id}")
     await run_repository.save(user_id, run_id, result)
     AuditTrail.record(user_id, f"run {run_id} finished")
-    cache_response(f"/runs/{run_id}", result)
+    cache_response(f"/threads/{thread_id}/latest", result)
     await manager.send({"event": "run_completed", **result})
     return result
 
 
-@router.get("/runs/{run_id}")
-async def read_run(user_id: str, run_id: str) -> dict[str, Any] | None:
-    return cached_response(f"/runs/{run_id}")
+@router.get("/threads/{thread_id}/latest")
+async def read_latest(user_id: str, thread_id: str) -> dict[str, Any] | None:
+    return cached_response(f"/threads/{thread_id}/latest")
 
 
 @router.get("/profile")
