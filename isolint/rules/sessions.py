@@ -122,6 +122,10 @@ def _thread_scoped_sessions(project: Project) -> Iterator[Finding]:
                 continue
             if project.callee_name(record.name, call.callee) not in factories:
                 continue
+            caller = project.function(record.name, call.function or "")
+            owner = caller.class_name if caller is not None else None
+            if owner is not None and not _has_async_methods(record, owner):
+                continue  # every method runs to its end on one thread: that thread's session
             yield finding(
                 "ISO301" if call.at_import_time else "ISO302",
                 record,
@@ -136,6 +140,18 @@ def _thread_scoped_sessions(project: Project) -> Iterator[Finding]:
                 (entry,),
                 data_kind="database session",
             )
+
+
+def _has_async_methods(record: ModuleRecord, class_name: str) -> bool:
+    """Some method of the class is ``async def``: a task that uses the session can wait in
+    it while another task on the loop's thread uses the same one."""
+    class_facts = record.facts.classes.get(class_name)
+    methods = class_facts.methods if class_facts is not None else []
+    return any(
+        (function := record.facts.functions.get(f"{class_name}.{method}")) is not None
+        and function.is_async
+        for method in methods
+    )
 
 
 def _an_async_entry_point(project: Project) -> tuple[str, str] | None:

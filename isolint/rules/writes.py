@@ -1063,11 +1063,55 @@ def _an_entity_s_entry(project: Project, record: ModuleRecord, classified: Class
     if classified.code not in ("ISO401", "ISO402") or not keyed:
         return False
     keys = [key for key in (*site.target.keys, site.key) if key.kind == "dynamic"]
-    if not keys or not all(_names_an_entity(key.text) for key in keys):
+    if not keys:
+        return False
+    callee = (record.name, site.function)
+    if not all(
+        _names_an_entity(key.text) or _callers_pass_an_entity_key(project, callee, key.text, 2)
+        for key in keys
+    ):
         return False
     if site.value_names_user:
         return False  # the asking user themselves (``request.user``), kept as the thing's
     return not any(reader.lists for reader in classified.readers(project))
+
+
+def _callers_pass_an_entity_key(
+    project: Project, callee: tuple[str, str], param: str, depth: int
+) -> bool:
+    """``def set(self, key, value): self._cache[key] = ...`` that every call hands the id of
+    a thing (``resource_cache.set(resource_id, content)``), directly or through its own
+    caller's parameter, and never the asking user as the value."""
+    function = project.function(*callee)
+    reach = program_of(project).reach
+    callers = reach.callers.get(callee, [])
+    if function is None or param not in function.params or not callers:
+        return False
+    if callee in reach.entry_points.entries:
+        return False
+    index = function.params.index(param)
+    for edge in callers:
+        sources = edge.argument(index, param)
+        if edge.caller is None or sources is None or _hands_the_user(edge):
+            return False
+        passed = edge.call.args[index] if index < len(edge.call.args) else None
+        if passed is not None and _names_an_entity(passed.text()):
+            continue
+        if len(sources) == 1 and depth > 0:
+            if _names_an_entity(sources[0]):
+                continue
+            if _callers_pass_an_entity_key(project, edge.caller, sources[0], depth - 1):
+                continue
+        return False
+    return True
+
+
+def _hands_the_user(edge: CallEdge) -> bool:
+    """A positional argument of the call is the asking user (``request.user``, ``user``)."""
+    return any(
+        passed is not None and not USER_IDENTITY_NAMES.isdisjoint(passed.text().split("."))
+        for passed in edge.call.args
+    )
 
 
 def _names_an_entity(text: str) -> bool:
