@@ -126,6 +126,64 @@ def test_same_code_without_the_framework_is_quiet(project: MakeProject, model: s
     assert _findings(project, CASES[model][1]) == []
 
 
+_DEPENDENCY = """from fastapi import Depends, FastAPI, Header
+
+app = FastAPI()
+SEEN: dict[str, str] = {{}}
+
+
+def tenant(x_tenant: str = Header(), path: str = "") -> str:
+    SEEN[path] = x_tenant
+    return x_tenant
+
+
+@app.get("/items")
+def items(t: str = {default}) -> str:
+    return t
+"""
+
+
+def test_fastapi_model_runs_a_dependency_for_each_request(project: MakeProject) -> None:
+    found = project({"app/api.py": _DEPENDENCY.format(default="Depends(tenant)")})
+    assert [(f.code, f.line) for f in found] == [("ISO402", 8)], found
+    assert "a handler passed to `Depends()`" in found[0].message
+
+
+def test_a_function_no_depends_names_is_not_a_dependency(project: MakeProject) -> None:
+    assert project({"app/api.py": _DEPENDENCY.format(default='Header("")')}) == []
+
+
+_ACCESSOR = """from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+class Api:
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {{}}
+
+    @classmethod
+    def {accessor}(cls) -> "Api":
+        return cls()
+
+
+@app.get("/items")
+def items(request: Request) -> None:
+    api = Api.{accessor}()
+    api.headers = dict(request.headers)
+"""
+
+
+def test_stdlib_model_singleton_accessor_hands_out_the_one_instance(project: MakeProject) -> None:
+    found = project({"app/api.py": _ACCESSOR.format(accessor="get_instance")})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 18)], found
+    assert "Api.headers" in found[0].message
+
+
+def test_a_method_the_models_do_not_name_makes_its_own_object(project: MakeProject) -> None:
+    assert project({"app/api.py": _ACCESSOR.format(accessor="build")}) == []
+
+
 def test_stdlib_model_cached_factory_is_long_lived(project: MakeProject) -> None:
     source = (
         "import functools\n\nclass Tracker:\n    def __init__(self):\n        self.last = {}\n\n"

@@ -236,6 +236,9 @@ class WriteSite:
     # the written object is what a call returned (``history = get_history();
     # history.append(x)``, ``get_history().append(x)``): ``target`` names the function
     returned_by_call: bool = False
+    # ... and the attributes of that object written (``api = Api.get_instance(app);
+    # api.client.headers = h``: ``["client", "headers"]``, with ``target`` the getter)
+    returned_attrs: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -1588,6 +1588,24 @@ class ModulePass(cst.CSTVisitor):
             if (
                 pending.kind == "write"
                 and isinstance(pending.fact, WriteSite)
+                and root in frame.call_results
+                and frame.assignments[root] == 1
+                and pending.access.attrs
+                and not pending.access.keys
+                and not pending.fact.returned_by_call
+                and frame.call_results[root].root not in frame.bound
+            ):
+                # `api = Api.get_instance(app); api.client.headers = h`: an attribute of what
+                # a getter hands out, judged against the getter
+                pending.fact.returned_by_call = True
+                pending.fact.returned_attrs = list(pending.access.attrs)
+                returned = frame.call_results[root]
+                pending.fact.target = returned
+                pending = _Pending(pending.kind, returned, pending.fact)
+                return pending
+            if (
+                pending.kind == "write"
+                and isinstance(pending.fact, WriteSite)
                 and root in frame.instances
                 and len(pending.access.attrs) == 1
             ):

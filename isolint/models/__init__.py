@@ -39,7 +39,8 @@ Schema of a model (every key optional):
   (``vary_on_cookie``: the cached response then varies by who asks),
   ``thread-scoped-session-factories`` (``scoped_session``: one session per thread unless
   given a ``scopefunc``), ``handler-registrations`` (``add_url_rule``: calls that register a
-  request handler whatever they are called on),
+  request handler whatever they are called on), ``singleton-accessors`` (``get_instance``:
+  class methods that hand out the class's one instance),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
   ``handler-classes`` (classes whose construction registers a project function passed to
   them as a handler: python-telegram-bot's ``CommandHandler``), ``instantiating-registrations``
@@ -108,6 +109,7 @@ _VALUE_KEYS = (
     "response-varying-decorators",
     "thread-scoped-session-factories",
     "handler-registrations",
+    "singleton-accessors",
 )
 _TOP_KEYS = frozenset(
     {

@@ -262,6 +262,8 @@ def _cached_result_write(
     argument and keeps its result for the process (``@lru_cache``, Streamlit's
     ``@st.cache_resource``: the models' ``long-lived-decorators``): every caller, of every
     session, gets and changes one object."""
+    if site.returned_attrs:
+        return _getter_result_attribute_write(project, record, site)
     if site.target.attrs or site.operation in REMOVALS or not is_container_write(site):
         return None
     target = project.resolve(record.name, Access(site.target.root))
@@ -282,6 +284,53 @@ def _cached_result_write(
     return ClassifiedWrite(
         record, site, code, f"{target.name}()", what, target.module, function.span
     )
+
+
+def _getter_result_attribute_write(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``api = WebserverApi.get_instance(app); api.client.headers = product_headers``: an
+    attribute of the one instance a singleton accessor (the models' ``singleton-accessors``)
+    or a project getter of a long-lived object hands out, set from request data: the next
+    request of any user finds it there."""
+    if site.operation in REMOVALS or site.value_kind:
+        return None
+    held = _held_by_getter(project, record.name, site.target)
+    if held is None or not _request_data(project, record, site):
+        return None
+    class_name, what = held
+    if is_container_write(site):
+        code = keyed_code(site, "ISO401", True)
+        if code is None:
+            return None
+    elif site.operation != "setattr":
+        return None
+    subject = ".".join([class_name, *site.returned_attrs])
+    return ClassifiedWrite(record, site, "ISO401", subject, what)
+
+
+def _held_by_getter(project: Project, module: str, getter: Access) -> tuple[str, str] | None:
+    """(class name, how it lives) when ``getter(...)`` hands out one long-lived object."""
+    accessors = project.config.models.values("singleton-accessors")
+    if getter.attrs and getter.attrs[-1] in accessors:
+        owner = project.resolve(module, Access(getter.root, getter.attrs[:-1]))
+        if owner is not None and owner.kind in ("class", "external") and not owner.rest:
+            name = owner.name or owner.qualified.rsplit(".", 1)[-1]
+            return name, f"the one instance `{getter.text()}()` hands out"
+    target = project.resolve(module, getter)
+    if target is None or target.kind != "function" or target.rest:
+        return None
+    function = project.function(target.module, target.name)
+    if function is None or not function.returns_names:
+        return None  # `return Runner()`: a new object each call
+    program = program_of(project)
+    made = program.types.returned_type(module, getter)
+    if made is None or made.project is None:
+        return None
+    creations = program.long_lived.inherited_by(made.project)
+    if not creations:
+        return None
+    return made.project[1], creations[0].how
 
 
 def _shared_setting_write(
