@@ -202,6 +202,8 @@ class WriteSite:
     under_lock: bool = False
     value_sources: list[str] = field(default_factory=list)
     key_sources: list[str] = field(default_factory=list)
+    # the function the key is the result of (``key = self._endpoint_key(flow); d[key] = v``)
+    key_call: Access | None = None
     # the class of the instance stored, when the value is ``Cls(...)`` or a local holding one
     value_class: Access | None = None
     # the value when it is a bare name (``self.db = db_session``)

@@ -695,6 +695,8 @@ class ModulePass(cst.CSTVisitor):
             under_lock=frame.lock_depth > 0,
             memoized=memoized,
         )
+        if isinstance(target, cst.Subscript) and key.kind == "dynamic":
+            site.key_call = _key_call(frame, target)
         if value is not None:
             self._set_value_call(site, value)
             self._describe_value(site, value, frame, how)
@@ -2054,6 +2056,19 @@ def _note_consistent(table: dict[str, _T | None], name: str, value: _T | None) -
         table[name] = value
     elif table[name] != value:
         table[name] = None
+
+
+def _key_call(frame: _Frame, target: cst.Subscript) -> Access | None:
+    """The function whose result the subscript's key is: ``d[make_key(x)]``, or
+    ``key = self._endpoint_key(flow); d[key]`` with ``key`` assigned once."""
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return None
+    index = target.slice[0].slice.value
+    if isinstance(index, cst.Call):
+        return ex.access_of(index.func, _NO_USER_KEYS)
+    if isinstance(index, cst.Name) and frame.assignments[index.value] == 1:
+        return frame.call_results.get(index.value)
+    return None
 
 
 def _only_class_attributes(value: cst.BaseExpression) -> bool:

@@ -148,6 +148,8 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     if _an_entity_s_entry(project, record, classified):
         return None
+    if classified.code in ("ISO401", "ISO402") and _every_caller_memoizes(project, record, site):
+        return None
     handed_on = classified.code == "ISO102" and bool(site.value_kind)
     if classified.code != "ISO302" and not handed_on and _is_bookkeeping(project, classified):
         return None  # (a count parked for a later step of the same request is not a metric)
@@ -694,8 +696,6 @@ def _classify_self(
     elif is_container_write(site) and _holds_container(project, module, class_name, attribute):
         code = keyed_code(site, "ISO401", _request_data(project, record, site))
         code = "ISO401" if code == "ISO402" else code
-        if code is not None and _every_caller_memoizes(project, record, site):
-            return None
     elif _configures_a_kept_object(project, record, class_name, site):
         code = "ISO401"
     else:
@@ -943,12 +943,24 @@ def _call_memoizes(
     value_sources = tuple(s for s in value_sources if not s.startswith("$"))
     if edge.asks_who(*value) or not value_sources:
         return False
-    if set(value_sources) <= set(key_sources):
+    if set(value_sources) <= set(key_sources) and not _what_the_request_sent(
+        project, edge, value[0]
+    ):
         return True
     if len(key_sources) == 1 and len(value_sources) == 1:
         # `def set(self, key, value): await self.l1.set(key, value)`: handed on as given
         return _callers_memoize(project, edge.caller, key_sources[0], value_sources[0], depth - 1)
     return False
+
+
+def _what_the_request_sent(project: Project, edge: CallEdge, index: int) -> bool:
+    """The value is a parameter of the caller, or read straight off one
+    (``remember(update.chat, update.message)``, ``remember(serializer.key, serializer)``):
+    what the caller was sent, not an answer computed from the key, though the key is read
+    from the same object."""
+    passed = edge.call.args[index] if 0 <= index < len(edge.call.args) else None
+    caller = project.function(*edge.caller) if edge.caller is not None else None
+    return passed is not None and caller is not None and passed.root in caller.params
 
 
 def _cleared_to_rebuild(record: ModuleRecord, site: WriteSite) -> bool:
@@ -1000,6 +1012,8 @@ def _keyed_by_who_asks(project: Project, record: ModuleRecord, site: WriteSite) 
     says nothing about the user, nor does one that only some callers derive from them."""
     if not any(key.kind == "dynamic" for key in (*site.target.keys, site.key)):
         return False
+    if _key_built_for_the_user(project, record, site):
+        return True
     function = project.function(record.name, site.function)
     if function is None:
         return False
@@ -1050,6 +1064,22 @@ def _passed_fresh(project: Project, callee: tuple[str, str], param: str, depth: 
             continue
         return False
     return True
+
+
+def _key_built_for_the_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``key = self._endpoint_key(flow); self._aliases[key] = flow_id`` where the project
+    function that builds the key reads whose it is (``return str(flow.user_id), name``)."""
+    made = site.key_call
+    if made is None:
+        return False
+    if made.root == "self" and len(made.attrs) == 1 and site.self_class is not None:
+        function = project.function(record.name, f"{site.self_class}.{made.attrs[0]}")
+        return function is not None and function.returns_user_scoped
+    target = project.resolve(record.name, made)
+    if target is None or target.kind != "function" or target.rest:
+        return False
+    function = project.function(target.module, target.name)
+    return function is not None and function.returns_user_scoped
 
 
 _KEY_TYPES = frozenset({"str", "int", "bytes", "tuple", "Tuple", "UUID", "uuid.UUID"})
