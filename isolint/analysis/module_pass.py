@@ -821,9 +821,9 @@ class ModulePass(cst.CSTVisitor):
         """The value reads who is asking: a user object or id, directly or through locals.
         ``names`` is ``ex.read_names(value)`` where the caller has it already."""
         roots, attributes = names or ex.read_names(value)
-        if roots & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
+        if _reads_identity(value, roots, attributes):
             return True
-        if attributes & USER_IDENTITY_NAMES and not _only_class_attributes(value):
+        if not frame.user_dependent.isdisjoint(roots):
             return True
         return self._reads_user_key(value, roots, attributes, frame)
 
@@ -832,10 +832,7 @@ class ModulePass(cst.CSTVisitor):
     ) -> bool:
         """The value itself reads who is asking (``request.user``, ``user_id``), not only
         locals computed from them."""
-        roots, attributes = names
-        if roots & USER_IDENTITY_NAMES:
-            return True
-        if attributes & USER_IDENTITY_NAMES and not _only_class_attributes(value):
+        if _reads_identity(value, *names):
             return True
         matcher = self.options.user_keys
         return any(matcher.matches(chain) for chain in chains if not chain[:1].isupper())
@@ -2069,6 +2066,14 @@ def _key_call(frame: _Frame, target: cst.Subscript) -> Access | None:
     if isinstance(index, cst.Name) and frame.assignments[index.value] == 1:
         return frame.call_results.get(index.value)
     return None
+
+
+def _reads_identity(value: cst.BaseExpression, roots: set[str], attributes: set[str]) -> bool:
+    """The value names who is asking (``user``, ``request.user``, ``ctx.actor``), not only a
+    class's attribute of that name (a column in a query's filter)."""
+    if roots & USER_IDENTITY_NAMES:
+        return True
+    return bool(attributes & USER_IDENTITY_NAMES) and not _only_class_attributes(value)
 
 
 def _only_class_attributes(value: cst.BaseExpression) -> bool:

@@ -7,7 +7,7 @@ in one place, and the families only phrase the findings they own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from isolint.analysis.expressions import formatted_parts
@@ -1045,25 +1045,9 @@ def _keyed_by_a_fresh_id(project: Project, record: ModuleRecord, site: WriteSite
 
 
 def _passed_fresh(project: Project, callee: tuple[str, str], param: str, depth: int) -> bool:
-    function = project.function(*callee)
-    reach = program_of(project).reach
-    callers = reach.callers.get(callee, [])
-    if function is None or param not in function.params or not callers:
-        return False
-    if callee in reach.entry_points.entries:
-        return False  # a route's parameters are whatever its clients send
-    index = function.params.index(param)
-    for edge in callers:
-        sources = edge.argument(index, param)
-        if edge.caller is None or sources is None:
-            return False
-        if edge.fresh(index, param):
-            continue
-        handed_on = len(sources) == 1 and depth > 0
-        if handed_on and _passed_fresh(project, edge.caller, sources[0], depth - 1):
-            continue
-        return False
-    return True
+    return _every_caller_passes(
+        project, callee, param, depth, lambda edge, index, name, _: edge.fresh(index, name)
+    )
 
 
 def _key_built_for_the_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
@@ -1097,22 +1081,42 @@ def _a_key_value(function: Function, param: str, site: WriteSite) -> bool:
 def _passed_by_who_asks(project: Project, callee: tuple[str, str], param: str, depth: int) -> bool:
     """Every call in the project passes ``param`` a value computed from who is asking (not
     only from a fresh id), directly or through its own caller's parameter."""
+    return _every_caller_passes(
+        project,
+        callee,
+        param,
+        depth,
+        lambda edge, index, name, _: edge.asks_who(index, name, False),
+    )
+
+
+def _every_caller_passes(
+    project: Project,
+    callee: tuple[str, str],
+    param: str,
+    depth: int,
+    passes: Callable[[CallEdge, int, str, Sequence[str]], bool],
+) -> bool:
+    """Every call in the project passes ``param`` a value ``passes`` accepts (given the call,
+    the parameter's index and name, and what the argument is computed from), directly or by
+    handing on one of its own parameters that its callers in turn fill so (``depth`` callers
+    up). A route's real callers are its clients, not the project's scripts: never so."""
     function = project.function(*callee)
     reach = program_of(project).reach
     callers = reach.callers.get(callee, [])
     if function is None or param not in function.params or not callers:
         return False
     if callee in reach.entry_points.entries:
-        return False  # a route's real callers are its clients, not the project's scripts
+        return False
     index = function.params.index(param)
     for edge in callers:
         sources = edge.argument(index, param)
         if edge.caller is None or sources is None:
             return False
-        if edge.asks_who(index, param, fresh_too=False):
+        if passes(edge, index, param, sources):
             continue
         handed_on = len(sources) == 1 and depth > 0
-        if handed_on and _passed_by_who_asks(project, edge.caller, sources[0], depth - 1):
+        if handed_on and _every_caller_passes(project, edge.caller, sources[0], depth - 1, passes):
             continue
         return False
     return True
@@ -1161,28 +1165,16 @@ def _callers_pass_an_entity_key(
     """``def set(self, key, value): self._cache[key] = ...`` that every call hands the id of
     a thing (``resource_cache.set(resource_id, content)``), directly or through its own
     caller's parameter, and never the asking user as the value."""
-    function = project.function(*callee)
-    reach = program_of(project).reach
-    callers = reach.callers.get(callee, [])
-    if function is None or param not in function.params or not callers:
+    if any(map(_hands_the_user, program_of(project).reach.callers.get(callee, []))):
         return False
-    if callee in reach.entry_points.entries:
-        return False
-    index = function.params.index(param)
-    for edge in callers:
-        sources = edge.argument(index, param)
-        if edge.caller is None or sources is None or _hands_the_user(edge):
-            return False
+
+    def an_entity(edge: CallEdge, index: int, _: str, sources: Sequence[str]) -> bool:
         passed = edge.call.args[index] if index < len(edge.call.args) else None
         if passed is not None and _names_an_entity(passed.text()):
-            continue
-        if len(sources) == 1 and depth > 0:
-            if _names_an_entity(sources[0]):
-                continue
-            if _callers_pass_an_entity_key(project, edge.caller, sources[0], depth - 1):
-                continue
-        return False
-    return True
+            return True
+        return len(sources) == 1 and _names_an_entity(sources[0])
+
+    return _every_caller_passes(project, callee, param, depth, an_entity)
 
 
 def _hands_the_user(edge: CallEdge) -> bool:
