@@ -146,7 +146,7 @@ def items(t: str = {default}) -> str:
 def test_fastapi_model_runs_a_dependency_for_each_request(project: MakeProject) -> None:
     found = project({"app/api.py": _DEPENDENCY.format(default="Depends(tenant)")})
     assert [(f.code, f.line) for f in found] == [("ISO402", 8)], found
-    assert "a handler passed to `Depends()`" in found[0].message
+    assert "a handler passed to `Depends(tenant)`" in found[0].message
 
 
 def test_a_function_no_depends_names_is_not_a_dependency(project: MakeProject) -> None:

@@ -235,9 +235,11 @@ class EntryPoints:
         """Project functions passed to a handler class: ``MessageHandler(filters, reply)``."""
         found: list[tuple[FunctionKey, str]] = []
         for argument in call.args:
-            target = self.project.resolve(module, argument) if argument else None
+            if argument is None:
+                continue
+            target = self.project.resolve(module, argument)
             if target is not None and target.kind == "function" and not target.rest:
-                reason = f"a handler passed to `{call.callee.text()}()`"
+                reason = f"a handler passed to `{call.callee.text()}({argument.text()})`"
                 found.append(((target.module, target.name), reason))
         return found
 
