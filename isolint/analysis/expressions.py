@@ -182,7 +182,8 @@ def expression_text(node: cst.BaseExpression) -> str:
 
 
 def dotted_chains(node: cst.CSTNode) -> Iterator[str]:
-    """Every maximal Name/Attribute chain read inside ``node`` (``request.user.id``, ``x``)."""
+    """Every maximal Name/Attribute chain read inside ``node`` (``request.user.id``, ``x``);
+    a field read by its name counts as an attribute (``data["user_id"]``: ``data.user_id``)."""
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
@@ -192,7 +193,26 @@ def dotted_chains(node: cst.CSTNode) -> Iterator[str]:
             if dotted is not None:
                 yield dotted
                 continue
+        elif kind is cst.Subscript:
+            field = _field_name(current)  # type: ignore[arg-type]
+            dotted = dotted_name(current.value) if field else None  # type: ignore[attr-defined]
+            if dotted is not None:
+                yield f"{dotted}.{field}"
+                continue
         stack.extend(_children(current))
+
+
+def _field_name(node: cst.Subscript) -> str:
+    """``"user_id"`` for ``data["user_id"]``: a field named by a string that could be an
+    attribute's name; empty for anything else (an index, a computed key, a class's name in
+    ``Literal["Name"]``)."""
+    if len(node.slice) != 1:
+        return ""
+    index = node.slice[0].slice
+    if not isinstance(index, cst.Index) or type(index.value) is not cst.SimpleString:
+        return ""
+    text = index.value.value.strip("\"'")
+    return text if text.isidentifier() and not text[:1].isupper() else ""  # not `Literal["X"]`
 
 
 def names_read(node: cst.CSTNode | None) -> set[str]:
@@ -218,6 +238,10 @@ def read_names(node: cst.CSTNode | None) -> tuple[set[str], set[str]]:
             if attribute not in APPLICATION_ATTRIBUTES:
                 stack.append(current.value)  # type: ignore[attr-defined]
         else:
+            if kind is cst.Subscript:
+                field = _field_name(current)  # type: ignore[arg-type]
+                if field:
+                    attributes.add(field)
             stack.extend(_children(current))
     return roots, attributes
 
