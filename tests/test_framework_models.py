@@ -196,6 +196,20 @@ def test_stdlib_model_cached_factory_is_long_lived(project: MakeProject) -> None
     assert any("cached factory" in r.message for r in found[0].related)
 
 
+def test_stdlib_model_cached_factory_hands_out_one_object_to_every_caller(
+    project: MakeProject,
+) -> None:
+    source = (
+        "import functools\n\nclass Tracker:\n    def __init__(self):\n        self.last = None\n\n"
+        "@functools.{decorator}\ndef get_tracker():\n    return Tracker()\n\n"
+        "def handle(request):\n    tracker = get_tracker()\n    tracker.last = request.body\n"
+    )
+    found = project({"app/track.py": source.format(decorator="lru_cache")})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 13)], found
+    assert "Tracker.last" in found[0].message and "cached function's result" in found[0].message
+    assert project({"app/track.py": source.format(decorator="wraps(print)")}) == []
+
+
 def test_stdlib_model_session_factories_are_not_sessions(project: MakeProject) -> None:
     source = (
         "from sqlalchemy.orm import sessionmaker, Session\n\n"

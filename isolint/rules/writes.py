@@ -268,71 +268,81 @@ def _cached_result_write(
         return _getter_result_attribute_write(project, record, site)
     if site.target.attrs or site.operation in REMOVALS or not is_container_write(site):
         return None
-    target = project.resolve(record.name, Access(site.target.root))
-    if target is None or target.kind != "function" or target.rest:
+    cached = _cached_getter(project, record.name, Access(site.target.root))
+    if cached is None:
         return None
-    function = project.function(target.module, target.name)
-    models = project.config.models
-    cached = function is not None and any(
-        models.is_long_lived_decorator(project.callee_name(target.module, decorator.callee))
-        for decorator in function.decorators
-    )
-    if function is None or not cached or function.params:
-        return None  # with parameters, one object per argument (a thread's own list)
     code = keyed_code(site, "ISO101", _request_data(project, record, site))
     if code is None:
         return None
+    target, function = cached
     what = "cached function's result"
     return ClassifiedWrite(
         record, site, code, f"{target.name}()", what, target.module, function.span
     )
 
 
+def _cached_getter(project: Project, module: str, getter: Access) -> tuple[Target, Function] | None:
+    """The project function ``getter`` names when it takes no argument and keeps its result
+    for the process (the models' ``long-lived-decorators``); with parameters, it keeps one
+    object per argument (a thread's own list)."""
+    target = project.resolve(module, getter)
+    if target is None or target.kind != "function" or target.rest:
+        return None
+    function = project.function(target.module, target.name)
+    if function is None or function.params:
+        return None
+    models = project.config.models
+    if not any(
+        models.is_long_lived_decorator(project.callee_name(target.module, decorator.callee))
+        for decorator in function.decorators
+    ):
+        return None
+    return target, function
+
+
 def _getter_result_attribute_write(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
     """``api = WebserverApi.get_instance(app); api.client.headers = product_headers``: an
-    attribute of the one instance a singleton accessor (the models' ``singleton-accessors``)
-    or a project getter of a long-lived object hands out, set from request data: the next
-    request of any user finds it there."""
+    attribute of the one object a singleton accessor (the models' ``singleton-accessors``),
+    a cached getter or a project getter of a long-lived object hands out, set from request
+    data: the next request of any user finds it there."""
     if site.operation in REMOVALS or site.value_kind:
         return None
+    if site.operation != "setattr" and not is_container_write(site):
+        return None
+    if is_container_write(site) and keyed_code(site, "ISO401", True) is None:
+        return None  # keyed by the user
     held = _held_by_getter(project, record.name, site.target)
     if held is None or not _request_data(project, record, site):
         return None
-    class_name, what = held
-    if is_container_write(site):
-        code = keyed_code(site, "ISO401", True)
-        if code is None:
-            return None
-    elif site.operation != "setattr":
-        return None
-    subject = ".".join([class_name, *site.returned_attrs])
+    owner, what = held
+    subject = ".".join([owner, *site.returned_attrs])
     return ClassifiedWrite(record, site, "ISO401", subject, what)
 
 
 def _held_by_getter(project: Project, module: str, getter: Access) -> tuple[str, str] | None:
-    """(class name, how it lives) when ``getter(...)`` hands out one long-lived object."""
+    """(what it is called, how it lives) when ``getter(...)`` hands out one long-lived
+    object: a singleton accessor's instance, a cached getter's result, or a kept instance
+    of a long-lived class (``return _registry``; not ``return Registry()``, new each call)."""
     accessors = project.config.models.values("singleton-accessors")
     if getter.attrs and getter.attrs[-1] in accessors:
         owner = project.resolve(module, Access(getter.root, getter.attrs[:-1]))
         if owner is not None and owner.kind in ("class", "external") and not owner.rest:
             name = owner.name or owner.qualified.rsplit(".", 1)[-1]
             return name, f"the one instance `{getter.text()}()` hands out"
-    target = project.resolve(module, getter)
-    if target is None or target.kind != "function" or target.rest:
-        return None
-    function = project.function(target.module, target.name)
-    if function is None or not function.returns_names:
-        return None  # `return Runner()`: a new object each call
     program = program_of(project)
     made = program.types.returned_type(module, getter)
-    if made is None or made.project is None:
+    cached = _cached_getter(project, module, getter)
+    if cached is not None:
+        name = made.project[1] if made is not None and made.project else f"{cached[0].name}()"
+        return name, "cached function's result"
+    target = project.resolve(module, getter)
+    function = project.function(target.module, target.name) if target is not None else None
+    if function is None or not function.returns_names or made is None or made.project is None:
         return None
     creations = program.long_lived.inherited_by(made.project)
-    if not creations:
-        return None
-    return made.project[1], creations[0].how
+    return (made.project[1], creations[0].how) if creations else None
 
 
 def _shared_setting_write(
