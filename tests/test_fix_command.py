@@ -38,10 +38,11 @@ AGENT = (
     "from typing import Any\n\n\n"
     "class Agent:\n"
     "    calls: list[dict[str, Any]] = []\n\n"
-    "    def record(self, tool: str) -> None:\n"
-    '        self.calls.append({"tool": tool})\n\n\n'
-    "async def handle(user_id: str) -> None:\n"
-    "    Agent().record(user_id)\n"
+    "    def record(self, tool: str) -> list[dict[str, Any]]:\n"
+    '        self.calls.append({"tool": tool})\n'
+    "        return self.calls\n\n\n"
+    "async def handle(user_id: str) -> list[dict[str, Any]]:\n"
+    "    return Agent().record(user_id)\n"
 )
 
 

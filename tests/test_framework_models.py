@@ -190,6 +190,7 @@ def test_stdlib_model_cached_factory_is_long_lived(project: MakeProject) -> None
         "    def note(self, key, item):\n        self.last[key] = item\n\n"
         "@functools.lru_cache\ndef get_tracker():\n    return Tracker()\n\n"
         "def handle(request, key):\n    get_tracker().note(key, request.body)\n"
+        "    return get_tracker().last\n"
     )
     found = project({"app/track.py": source})
     assert [f.code for f in found] == ["ISO401"], found
@@ -738,6 +739,9 @@ class AgentTracker:
 
     def remember_agent(self) -> None:
         self.last_agent = request.headers.get("User-Agent", "")
+
+    def agent(self) -> str:
+        return self.last_agent
 """
 
 

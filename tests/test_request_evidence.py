@@ -90,7 +90,7 @@ def create_app(bank: Any = None) -> FastAPI:
     @app.post("/chat")
     def chat(user_id: str) -> str:
         bank.select(user_id)
-        return "ok"
+        return f"ok {bank.active}"
 
     return app
 """
@@ -124,7 +124,8 @@ def test_an_int_parameter_is_a_measure_unless_it_names_who_asked(project: MakePr
         "class Tracker:\n    def __init__(self):\n"
         "        self.sizes = {}\n        self.owner = None\n\n"
         "    async def note(self, request, flow_id: str, size: int, user_id: int):\n"
-        "        self.sizes[flow_id] = size\n        self.owner = user_id\n\n\n"
+        "        self.sizes[flow_id] = size\n        self.owner = user_id\n"
+        "        return self.sizes, self.owner\n\n\n"
         "tracker = Tracker()\n"
     )
     assert located(project({"app/track.py": code})) == {("app/track.py", 8, "ISO401")}

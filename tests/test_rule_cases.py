@@ -422,7 +422,9 @@ POSITIVES = [
         {
             "app/manager.py": "class Manager:\n    def __init__(self):\n        self.active = None\n\n"
             "    def connect(self, websocket):\n        self.active = websocket\n",
-            "app/deps.py": "from app.manager import Manager\n\nmanager = Manager()\n",
+            "app/deps.py": "from app.manager import Manager\n\nmanager = Manager()\n\n\n"
+            "async def chat(websocket):\n    manager.connect(websocket)\n"
+            "    await manager.active.send_text('hello')\n",
         },
         ("app/manager.py", 6, "ISO401"),
     ),
@@ -432,7 +434,9 @@ POSITIVES = [
             "a.py": "class Registry:\n    def __init__(self):\n        self.last = None\n\n"
             "    def remember(self, request):\n        self.last = request\n\n\n_registry = None\n\n\n"
             "def get_registry():\n    global _registry\n    if _registry is None:\n"
-            "        _registry = Registry()\n    return _registry\n"
+            "        _registry = Registry()\n    return _registry\n\n\n"
+            "async def view(request):\n    get_registry().remember(request)\n"
+            "    return get_registry().last\n"
         },
         ("a.py", 6, "ISO401"),
     ),
@@ -441,7 +445,8 @@ POSITIVES = [
         {
             "app/base.py": "class Base:\n    seen = []\n",
             "app/agent.py": "from app.base import Base\n\n\nclass Agent(Base):\n"
-            "    async def run(self, request):\n        self.seen.append(request)\n",
+            "    async def run(self, request):\n        self.seen.append(request)\n"
+            "        return self.seen\n",
         },
         ("app/agent.py", 6, "ISO103"),
     ),

@@ -93,3 +93,57 @@ def test_the_witness_starts_at_the_route_not_a_helper_taking_request_data(
     assert [(r.path, r.message.split(":")[0]) for r in entries] == [
         ("app/api.py", "request entry point `add`")
     ]
+
+
+_KEEPER = """from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+class Keeper{bases}:
+    def __init__(self) -> None:
+        self.token = None
+
+    async def keep(self, token: str) -> None:
+        self.token = token
+
+    def {reader}(self):
+        return self.token
+
+
+keeper = Keeper()
+
+
+@app.post("/login")
+async def login(request: Request) -> None:
+    await keeper.keep(request.headers["token"])
+{use}"""
+
+
+def test_a_value_nothing_that_runs_reads_back_is_not_reported(project: MakeProject) -> None:
+    # the only reader is a method nothing calls
+    assert project({"app/keeper.py": _KEEPER.format(bases="", reader="token_of", use="")}) == []
+
+
+def test_a_reader_the_project_calls_keeps_the_finding(project: MakeProject) -> None:
+    use = "\n\n@app.get('/me')\nasync def me() -> str:\n    return keeper.token_of()\n"
+    found = project({"app/keeper.py": _KEEPER.format(bases="", reader="token_of", use=use)})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 11)], found
+
+
+def test_a_class_with_a_foreign_base_may_be_read_by_its_library(project: MakeProject) -> None:
+    source = "from app.vendor import Base\n" + _KEEPER.format(
+        bases="(Base)", reader="_unused", use=""
+    )
+    found = project({"app/keeper.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 12)], found
+
+
+def test_a_getattr_by_name_reads_the_attribute(project: MakeProject) -> None:
+    by_name = (
+        _KEEPER.format(bases="", reader="_unused", use="").replace("return self.token", "return 0")
+        + "\n\ndef show() -> str:\n    return getattr(keeper, 'token')\n\n\nshow()\n"
+    )
+    assert [f.line for f in project({"app/keeper.py": by_name})] == [11]
+    # (a public method of a class the project never builds, a library's extension, counts
+    # as a reader too: its users call it; see ISO401's `LoginExtension` example)

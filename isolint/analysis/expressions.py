@@ -70,6 +70,17 @@ MUTATING_METHODS = frozenset(
         "__delitem__",
     }
 )
+
+# Mutating methods that hand nothing of the container back (``pop`` and ``setdefault``
+# return an entry: they read as well).
+WRITING_METHODS = MUTATING_METHODS - {
+    "pop",
+    "popitem",
+    "popleft",
+    "setdefault",
+    "__getitem__",
+    "__contains__",
+}
 KEYED_METHODS = frozenset({"setdefault", "pop", "__setitem__", "__delitem__"})
 
 _UPPER_CONSTANT = re.compile(r"^_*[A-Z][A-Z0-9_]*$")

@@ -278,6 +278,12 @@ class ModulePass(cst.CSTVisitor):
         # how often each (kind, qualified name) was defined so far: a later definition of the
         # same name gets a key of its own (see ``redefinition_key``)
         self._definitions: Counter[tuple[str, str]] = Counter()
+        # what the code refers to (see ModuleFacts.loaded_names and attribute_reads): the
+        # Name nodes that define (a def's or class's name) and the Attribute nodes written
+        # (a store's target, a writing method's receiver) are no reads
+        self._loaded_names: set[str] = set()
+        self._attribute_reads: dict[str, set[str]] = {}
+        self._not_reads: set[int] = set()
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -397,12 +403,15 @@ class ModulePass(cst.CSTVisitor):
                 frame.checks.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._note_stored(target.target)
         first = node.targets[0].target if node.targets else None
         self._assigning = first.value if isinstance(first, cst.Name) else ""
         for target in node.targets:
             self._assignment(target.target, node.value, node, "set")
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._note_stored(node.target)
         self._assigning = node.target.value if isinstance(node.target, cst.Name) else ""
         declared = ex.last_name(_unsubscript(node.annotation.annotation))
         # `Final` is a constant; a `ClassVar` container is shared on purpose, by declaration.
@@ -414,14 +423,38 @@ class ModulePass(cst.CSTVisitor):
         self._assignment(node.target, node.value, node, "set", final=final)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._note_stored(node.target)  # `self.total += n`: the value goes back to the store
         self._assignment(node.target, node.value, node, "aug")
 
     def visit_Del(self, node: cst.Del) -> None:
+        self._note_stored(node.target)
         for target in _flatten_targets(node.target):
             if isinstance(target, cst.Name):
                 self._bind_local(target.value)
             elif isinstance(target, (cst.Subscript, cst.Attribute)):
                 self._write_target(target, None, node, "del")
+
+    def _note_stored(self, target: cst.BaseExpression) -> None:
+        """The attributes a store writes (``self.x = v``, ``self.cache[k] = v``) are not read
+        by it."""
+        for element in _flatten_targets(target):
+            if isinstance(element, cst.Subscript):
+                element = element.value
+            if isinstance(element, cst.Attribute):
+                self._not_reads.add(id(element))
+
+    def _reader(self) -> str:
+        """Who reads at this point: the innermost function's qualname, "" outside one."""
+        for frame in reversed(self.frames):
+            if frame.kind == "function":
+                return frame.qualname
+        return ""
+
+    def _note_attribute_read(self, attribute: str) -> None:
+        readers = self._attribute_reads.get(attribute)
+        if readers is None:
+            readers = self._attribute_reads[attribute] = set()
+        readers.add(self._reader())
 
     def _assignment(
         self,
@@ -901,6 +934,7 @@ class ModulePass(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         callee_name = ex.last_name(node.func)
+        self._note_call_reads(node, callee_name)
         if (
             callee_name in ("getattr", "hasattr", "setattr")
             and node.args
@@ -1088,6 +1122,24 @@ class ModulePass(cst.CSTVisitor):
                     self._span_later(fact, "span", node)
                     self.facts.contextvar_defaults.append(fact)
 
+    def _note_call_reads(self, node: cst.Call, callee_name: str | None) -> None:
+        """A writing method's receiver is not read (``self.errors.append(e)``); a name read by
+        ``getattr(self, "_token")`` is; ``vars(self)`` and ``asdict(self)`` read every one."""
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in ex.WRITING_METHODS
+            and isinstance(func.value, cst.Attribute)
+        ):
+            self._not_reads.add(id(func.value))
+        elif callee_name in ("getattr", "hasattr") and len(node.args) > 1:
+            name = node.args[1].value
+            # `getattr(self, field)`: any attribute may be the one read
+            literal = name.raw_value if isinstance(name, cst.SimpleString) else "__dict__"
+            self._note_attribute_read(literal)
+        elif callee_name in ("vars", "asdict", "astuple", "attrgetter") and node.args:
+            self._note_attribute_read("__dict__")
+
     def visit_Await(self, node: cst.Await) -> None:
         frame = self._function_frame()
         if frame is not None:
@@ -1170,6 +1222,8 @@ class ModulePass(cst.CSTVisitor):
                 _note_credential_read(function, index.value, node.value)  # `headers["Cookie"]`
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if id(node) not in self._not_reads:
+            self._note_attribute_read(node.attr.value)
         if node.attr.value in self.options.legacy_classes:
             self._skip_legacy.add(id(node.attr))
             if id(node) not in self._skip_legacy and self._is_legacy_reference(node):
@@ -1268,6 +1322,8 @@ class ModulePass(cst.CSTVisitor):
             frame.function.reads_request_state = True
 
     def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self._not_reads:
+            self._loaded_names.add(node.value)
         frame = self.frame
         function = frame.function
         if (
@@ -1364,6 +1420,7 @@ class ModulePass(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         parent = self.frame
         name = node.name.value
+        self._not_reads.add(id(node.name))  # defining the name is no reference to it
         qualname = f"{parent.qualname}.{name}" if parent.qualname else name
         qualname = self._definition_key("function", qualname)
         outer = self._function_frame()
@@ -1772,6 +1829,7 @@ class ModulePass(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         parent = self.frame
         name = node.name.value
+        self._not_reads.add(id(node.name))  # defining the name is no reference to it
         qualname = f"{parent.qualname}.{name}" if parent.qualname else name
         qualname = self._definition_key("class", qualname)
         if parent.kind == "function":
@@ -1837,6 +1895,10 @@ class ModulePass(cst.CSTVisitor):
         return False
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        self.facts.loaded_names = sorted(self._loaded_names)
+        self.facts.attribute_reads = {
+            attribute: sorted(readers) for attribute, readers in self._attribute_reads.items()
+        }
         self._commit(self.frames[0].pending)
         self.frames[0].pending = []
         self._note_rebound_global_reads()

@@ -44,7 +44,7 @@ class Program:
 
     @cached_property
     def readers(self) -> Readers:
-        return Readers(self.project, self.reach)
+        return Readers(self.project, self.reach, lambda: self.long_lived.constructions)
 
     @cached_property
     def long_lived(self) -> LongLivedObjects:

@@ -11,10 +11,11 @@ so a store may have readers this does not find.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from isolint.analysis.expressions import MUTATING_METHODS
+from isolint.analysis.expressions import WRITING_METHODS
 from isolint.analysis.facts import Access, CallSite, Span
 from isolint.program.reach import Reach
 from isolint.project import Project
@@ -24,9 +25,6 @@ _READING_METHODS = frozenset(
     {"get", "items", "values", "keys", "copy", "__getitem__", "__contains__", "popitem", "pop"}
 )
 
-# Methods that change a container and hand nothing of it back (``pop`` and
-# ``setdefault`` return an entry: they read as well).
-_WRITING_METHODS = MUTATING_METHODS - _READING_METHODS - {"setdefault", "popleft"}
 
 StateKey = tuple[str, str, str]  # (module, owner class or "", attribute or module-level name)
 
@@ -51,9 +49,15 @@ class Reader:
 class Readers:
     """Readers of shared state, by the state they read."""
 
-    def __init__(self, project: Project, reach: Reach) -> None:
+    def __init__(
+        self,
+        project: Project,
+        reach: Reach,
+        constructions: Callable[[], Mapping[tuple[str, str], object]],
+    ) -> None:
         self.project = project
         self.reach = reach
+        self._constructions = constructions  # the project classes it builds (computed late)
 
     @cached_property
     def by_state(self) -> dict[StateKey, list[Reader]]:
@@ -88,7 +92,7 @@ class Readers:
         if self_class is not None:
             # `self.active.send(...)`, `self.runs.values()`: the attribute is read back;
             # `self.seen.add(x)` or `self.items.clear()` only writes it
-            if len(callee.attrs) == 2 and callee.attrs[1] in _WRITING_METHODS:
+            if len(callee.attrs) == 2 and callee.attrs[1] in WRITING_METHODS:
                 return None
             return (module, self_class, callee.attrs[0]) if len(callee.attrs) >= 2 else None
         if len(callee.attrs) == 1 and callee.attrs[0] in _READING_METHODS:
@@ -110,3 +114,70 @@ class Readers:
 
     def of_global(self, module: str, name: str, writer: str) -> list[Reader]:
         return [r for r in self.by_state.get((module, "", name), ()) if r.function != writer]
+
+    # ---- whether anything reads an attribute at all ------------------------------------------
+
+    def anything_reads(self, module: str, class_name: str, attribute: str, writer: str) -> bool:
+        """Whether code that can run reads ``.attribute`` back: a load of it (``x.token``,
+        ``getattr(x, "token")``) in a function something refers to, or ``vars()``/``asdict``
+        in the class's module. A value only ever stored (a token kept and never used again,
+        errors collected for a method nothing calls) reaches nobody. A class with a base from
+        outside the project may be read by that library, so it always counts as read; so
+        does every attribute a function that may not run itself writes (a public method of a
+        shared object, reported as one that could run: its readers could as well)."""
+        if self.project.external_base_names(module, class_name):
+            return True
+        if not self._can_run(module, writer):
+            return True
+        record = self.project.modules.get(module)
+        if record is None or "__dict__" in record.facts.attribute_reads:
+            return True
+        return any(
+            self._can_run(reader_module, qualname)
+            for reader_module, qualname in self._attribute_readers.get(attribute, ())
+        )
+
+    @cached_property
+    def _attribute_readers(self) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for module, record in self.project.modules.items():
+            for attribute, functions in record.facts.attribute_reads.items():
+                found[attribute].extend((module, function) for function in functions)
+        return dict(found)
+
+    @cached_property
+    def _referenced(self) -> frozenset[str]:
+        """Every name any module refers to (a function, a method, through an attribute)."""
+        names: set[str] = set()
+        for record in self.project.modules.values():
+            names.update(record.facts.loaded_names)
+        return frozenset(names)
+
+    def _can_run(self, module: str, qualname: str) -> bool:
+        """Code outside functions runs; a function runs when the project refers to its name,
+        it is decorated (a property, a registered handler), a special method, an entry point,
+        a method a library base class may call, or a public method of a class the project
+        never builds (its users do: a library's extension)."""
+        if not qualname:
+            return True
+        function = self.project.function(module, qualname)
+        if function is None:
+            return True
+        if function.decorators or function.name.startswith("__"):
+            return True
+        if function.name in self._referenced or (module, qualname) in self.reach.request_paths:
+            return True
+        owner = function.class_name
+        if owner is None:
+            return False
+        if self.project.external_base_names(module, owner):
+            return True
+        return not function.name.startswith("_") and not self._built_here(module, owner)
+
+    def _built_here(self, module: str, class_name: str) -> bool:
+        """The project builds the class, or a subclass of it."""
+        built = self._constructions()
+        key = (module, class_name)
+        return bool(built.get(key)) or any(
+            built.get(subclass) for subclass in self.reach.types.subclasses.get(key, ())
+        )

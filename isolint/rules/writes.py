@@ -122,6 +122,20 @@ def classified_writes(project: Project) -> list[ClassifiedWrite]:
     return cached
 
 
+_SESSION_CODES = frozenset({"ISO301", "ISO302"})
+
+
+def _never_read_back(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``self.refresh_token = token`` where no code that runs reads ``refresh_token`` back:
+    what is only ever stored reaches no other user. Only an attribute of the project's own
+    class counts (``self.client.headers`` may be read by the client's library)."""
+    if site.self_class is None or len(site.target.attrs) != 1:
+        return False
+    readers = program_of(project).readers
+    attribute = site.target.attrs[0]
+    return not readers.anything_reads(record.name, site.self_class, attribute, site.function)
+
+
 def _without_lone_removals(found: list[ClassifiedWrite]) -> list[ClassifiedWrite]:
     """Taking entries out of shared state (an eviction, a ``.clear()``) is part of a leak
     only where request data goes in: a removal is kept when a reported write puts something
@@ -142,6 +156,8 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     classified = _classify_write(project, record, site)
     if classified is None:
         return None
+    if classified.code not in _SESSION_CODES and _never_read_back(project, record, site):
+        return None  # (a session is used through any method, `session.add(row)` too)
     if _adds_a_member(project, record, site) or _cleared_to_rebuild(record, site):
         return None
     if _keyed_by_who_asks(project, record, site) or _keyed_by_a_fresh_id(project, record, site):

@@ -26,4 +26,5 @@ class AgentPipeline:
         for agent in self.agents:
             emit("agent_started", agent=agent.name, user_id=context.user_id)
             await agent.execute(self.state, context.run_id)
-        return {**self.state.agent_context["results"], "user_id": self.state.user_id, "run_id": self.state.run_id}
+        result = {**self.state.agent_context["results"], "user_id": self.state.user_id, "run_id": self.state.run_id}
+        return {**result, "tool_calls": [call for agent in self.agents for call in agent.tool_calls]}

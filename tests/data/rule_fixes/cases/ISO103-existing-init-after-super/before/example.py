@@ -12,10 +12,11 @@ class Pipeline(Base):
         super().__init__(name)
         self.steps = []
 
-    def fail(self, error: str) -> None:
+    def fail(self, error: str) -> dict:
         self.steps.append("failed")
         self.errors["last"] = error
+        return {"steps": self.steps, **self.errors}
 
 
-async def run_pipeline(request) -> None:
-    Pipeline(request.path).fail(f"timeout on {request.path}")
+async def run_pipeline(request) -> dict:
+    return Pipeline(request.path).fail(f"timeout on {request.path}")

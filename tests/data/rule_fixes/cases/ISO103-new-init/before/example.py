@@ -5,9 +5,10 @@ class ChatSession:
     model = "small"
 
     # sends one message
-    async def send(self, text: str) -> None:
+    async def send(self, text: str) -> list[dict]:
         self.history.append({"content": text})
+        return self.history
 
 
-async def chat(request) -> None:
-    await ChatSession().send(request.text)
+async def chat(request) -> list[dict]:
+    return await ChatSession().send(request.text)

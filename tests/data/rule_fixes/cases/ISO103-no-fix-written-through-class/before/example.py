@@ -5,10 +5,11 @@ class AgentRunner:
     def reset(cls) -> None:
         cls.tool_results.clear()
 
-    def record(self, page: str) -> None:
+    def record(self, page: str) -> dict[str, str]:
         self.tool_results["last_page"] = page
+        return dict(self.tool_results)
 
 
-async def browse(request) -> None:
+async def browse(request) -> dict[str, str]:
     AgentRunner.reset()
-    AgentRunner().record(await request.body())
+    return AgentRunner().record(await request.body())
