@@ -416,7 +416,8 @@ class ModuleFacts:
     # names X whose ``X.get()`` result is mutated in place here (a shared ContextVar default)
     contextvar_mutations: list[str] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
-    # every name and attribute name the module's code loads: what it refers to
+    # every name the module's code loads, beside the attribute names in `attribute_reads`:
+    # together, what it refers to
     loaded_names: list[str] = field(default_factory=list)
     # attribute name -> the functions reading it (their qualnames; "" outside a function).
     # Storing into it, or calling a writing method on it (`self.errors.append(e)`), is no read.

@@ -284,6 +284,7 @@ class ModulePass(cst.CSTVisitor):
         self._loaded_names: set[str] = set()
         self._attribute_reads: dict[str, set[str]] = {}
         self._not_reads: set[int] = set()
+        self._readers: list[str] = [""]  # the qualname of each enclosing function
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -443,18 +444,12 @@ class ModulePass(cst.CSTVisitor):
             if isinstance(element, cst.Attribute):
                 self._not_reads.add(id(element))
 
-    def _reader(self) -> str:
-        """Who reads at this point: the innermost function's qualname, "" outside one."""
-        for frame in reversed(self.frames):
-            if frame.kind == "function":
-                return frame.qualname
-        return ""
-
     def _note_attribute_read(self, attribute: str) -> None:
+        """The innermost function here ("" outside one) reads ``.attribute``."""
         readers = self._attribute_reads.get(attribute)
         if readers is None:
             readers = self._attribute_reads[attribute] = set()
-        readers.add(self._reader())
+        readers.add(self._readers[-1])
 
     def _assignment(
         self,
@@ -1504,8 +1499,10 @@ class ModulePass(cst.CSTVisitor):
         if own:
             self.facts.functions[qualname] = function
         self.frames.append(frame)
+        self._readers.append(qualname)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._readers.pop()
         self._resolve_pending(self.frames.pop(), original_node)
 
     def _is_request_param(self, param: cst.Param) -> bool:
@@ -1895,10 +1892,9 @@ class ModulePass(cst.CSTVisitor):
         return False
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        self.facts.loaded_names = sorted(self._loaded_names)
-        self.facts.attribute_reads = {
-            attribute: sorted(readers) for attribute, readers in self._attribute_reads.items()
-        }
+        reads = self._attribute_reads
+        self.facts.attribute_reads = {attribute: sorted(reads[attribute]) for attribute in reads}
+        self.facts.loaded_names = sorted(self._loaded_names.difference(reads))
         self._commit(self.frames[0].pending)
         self.frames[0].pending = []
         self._note_rebound_global_reads()

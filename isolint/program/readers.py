@@ -151,6 +151,7 @@ class Readers:
         names: set[str] = set()
         for record in self.project.modules.values():
             names.update(record.facts.loaded_names)
+            names.update(record.facts.attribute_reads)
         return frozenset(names)
 
     def _can_run(self, module: str, qualname: str) -> bool:
