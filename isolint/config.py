@@ -90,8 +90,12 @@ DEFAULT_USER_KEY_PATTERNS = (
     # unique to one task or request, so never shared between users either
     "current_task",
     "uuid4",
+    "uuid1",
+    "uuid7",
     "token_hex",
     "token_urlsafe",
+    "token_bytes",
+    "urandom",
 )
 
 DEFAULT_SESSION_CONSTRUCTORS = (

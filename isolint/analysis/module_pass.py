@@ -2085,7 +2085,18 @@ _T = TypeVar("_T")
 # calls whose result is unique to the call: a key made from one is no other request's, but
 # it does not say who is asking either
 _FRESH_ID_NAMES = frozenset(
-    {"uuid4", "uuid1", "token_hex", "token_urlsafe", "token_bytes", "current_task"}
+    {
+        "uuid4",
+        "uuid1",
+        "uuid7",
+        "token_hex",
+        "token_urlsafe",
+        "token_bytes",
+        "urandom",  # `base62.encodebytes(os.urandom(16))`
+        "getrandbits",
+        "ObjectId",
+        "current_task",
+    }
 )
 
 
