@@ -147,3 +147,13 @@ def test_a_getattr_by_name_reads_the_attribute(project: MakeProject) -> None:
     assert [f.line for f in project({"app/keeper.py": by_name})] == [11]
     # (a public method of a class the project never builds, a library's extension, counts
     # as a reader too: its users call it; see ISO401's `LoginExtension` example)
+
+
+def test_a_method_loading_the_attribute_at_request_time_is_named_as_its_reader(
+    project: MakeProject,
+) -> None:
+    use = "\n\n@app.get('/me')\nasync def me() -> str:\n    return keeper.token_of()\n"
+    (finding,) = project({"app/keeper.py": _KEEPER.format(bases="", reader="token_of", use=use)})
+    assert "`Keeper.token_of` reads it back at request time" in finding.message
+    readers = [(r.path, r.line) for r in finding.related if r.kind == "reader"]
+    assert readers == [("app/keeper.py", 13)]

@@ -104,13 +104,28 @@ class Readers:
     def of_attribute(
         self, module: str, class_names: list[tuple[str, str]], attribute: str, writer: str
     ) -> list[Reader]:
-        """Readers of ``self.attribute`` in any of the classes, other than ``writer``."""
-        return [
+        """Readers of ``self.attribute`` in any of the classes, other than ``writer``: calls
+        through it first (``self.active.send(...)``), then request-time methods of those
+        classes that load it (``return self.user_id``), each at its ``def``."""
+        found = [
             reader
             for owner, class_name in class_names
             for reader in self.by_state.get((owner, class_name, attribute), ())
             if reader.function != writer
         ]
+        named = {(reader.module, reader.function) for reader in found}
+        request_time = self.reach.request_paths
+        for owner, qualname in self._attribute_readers.get(attribute, ()):
+            if qualname == writer or (owner, qualname) in named:
+                continue
+            if (owner, qualname) not in request_time:
+                continue
+            function = self.project.function(owner, qualname)
+            if function is None or (owner, function.class_name) not in class_names:
+                continue
+            named.add((owner, qualname))
+            found.append(Reader(owner, qualname, function.span))
+        return found
 
     def of_global(self, module: str, name: str, writer: str) -> list[Reader]:
         return [r for r in self.by_state.get((module, "", name), ()) if r.function != writer]
