@@ -148,9 +148,13 @@ def _check(
     overrides = {absolute(cwd / path): source for path, source in (sources or {}).items()}
     config, root = settings.config, settings.root
     exclude = (*config.exclude, *config.extend_exclude)
-    targets = [absolute(path) for path in discover(paths or [Path(".")], exclude, root)]
     scope = {absolute(path): None for path in discover([root], exclude, root)}
-    scope.update(dict.fromkeys(targets))
+    asked = [absolute(path) for path in paths or [Path(".")]]
+    if asked == [absolute(root)]:
+        targets = list(scope)  # the whole project: one walk serves both
+    else:
+        targets = [absolute(path) for path in discover(paths or [Path(".")], exclude, root)]
+        scope.update(dict.fromkeys(targets))
     target_set = set(targets)
     options = pass_options(config)
     cache = FactsCache(root, config.analysis_fingerprint()) if use_cache else None
