@@ -3,9 +3,13 @@
 A store only leaks when another request can read the value back. This module finds, for a
 state written on a long-lived object (``self.active``, ``self.cache``) or a module-level
 container (``CACHE``), the request-time functions that read it: a call through the
-attribute (``self.active.send_json(...)``) or a reading method of the container
-(``CACHE.get(key)``, ``self.runs.values()``). Subscript reads are not recorded by the pass,
-so a store may have readers this does not find.
+attribute (``self.active.send_json(...)``), a reading method of the container
+(``CACHE.get(key)``, ``self.runs.values()``), or a request-time method of the class that
+loads the attribute (``return self.user_id``). Subscript reads of a module-level container
+are not recorded by the pass, so a store may have readers this does not find.
+
+It also answers whether anything that can run reads an attribute at all, from the names
+every module loads: a value only ever stored reaches no other user.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from isolint.project import Project
 _READING_METHODS = frozenset(
     {"get", "items", "values", "keys", "copy", "__getitem__", "__contains__", "popitem", "pop"}
 )
-
 
 StateKey = tuple[str, str, str]  # (module, owner class or "", attribute or module-level name)
 
