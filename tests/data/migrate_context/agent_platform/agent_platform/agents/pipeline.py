@@ -27,4 +27,5 @@ class AgentPipeline:
             emit("agent_started", agent=agent.name, user_id=context.user_id)
             await agent.execute(self.state, context.run_id)
         result = {**self.state.agent_context["results"], "user_id": self.state.user_id, "run_id": self.state.run_id}
-        return {**result, "tool_calls": [call for agent in self.agents for call in agent.tool_calls]}
+        recent = [call for agent in self.agents for call in agent.tool_calls[-5:]]
+        return {**result, "tool_calls": recent}
