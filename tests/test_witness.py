@@ -157,3 +157,11 @@ def test_a_method_loading_the_attribute_at_request_time_is_named_as_its_reader(
     assert "`Keeper.token_of` reads it back at request time" in finding.message
     readers = [(r.path, r.line) for r in finding.related if r.kind == "reader"]
     assert readers == [("app/keeper.py", 13)]
+
+
+def test_a_field_of_that_name_counts_as_a_reader(project: MakeProject) -> None:
+    # a response model built `from_attributes` reads `token` off whatever it is given
+    model = "from pydantic import BaseModel\n\n\nclass KeeperOut(BaseModel):\n    token: str\n"
+    source = _KEEPER.format(bases="", reader="_unused", use="")
+    found = project({"app/keeper.py": source, "app/schemas.py": model})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 11)], found

@@ -406,6 +406,7 @@ class ModulePass(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self._note_stored(target.target)
+            self._note_declared_field(target.target)
         first = node.targets[0].target if node.targets else None
         self._assigning = first.value if isinstance(first, cst.Name) else ""
         for target in node.targets:
@@ -413,6 +414,7 @@ class ModulePass(cst.CSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._note_stored(node.target)
+        self._note_declared_field(node.target)
         self._assigning = node.target.value if isinstance(node.target, cst.Name) else ""
         declared = ex.last_name(_unsubscript(node.annotation.annotation))
         # `Final` is a constant; a `ClassVar` container is shared on purpose, by declaration.
@@ -443,6 +445,13 @@ class ModulePass(cst.CSTVisitor):
                 element = element.value
             if isinstance(element, cst.Attribute):
                 self._not_reads.add(id(element))
+
+    def _note_declared_field(self, target: cst.BaseExpression) -> None:
+        """A name declared in a class body (``user: str`` in a response model, ``user =
+        serializers.CharField()``) is a field that serializers read from any object by that
+        name (``from_attributes``): it counts as a read of the attribute."""
+        if self.frame.kind == "class" and isinstance(target, cst.Name):
+            self._note_attribute_read(target.value)
 
     def _note_attribute_read(self, attribute: str) -> None:
         """The innermost function here ("" outside one) reads ``.attribute``."""
