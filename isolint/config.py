@@ -55,6 +55,21 @@ DEFAULT_EXCLUDE = (
     *TEST_EXCLUDE,
 )
 
+# Calls whose result is unique to the call (a fresh id): a key made from one is no other
+# request's, though it does not say who is asking either.
+FRESH_ID_CALLS = (
+    "current_task",
+    "uuid4",
+    "uuid1",
+    "uuid7",
+    "token_hex",
+    "token_urlsafe",
+    "token_bytes",
+    "urandom",  # `base62.encodebytes(os.urandom(16))`
+    "getrandbits",
+    "ObjectId",
+)
+
 DEFAULT_USER_KEY_PATTERNS = (
     "user_id",
     "user.id",
@@ -88,14 +103,7 @@ DEFAULT_USER_KEY_PATTERNS = (
     "user_key",
     "user_context",
     # unique to one task or request, so never shared between users either
-    "current_task",
-    "uuid4",
-    "uuid1",
-    "uuid7",
-    "token_hex",
-    "token_urlsafe",
-    "token_bytes",
-    "urandom",
+    *FRESH_ID_CALLS,
 )
 
 DEFAULT_SESSION_CONSTRUCTORS = (

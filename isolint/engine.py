@@ -149,11 +149,11 @@ def _check(
     config, root = settings.config, settings.root
     exclude = (*config.exclude, *config.extend_exclude)
     scope = {absolute(path): None for path in discover([root], exclude, root)}
-    asked = [absolute(path) for path in paths or [Path(".")]]
-    if asked == [absolute(root)]:
+    asked = list(paths) or [Path(".")]
+    if [absolute(path) for path in asked] == [absolute(root)]:
         targets = list(scope)  # the whole project: one walk serves both
     else:
-        targets = [absolute(path) for path in discover(paths or [Path(".")], exclude, root)]
+        targets = [absolute(path) for path in discover(asked, exclude, root)]
         scope.update(dict.fromkeys(targets))
     target_set = set(targets)
     options = pass_options(config)

@@ -45,6 +45,7 @@ from isolint.analysis.facts import (
     WriteSite,
     redefinition_key,
 )
+from isolint.config import FRESH_ID_CALLS
 
 # Parameters that carry a request: the request objects themselves, and the ids of who and
 # what the request is about (ids go into cache keys, objects do not: see ISO403).
@@ -2091,22 +2092,7 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
 
 _T = TypeVar("_T")
 
-# calls whose result is unique to the call: a key made from one is no other request's, but
-# it does not say who is asking either
-_FRESH_ID_NAMES = frozenset(
-    {
-        "uuid4",
-        "uuid1",
-        "uuid7",
-        "token_hex",
-        "token_urlsafe",
-        "token_bytes",
-        "urandom",  # `base62.encodebytes(os.urandom(16))`
-        "getrandbits",
-        "ObjectId",
-        "current_task",
-    }
-)
+_FRESH_ID_NAMES = frozenset(FRESH_ID_CALLS)
 
 
 def _origin_of(frame: _Frame, value: cst.BaseExpression) -> tuple[str, Access] | None:
