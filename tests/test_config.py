@@ -276,6 +276,11 @@ SEEN = []
 @endpoint
 def view(item):
     SEEN.append(item)
+
+
+@endpoint
+def listing():
+    return list(SEEN)
 """
 
 

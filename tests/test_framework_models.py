@@ -757,3 +757,64 @@ def test_a_hook_registered_by_call_keeps_its_object_for_every_request(
 def test_a_method_handed_to_another_call_is_quiet(project: MakeProject) -> None:
     source = _HOOK.replace("app.before_request(", "app.log_hook(")
     assert project({"app/tracker.py": source}) == []
+
+
+_APP_SLOT = """
+from flask import Flask, request
+from flask_login import current_user
+
+app = Flask(__name__)
+
+
+@app.post("/report")
+def render_report():
+    app.last_report = build(VALUE)
+    return "ok"
+
+
+@app.get("/report/latest")
+def latest_report():
+    return app.last_report
+"""
+
+
+def test_an_attribute_a_request_sets_on_the_application_is_every_user_s(
+    project: MakeProject,
+) -> None:
+    # `shared-settings` `flask.Flask.*`: the application is one object for the process, so
+    # a report built for the current user and parked on it is served to whoever asks next
+    source = _APP_SLOT.replace("VALUE", "current_user.id")
+    (found,) = project({"app/server.py": source})
+    assert (found.code, found.line, found.severity.value) == ("ISO101", 10, "error")
+    assert "`latest_report` reads it back at request time" in found.message
+
+
+def test_an_application_attribute_no_user_shapes_is_a_setting(project: MakeProject) -> None:
+    # the same slot filled with what the request asked, the same for whoever asks (a page
+    # size, a theme an administrator picks): global by design, like `app.config`
+    source = _APP_SLOT.replace("VALUE", 'request.args["theme"]')
+    assert project({"app/server.py": source}) == []
+
+
+_FASTAPI_APP_SLOT = """
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+
+@app.post("/report")
+async def render_report(theme: str, user=Depends(current_user)):
+    app.last_report = build(VALUE)
+    return {"ok": True}
+
+
+@app.get("/report/latest")
+async def latest_report():
+    return app.last_report
+"""
+
+
+def test_fastapi_s_application_is_one_object_for_every_request(project: MakeProject) -> None:
+    (found,) = project({"app/server.py": _FASTAPI_APP_SLOT.replace("VALUE", "user.id")})
+    assert (found.code, found.line, found.severity.value) == ("ISO101", 9, "error")
+    assert project({"app/server.py": _FASTAPI_APP_SLOT.replace("VALUE", "theme")}) == []

@@ -29,11 +29,38 @@ def test_a_helper_reached_from_a_handler_in_another_module_is_a_warning(
     assert "reached from request handler `on_message`" in finding.message
 
 
-def test_a_function_taking_request_data_is_an_error(project: MakeProject) -> None:
+def test_a_store_no_request_reads_back_is_a_warning(project: MakeProject) -> None:
     code = "SEEN = []\n\n\ndef remember(user_id, item):\n    SEEN.append((user_id, item))\n"
     (finding,) = project({"app/store.py": code})
-    assert finding.severity.value == "error"
+    assert finding.severity.value == "warning"
     assert "takes request data (`user_id`)" in finding.message
+    assert "reads it back" not in finding.message
+
+
+def test_a_store_another_request_reads_back_is_an_error(project: MakeProject) -> None:
+    """The leak is complete: one request writes, another reads what it wrote."""
+    code = "SEEN = []\n\n\ndef remember(user_id, item):\n    SEEN.append((user_id, item))\n"
+    views = (
+        "from app.store import SEEN\n\n\n"
+        "async def history(request):\n    return [item for _, item in SEEN]\n"
+    )
+    (finding,) = project({"app/store.py": code, "app/views.py": views})
+    assert (finding.line, finding.severity.value) == (5, "error")
+    assert "`history` reads it back at request time" in finding.message
+    readers = [(r.path, r.line) for r in finding.related if r.kind == "reader"]
+    assert readers == [("app/views.py", 4)]
+
+
+def test_subscripting_or_appending_to_the_container_is_no_read_of_it(
+    project: MakeProject,
+) -> None:
+    code = (
+        "SEEN = {}\n\n\ndef remember(user_id, item):\n    SEEN[item] = user_id\n\n\n"
+        "def also(user_id, item):\n    SEEN[user_id] = item\n    SEEN.update({item: 1})\n"
+    )
+    findings = project({"app/store.py": code})
+    assert findings  # not vacuous
+    assert {f.severity.value for f in findings} == {"warning"}
 
 
 def located(findings: list[Finding]) -> set[tuple[str, int, str]]:
@@ -129,3 +156,45 @@ def test_an_int_parameter_is_a_measure_unless_it_names_who_asked(project: MakePr
         "tracker = Tracker()\n"
     )
     assert located(project({"app/track.py": code})) == {("app/track.py", 8, "ISO401")}
+
+
+def test_the_writing_method_reading_the_value_back_is_its_reader(project: MakeProject) -> None:
+    """Another request runs the same method: it may write between this one's write and read."""
+    code = (
+        "class Pipeline:\n"
+        "    def __init__(self):\n        self.state = None\n\n"
+        "    async def run(self, request):\n"
+        "        self.state = request.json()\n        return self.state['result']\n\n\n"
+        "pipeline = Pipeline()\n"
+    )
+    (finding,) = project({"app/pipeline.py": code})
+    assert (finding.code, finding.line, finding.severity.value) == ("ISO401", 6, "error")
+    assert "`Pipeline.run` reads it back at request time" in finding.message
+
+
+def test_state_another_package_keeps_is_read_back_by_that_package(project: MakeProject) -> None:
+    code = (
+        "import litellm\n\n\n"
+        "async def chat(request, user_id):\n"
+        "    litellm.callbacks = [Handler(user_id)]\n"
+        "    return await litellm.acompletion(request)\n"
+    )
+    (finding,) = project({"app/views.py": code})
+    assert (finding.code, finding.severity.value) == ("ISO104", "error")
+    assert "`litellm` reads it back for every request" in finding.message
+
+
+def test_a_project_module_attribute_is_read_back_where_its_name_is_loaded(
+    project: MakeProject,
+) -> None:
+    state = "last_user = None\n"
+    views = (
+        "from app import state\n\n\n"
+        "async def login(request, user_id):\n    state.last_user = user_id\n"
+    )
+    reader = "import app.state\n\n\nasync def whoami(request):\n    return app.state.last_user\n"
+    (finding,) = project({"app/state.py": state, "app/views.py": views})
+    assert (finding.code, finding.severity.value) == ("ISO104", "warning")
+    (finding,) = project({"app/state.py": state, "app/views.py": views, "app/me.py": reader})
+    assert (finding.code, finding.severity.value) == ("ISO104", "error")
+    assert "`whoami` reads it back at request time" in finding.message

@@ -86,6 +86,22 @@ def expected_findings(files: dict[str, str]) -> set[tuple[str, int, str]]:
     return expected
 
 
+_FIXED_SEVERITY = re.compile(r"\*\*Severity:\*\* (error|warning)(?: \(| ·)")
+
+
+def fixed_severity(code: str) -> str | None:
+    """The severity a rule's header promises for every finding, or None when it depends on
+    the finding ("error when ..., warning when ...")."""
+    match = _FIXED_SEVERITY.search((REPO / "rules" / f"{code}.md").read_text(encoding="utf-8"))
+    return match.group(1) if match else None
+
+
+def test_the_headers_promise_a_severity_the_examples_can_check() -> None:
+    fixed = {code: fixed_severity(code) for code in RULES}
+    assert fixed["ISO301"] == "error" and fixed["ISO105"] == "warning"
+    assert fixed["ISO101"] is None  # error or warning, by whether a reader is found
+
+
 ALL_EXAMPLES = [example for doc in RULE_DOCS for example in examples(doc)]
 
 
@@ -107,6 +123,10 @@ def test_rule_example(example: DocExample, tmp_path: Path) -> None:
         expected = expected_findings(files)
         assert expected, "a bad example must mark its findings with # expect: CODE"
         assert found == expected, _explain(findings)
+        for finding in findings:
+            fixed = fixed_severity(finding.code)
+            if fixed is not None:
+                assert finding.severity.value == fixed, _explain([finding])
     else:
         assert found == set(), _explain(findings)
 

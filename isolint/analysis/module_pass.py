@@ -273,7 +273,7 @@ class ModulePass(cst.CSTVisitor):
         self._assigning = ""
         self._legacy_class_depth = 0
         self._keepalive_sets: set[str] = set()
-        # per function: the names it reads that no local binds (kept: the rebound globals)
+        # per function: the names it reads that no local binds (kept: the shared globals)
         self._free_reads: dict[int, tuple[Function, set[str]]] = {}
         self._seen_calls: dict[tuple[object, ...], CallSite] = {}
         # how often each (kind, qualified name) was defined so far: a later definition of the
@@ -439,11 +439,13 @@ class ModulePass(cst.CSTVisitor):
                 self._write_target(target, None, node, "del")
 
     def _note_stored(self, target: cst.BaseExpression) -> None:
-        """The attributes a store writes (``self.x = v``, ``self.cache[k] = v``) are not read
-        by it."""
+        """The attributes and containers a store writes (``self.x = v``, ``self.cache[k] =
+        v``, ``CACHE[k] = v``) are not read by it."""
         for element in _flatten_targets(target):
             if isinstance(element, cst.Subscript):
                 element = element.value
+                if isinstance(element, cst.Name):
+                    self._not_reads.add(id(element))
             if isinstance(element, cst.Attribute):
                 self._not_reads.add(id(element))
 
@@ -1134,7 +1136,7 @@ class ModulePass(cst.CSTVisitor):
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value in ex.WRITING_METHODS
-            and isinstance(func.value, cst.Attribute)
+            and isinstance(func.value, (cst.Attribute, cst.Name))
         ):
             self._not_reads.add(id(func.value))
         elif callee_name in ("getattr", "hasattr") and len(node.args) > 1:
@@ -1342,6 +1344,7 @@ class ModulePass(cst.CSTVisitor):
             function is not None
             and node.value in self.facts.bindings
             and (node.value not in frame.bound or node.value in frame.globals)
+            and id(node) not in self._not_reads
         ):
             reads = self._free_reads.get(id(function))
             if reads is None:
@@ -1907,7 +1910,7 @@ class ModulePass(cst.CSTVisitor):
         self.facts.loaded_names = sorted(self._loaded_names.difference(reads))
         self._commit(self.frames[0].pending)
         self.frames[0].pending = []
-        self._note_rebound_global_reads()
+        self._note_shared_global_reads()
         if self._keepalive_sets:
             self.facts.writes = [
                 site
@@ -1918,15 +1921,19 @@ class ModulePass(cst.CSTVisitor):
                 )
             ]
 
-    def _note_rebound_global_reads(self) -> None:
-        """Which functions read a module-level name that some function rebinds (``global``):
-        the readers of what a request parks there."""
-        rebound = {site.target.root for site in self.facts.writes if site.operation == "rebind"}
+    def _note_shared_global_reads(self) -> None:
+        """Which functions read a module-level name that some function rebinds (``global``),
+        that holds a container or an object a call made (``app = Flask(...)``): the readers
+        of what a request parks there. Storing into the container (``CACHE[k] = v``,
+        ``CACHE.append(v)``) is no read of it."""
+        bindings = self.facts.bindings
+        shared = {site.target.root for site in self.facts.writes if site.operation == "rebind"}
+        shared.update(name for name, binding in bindings.items() if binding.kind in _HOLDERS)
         free_reads, self._free_reads = self._free_reads, {}  # not kept once the module is done
-        if not rebound:
+        if not shared:
             return
         for function, names in free_reads.values():
-            function.reads_globals.extend(sorted((names & rebound) - set(function.reads_globals)))
+            function.reads_globals.extend(sorted((names & shared) - set(function.reads_globals)))
 
     # ---- finishing ------------------------------------------------------------------------
 
@@ -1981,6 +1988,8 @@ def _binding(
 
 
 _NO_USER_KEYS = ex.UserKeyMatcher(())
+# Module-level bindings whose readers are recorded (see ``_note_shared_global_reads``).
+_HOLDERS = frozenset({"container", "call"})
 
 
 def _rebased(pending: _Pending, alias: Access) -> _Pending:

@@ -107,19 +107,17 @@ class Readers:
     def of_attribute(
         self, module: str, class_names: list[tuple[str, str]], attribute: str, writer: str
     ) -> list[Reader]:
-        """Readers of ``self.attribute`` in any of the classes, other than ``writer``: calls
-        through it first (``self.active.send(...)``), then request-time methods of those
-        classes that load it (``return self.user_id``), each at its ``def``."""
-        found = [
-            reader
-            for owner, class_name in class_names
-            for reader in self.by_state.get((owner, class_name, attribute), ())
-            if reader.function != writer
-        ]
+        """Readers of ``self.attribute`` in any of the classes: calls through it first
+        (``self.active.send(...)``), then request-time methods of those classes that load it
+        (``return self.user_id``), each at its ``def``; last the writer itself, when it reads
+        the attribute back (``self.state = state`` then ``return self.state.result``: the
+        same method running for another request may write in between)."""
+        states = [(owner, class_name, attribute) for owner, class_name in class_names]
+        found, writer_reads = self._state_readers(states, module, writer)
         named = {(reader.module, reader.function) for reader in found}
         request_time = self.reach.request_paths
         for owner, qualname in self._attribute_readers.get(attribute, ()):
-            if qualname == writer or (owner, qualname) in named:
+            if (owner, qualname) in named or (owner, qualname) == (module, writer):
                 continue
             if (owner, qualname) not in request_time:
                 continue
@@ -128,10 +126,139 @@ class Readers:
                 continue
             named.add((owner, qualname))
             found.append(Reader(owner, qualname, function.span))
+        if writer_reads or (module, writer) in self._attribute_readers.get(attribute, ()):
+            found.append(self._writer(module, writer))
         return found
 
+    def _state_readers(
+        self, states: list[StateKey], module: str, writer: str
+    ) -> tuple[list[Reader], bool]:
+        """The reading calls of each state other than the writer's, and whether the writer
+        makes one."""
+        calls = [reader for state in states for reader in self.by_state.get(state, ())]
+        others = [r for r in calls if (r.module, r.function) != (module, writer)]
+        return others, len(others) < len(calls)
+
+    def _writer(self, module: str, writer: str) -> Reader:
+        function = self.project.function(module, writer)
+        return Reader(module, writer, function.span if function is not None else None)
+
     def of_global(self, module: str, name: str, writer: str) -> list[Reader]:
-        return [r for r in self.by_state.get((module, "", name), ()) if r.function != writer]
+        """Readers of the module-level ``name`` of ``module``: calls of its reading methods
+        first (``CACHE.get(key)``), then request-time functions that load it in any other way
+        (``CACHE[key]``, ``for run in RUNS``), each at its ``def``, in its own module or
+        through an import of it; last the writer itself, when it reads the name back."""
+        found, writer_reads = self._state_readers([(module, "", name)], module, writer)
+        named = {(reader.module, reader.function) for reader in found}
+        request_time = self.reach.request_paths
+        for reader_module, qualname, local in self._global_loads.get(name, ()):
+            key = (reader_module, qualname)
+            if key in named or not self._names_global(reader_module, local, module):
+                continue
+            if key == (module, writer):
+                writer_reads = True
+                continue
+            function = self.project.function(reader_module, qualname)
+            if function is not None and key in request_time:
+                named.add(key)
+                found.append(Reader(reader_module, qualname, function.span))
+        if writer_reads:
+            found.append(self._writer(module, writer))
+        return found
+
+    def of_module_attribute(self, module: str, name: str) -> list[Reader]:
+        """Request-time functions that load ``name`` as an attribute of the project module
+        ``module`` (``state.last_user`` after ``from app import state``), each at its
+        ``def``."""
+        found: list[Reader] = []
+        request_time = self.reach.request_paths
+        for reader_module, qualname in self._attribute_readers.get(name, ()):
+            if (reader_module, qualname) not in request_time:
+                continue
+            if not self._loads_module(reader_module, qualname, module):
+                continue
+            function = self.project.function(reader_module, qualname)
+            if function is not None:
+                found.append(Reader(reader_module, qualname, function.span))
+        return found
+
+    def of_object_attribute(self, module: str, name: str, attribute: str) -> list[Reader]:
+        """Request-time functions that load both the module-level object ``name`` of
+        ``module`` (there or through an import) and an ``.attribute`` (``app.last_plot``
+        with ``app = Flask(...)``), each at its ``def``."""
+        holders = {
+            (reader_module, qualname)
+            for reader_module, qualname, local in self._global_loads.get(name, ())
+            if self._names_global(reader_module, local, module)
+        }
+        found: list[Reader] = []
+        request_time = self.reach.request_paths
+        for key in self._attribute_readers.get(attribute, ()):
+            if key not in request_time or key not in holders:
+                continue
+            function = self.project.function(*key)
+            if function is not None:
+                found.append(Reader(key[0], key[1], function.span))
+        return found
+
+    def _loads_module(self, reader_module: str, qualname: str, module: str) -> bool:
+        """Whether the function may hold ``module`` itself: its module imports it, or imports
+        a package above it (``import app.state`` binds ``app``) and the function loads the
+        rest of the path as attributes (``app.state``)."""
+        for imported in self._imported_modules(reader_module):
+            if imported == module:
+                return True
+            if module.startswith(f"{imported}."):
+                rest = module[len(imported) + 1 :].split(".")
+                if all(
+                    (reader_module, qualname) in self._attribute_readers.get(part, ())
+                    for part in rest
+                ):
+                    return True
+        return False
+
+    def _imported_modules(self, module: str) -> set[str]:
+        """The project modules that names ``module`` imports are bound to (``import a``
+        binds ``a``, ``from a import b`` the module ``a.b``; ``import a.b`` binds ``a``)."""
+        known = self._module_imports.get(module)
+        if known is None:
+            record = self.project.modules.get(module)
+            known = set()
+            imports = record.facts.imports if record is not None else {}
+            for local in imports:
+                target = self.project.resolve(module, Access(local))
+                if target is not None and target.kind == "module" and not target.rest:
+                    known.add(target.module)
+            self._module_imports[module] = known
+        return known
+
+    @cached_property
+    def _module_imports(self) -> dict[str, set[str]]:
+        return {}
+
+    def _names_global(self, reader_module: str, local: str, module: str) -> bool:
+        """Whether ``local`` in ``reader_module`` is the module-level name of ``module``."""
+        if reader_module == module:
+            return True
+        target = self.project.resolve(reader_module, Access(local))
+        return target is not None and target.kind == "binding" and target.module == module
+
+    @cached_property
+    def _global_loads(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Module-level name -> (module, function, the name it is loaded by) for every
+        function that loads it: its own module's shared globals, and imported names (by the
+        name they are imported as, checked against the definition when asked)."""
+        found: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for module, record in self.project.modules.items():
+            facts = record.facts
+            for qualname, function in facts.functions.items():
+                for local in function.reads_globals:
+                    ref = facts.imports.get(local)
+                    if ref is None:
+                        found[local].append((module, qualname, local))
+                    elif ref.name is not None:
+                        found[ref.name].append((module, qualname, local))
+        return dict(found)
 
     # ---- whether anything reads an attribute at all ------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from isolint.analysis.facts import Span, WriteSite, public_name
 from isolint.findings import Finding, Related, Severity
-from isolint.project import ModuleRecord
+from isolint.project import ModuleRecord, Project
 from isolint.rules.catalog import rule_for
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ class ClassifiedWriteLike(Protocol):
 
     @property
     def evidence(self) -> RequestEvidence | None: ...
+
+    def is_read_back(self, project: Project) -> bool: ...
 
 
 def finding(
@@ -114,12 +116,14 @@ REMOVALS = frozenset(
 )
 
 
-def severity_for(classified: ClassifiedWriteLike) -> tuple[Severity, str]:
-    """Error with direct evidence of request time, warning when only reachable from it."""
+def severity_for(classified: ClassifiedWriteLike, project: Project) -> tuple[Severity, str]:
+    """Error when request-time code (or the library keeping the state) reads the stored value
+    back (the leak is complete: one request writes, another reads), warning when no reader
+    is found; and the message's clause saying why the write runs at request time."""
     evidence = classified.evidence
-    if evidence is None:
-        return Severity.WARNING, ""
-    return evidence.severity, evidence.phrase()
+    phrase = evidence.phrase() if evidence is not None else ""
+    read_back = evidence is not None and classified.is_read_back(project)
+    return (Severity.ERROR if read_back else Severity.WARNING), phrase
 
 
 def describe(site: WriteSite) -> str:

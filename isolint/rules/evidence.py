@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from isolint.analysis.facts import Function, WriteSite
-from isolint.findings import Related, Severity
+from isolint.findings import Related
 from isolint.program import program_of
 from isolint.program.entry_points import is_lifecycle_name
 from isolint.program.reach import RequestPath
@@ -26,10 +26,6 @@ class RequestEvidence:
     path: RequestPath | None
     # no request path was found, but the write is in a public method of a shared object
     shared_method: bool = False
-
-    @property
-    def severity(self) -> Severity:
-        return Severity.ERROR if self.reasons else Severity.WARNING
 
     def phrase(self) -> str:
         if self.reasons:

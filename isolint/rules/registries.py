@@ -140,7 +140,7 @@ def _reads_user_input(
 
 def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     site = classified.site
-    severity, evidence = severity_for(classified)
+    severity, evidence = severity_for(classified, project)
     note = (
         f"the long-lived instance ({classified.what}) is created here"
         if classified.code == "ISO401"

@@ -50,7 +50,7 @@ def check(project: Project) -> Iterator[Finding]:
 
 def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     site = classified.site
-    severity, evidence = severity_for(classified)
+    severity, evidence = severity_for(classified, project)
     related = classified.definition(
         project, f"`{classified.subject}` is defined here and lives as long as the process"
     )

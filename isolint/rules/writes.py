@@ -56,6 +56,9 @@ class ClassifiedWrite:
     per_request_instances: bool = False
     # the fix, when this shape has its own (else the rule's)
     fix: str = ""
+    # the package outside the project that keeps the written state, and reads it back for
+    # every request (``litellm.callbacks``, ``os.environ``, Flask's ``current_app.config``)
+    library: str = ""
 
     def definition(self, project: Project, message: str) -> tuple[Related, ...]:
         """Where the shared object is defined or created (each long-lived allocation site,
@@ -88,7 +91,15 @@ class ClassifiedWrite:
     def read_back(self, project: Project) -> str:
         """The message's clause naming a reader, when one is found."""
         readers = self.readers(project)
-        return f"; `{readers[0].function}` reads it back at request time" if readers else ""
+        if readers:
+            return f"; `{readers[0].function}` reads it back at request time"
+        if self.library:
+            return f"; `{self.library}` reads it back for every request"
+        return ""
+
+    def is_read_back(self, project: Project) -> bool:
+        """Whether request-time code, or the library that keeps the state, reads it back."""
+        return bool(self.library) or bool(self.readers(project))
 
     def readers(self, project: Project) -> list[Reader]:
         program = program_of(project)
@@ -104,6 +115,13 @@ class ClassifiedWrite:
             )
         if self.defined_module is not None and "." not in self.subject:
             return program.readers.of_global(self.defined_module, self.subject, site.function)
+        if self.defined_module is not None and self.subject.count(".") == 1:
+            name, attribute = self.subject.split(".")  # `app.last_user` on `app = Flask()`
+            return program.readers.of_object_attribute(self.defined_module, name, attribute)
+        if self.code == "ISO104" and not self.library:  # `history.last_run = ...`
+            module, name = self.subject.rsplit(".", 1)
+            if module in project.modules:
+                return program.readers.of_module_attribute(module, name)
         return []
 
 
@@ -388,13 +406,19 @@ def _writes_a_shared_setting(
     ):
         return False
     setting = ".".join([owner, *path])
-    if not method_matches(setting, project.config.models.values("shared-settings")):
+    patterns = project.config.models.values("shared-settings")
+    if not method_matches(setting, patterns):
         return False
     if site.value_kind or not _request_data(project, record, site):
         return False
     # an application's configuration changed by a request is an administrator's setting,
-    # global by design, unless it depends on who asks (as for `app.state`)
-    configuration = path[-1] == "config" or owner.endswith("settings")
+    # global by design, unless it depends on who asks (as for `app.state`); so is any
+    # attribute of an object all of whose attributes are shared (the application itself)
+    configuration = (
+        path[-1] == "config"
+        or owner.endswith("settings")
+        or method_matches(setting, [pattern for pattern in patterns if pattern.endswith(".*")])
+    )
     return not configuration or _depends_on_user(project, record, site)
 
 
@@ -488,9 +512,14 @@ def _classify_module_attribute(
     if site.value_kind or not _request_data(project, record, site):
         return None  # a flag switched from code: not one user's data
     attribute = site.target.attrs[-1]
+    library = _top_package(owner.module) if owner.kind == "external" else ""
     return ClassifiedWrite(
-        record, site, "ISO104", f"{owner.module}.{attribute}", "module attribute"
+        record, site, "ISO104", f"{owner.module}.{attribute}", "module attribute", library=library
     )
+
+
+def _top_package(dotted: str) -> str:
+    return dotted.split(".", 1)[0]
 
 
 def _classify_module_container(
@@ -514,7 +543,12 @@ def _classify_module_container(
     if code is None:
         return None
     return ClassifiedWrite(
-        record, site, "ISO104" if code == "ISO402" else code, subject, "module attribute"
+        record,
+        site,
+        "ISO104" if code == "ISO402" else code,
+        subject,
+        "module attribute",
+        library=_top_package(owner.module),
     )
 
 
@@ -526,7 +560,14 @@ def _external_object_setting(
     if not _writes_a_shared_setting(project, record, site, owner.qualified, path):
         return None
     subject = ".".join([owner.qualified, *path])
-    return ClassifiedWrite(record, site, "ISO101", subject, f"setting of `{owner.qualified}`")
+    return ClassifiedWrite(
+        record,
+        site,
+        "ISO101",
+        subject,
+        f"setting of `{owner.qualified}`",
+        library=_top_package(owner.qualified),
+    )
 
 
 def _external_class_attribute(
@@ -540,7 +581,14 @@ def _external_class_attribute(
     if site.value_kind or not _request_data(project, record, site):
         return None
     subject = f"{owner.qualified}.{site.target.attrs[0]}"
-    return ClassifiedWrite(record, site, "ISO104", subject, "class attribute of another package")
+    return ClassifiedWrite(
+        record,
+        site,
+        "ISO104",
+        subject,
+        "class attribute of another package",
+        library=_top_package(owner.qualified),
+    )
 
 
 def _imported_modules(record: ModuleRecord) -> set[str]:
