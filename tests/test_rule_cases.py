@@ -352,6 +352,16 @@ NEGATIVES = [
             "    return name.upper()\n"
         },
     ),
+    case(
+        # the kept object is the registry's metrics: measured about requests, not user data
+        "kept-metrics-object",
+        {
+            "a.py": "class Registry:\n    def __init__(self):\n        self._metrics = Metrics()\n\n"
+            "    async def finish(self, request, elapsed_ms):\n"
+            "        self._metrics.average_ms = request.elapsed * 0.1 + elapsed_ms\n\n\n"
+            "registry = Registry()\n"
+        },
+    ),
 ]
 
 POSITIVES = [
@@ -556,6 +566,17 @@ POSITIVES = [
         {"app/box.py": BOX_PASTED_TWICE},
         ("app/box.py", 2, "ISO105"),
         ("app/box.py", 6, "ISO105"),
+    ),
+    case(
+        # a local holding the container the long-lived object keeps, then each element
+        "kept-container-element-through-a-local",
+        {
+            "app/hub.py": "class Hub:\n    def __init__(self):\n        self.sinks = [Sink()]\n\n"
+            "    async def publish(self, request):\n        sinks = self.sinks\n"
+            "        for sink in sinks:\n            sink.last_request = request\n\n\n"
+            "hub = Hub()\n"
+        },
+        ("app/hub.py", 8, "ISO401"),
     ),
 ]
 

@@ -1608,6 +1608,19 @@ class ModulePass(cst.CSTVisitor):
                 if not any(root in known for known in held):
                     self._add_call(pending.fact)
                     return None
+            kept_in = _kept_container(frame, element_of)
+            if (
+                pending.kind == "write"
+                and isinstance(pending.fact, WriteSite)
+                and kept_in is not None
+                and pending.fact.operation == "setattr"
+                and len(pending.access.attrs) == 1
+                and not any(root in known for known in (frame.aliases, frame.instances))
+            ):
+                # `for extension in self.extensions: extension.context = c`: an attribute
+                # of an object kept in a container on self (judged as `self.extensions.context`)
+                pending = _rebased(pending, kept_in)
+                continue
             if root == frame.self_name:
                 self._commit_self(frame, pending)
                 return None
@@ -1990,6 +2003,16 @@ def _binding(
 _NO_USER_KEYS = ex.UserKeyMatcher(())
 # Module-level bindings whose readers are recorded (see ``_note_shared_global_reads``).
 _HOLDERS = frozenset({"container", "call"})
+
+
+def _kept_container(frame: _Frame, container: Access | None) -> Access | None:
+    """The container on self (``self.extensions``) that ``container`` is, directly or
+    through a local holding it (``extensions = self.extensions``); None otherwise."""
+    if container is not None and not container.attrs and not container.keys:
+        container = frame.aliases.get(container.root)
+    if container is None or container.root != frame.self_name or container.keys:
+        return None
+    return container if len(container.attrs) == 1 else None
 
 
 def _rebased(pending: _Pending, alias: Access) -> _Pending:

@@ -59,6 +59,8 @@ class ClassifiedWrite:
     # the package outside the project that keeps the written state, and reads it back for
     # every request (``litellm.callbacks``, ``os.environ``, Flask's ``current_app.config``)
     library: str = ""
+    # an attribute of an object the long-lived one keeps (``self.extension.context = c``)
+    on_kept_object: bool = False
 
     def definition(self, project: Project, message: str) -> tuple[Related, ...]:
         """Where the shared object is defined or created (each long-lived allocation site,
@@ -74,7 +76,8 @@ class ClassifiedWrite:
             if not found:
                 found.append(Related(record.display_path, line, message))
             elif all((r.path, r.line) != (record.display_path, line) for r in found):
-                what = f"`{self.subject}` is created here"
+                created = self.subject.rsplit(".", 1)[0] if self.on_kept_object else self.subject
+                what = f"`{created}` is created here"
                 found.append(Related(record.display_path, line, what))
         return (*found, *witness(project, self.evidence), *self.reader_locations(project))
 
@@ -104,6 +107,19 @@ class ClassifiedWrite:
     def readers(self, project: Project) -> list[Reader]:
         program = program_of(project)
         site = self.site
+        if site.self_class is not None and self.on_kept_object:
+            # `self.extension.execution_context = ...`: read where the kept object's class
+            # loads its attribute back
+            kept = program.types.self_attribute_type(
+                self.record.name, site.self_class, site.target.attrs[0]
+            )
+            if kept is None or kept.project is None:
+                return []
+            family = [
+                *program.long_lived.class_and_bases(kept.project),
+                *program.types.subclasses.get(kept.project, ()),
+            ]
+            return program.readers.of_attribute(kept.project[0], family, site.target.attrs[1], "")
         if site.self_class is not None and site.target.attrs:
             key = (self.record.name, site.self_class)
             family = [
@@ -437,6 +453,19 @@ def _configures_a_kept_object(
     )
 
 
+def _sets_a_kept_object_s_attribute(
+    project: Project, record: ModuleRecord, class_name: str, site: WriteSite
+) -> bool:
+    """``self.extension.execution_context = context``: an object this long-lived one keeps
+    is as long-lived as it, so what a request sets on it every later request sees (unless
+    it is storage per thread, a ``threading.local``)."""
+    attrs = site.target.attrs
+    if site.operation != "setattr" or len(attrs) != 2:
+        return False
+    kept = project.class_attribute(record.name, class_name, attrs[0])
+    return kept is None or kept.kind != "threading_local"
+
+
 def _class_attribute_rebound(
     project: Project, record: ModuleRecord, site: WriteSite, target: Target
 ) -> ClassifiedWrite | None:
@@ -765,6 +794,7 @@ def _classify_self(
         return None  # counters, timings, flags, wiring: the object's own bookkeeping
     if _enum_member(project, module, site):
         return None
+    on_kept_object = False
     if sets_attribute:
         code: str | None = "ISO401"
     elif is_container_write(site) and _holds_container(project, module, class_name, attribute):
@@ -772,6 +802,9 @@ def _classify_self(
         code = "ISO401" if code == "ISO402" else code
     elif _configures_a_kept_object(project, record, class_name, site):
         code = "ISO401"
+    elif _sets_a_kept_object_s_attribute(project, record, class_name, site):
+        code = "ISO401"
+        subject, on_kept_object = f"{subject}.{attrs[1]}", True
     else:
         return None
     if code is None:
@@ -787,6 +820,7 @@ def _classify_self(
         created[1] if created else None,
         creations=tuple(creations),
         owner=class_name,
+        on_kept_object=on_kept_object,
     )
 
 
@@ -1366,9 +1400,12 @@ def _classify_application_state(
 
 def _is_bookkeeping(project: Project, classified: ClassifiedWrite) -> bool:
     """Metrics, statistics, health and monitoring state (by the models' bookkeeping names)."""
-    attribute = classified.subject.rsplit(".", 1)[-1]
+    attributes = [classified.subject.rsplit(".", 1)[-1]]
+    if classified.on_kept_object:  # `self._metrics.average_ms = ...`: the kept object's name
+        attributes.append(classified.site.target.attrs[0])
     module = classified.defined_module or classified.record.name
-    return project.config.models.is_bookkeeping(classified.owner, attribute, module)
+    models = project.config.models
+    return any(models.is_bookkeeping(classified.owner, name, module) for name in attributes)
 
 
 def _request_data(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
