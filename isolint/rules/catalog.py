@@ -110,7 +110,7 @@ _RULES = [
         "ISO401",
         "singleton-stores-request-data",
         "ISO4",
-        "A method of a long-lived instance stores request data on `self`.",
+        "A method of a long-lived instance stores request data on `self` or on an object it keeps.",
     ),
     Rule(
         "ISO402",
