@@ -33,7 +33,8 @@ from isolint.isolation import Failure, crash_test_marker_in, run_isolated
 from isolint.program import release_program
 from isolint.project import ModuleRecord, Project
 from isolint.rules import run_rules
-from isolint.rules.catalog import rule_for
+from isolint.rules.catalog import RULES, rule_for
+from isolint.rules.writes import classified_writes
 from isolint.suppress import ignored_by_path, suppressions_of, unused_suppressions
 
 # Below this many files to analyse, a process pool costs more than it saves: the files are
@@ -168,6 +169,7 @@ def _check(
             return CheckResult(remembered[0], len(targets), settings, remembered[1])
     facts = _facts_for(contents, digests, options, cache, jobs, config.file_timeout, progress)
     project = Project(_records(facts, target_set, cwd, config, overrides), config)
+    project.prefetch_positions(_likely_to_report(project), jobs or os.cpu_count() or 1)
     failures: list[str] = []
     findings, fixmes = _reportable(project, root, config, failures)
     findings = _with_fixes(findings, project, contents)
@@ -447,6 +449,18 @@ def _is_package(folder: Path, packages: dict[Path, bool]) -> bool:
     if known is None:
         known = packages[folder] = (folder / "__init__.py").is_file()
     return known
+
+
+def _likely_to_report(project: Project) -> list[str]:
+    """Modules that findings will point into: those using the legacy class (each use is a
+    finding) and those with a write the rules classify (computed here once, as the rules
+    would). Others still get their positions when a finding asks."""
+    config = project.config
+    legacy = any(config.is_selected(code) for code, rule in RULES.items() if rule.family == "ISO2")
+    likely = {record.name for record in project.targets() if legacy and record.facts.legacy_uses}
+    with contextlib.suppress(Exception):  # a bug in the rules is reported when they run
+        likely.update(classified.record.name for classified in classified_writes(project))
+    return sorted(likely)
 
 
 def _reportable(

@@ -8,7 +8,7 @@ It is built from every module's cached facts in one cheap pass; no syntax tree i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +24,11 @@ from isolint.analysis.facts import (
     WriteSite,
     public_name,
 )
-from isolint.analysis.positions import resolve_positions, unresolved_spans
+from isolint.analysis.positions import (
+    resolve_many_positions,
+    resolve_positions,
+    unresolved_spans,
+)
 from isolint.config import DEFAULT_FILE_TIMEOUT, Config
 
 _MAX_HOPS = 8
@@ -93,15 +97,22 @@ class ModuleRecord:
         """``span`` with its line and column, computing this module's positions once."""
         if not span.resolved and not self._positions_checked:
             self._positions_checked = True
-            if self.path is not None and any(unresolved_spans(self.facts)):
-                try:
-                    source = self.source if self.source is not None else self.path.read_bytes()
-                except OSError:
-                    return span
+            source = self.source_for_positions()
+            if source is not None:
                 self.positions_added = resolve_positions(
                     source, self.facts, budget=self.parse_budget
                 )
         return span
+
+    def source_for_positions(self) -> bytes | None:
+        """The source whose positions are still to be computed; None when there is none
+        to compute (or the file cannot be read: its findings keep line 0)."""
+        if self.path is None or not any(unresolved_spans(self.facts)):
+            return None
+        try:
+            return self.source if self.source is not None else self.path.read_bytes()
+        except OSError:
+            return None
 
 
 # --- what a name resolves to ------------------------------------------------------------------
@@ -564,6 +575,33 @@ class Project:
         for record in self.modules.values():
             if record.is_target:
                 yield record
+
+    def prefetch_positions(self, modules: Iterable[str], workers: int) -> None:
+        """Compute the positions of these modules now, in ``workers`` processes, rather
+        than each when its first finding asks (then one at a time, in this process). Worth
+        it only for many modules: a run reporting in a few computes theirs as it goes."""
+        records = [self.modules[name] for name in modules if name in self.modules]
+        asked = [
+            (record, source)
+            for record in records
+            if not record._positions_checked
+            and (source := record.source_for_positions()) is not None
+        ]
+        if workers < 2 or len(asked) < _PREFETCH_THRESHOLD:
+            return
+        budget = max(record.parse_budget for record, _ in asked)
+        done = resolve_many_positions(
+            [(source, record.facts) for record, source in asked], workers=workers, budget=budget
+        )
+        for (record, _), resolved in zip(asked, done, strict=True):
+            if resolved is not None:  # else `located` parses it alone, as it would have
+                record._positions_checked = True
+                record.positions_added = resolved
+
+
+# Reporting modules from which computing their positions in worker processes pays for
+# starting them.
+_PREFETCH_THRESHOLD = 16
 
 
 def absolute_module(current: str, is_package: bool, ref: ImportRef) -> str:

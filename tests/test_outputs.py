@@ -489,3 +489,24 @@ def test_the_engine_reports_progress_for_every_file(tmp_path: Path) -> None:
     total = len(list(root.rglob("*.py")))
     assert calls[-1] == (total, total)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_positions_computed_in_worker_processes_match_those_computed_in_process(
+    tmp_path: Path,
+) -> None:
+    """A run reporting in many modules computes their positions in parallel worker
+    processes (an old codebase's every use of the legacy class): same lines as one by one."""
+    from isolint.engine import check, load_settings
+
+    uses = (
+        "from app.state import DeepAgentState\n\n\n\ndef step(state: DeepAgentState):\n    pass\n"
+    )
+    files = {"app/state.py": "class DeepAgentState:\n    pass\n"}
+    files.update({f"app/step{index}.py": "\n" * index + uses for index in range(20)})
+    root = write_project(tmp_path / "proj", files)
+    settings = load_settings([root])
+    one_by_one = check([root], settings, use_cache=False, jobs=1, cwd=root).findings
+    in_workers = check([root], settings, use_cache=False, jobs=2, cwd=root).findings
+    located = sorted((f.path, f.line, f.column, f.code) for f in in_workers)
+    assert located == sorted((f.path, f.line, f.column, f.code) for f in one_by_one)
+    assert ("app/step7.py", 12, 17, "ISO202") in located  # not vacuous: real positions

@@ -223,6 +223,8 @@ class _Frame:
     # locals that only ever hold an element of one container (``agent = self.agents[0]``,
     # ``for agent in AGENTS.values()``): the container; None once anything else is assigned
     elements: dict[str, Access | None] = field(default_factory=dict)
+    # those of them a `for` loop binds: every element in turn, not the one a key picks
+    iterated: set[str] = field(default_factory=set)
     # locals whose every value (``None`` aside) is one class's new instance ("new") or one
     # function's result ("call"): what a call handing the local on passes; None when mixed
     origins: dict[str, tuple[str, Access] | None] = field(default_factory=dict)
@@ -1173,6 +1175,7 @@ class ModulePass(cst.CSTVisitor):
         if frame is not None and isinstance(node.target, cst.Name):
             iterated = _iterated_container(node.iter, self.options.user_keys)
             _note_consistent(frame.elements, node.target.value, iterated)
+            frame.iterated.add(node.target.value)
         for target in _flatten_targets(node.target):
             if isinstance(target, cst.Name):
                 self._bind_local(target.value)
@@ -1613,12 +1616,15 @@ class ModulePass(cst.CSTVisitor):
                 pending.kind == "write"
                 and isinstance(pending.fact, WriteSite)
                 and kept_in is not None
+                and root in frame.iterated
                 and pending.fact.operation == "setattr"
                 and len(pending.access.attrs) == 1
                 and not any(root in known for known in (frame.aliases, frame.instances))
             ):
                 # `for extension in self.extensions: extension.context = c`: an attribute
-                # of an object kept in a container on self (judged as `self.extensions.context`)
+                # of each object kept in a container on self (judged as
+                # `self.extensions.context`); one entry taken by its key (`self.sessions
+                # .get(session_id)`) is that entity's own, judged where it is stored
                 pending = _rebased(pending, kept_in)
                 continue
             if root == frame.self_name:

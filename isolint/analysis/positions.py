@@ -12,7 +12,7 @@ so that a crash or a hang costs that module's positions, not the run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import cast
 
 import libcst as cst
@@ -58,6 +58,34 @@ def resolve_positions(
     else:
         (outcome,) = run_isolated(node_positions, [(source, nodes)], workers=1, budget=budget)
         positions = None if isinstance(outcome, Failure) else outcome
+    return _fill_in(spans, positions)
+
+
+def resolve_many_positions(
+    modules: Sequence[tuple[bytes, ModuleFacts]], *, workers: int, budget: float
+) -> list[bool | None]:
+    """``resolve_positions`` for many modules at once, in ``workers`` processes: for a run
+    that reports in many modules, the parsing is shared out instead of done one module at a
+    time in this process. None for a module left to ``resolve_positions`` (one libcst's
+    parser might crash on, which it parses alone)."""
+    spans = [list(unresolved_spans(facts)) for _, facts in modules]
+    chosen = [
+        index for index, (source, _) in enumerate(modules) if spans[index] and _safe_here(source)
+    ]
+    jobs = [(modules[index][0], [span.node for span in spans[index]]) for index in chosen]
+    outcomes = run_isolated(node_positions, jobs, workers=workers, budget=budget, cost=_job_size)
+    done: list[bool | None] = [None if found else True for found in spans]
+    for index, outcome in zip(chosen, outcomes, strict=True):
+        positions = None if isinstance(outcome, Failure) else outcome
+        done[index] = _fill_in(spans[index], positions)
+    return done
+
+
+def _job_size(job: tuple[bytes, list[int]]) -> int:
+    return len(job[0])
+
+
+def _fill_in(spans: list[Span], positions: list[_Position] | None) -> bool:
     if positions is None:
         return False
     for span, position in zip(spans, positions, strict=True):
