@@ -45,6 +45,7 @@ from isolint.analysis.facts import (
     WriteSite,
     redefinition_key,
 )
+from isolint.analysis.walk import children
 from isolint.config import FRESH_ID_CALLS
 
 # Parameters that carry a request: the request objects themselves, and the ids of who and
@@ -255,9 +256,14 @@ class _Frame:
 class ModulePass(cst.CSTVisitor):
     """Collects ModuleFacts in one walk. Use ``analyze_module``; this class is the walk."""
 
-    def __init__(self, options: PassOptions) -> None:
+    def __init__(self, options: PassOptions, source: bytes | None = None) -> None:
         self.options = options
         self.facts = ModuleFacts()
+        # whether the module's text names a legacy class at all (else no annotation, not
+        # even a string one, can mention it)
+        self._legacy_in_text = source is None or any(
+            name.encode() in source for name in options.legacy_classes
+        )
         self.frames: list[_Frame] = [_Frame("module", "")]
         self._spans: list[tuple[object, str, cst.CSTNode]] = []
         self._decorator_calls: set[int] = set()
@@ -1405,12 +1411,17 @@ class ModulePass(cst.CSTVisitor):
         self._annotation_depth -= 1
 
     def _legacy_in_annotation(self, node: cst.BaseExpression) -> str | None:
+        if not self._legacy_in_text:
+            return None
         legacy = self.options.legacy_classes
         for chain in ex.dotted_chains(node):
             last = chain.rsplit(".", 1)[-1]
             if last in legacy or chain in self._legacy_local:
                 return last
+        names = (*legacy, *self._legacy_local)
         for string in _strings_in(node):
+            if not any(name in string for name in names):
+                continue  # a forward reference to another class: no need to parse it
             try:
                 forward_reference = cst.parse_expression(string)
             except (cst.ParserSyntaxError, RecursionError, ValueError):
@@ -2769,7 +2780,7 @@ def _strings_in(node: cst.CSTNode) -> list[str]:
         elif isinstance(current, cst.Subscript) and ex.last_name(current.value) == "Literal":
             continue  # Literal["x"] holds values, not forward references
         else:
-            stack.extend(current.children)
+            stack.extend(children(current))
     return found
 
 

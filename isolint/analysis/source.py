@@ -117,7 +117,7 @@ def analyze_screened(source: bytes, screened: Screened, options: PassOptions) ->
     except Exception as error:
         return _parse_failure(source, screened, error)
     try:
-        module_pass = ModulePass(options)
+        module_pass = ModulePass(options, source)
         module_pass.assign_addresses(walk(module, module_pass))
     except RecursionError:
         return _error_facts("too deeply nested to analyse", None, suppressions)
