@@ -353,6 +353,27 @@ NEGATIVES = [
         },
     ),
     case(
+        # `d.get(k, 0) + 1`: a count kept in the entry, bookkeeping about the connection
+        "count-read-with-its-zero",
+        {
+            "a.py": "class Hub:\n    def __init__(self):\n        self.connections = {}\n\n"
+            "    async def send(self, request, connection_id):\n"
+            "        conn = self.connections[connection_id]\n"
+            '        conn["sent"] = conn.get("sent", 0) + 1\n\n\n'
+            "hub = Hub()\n"
+        },
+    ),
+    case(
+        # a class some request builds for itself: the instance handed in may be that one
+        "typed-parameter-of-a-class-built-per-request",
+        {
+            "a.py": "class Svc:\n    def __init__(self):\n        self.user = None\n\n\n"
+            "shared = Svc()\n\n\n"
+            "async def handle(request, user_id):\n    own = Svc()\n    assign(own, user_id)\n\n\n"
+            "def assign(svc: Svc, user_id):\n    svc.user = user_id\n"
+        },
+    ),
+    case(
         # the kept object is the registry's metrics: measured about requests, not user data
         "kept-metrics-object",
         {

@@ -40,9 +40,20 @@ CONTAINER_CONSTRUCTORS = frozenset(
         "WeakValueDictionary",
         "WeakKeyDictionary",
         "WeakSet",
+        # mappings of the caching libraries (entries expire or are evicted: still shared)
+        "TTLCache",
+        "LRUCache",
+        "LFUCache",
+        "TLRUCache",
+        "FIFOCache",
+        "RRCache",
+        "MRUCache",
+        "ExpiringDict",
     }
 )
-_CONTAINER_MODULES = frozenset({"collections", "weakref", "builtins", "typing"})
+_CONTAINER_MODULES = frozenset(
+    {"collections", "weakref", "builtins", "typing", "cachetools", "expiringdict"}
+)
 
 MUTATING_METHODS = frozenset(
     {

@@ -194,6 +194,9 @@ class WriteSite:
     value_call: Access | None = None
     value_is_call_of_call: bool = False
     self_class: str | None = None
+    # the annotated class of the parameter the target is an attribute of (``svc.user = u``
+    # with ``svc: Service``): the object a caller handed in, written from outside its class
+    receiver_type: Access | None = None
     after_await_check: bool = False
     lazy_init_guard: bool = False
     is_container: bool = False

@@ -1641,6 +1641,8 @@ class ModulePass(cst.CSTVisitor):
             if root == frame.self_name:
                 self._commit_self(frame, pending)
                 return None
+            if self._written_through_typed_parameter(frame, pending):
+                return None
             if root in frame.mutable_defaults and pending.kind == "write":
                 fact = pending.fact
                 guarded = isinstance(fact, WriteSite) and fact.guarded_by_truth
@@ -1825,6 +1827,27 @@ class ModulePass(cst.CSTVisitor):
         elif isinstance(fact, CallSite):
             fact.self_class = class_name
             self._add_call(fact)
+
+    def _written_through_typed_parameter(self, frame: _Frame, pending: _Pending) -> bool:
+        """``svc.user = user`` with ``svc: Service`` a parameter the function never rebinds:
+        an attribute of the object the caller handed in, kept as a write the rules judge by
+        that class (a shared service set up by a request). True when it was kept."""
+        fact, function = pending.fact, frame.function
+        root = pending.access.root
+        if (
+            pending.kind != "write"
+            or not isinstance(fact, WriteSite)
+            or function is None
+            or root not in function.param_types
+            or frame.assignments[root] != 0
+            or len(pending.access.attrs) != 1
+            or pending.access.keys
+            or fact.operation != "setattr"
+        ):
+            return False
+        fact.receiver_type = function.param_types[root]
+        self.facts.writes.append(fact)
+        return True
 
     def _note_self_write(self, frame: _Frame, class_name: str, site: WriteSite) -> None:
         facts = self.facts.classes.get(class_name)
@@ -2420,6 +2443,13 @@ def _value_kind(value: cst.BaseExpression, known: Mapping[str, str] | None = Non
         return _value_kind(value.expression, known)
     if isinstance(value, cst.Call) and ex.last_name(value.func) in _MEASURING_CALLS:
         return "number"
+    if (
+        isinstance(value, cst.Call)
+        and ex.last_name(value.func) == "get"
+        and len(value.args) == 2
+        and _value_kind(value.args[1].value, known) == "number"
+    ):
+        return "number"  # `conn.get("message_count", 0)`: a stored count, read with its zero
     if isinstance(value, cst.Call) and ex.last_name(value.func) in _TASK_CALLS:
         return "task"  # a handle to cancel or await the work, kept by the process
     if isinstance(value, cst.Call) and ex.last_name(value.func) in _SYNC_PRIMITIVES:

@@ -359,6 +359,11 @@ class LongLivedObjects:
                     how = f"its metaclass `{meta_name}` keeps one instance of it"
                     found[(module, class_name)].append(Creation(module, class_facts.span, how))
 
+    def constructed_per_request(self, key: ClassKey) -> bool:
+        """Some request-time code builds the class, so an instance handed to a function may
+        be one request's own."""
+        return self._constructed_per_request(key)
+
     def _constructed_per_request(self, key: ClassKey, depth: int = 0) -> bool:
         """Some request-time code builds the class: directly, or in the ``__init__`` of an
         owner that is itself built per request (a conductor each researcher makes for

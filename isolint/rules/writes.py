@@ -61,6 +61,8 @@ class ClassifiedWrite:
     library: str = ""
     # an attribute of an object the long-lived one keeps (``self.extension.context = c``)
     on_kept_object: bool = False
+    # the class of the object written through a typed parameter (``svc.user = u``)
+    receiver_class: tuple[str, str] | None = None
 
     def definition(self, project: Project, message: str) -> tuple[Related, ...]:
         """Where the shared object is defined or created (each long-lived allocation site,
@@ -107,6 +109,14 @@ class ClassifiedWrite:
     def readers(self, project: Project) -> list[Reader]:
         program = program_of(project)
         site = self.site
+        if self.receiver_class is not None:
+            family = [
+                *program.long_lived.class_and_bases(self.receiver_class),
+                *program.types.subclasses.get(self.receiver_class, ()),
+            ]
+            return program.readers.of_attribute(
+                self.receiver_class[0], family, site.target.attrs[0], ""
+            )
         if site.self_class is not None and self.on_kept_object:
             # `self.extension.execution_context = ...`: read where the kept object's class
             # loads its attribute back
@@ -245,6 +255,8 @@ def _classify_write(
         return framework_built
     if site.self_class is not None:
         return _classify_self(project, record, site, site.self_class)
+    if site.receiver_type is not None:
+        return _classify_typed_receiver(project, record, site, site.receiver_type)
     if site.operation == "rebind":
         return _classify_rebind(project, record, site)
     module_attribute = _classify_module_attribute(project, record, site)
@@ -821,6 +833,42 @@ def _classify_self(
         creations=tuple(creations),
         owner=class_name,
         on_kept_object=on_kept_object,
+    )
+
+
+def _classify_typed_receiver(
+    project: Project, record: ModuleRecord, site: WriteSite, declared: Access
+) -> ClassifiedWrite | None:
+    """``svc.user = decode(token)`` with ``svc: Service`` handed in (a dependency, a
+    getter's result): when every ``Service`` the project keeps is long-lived, the request
+    sets an attribute of the shared object, as a setter method of it would."""
+    target = project.resolve(record.name, declared)
+    if target is None or target.kind != "class" or target.rest:
+        return None
+    key = (target.module, target.name)
+    program = program_of(project)
+    if project.class_hierarchy(*key) is None and not program.long_lived.kept_bases(key):
+        return None  # a declarative class (a model, a schema): per-request data holders
+    creations = program.long_lived.inherited_by(key)
+    if not creations or program.long_lived.constructed_per_request(key):
+        return None  # the instance handed in may be one a request built for itself
+    if not _request_data(project, record, site) or site.value_kind:
+        return None
+    if _enum_member(project, record.name, site):
+        return None
+    attribute = site.target.attrs[0]
+    created = _attribute_created(project, target.module, target.name, attribute)
+    return ClassifiedWrite(
+        record,
+        site,
+        "ISO401",
+        f"{target.name}.{attribute}",
+        creations[0].how,
+        created[0] if created else None,
+        created[1] if created else None,
+        creations=tuple(creations),
+        owner=target.name,
+        receiver_class=key,
     )
 
 
