@@ -110,10 +110,7 @@ class ClassifiedWrite:
         program = program_of(project)
         site = self.site
         if self.receiver_class is not None:
-            family = [
-                *program.long_lived.class_and_bases(self.receiver_class),
-                *program.types.subclasses.get(self.receiver_class, ()),
-            ]
+            family = _class_family(project, self.receiver_class)
             return program.readers.of_attribute(
                 self.receiver_class[0], family, site.target.attrs[0], ""
             )
@@ -125,17 +122,10 @@ class ClassifiedWrite:
             )
             if kept is None or kept.project is None:
                 return []
-            family = [
-                *program.long_lived.class_and_bases(kept.project),
-                *program.types.subclasses.get(kept.project, ()),
-            ]
+            family = _class_family(project, kept.project)
             return program.readers.of_attribute(kept.project[0], family, site.target.attrs[1], "")
         if site.self_class is not None and site.target.attrs:
-            key = (self.record.name, site.self_class)
-            family = [
-                *program.long_lived.class_and_bases(key),
-                *program.types.subclasses.get(key, ()),
-            ]
+            family = _class_family(project, (self.record.name, site.self_class))
             return program.readers.of_attribute(
                 self.record.name, family, site.target.attrs[0], site.function
             )
@@ -149,6 +139,12 @@ class ClassifiedWrite:
             if module in project.modules:
                 return program.readers.of_module_attribute(module, name)
         return []
+
+
+def _class_family(project: Project, key: tuple[str, str]) -> list[tuple[str, str]]:
+    """The class, its bases and its subclasses: any of them may read what one writes."""
+    program = program_of(project)
+    return [*program.long_lived.class_and_bases(key), *program.types.subclasses.get(key, ())]
 
 
 def classified_writes(project: Project) -> list[ClassifiedWrite]:
@@ -840,8 +836,9 @@ def _classify_typed_receiver(
     project: Project, record: ModuleRecord, site: WriteSite, declared: Access
 ) -> ClassifiedWrite | None:
     """``svc.user = decode(token)`` with ``svc: Service`` handed in (a dependency, a
-    getter's result): when every ``Service`` the project keeps is long-lived, the request
-    sets an attribute of the shared object, as a setter method of it would."""
+    getter's result): when the project keeps a ``Service`` for the process and no request
+    builds one for itself, the request sets an attribute of the shared object, as a setter
+    method of it would."""
     target = project.resolve(record.name, declared)
     if target is None or target.kind != "class" or target.rest:
         return None
