@@ -99,10 +99,13 @@ class ModuleRecord:
             self._positions_checked = True
             source = self.source_for_positions()
             if source is not None:
-                self.positions_added = resolve_positions(
-                    source, self.facts, budget=self.parse_budget
-                )
+                self.positions_done(resolve_positions(source, self.facts, budget=self.parse_budget))
         return span
+
+    def positions_done(self, added: bool) -> None:
+        """The module's positions were computed (``added``) or could not be."""
+        self._positions_checked = True
+        self.positions_added = added
 
     def source_for_positions(self) -> bytes | None:
         """The source whose positions are still to be computed; None when there is none
@@ -595,8 +598,7 @@ class Project:
         )
         for (record, _), resolved in zip(asked, done, strict=True):
             if resolved is not None:  # else `located` parses it alone, as it would have
-                record._positions_checked = True
-                record.positions_added = resolved
+                record.positions_done(resolved)
 
 
 # Reporting modules from which computing their positions in worker processes pays for

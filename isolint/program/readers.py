@@ -5,8 +5,9 @@ state written on a long-lived object (``self.active``, ``self.cache``) or a modu
 container (``CACHE``), the request-time functions that read it: a call through the
 attribute (``self.active.send_json(...)``), a reading method of the container
 (``CACHE.get(key)``, ``self.runs.values()``), or a request-time method of the class that
-loads the attribute (``return self.user_id``). Subscript reads of a module-level container
-are not recorded by the pass, so a store may have readers this does not find.
+loads the attribute (``return self.user_id``) or a request-time function that loads the
+module-level name (``CACHE[key]``, ``for run in RUNS``). A read the pass cannot see (a
+template, another package) is not found, so a store may have readers this misses.
 
 It also answers whether anything that can run reads an attribute at all, from the names
 every module loads: a value only ever stored reaches no other user.
@@ -126,8 +127,8 @@ class Readers:
                 continue
             named.add((owner, qualname))
             found.append(Reader(owner, qualname, function.span))
-        if writer_reads or (module, writer) in self._attribute_readers.get(attribute, ()):
-            found.append(self._writer(module, writer))
+        if writer_reads or self._loads_attribute(module, writer, attribute):
+            found.append(self._at_def(module, writer))
         return found
 
     def _state_readers(
@@ -139,9 +140,14 @@ class Readers:
         others = [r for r in calls if (r.module, r.function) != (module, writer)]
         return others, len(others) < len(calls)
 
-    def _writer(self, module: str, writer: str) -> Reader:
-        function = self.project.function(module, writer)
-        return Reader(module, writer, function.span if function is not None else None)
+    def _at_def(self, module: str, qualname: str) -> Reader:
+        """The function as a reader, pointing at its ``def``."""
+        function = self.project.function(module, qualname)
+        return Reader(module, qualname, function.span if function is not None else None)
+
+    def _loads_attribute(self, module: str, qualname: str, attribute: str) -> bool:
+        record = self.project.modules.get(module)
+        return record is not None and qualname in record.facts.attribute_reads.get(attribute, ())
 
     def of_global(self, module: str, name: str, writer: str) -> list[Reader]:
         """Readers of the module-level ``name`` of ``module``: calls of its reading methods
@@ -157,30 +163,23 @@ class Readers:
                 continue
             if key == (module, writer):
                 writer_reads = True
-                continue
-            function = self.project.function(reader_module, qualname)
-            if function is not None and key in request_time:
+            elif key in request_time:
                 named.add(key)
-                found.append(Reader(reader_module, qualname, function.span))
+                found.append(self._at_def(*key))
         if writer_reads:
-            found.append(self._writer(module, writer))
+            found.append(self._at_def(module, writer))
         return found
 
     def of_module_attribute(self, module: str, name: str) -> list[Reader]:
         """Request-time functions that load ``name`` as an attribute of the project module
         ``module`` (``state.last_user`` after ``from app import state``), each at its
         ``def``."""
-        found: list[Reader] = []
         request_time = self.reach.request_paths
-        for reader_module, qualname in self._attribute_readers.get(name, ()):
-            if (reader_module, qualname) not in request_time:
-                continue
-            if not self._loads_module(reader_module, qualname, module):
-                continue
-            function = self.project.function(reader_module, qualname)
-            if function is not None:
-                found.append(Reader(reader_module, qualname, function.span))
-        return found
+        return [
+            self._at_def(*key)
+            for key in self._attribute_readers.get(name, ())
+            if key in request_time and self._loads_module(*key, module)
+        ]
 
     def of_object_attribute(self, module: str, name: str, attribute: str) -> list[Reader]:
         """Request-time functions that load both the module-level object ``name`` of
@@ -191,15 +190,12 @@ class Readers:
             for reader_module, qualname, local in self._global_loads.get(name, ())
             if self._names_global(reader_module, local, module)
         }
-        found: list[Reader] = []
         request_time = self.reach.request_paths
-        for key in self._attribute_readers.get(attribute, ()):
-            if key not in request_time or key not in holders:
-                continue
-            function = self.project.function(*key)
-            if function is not None:
-                found.append(Reader(key[0], key[1], function.span))
-        return found
+        return [
+            self._at_def(*key)
+            for key in self._attribute_readers.get(attribute, ())
+            if key in request_time and key in holders
+        ]
 
     def _loads_module(self, reader_module: str, qualname: str, module: str) -> bool:
         """Whether the function may hold ``module`` itself: its module imports it, or imports
@@ -210,10 +206,7 @@ class Readers:
                 return True
             if module.startswith(f"{imported}."):
                 rest = module[len(imported) + 1 :].split(".")
-                if all(
-                    (reader_module, qualname) in self._attribute_readers.get(part, ())
-                    for part in rest
-                ):
+                if all(self._loads_attribute(reader_module, qualname, part) for part in rest):
                     return True
         return False
 
