@@ -100,10 +100,10 @@ _UPPER_CONSTANT = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
 def dotted_name(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
@@ -111,11 +111,11 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
 
 def last_name(node: cst.BaseExpression) -> str | None:
     """The rightmost name of a callee or decorator: ``route`` for ``app.route(...)``."""
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         node = node.func
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         return node.attr.value
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
     return None
 
@@ -124,14 +124,14 @@ def access_of(
     node: cst.BaseExpression, matcher: UserKeyMatcher, user_names: AbstractSet[str] = frozenset()
 ) -> Access | None:
     """The Access for a Name/Attribute/Subscript chain, or None for anything else."""
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return Access(node.value)
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         inner = access_of(node.value, matcher, user_names)
         if inner is not None and not inner.keys:
             inner.attrs.append(node.attr.value)
         return inner
-    if isinstance(node, cst.Subscript):
+    if type(node) is cst.Subscript:
         inner = access_of(node.value, matcher, user_names)
         if inner is not None:
             inner.keys.append(classify_subscript(node, matcher, user_names))
@@ -143,7 +143,7 @@ def classify_subscript(
     node: cst.Subscript, matcher: UserKeyMatcher, user_names: AbstractSet[str] = frozenset()
 ) -> Key:
     """``x[k]`` and ``x[a, b]`` classify their key; a slice ``x[1:]`` counts as constant."""
-    indexes = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+    indexes = [e.slice.value for e in node.slice if type(e.slice) is cst.Index]
     if len(indexes) != len(node.slice):
         return Key("const", "slice")
     keys = [classify_key(index, matcher, user_names) for index in indexes]
@@ -182,11 +182,11 @@ def is_user_chain(chain: str, matcher: UserKeyMatcher, user_names: AbstractSet[s
 def is_constant(node: cst.BaseExpression) -> bool:
     if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)):
         return True
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value in ("None", "True", "False") or bool(_UPPER_CONSTANT.match(node.value))
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         return bool(_UPPER_CONSTANT.match(node.attr.value))
-    if isinstance(node, cst.Tuple):
+    if type(node) is cst.Tuple:
         return all(is_constant(element.value) for element in node.elements)
     return False
 
@@ -196,7 +196,7 @@ def expression_text(node: cst.BaseExpression) -> str:
     dotted = dotted_name(node)
     if dotted is not None:
         return dotted
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         return node.value
     if isinstance(node, (cst.Integer, cst.Float)):
         return node.value
@@ -231,7 +231,7 @@ def _field_name(node: cst.Subscript) -> str:
     if len(node.slice) != 1:
         return ""
     index = node.slice[0].slice
-    if not isinstance(index, cst.Index) or type(index.value) is not cst.SimpleString:
+    if type(index) is not cst.Index or type(index.value) is not cst.SimpleString:
         return ""
     text = index.value.value.strip("\"'")
     return text if text.isidentifier() and not text[:1].isupper() else ""  # not `Literal["X"]`
@@ -337,7 +337,7 @@ def container_type(node: cst.BaseExpression | None) -> str | None:
     literal = CONTAINER_LITERALS.get(type(node))
     if literal is not None:
         return literal
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         dotted = dotted_name(node.func)
         if dotted is None:
             return None
@@ -395,18 +395,18 @@ def formatted_parts(text: str) -> list[str]:
         node = cst.parse_expression(text)
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return []
-    if isinstance(node, cst.FormattedString):
+    if type(node) is cst.FormattedString:
         return [
             expression_text(part.expression)
             for part in node.parts
-            if isinstance(part, cst.FormattedStringExpression)
+            if type(part) is cst.FormattedStringExpression
         ]
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.left, cst.SimpleString):
-        if isinstance(node.operator, cst.Modulo):
+    if type(node) is cst.BinaryOperation and type(node.left) is cst.SimpleString:
+        if type(node.operator) is cst.Modulo:
             right = node.right
-            if isinstance(right, cst.Tuple):
+            if type(right) is cst.Tuple:
                 return [expression_text(element.value) for element in right.elements]
             return [expression_text(right)]
-        if isinstance(node.operator, cst.Add):
+        if type(node.operator) is cst.Add:
             return [expression_text(node.right)]
     return []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import io
+import itertools
 import re
 import tokenize
 from collections import Counter
@@ -322,7 +323,7 @@ class ModulePass(cst.CSTVisitor):
         self._import_depth += 1
         for alias in node.names:
             dotted = ex.dotted_name(alias.name) or ""
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 local = alias.asname.name.value
                 ref = ImportRef(dotted, None)
             else:
@@ -342,7 +343,7 @@ class ModulePass(cst.CSTVisitor):
         for alias in node.names:
             imported = ex.dotted_name(alias.name) or ""
             local = imported
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 local = alias.asname.name.value
             self._bind_import(local, ImportRef(module or "", imported, level), node)
             if imported in self.options.legacy_classes:
@@ -417,19 +418,19 @@ class ModulePass(cst.CSTVisitor):
             self._note_stored(target.target)
             self._note_declared_field(target.target)
         first = node.targets[0].target if node.targets else None
-        self._assigning = first.value if isinstance(first, cst.Name) else ""
+        self._assigning = first.value if type(first) is cst.Name else ""
         for target in node.targets:
             self._assignment(target.target, node.value, node, "set")
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._note_stored(node.target)
         self._note_declared_field(node.target)
-        self._assigning = node.target.value if isinstance(node.target, cst.Name) else ""
+        self._assigning = node.target.value if type(node.target) is cst.Name else ""
         declared = ex.last_name(_unsubscript(node.annotation.annotation))
         # `Final` is a constant; a `ClassVar` container is shared on purpose, by declaration.
         final = declared == "Final" or (declared == "ClassVar" and self.frame.kind == "class")
         if node.value is None:
-            if self.frame.kind == "function" and isinstance(node.target, cst.Name):
+            if self.frame.kind == "function" and type(node.target) is cst.Name:
                 self.frame.bound.add(node.target.value)
             return
         self._assignment(node.target, node.value, node, "set", final=final)
@@ -441,7 +442,7 @@ class ModulePass(cst.CSTVisitor):
     def visit_Del(self, node: cst.Del) -> None:
         self._note_stored(node.target)
         for target in _flatten_targets(node.target):
-            if isinstance(target, cst.Name):
+            if type(target) is cst.Name:
                 self._bind_local(target.value)
             elif isinstance(target, (cst.Subscript, cst.Attribute)):
                 self._write_target(target, None, node, "del")
@@ -450,18 +451,18 @@ class ModulePass(cst.CSTVisitor):
         """The attributes and containers a store writes (``self.x = v``, ``self.cache[k] =
         v``, ``CACHE[k] = v``) are not read by it."""
         for element in _flatten_targets(target):
-            if isinstance(element, cst.Subscript):
+            if type(element) is cst.Subscript:
                 element = element.value
-                if isinstance(element, cst.Name):
+                if type(element) is cst.Name:
                     self._not_reads.add(id(element))
-            if isinstance(element, cst.Attribute):
+            if type(element) is cst.Attribute:
                 self._not_reads.add(id(element))
 
     def _note_declared_field(self, target: cst.BaseExpression) -> None:
         """A name declared in a class body (``user: str`` in a response model, ``user =
         serializers.CharField()``) is a field that serializers read from any object by that
         name (``from_attributes``): it counts as a read of the attribute."""
-        if self.frame.kind == "class" and isinstance(target, cst.Name):
+        if self.frame.kind == "class" and type(target) is cst.Name:
             self._note_attribute_read(target.value)
 
     def _note_attribute_read(self, attribute: str) -> None:
@@ -485,7 +486,7 @@ class ModulePass(cst.CSTVisitor):
                 self._module_binding(target, value, node, final)
             return
         if frame.kind == "class":
-            if how == "set" and isinstance(target, cst.Name) and frame.class_facts is not None:
+            if how == "set" and type(target) is cst.Name and frame.class_facts is not None:
                 binding = _binding(target.value, value, final, self._constructs_thread_local(value))
                 if binding is not None and binding.kind == "threading_local":
                     self._thread_local_attributes.add(target.value)
@@ -496,7 +497,7 @@ class ModulePass(cst.CSTVisitor):
         if how == "set" and self._constructs_thread_local(value):
             self._bind_lazy_thread_local(target, node)
         for element in _flatten_targets(target):
-            if isinstance(element, cst.Name):
+            if type(element) is cst.Name:
                 self._assign_name(element.value, value, node, how)
             elif isinstance(element, (cst.Subscript, cst.Attribute)):
                 self._write_target(element, value, node, how)
@@ -504,7 +505,7 @@ class ModulePass(cst.CSTVisitor):
     def _constructs_thread_local(self, value: cst.BaseExpression) -> bool:
         """``threading.local()``, an alias of it (``from threading import local as tl``), or
         an instance of this module's subclass of it, resolved through the imports."""
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return False
         return self._is_thread_local_class(ex.dotted_name(value.func) or "", 0)
 
@@ -529,9 +530,9 @@ class ModulePass(cst.CSTVisitor):
         frame = self.frame
         owner: dict[str, Binding] | None = None
         name = ""
-        if isinstance(target, cst.Name) and target.value in frame.globals:
+        if type(target) is cst.Name and target.value in frame.globals:
             owner, name = self.facts.bindings, target.value
-        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        elif type(target) is cst.Attribute and type(target.value) is cst.Name:
             root = target.value.value
             class_name = frame.class_name if root == frame.self_name else root
             class_facts = self.facts.classes.get(class_name or "")
@@ -554,7 +555,7 @@ class ModulePass(cst.CSTVisitor):
                     (t.value, v.value) for t, v in zip(target.elements, value.elements, strict=True)
                 ]
         for name_node, bound_value in pairs:
-            if not isinstance(name_node, cst.Name):
+            if type(name_node) is not cst.Name:
                 continue
             name = name_node.value
             binding = _binding(
@@ -607,8 +608,8 @@ class ModulePass(cst.CSTVisitor):
                 _note_consistent(frame.origins, name, origin)
                 container = _container_of(frame, value, self.options.user_keys)
                 _note_consistent(frame.elements, name, container)
-            made = origin if not isinstance(value, cst.Name) else None
-            if made is not None and made[0] == "new" and isinstance(value, cst.Call):
+            made = origin if type(value) is not cst.Name else None
+            if made is not None and made[0] == "new" and type(value) is cst.Call:
                 frame.instances[name] = made[1]  # `runner = Runner()`
             elif made is not None and frame.assignments[name] == 1:
                 frame.call_results[name] = made[1]  # `provider = get_provider(name)`
@@ -680,11 +681,11 @@ class ModulePass(cst.CSTVisitor):
         """``held = next(_places)`` with ``_places = itertools.count()`` at module level: a
         fresh number each time, unique to this call like a uuid4 (no other request has it)."""
         if not (
-            isinstance(value, cst.Call)
-            and isinstance(value.func, cst.Name)
+            type(value) is cst.Call
+            and type(value.func) is cst.Name
             and value.func.value == "next"
             and len(value.args) == 1
-            and isinstance(value.args[0].value, cst.Name)
+            and type(value.args[0].value) is cst.Name
         ):
             return False
         binding = self.facts.bindings.get(value.args[0].value.value)
@@ -709,7 +710,7 @@ class ModulePass(cst.CSTVisitor):
         frame = self.frame
         matcher = self.options.user_keys
         memoized = False
-        if isinstance(target, cst.Attribute) and how == "set":
+        if type(target) is cst.Attribute and how == "set":
             self._legacy_state_mutation(frame, target)
         self._note_context_value_mutation(frame, target.value)
         if isinstance(target, cst.Subscript):
@@ -721,10 +722,10 @@ class ModulePass(cst.CSTVisitor):
             access = ex.access_of(target, matcher)
             key = Key("none")
             operation = {"set": "setattr", "aug": "augattr", "del": "delattr"}[how]
-            if isinstance(value, cst.Name) and operation == "setattr":
+            if type(value) is cst.Name and operation == "setattr":
                 frame.stored.add(value.value)
                 if (
-                    isinstance(target.value, cst.Name)
+                    type(target.value) is cst.Name
                     and target.value.value == frame.self_name
                     and value.value in frame.mutable_defaults
                 ):
@@ -739,11 +740,11 @@ class ModulePass(cst.CSTVisitor):
             function=frame.owner,
             value_from_param=bool(frame.sources(value)),
             value_sources=sorted(frame.sources(value)),
-            key_sources=sorted(frame.sources(target)) if isinstance(target, cst.Subscript) else [],
+            key_sources=sorted(frame.sources(target)) if type(target) is cst.Subscript else [],
             under_lock=frame.lock_depth > 0,
             memoized=memoized,
         )
-        if isinstance(target, cst.Subscript) and key.kind == "dynamic":
+        if type(target) is cst.Subscript and key.kind == "dynamic":
             site.key_call = _key_call(frame, target)
         if value is not None:
             self._set_value_call(site, value)
@@ -756,11 +757,11 @@ class ModulePass(cst.CSTVisitor):
         frame.pending.append(_Pending("write", access, site))
 
     def _set_value_call(self, site: WriteSite, value: cst.BaseExpression) -> None:
-        if isinstance(value, cst.Await):
+        if type(value) is cst.Await:
             value = value.expression
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             inner = value.func
-            if isinstance(inner, cst.Call):
+            if type(inner) is cst.Call:
                 site.value_is_call_of_call = True
                 inner = inner.func
             site.value_call = ex.access_of(inner, self.options.user_keys)
@@ -769,7 +770,7 @@ class ModulePass(cst.CSTVisitor):
         """``var.get().append(x)``, ``var.get()[k] = v`` or the same through a local holding
         ``var.get()``: the object a ContextVar returns is changed in place."""
         name = _context_get_root(base) or frame.context_values.get(
-            base.value if isinstance(base, cst.Name) else ""
+            base.value if type(base) is cst.Name else ""
         )
         if name and name not in self.facts.contextvar_mutations:
             self.facts.contextvar_mutations.append(name)
@@ -778,7 +779,7 @@ class ModulePass(cst.CSTVisitor):
         """``state.result = x`` where ``state`` is a parameter typed as the legacy class: the
         function writes into state that the caller (and every later step) shares."""
         root = target.value
-        if not isinstance(root, cst.Name) or frame.function is None:
+        if type(root) is not cst.Name or frame.function is None:
             return
         declared = frame.function.param_types.get(root.value)
         if declared is None:
@@ -791,9 +792,9 @@ class ModulePass(cst.CSTVisitor):
         self, site: WriteSite, value: cst.BaseExpression, frame: _Frame, how: str
     ) -> None:
         """What is stored: an instance of a class, a bare name, a number or a flag."""
-        if isinstance(value, cst.Await):
+        if type(value) is cst.Await:
             value = value.expression
-        if isinstance(value, cst.Name):
+        if type(value) is cst.Name:
             site.value_name = value.value
             site.value_class = frame.instances.get(value.value)
         else:
@@ -825,10 +826,10 @@ class ModulePass(cst.CSTVisitor):
         if len(node.args) < 3 or any(arg.keyword is not None for arg in node.args[:3]):
             return None
         func = node.func
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             if func.value != "setattr" or "setattr" in frame.bound:
                 return None
-        elif isinstance(func, cst.Attribute) and func.attr.value == "object":
+        elif type(func) is cst.Attribute and func.attr.value == "object":
             name = ex.dotted_name(func) or ""
             ref = self.facts.imports.get(name.split(".", 1)[0])
             if not name.endswith("patch.object") or ref is None or ref.module not in _MOCK:
@@ -836,7 +837,7 @@ class ModulePass(cst.CSTVisitor):
         else:
             return None
         attribute = node.args[1].value
-        if not isinstance(attribute, cst.SimpleString):
+        if type(attribute) is not cst.SimpleString:
             return None
         text = attribute.evaluated_value
         if not isinstance(text, str) or not text.isidentifier():
@@ -953,14 +954,14 @@ class ModulePass(cst.CSTVisitor):
         if (
             callee_name in ("getattr", "hasattr", "setattr")
             and node.args
-            and isinstance(node.args[0].value, cst.Name)
+            and type(node.args[0].value) is cst.Name
             and self.frame.function is not None
         ):
             self._note_request_state_read(self.frame, node.args[0].value.value)
         if callee_name == "ContextVar":
             self._contextvar_default(node)
         if callee_name in self.options.legacy_classes or (
-            isinstance(node.func, cst.Name) and node.func.value in self._legacy_local
+            type(node.func) is cst.Name and node.func.value in self._legacy_local
         ):
             if self._is_legacy_reference(node.func):
                 self._record_legacy("instantiation", callee_name or "", node.func)
@@ -1021,17 +1022,17 @@ class ModulePass(cst.CSTVisitor):
         func = node.func
         if rebound is not None:
             return
-        if isinstance(func, cst.Attribute) and func.attr.value == "add_done_callback":
+        if type(func) is cst.Attribute and func.attr.value == "add_done_callback":
             self._note_keepalive(node)
-        if isinstance(func, cst.Attribute) and func.attr.value in _STORE_WRITES:
+        if type(func) is cst.Attribute and func.attr.value in _STORE_WRITES:
             self._store_write(node, func, frame)
-        if not isinstance(func, cst.Attribute) or func.attr.value not in ex.MUTATING_METHODS:
+        if type(func) is not cst.Attribute or func.attr.value not in ex.MUTATING_METHODS:
             return
         method = func.attr.value
         self._note_context_value_mutation(frame, func.value)
         target = ex.access_of(func.value, matcher, frame.user_scoped)
         returned_by_call = False
-        if target is None and isinstance(func.value, cst.Call) and not func.value.args:
+        if target is None and type(func.value) is cst.Call and not func.value.args:
             # `get_history().append(x)`: the object a getter hands out
             target = ex.access_of(func.value.func, _NO_USER_KEYS)
             returned_by_call = target is not None
@@ -1043,7 +1044,7 @@ class ModulePass(cst.CSTVisitor):
         elif method in _SET_ELEMENT_METHODS and args:
             element = ex.classify_key(args[0], matcher, frame.user_scoped)
             key = element if element.kind == "user" else Key("none")
-        elif method == "update" and args and isinstance(args[0], cst.Dict):
+        elif method == "update" and args and type(args[0]) is cst.Dict:
             key = _strongest_key(args[0], matcher, frame.user_scoped)
         else:
             key = Key("none")
@@ -1052,7 +1053,7 @@ class ModulePass(cst.CSTVisitor):
         stored_args = args[1:] if method in ex.KEYED_METHODS else args
         if method in _STORING_METHODS and len(args) > value_index:
             stored = args[value_index]
-            if isinstance(stored, cst.Name):
+            if type(stored) is cst.Name:
                 frame.stored.add(stored.value)  # the object itself, not a copy of its items
         site = WriteSite(
             target=target,
@@ -1115,7 +1116,7 @@ class ModulePass(cst.CSTVisitor):
     def _note_keepalive(self, node: cst.Call) -> None:
         """``task.add_done_callback(TASKS.discard)``: TASKS keeps running tasks alive until
         they finish (asyncio's documented idiom); adding to it stores no request data."""
-        if node.args and isinstance(node.args[0].value, cst.Attribute):
+        if node.args and type(node.args[0].value) is cst.Attribute:
             callback = node.args[0].value
             if callback.attr.value in ("discard", "remove"):
                 container = ex.access_of(callback.value, _NO_USER_KEYS)
@@ -1128,7 +1129,7 @@ class ModulePass(cst.CSTVisitor):
                 kind = ex.container_type(arg.value)
                 if kind is not None:
                     name = ""
-                    if node.args and isinstance(node.args[0].value, cst.SimpleString):
+                    if node.args and type(node.args[0].value) is cst.SimpleString:
                         evaluated = node.args[0].value.evaluated_value
                         name = evaluated if isinstance(evaluated, str) else ""
                     fact = ContextVarDefault(
@@ -1142,7 +1143,7 @@ class ModulePass(cst.CSTVisitor):
         ``getattr(self, "_token")`` is; ``vars(self)`` and ``asdict(self)`` read every one."""
         func = node.func
         if (
-            isinstance(func, cst.Attribute)
+            type(func) is cst.Attribute
             and func.attr.value in ex.WRITING_METHODS
             and isinstance(func.value, (cst.Attribute, cst.Name))
         ):
@@ -1150,7 +1151,7 @@ class ModulePass(cst.CSTVisitor):
         elif callee_name in ("getattr", "hasattr") and len(node.args) > 1:
             name = node.args[1].value
             # `getattr(self, field)`: any attribute may be the one read
-            literal = name.raw_value if isinstance(name, cst.SimpleString) else "__dict__"
+            literal = name.raw_value if type(name) is cst.SimpleString else "__dict__"
             self._note_attribute_read(literal)
         elif callee_name in ("vars", "asdict", "astuple", "attrgetter") and node.args:
             self._note_attribute_read("__dict__")
@@ -1168,7 +1169,7 @@ class ModulePass(cst.CSTVisitor):
         for item in node.items:
             if item.asname is not None:
                 for target in _flatten_targets(item.asname.name):
-                    if isinstance(target, cst.Name):
+                    if type(target) is cst.Name:
                         self._bind_local(target.value)
 
     def leave_With(self, original_node: cst.With) -> None:
@@ -1178,12 +1179,12 @@ class ModulePass(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         frame = self._function_frame()
-        if frame is not None and isinstance(node.target, cst.Name):
+        if frame is not None and type(node.target) is cst.Name:
             iterated = _iterated_container(node.iter, self.options.user_keys)
             _note_consistent(frame.elements, node.target.value, iterated)
             frame.iterated.add(node.target.value)
         for target in _flatten_targets(node.target):
-            if isinstance(target, cst.Name):
+            if type(target) is cst.Name:
                 self._bind_local(target.value)
                 sources = frame.sources(node.iter) if frame is not None else frozenset()
                 if frame is not None and sources:
@@ -1191,15 +1192,15 @@ class ModulePass(cst.CSTVisitor):
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         for target in _flatten_targets(node.target):
-            if isinstance(target, cst.Name):
+            if type(target) is cst.Name:
                 self._bind_local(target.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        if isinstance(node.target, cst.Name):
+        if type(node.target) is cst.Name:
             self._bind_local(node.target.value)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None and isinstance(node.name.name, cst.Name):
+        if node.name is not None and type(node.name.name) is cst.Name:
             self._bind_local(node.name.name.value)
 
     def visit_Global(self, node: cst.Global) -> None:
@@ -1214,11 +1215,11 @@ class ModulePass(cst.CSTVisitor):
         frame = self.frame
         if frame.kind != "function" or node.value is None:
             return
-        if isinstance(node.value, cst.Name):
+        if type(node.value) is cst.Name:
             frame.stored.add(node.value.value)
             if frame.function is not None and frame.function.qualname == frame.qualname:
                 frame.function.returns_names.append(node.value.value)
-        if isinstance(node.value, cst.Call):
+        if type(node.value) is cst.Call:
             callee = ex.access_of(node.value.func, self.options.user_keys)
             if callee is not None:
                 frame.pending.append(_Pending("return", callee, callee))
@@ -1234,7 +1235,7 @@ class ModulePass(cst.CSTVisitor):
         function = self.frame.function
         if function is not None and not function.reads_caller and len(node.slice) == 1:
             index = node.slice[0].slice
-            if isinstance(index, cst.Index):
+            if type(index) is cst.Index:
                 _note_credential_read(function, index.value, node.value)  # `headers["Cookie"]`
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -1245,7 +1246,7 @@ class ModulePass(cst.CSTVisitor):
             if id(node) not in self._skip_legacy and self._is_legacy_reference(node):
                 self._record_legacy("reference", node.attr.value, node)
         frame = self.frame
-        if isinstance(node.value, cst.Name) and frame.function is not None:
+        if type(node.value) is cst.Name and frame.function is not None:
             self._note_request_state_read(frame, node.value.value)
             function = frame.function
             root = node.value.value
@@ -1265,7 +1266,7 @@ class ModulePass(cst.CSTVisitor):
             and (root_name in frame.function.params or root_name in self.facts.imports)
         ):
             frame.function.reads_caller = True
-        if isinstance(node.value, cst.Name) and frame.function is not None:
+        if type(node.value) is cst.Name and frame.function is not None:
             # `self._local.user` or `Locals.LOCALS` (a thread local kept on a class), and in
             # async code any `self.x`, which the project index resolves later
             through = self._class_holding_thread_local(frame, node.value.value, node.attr.value)
@@ -1277,16 +1278,12 @@ class ModulePass(cst.CSTVisitor):
                 self._span_later(use, "span", node)
                 self.facts.async_uses.append(use)
                 return
-        if (
-            isinstance(node.value, cst.Name)
-            and frame.function is not None
-            and frame.function.is_async
-        ):
+        if type(node.value) is cst.Name and frame.function is not None and frame.function.is_async:
             use = AsyncUse(node.value.value, self._placeholder())
             self._span_later(use, "span", node)
             frame.pending.append(_Pending("async", Access(use.root), use))
         elif (
-            isinstance(node.value, cst.Name)
+            type(node.value) is cst.Name
             and frame.function is not None
             and node.value.value not in frame.bound
             and self._may_be_thread_local(node.value.value)
@@ -1487,7 +1484,7 @@ class ModulePass(cst.CSTVisitor):
         frame = _Frame("function", qualname, owner=owner, function=function)
         params = _all_params(node.params)
         frame.bound.update(p.name.value for p in params)
-        if isinstance(node.params.star_kwarg, cst.Param):
+        if type(node.params.star_kwarg) is cst.Param:
             function.keywords_param = node.params.star_kwarg.name.value
         if parent.kind == "class" and params and "staticmethod" not in decorator_names:
             frame.self_name = params[0].name.value
@@ -1513,7 +1510,7 @@ class ModulePass(cst.CSTVisitor):
             if param.default is not None and not _is_none(param.default):
                 function.valued_defaults.append(param_name)
             default_kind = ex.container_type(param.default)
-            if default_kind is None and isinstance(param.default, cst.Name):
+            if default_kind is None and type(param.default) is cst.Name:
                 binding = self.facts.bindings.get(param.default.value)
                 if binding is not None and binding.kind == "container":
                     default_kind = binding.type_name
@@ -1548,7 +1545,7 @@ class ModulePass(cst.CSTVisitor):
         frame = self._function_frame()
         for decorator in node.decorators:
             expression = decorator.decorator
-            if isinstance(expression, cst.Call):
+            if type(expression) is cst.Call:
                 self._decorator_calls.add(id(expression))
                 expression = expression.func
             callee = ex.access_of(expression, self.options.user_keys)
@@ -1911,7 +1908,7 @@ class ModulePass(cst.CSTVisitor):
             if mentioned in self.options.legacy_classes or mentioned in self._legacy_local:
                 self._record_legacy("subclass", mentioned or "", node.name)
                 self._skip_legacy.add(id(arg.value))
-                if isinstance(arg.value, cst.Attribute):
+                if type(arg.value) is cst.Attribute:
                     self._skip_legacy.add(id(arg.value.attr))
         class_facts: ClassFacts | None = None
         if parent.kind in ("module", "class") and self._function_frame() is None:
@@ -1992,7 +1989,7 @@ class ModulePass(cst.CSTVisitor):
 
     def assign_addresses(self, ordered: list[cst.CSTNode]) -> None:
         """Point every fact's span at its node's pre-order number; positions come later."""
-        numbers = {id(node): number for number, node in enumerate(ordered)}
+        numbers = dict(zip(map(id, ordered), itertools.count()))  # in C: a node per entry
         for fact, attribute, node in self._spans:
             span: Span = getattr(fact, attribute)
             span.node = numbers.get(id(node), -1)
@@ -2012,10 +2009,10 @@ def _binding(
     kind = ex.container_type(value)
     if kind is not None:
         return Binding(name, "container", placeholder, type_name=kind)
-    if isinstance(value, cst.Call):
+    if type(value) is cst.Call:
         func = value.func
-        call_of_call = isinstance(func, cst.Call)
-        if isinstance(func, cst.Call):
+        call_of_call = type(func) is cst.Call
+        if type(func) is cst.Call:
             func = func.func
         callee = ex.access_of(func, _NO_USER_KEYS)
         if callee is not None:
@@ -2029,7 +2026,7 @@ def _binding(
                 arguments=arguments,
             )
         return None
-    if isinstance(value, cst.Subscript) and ex.last_name(value.value) == "Annotated":
+    if type(value) is cst.Subscript and ex.last_name(value.value) == "Annotated":
         # ``DbSession = Annotated[AsyncSession, Depends(get_db)]``: FastAPI's dependency
         # alias names the class its parameters hold
         value = next(iter(_annotated_types(value)), value)
@@ -2075,14 +2072,14 @@ def _flatten_targets(node: cst.BaseExpression) -> list[cst.BaseExpression]:
         for element in node.elements:
             flat.extend(_flatten_targets(element.value))
         return flat
-    if isinstance(node, cst.StarredElement):
+    if type(node) is cst.StarredElement:
         return _flatten_targets(node.value)
     return [node]
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:
     collected = [*params.posonly_params, *params.params, *params.kwonly_params]
-    if isinstance(params.star_arg, cst.Param):
+    if type(params.star_arg) is cst.Param:
         collected.append(params.star_arg)
     if params.star_kwarg is not None:
         collected.append(params.star_kwarg)
@@ -2090,7 +2087,7 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
 
 
 def _unsubscript(node: cst.BaseExpression) -> cst.BaseExpression:
-    return node.value if isinstance(node, cst.Subscript) else node
+    return node.value if type(node) is cst.Subscript else node
 
 
 _SCALAR_TYPES = frozenset({"str", "int", "bytes", "UUID", "uuid.UUID"})
@@ -2134,9 +2131,9 @@ def _is_sequence_literal(value: cst.BaseExpression) -> bool:
 
 def _context_get_root(node: cst.BaseExpression) -> str:
     """``var`` for ``var.get()`` or ``var.get(default)``; empty for anything else."""
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+    if type(node) is cst.Call and type(node.func) is cst.Attribute:
         if node.func.attr.value == "get" and len(node.args) <= 1:
-            if isinstance(node.func.value, cst.Name):
+            if type(node.func.value) is cst.Name:
                 return node.func.value.value
     return ""
 
@@ -2152,13 +2149,13 @@ def _parameter_index(node: cst.FunctionDef, name: str) -> int:
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:
     """``__name__ == "__main__"`` (either way round)."""
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:
         return False
     sides = [test.left, test.comparisons[0].comparator]
-    if not isinstance(test.comparisons[0].operator, cst.Equal):
+    if type(test.comparisons[0].operator) is not cst.Equal:
         return False
     names = {ex.dotted_name(side) for side in sides}
-    strings = {side.evaluated_value for side in sides if isinstance(side, cst.SimpleString)}
+    strings = {side.evaluated_value for side in sides if type(side) is cst.SimpleString}
     return "__name__" in names and "__main__" in strings
 
 
@@ -2170,11 +2167,11 @@ _FRESH_ID_NAMES = frozenset(FRESH_ID_CALLS)
 def _origin_of(frame: _Frame, value: cst.BaseExpression) -> tuple[str, Access] | None:
     """``Bank()`` ("new", ``Bank``), ``load_bank(path)`` ("call", ``load_bank``), or a local
     that only ever holds one of those (a hot path: one ``access_of`` at most)."""
-    if isinstance(value, cst.Name):
+    if type(value) is cst.Name:
         return frame.origins.get(value.value)
-    if isinstance(value, cst.Await):
+    if type(value) is cst.Await:
         value = value.expression
-    if not isinstance(value, cst.Call):
+    if type(value) is not cst.Call:
         return None
     callee = ex.access_of(value.func, _NO_USER_KEYS)
     if callee is None or callee.keys:
@@ -2194,12 +2191,12 @@ def _note_consistent(table: dict[str, _T | None], name: str, value: _T | None) -
 def _key_call(frame: _Frame, target: cst.Subscript) -> Access | None:
     """The function whose result the subscript's key is: ``d[make_key(x)]``, or
     ``key = self._endpoint_key(flow); d[key]`` with ``key`` assigned once."""
-    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+    if len(target.slice) != 1 or type(target.slice[0].slice) is not cst.Index:
         return None
     index = target.slice[0].slice.value
-    if isinstance(index, cst.Call):
+    if type(index) is cst.Call:
         return ex.access_of(index.func, _NO_USER_KEYS)
-    if isinstance(index, cst.Name) and frame.assignments[index.value] == 1:
+    if type(index) is cst.Name and frame.assignments[index.value] == 1:
         return frame.call_results.get(index.value)
     return None
 
@@ -2231,13 +2228,13 @@ def _container_of(
 ) -> Access | None:
     """The container an assigned value is an element of (``self.agents[0]``,
     ``AGENTS.get(name)``, a local holding one), or None."""
-    if isinstance(value, cst.Name):
+    if type(value) is cst.Name:
         return frame.elements.get(value.value)
-    if isinstance(value, cst.Subscript):
+    if type(value) is cst.Subscript:
         found = ex.access_of(value.value, user_keys)
     elif (
-        isinstance(value, cst.Call)
-        and isinstance(value.func, cst.Attribute)
+        type(value) is cst.Call
+        and type(value.func) is cst.Attribute
         and value.func.attr.value == "get"
     ):
         found = ex.access_of(value.func.value, user_keys)
@@ -2251,8 +2248,8 @@ def _iterated_container(
 ) -> Access | None:
     """``for x in AGENTS`` / ``in self.agents.values()``: the container iterated."""
     if (
-        isinstance(iterated, cst.Call)
-        and isinstance(iterated.func, cst.Attribute)
+        type(iterated) is cst.Call
+        and type(iterated.func) is cst.Attribute
         and iterated.func.attr.value == "values"
         and not iterated.args
     ):
@@ -2284,15 +2281,15 @@ def _note_credential_read(
     ``data["user_id"]``), or a request header named by a variable (``request.META[header]``
     for each header a response varies on, the cookie among them): the function reads, or
     may read, who is asking."""
-    if isinstance(key, cst.SimpleString):
+    if type(key) is cst.SimpleString:
         if len(key.value) < 40:
             lowered = key.value.lower()
             if any(word in lowered for word in _CREDENTIAL_WORDS):
                 function.reads_caller = True
         return
-    if isinstance(container, cst.Attribute) and container.attr.value == "get":
+    if type(container) is cst.Attribute and container.attr.value == "get":
         container = container.value
-    if isinstance(container, cst.Attribute) and container.attr.value in _HEADER_MAPPINGS:
+    if type(container) is cst.Attribute and container.attr.value in _HEADER_MAPPINGS:
         function.reads_caller = True
 
 
@@ -2301,8 +2298,8 @@ def _self_attributes(node: cst.Call, self_name: str) -> list[str]:
     return [
         arg.value.attr.value
         for arg in node.args
-        if isinstance(arg.value, cst.Attribute)
-        and isinstance(arg.value.value, cst.Name)
+        if type(arg.value) is cst.Attribute
+        and type(arg.value.value) is cst.Name
         and arg.value.value.value == self_name
     ]
 
@@ -2310,17 +2307,17 @@ def _self_attributes(node: cst.Call, self_name: str) -> list[str]:
 def _chain_root(node: cst.Attribute) -> str:
     """``request`` for ``request.state.user``; "" when the chain starts with a call."""
     value: cst.BaseExpression = node.value
-    while isinstance(value, cst.Attribute):
+    while type(value) is cst.Attribute:
         value = value.value
-    return value.value if isinstance(value, cst.Name) else ""
+    return value.value if type(value) is cst.Name else ""
 
 
 def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:
     expression = decorator.decorator
     first = ""
     keywords: list[str] = []
-    if isinstance(expression, cst.Call):
-        if expression.args and isinstance(expression.args[0].value, cst.SimpleString):
+    if type(expression) is cst.Call:
+        if expression.args and type(expression.args[0].value) is cst.SimpleString:
             evaluated = expression.args[0].value.evaluated_value
             first = evaluated if isinstance(evaluated, str) else ""
         keywords = [arg.keyword.value for arg in expression.args if arg.keyword is not None]
@@ -2337,7 +2334,7 @@ def _declared_type(annotation: cst.Annotation | None) -> Access | None:
     if len(types) != 1:
         return None
     declared = types[0]
-    if isinstance(declared, cst.Subscript):
+    if type(declared) is cst.Subscript:
         declared = declared.value  # `Session[...]`, `type[X]` is not an instance, see below
         if ex.last_name(declared) in ("type", "Type"):
             return None
@@ -2349,7 +2346,7 @@ def _annotates_a_class(annotation: cst.Annotation | None) -> bool:
     if annotation is None:
         return False
     declared = annotation.annotation
-    if isinstance(declared, cst.Subscript):
+    if type(declared) is cst.Subscript:
         declared = declared.value
     return ex.last_name(declared) in ("type", "Type")
 
@@ -2428,35 +2425,35 @@ def _value_kind(value: cst.BaseExpression, known: Mapping[str, str] | None = Non
     """
     if isinstance(value, (cst.Integer, cst.Float)):
         return "number"
-    if isinstance(value, cst.Name):
+    if type(value) is cst.Name:
         if value.value in ("True", "False"):
             return "bool"
         return known.get(value.value, "") if known else ""
-    if isinstance(value, cst.Tuple) and value.elements:
+    if type(value) is cst.Tuple and value.elements:
         parts = {_value_kind(element.value, known) for element in value.elements}
         return "task" if parts <= {"task", "sync"} and "task" in parts else ""
-    if isinstance(value, cst.Comparison):
+    if type(value) is cst.Comparison:
         return "bool"
-    if isinstance(value, cst.UnaryOperation):
-        if isinstance(value.operator, cst.Not):
+    if type(value) is cst.UnaryOperation:
+        if type(value.operator) is cst.Not:
             return "bool"
         return _value_kind(value.expression, known)
-    if isinstance(value, cst.Call) and ex.last_name(value.func) in _MEASURING_CALLS:
+    if type(value) is cst.Call and ex.last_name(value.func) in _MEASURING_CALLS:
         return "number"
     if (
-        isinstance(value, cst.Call)
+        type(value) is cst.Call
         and ex.last_name(value.func) == "get"
         and len(value.args) == 2
         and _value_kind(value.args[1].value, known) == "number"
     ):
         return "number"  # `conn.get("message_count", 0)`: a stored count, read with its zero
-    if isinstance(value, cst.Call) and ex.last_name(value.func) in _TASK_CALLS:
+    if type(value) is cst.Call and ex.last_name(value.func) in _TASK_CALLS:
         return "task"  # a handle to cancel or await the work, kept by the process
-    if isinstance(value, cst.Call) and ex.last_name(value.func) in _SYNC_PRIMITIVES:
+    if type(value) is cst.Call and ex.last_name(value.func) in _SYNC_PRIMITIVES:
         return "sync"
-    if isinstance(value, cst.Call) and (ex.dotted_name(value.func) or "").startswith("logging."):
+    if type(value) is cst.Call and (ex.dotted_name(value.func) or "").startswith("logging."):
         return "logging"  # a logger or a level: the process's logging configuration
-    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, _ARITHMETIC):
+    if type(value) is cst.BinaryOperation and isinstance(value.operator, _ARITHMETIC):
         kinds = {_value_kind(value.left, known), _value_kind(value.right, known)}
         return "number" if kinds == {"number"} else ""
     return ""
@@ -2465,8 +2462,8 @@ def _value_kind(value: cst.BaseExpression, known: Mapping[str, str] | None = Non
 def _defaulted(value: cst.BaseExpression) -> cst.BaseExpression:
     """``self.extra or {}`` is ``self.extra`` whenever that is set: the same object."""
     if (
-        isinstance(value, cst.BooleanOperation)
-        and isinstance(value.operator, cst.Or)
+        type(value) is cst.BooleanOperation
+        and type(value.operator) is cst.Or
         and _is_empty_container(value.right)
     ):
         return value.left
@@ -2475,12 +2472,12 @@ def _defaulted(value: cst.BaseExpression) -> cst.BaseExpression:
 
 def _is_identifier(value: cst.BaseExpression) -> bool:
     """``run.id``, ``thread_id``, ``obj.pk``, ``run.id if run else None``: an identifier."""
-    if isinstance(value, cst.IfExp):
+    if type(value) is cst.IfExp:
         parts = (value.body, value.orelse)
         return all(_is_identifier(p) or ex.is_constant(p) for p in parts) and any(
             _is_identifier(p) for p in parts
         )
-    if isinstance(value, cst.Call) and ex.last_name(value.func) == "str" and len(value.args) == 1:
+    if type(value) is cst.Call and ex.last_name(value.func) == "str" and len(value.args) == 1:
         return _is_identifier(value.args[0].value)
     name = ex.last_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
     return name is not None and (name in ("id", "pk") or name.endswith("_id"))
@@ -2492,7 +2489,7 @@ def _admin_only(node: cst.FunctionDef) -> bool:
     guards: list[cst.BaseExpression] = []
     for decorator in node.decorators:
         expression = decorator.decorator
-        if isinstance(expression, cst.Call):
+        if type(expression) is cst.Call:
             guards.extend(arg.value for arg in expression.args if arg.keyword is not None)
             if _names_a_permission(expression.func) and _grants_admin(expression.args):
                 return True  # `@require_permission("admin.import")`
@@ -2500,7 +2497,7 @@ def _admin_only(node: cst.FunctionDef) -> bool:
         guards.append(expression)
     for param in _all_params(node.params):
         default = param.default
-        if isinstance(default, cst.Call) and ex.last_name(default.func) in ("Depends", "Security"):
+        if type(default) is cst.Call and ex.last_name(default.func) in ("Depends", "Security"):
             guards.extend(arg.value for arg in default.args)
     return any(
         word in chain.lower()
@@ -2523,7 +2520,7 @@ def _grants_admin(args: Sequence[cst.Arg]) -> bool:
     """A guard's literal argument naming an administrator's permission (``"admin.import"``)."""
     for arg in args:
         value = arg.value
-        if isinstance(value, cst.SimpleString):
+        if type(value) is cst.SimpleString:
             text = value.evaluated_value
             if isinstance(text, str) and any(word in text.lower() for word in _ADMIN_WORDS):
                 return True
@@ -2565,7 +2562,7 @@ _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide,
 
 def _new_instance_class(value: cst.BaseExpression) -> Access | None:
     """``Runner`` for ``Runner(...)``: the class of a freshly made instance (by its name)."""
-    if not isinstance(value, cst.Call):
+    if type(value) is not cst.Call:
         return None
     cls = ex.access_of(value.func, _NO_USER_KEYS)
     if cls is None or cls.keys or not (cls.attrs or [cls.root])[-1][:1].isupper():
@@ -2575,7 +2572,7 @@ def _new_instance_class(value: cst.BaseExpression) -> Access | None:
 
 def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:
     """``Runner.run`` for ``Runner(...).run``: a method called on a freshly made instance."""
-    if not isinstance(func, cst.Attribute):
+    if type(func) is not cst.Attribute:
         return None
     cls = _new_instance_class(func.value)
     return None if cls is None else Access(cls.root, [*cls.attrs, func.attr.value])
@@ -2583,7 +2580,7 @@ def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:
 
 def _method_of_call_result(func: cst.BaseExpression) -> tuple[Access | None, str]:
     """(``get_manager``, ``send``) for ``get_manager().send``: a method of what a call returns."""
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+    if type(func) is cst.Attribute and type(func.value) is cst.Call:
         inner = ex.access_of(func.value.func, _NO_USER_KEYS)
         if inner is not None and not inner.keys:
             return inner, func.attr.value
@@ -2593,16 +2590,16 @@ def _method_of_call_result(func: cst.BaseExpression) -> tuple[Access | None, str
 def _annotated_types(node: cst.BaseExpression) -> list[cst.BaseExpression]:
     """The types an annotation says a value is: ``Optional[X]``, ``X | None``, ``Union[...]``
     and ``Annotated[X, ...]`` unwrapped; a ``Callable[[X], Y]`` is a function, not an X."""
-    if isinstance(node, cst.SimpleString):
+    if type(node) is cst.SimpleString:
         try:
             node = cst.parse_expression(str(node.evaluated_value))
         except (cst.ParserSyntaxError, RecursionError, ValueError):
             return []
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+    if type(node) is cst.BinaryOperation and type(node.operator) is cst.BitOr:
         return [*_annotated_types(node.left), *_annotated_types(node.right)]
-    if isinstance(node, cst.Subscript):
+    if type(node) is cst.Subscript:
         wrapper = ex.last_name(node.value)
-        elements = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        elements = [e.slice.value for e in node.slice if type(e.slice) is cst.Index]
         if wrapper in ("Optional", "Union"):
             return [t for element in elements for t in _annotated_types(element)]
         if wrapper == "Annotated" and elements:
@@ -2613,27 +2610,27 @@ def _annotated_types(node: cst.BaseExpression) -> list[cst.BaseExpression]:
 def _membership_check(test: cst.BaseExpression) -> tuple[str, str] | None:
     """(container, key) for ``k not in C``, ``C.get(k) is None`` and ``not C.get(k)``, also
     as one of the conditions joined by ``and``."""
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+    if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:
         return _membership_check(test.left) or _membership_check(test.right)
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+    if type(test) is cst.Comparison and len(test.comparisons) == 1:
         comparison = test.comparisons[0]
-        if isinstance(comparison.operator, cst.NotIn):
+        if type(comparison.operator) is cst.NotIn:
             container = ex.access_of(comparison.comparator, _NO_USER_KEYS)
             if container is not None:
                 return container.text(), ex.expression_text(test.left)
-        if isinstance(comparison.operator, cst.Is) and ex.dotted_name(comparison.comparator) == (
+        if type(comparison.operator) is cst.Is and ex.dotted_name(comparison.comparator) == (
             "None"
         ):
             return _get_call(test.left)
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
         return _get_call(test.expression)
     return None
 
 
 def _get_call(node: cst.BaseExpression) -> tuple[str, str] | None:
     if (
-        isinstance(node, cst.Call)
-        and isinstance(node.func, cst.Attribute)
+        type(node) is cst.Call
+        and type(node.func) is cst.Attribute
         and node.func.attr.value == "get"
         and node.args
     ):
@@ -2646,7 +2643,7 @@ def _get_call(node: cst.BaseExpression) -> tuple[str, str] | None:
 def _memoizes(
     frame: _Frame, elements: Sequence[cst.SubscriptElement], value: cst.BaseExpression | None
 ) -> bool:
-    indexes = [e.slice.value for e in elements if isinstance(e.slice, cst.Index)]
+    indexes = [e.slice.value for e in elements if type(e.slice) is cst.Index]
     if value is None or len(indexes) != len(elements):
         return False
     key = indexes[0] if len(indexes) == 1 else cst.Tuple([cst.Element(i) for i in indexes])
@@ -2660,7 +2657,7 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     requests go on to fill, not a memoised result, so it does not count.
     """
     value = _without_clock_readings(value)
-    by_class = isinstance(key, cst.Name) and key.value in frame.class_params
+    by_class = type(key) is cst.Name and key.value in frame.class_params
     if (_creates_object(value) and not by_class) or not frame.inputs(value) & frame.inputs(key):
         return False  # (an object made for a class, `Policy(model)`, is that class's memo)
     if _reads_request_address(key):
@@ -2674,22 +2671,20 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
 
 
 def _is_none(value: cst.BaseExpression) -> bool:
-    return isinstance(value, cst.Name) and value.value == "None"
+    return type(value) is cst.Name and value.value == "None"
 
 
 def _without_clock_readings(value: cst.BaseExpression) -> cst.BaseExpression:
     """``(endpoint, time.monotonic())``, ``{"metadata": m, "cached_at": now()}``: a TTL cache
     stamps its memo with when it was made; the stamp is not part of what is memoised."""
-    if isinstance(value, cst.Dict):
+    if type(value) is cst.Dict:
         entries = [
-            e
-            for e in value.elements
-            if not (isinstance(e, cst.DictElement) and _reads_clock(e.value))
+            e for e in value.elements if not (type(e) is cst.DictElement and _reads_clock(e.value))
         ]
         if entries and len(entries) < len(value.elements):
             return value.with_changes(elements=entries)
         return value
-    if not isinstance(value, cst.Tuple):
+    if type(value) is not cst.Tuple:
         return value
     kept = [element for element in value.elements if not _reads_clock(element.value)]
     if not kept or len(kept) == len(value.elements):
@@ -2700,14 +2695,12 @@ def _without_clock_readings(value: cst.BaseExpression) -> cst.BaseExpression:
 def _reads_clock(value: cst.BaseExpression) -> bool:
     """``time.monotonic()``, ``datetime.now(timezone.utc)``: what time it is; also an
     expiry computed from it (``time.time() + ttl``)."""
-    if isinstance(value, cst.BinaryOperation) and isinstance(
-        value.operator, (cst.Add, cst.Subtract)
-    ):
+    if type(value) is cst.BinaryOperation and isinstance(value.operator, (cst.Add, cst.Subtract)):
         return _reads_clock(value.left) or _reads_clock(value.right)
-    if not isinstance(value, cst.Call) or len(value.args) > 1:
+    if type(value) is not cst.Call or len(value.args) > 1:
         return False
     func = value.func
-    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    name = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", "")
     return name in _CLOCK_READINGS
 
 
@@ -2760,12 +2753,12 @@ def _creates_object(value: cst.BaseExpression) -> bool:
     """A new, empty container or a class instance: a registry entry to be filled later."""
     if ex.container_type(value) is not None:
         return _is_empty_container(value)
-    callee = ex.last_name(value) if isinstance(value, cst.Call) else None
+    callee = ex.last_name(value) if type(value) is cst.Call else None
     return callee is not None and callee[:1].isupper()
 
 
 def _is_empty_container(value: cst.BaseExpression) -> bool:
-    if isinstance(value, cst.Call):
+    if type(value) is cst.Call:
         return not value.args or ex.last_name(value) == "defaultdict"
     if isinstance(value, (cst.List, cst.Set, cst.Dict)):
         return not value.elements
@@ -2776,7 +2769,7 @@ def _strongest_key(node: cst.Dict, matcher: ex.UserKeyMatcher, user_names: set[s
     keys = [
         ex.classify_key(element.key, matcher, user_names)
         for element in node.elements
-        if isinstance(element, cst.DictElement)
+        if type(element) is cst.DictElement
     ]
     if not keys:
         return Key("none")
@@ -2791,7 +2784,7 @@ def _strongest_key(node: cst.Dict, matcher: ex.UserKeyMatcher, user_names: set[s
 def _is_lock(node: cst.With) -> bool:
     for item in node.items:
         text = ex.dotted_name(_unsubscript(item.item)) or ""
-        if isinstance(item.item, cst.Call):
+        if type(item.item) is cst.Call:
             text = ex.dotted_name(item.item.func) or ""
         if "lock" in text.lower() or "semaphore" in text.lower():
             return True
@@ -2803,11 +2796,11 @@ def _strings_in(node: cst.CSTNode) -> list[str]:
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.SimpleString):
+        if type(current) is cst.SimpleString:
             value = current.evaluated_value
             if isinstance(value, str):
                 found.append(value)
-        elif isinstance(current, cst.Subscript) and ex.last_name(current.value) == "Literal":
+        elif type(current) is cst.Subscript and ex.last_name(current.value) == "Literal":
             continue  # Literal["x"] holds values, not forward references
         else:
             stack.extend(children(current))

@@ -10,7 +10,9 @@ positions are computed later (see ``isolint.analysis.positions``).
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +22,10 @@ _NOT_CHILDREN = frozenset(
     {
         "lpar",
         "rpar",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
         "comma",
         "semicolon",
         "equal",
@@ -40,31 +46,53 @@ _NOT_CHILDREN = frozenset(
         "has_trailing_newline",
     }
 )
-_FIELDS: dict[type, tuple[str, ...]] = {}
+# Per node type, the fields that can hold child nodes: (name, True for a sequence of nodes,
+# False for one node or None or a sentinel, None for either a sequence or one node).
+_Plan = tuple[tuple[str, bool | None], ...]
+_PLANS: dict[type, _Plan] = {}
 _Handler = Callable[..., Any] | None
 # per visitor class: node type -> (visit handler, leave handler, child fields)
-_TABLES: dict[type, dict[type, tuple[_Handler, _Handler, tuple[str, ...]]]] = {}
+_TABLES: dict[type, dict[type, tuple[_Handler, _Handler, _Plan]]] = {}
 _Visit = Callable[[cst.CSTNode, Any], None]
 
 
-def child_fields(node_type: type) -> tuple[str, ...]:
-    fields = _FIELDS.get(node_type)
-    if fields is None:
-        fields = tuple(
-            field.name
+def _plan(node_type: type) -> _Plan:
+    """The fields of a node type that can hold child nodes, in source order, each with how
+    it holds them, read from libcst's field types: a ``str`` or ``bool`` field (a name's
+    text, a flag) holds none, and punctuation and whitespace are skipped."""
+    plan = _PLANS.get(node_type)
+    if plan is None:
+        plan = _PLANS[node_type] = tuple(
+            (field.name, _holds_many(field.type))
             for field in dataclasses.fields(node_type)
-            if field.name not in _NOT_CHILDREN and not field.name.startswith("whitespace")
+            if field.name not in _NOT_CHILDREN
+            and not field.name.startswith("whitespace")
+            and field.type not in (str, bool, int)
         )
-        _FIELDS[node_type] = fields
-    return fields
+    return plan
 
 
-def _entry(visitor_type: type, node_type: type) -> tuple[_Handler, _Handler, tuple[str, ...]]:
+def _holds_many(annotation: object) -> bool | None:
+    """True for a sequence of nodes, False for a single node (or None or a sentinel), None
+    when either may be there or the annotation is not one this reads (then the walk looks)."""
+    origin = typing.get_origin(annotation)
+    if origin is collections.abc.Sequence:
+        return True
+    if isinstance(annotation, type) or origin is typing.Literal:
+        return False
+    if origin is typing.Union:
+        members = typing.get_args(annotation)
+        if all(isinstance(member, type) for member in members):
+            return False  # ``Optional[Name]``, ``Union[Name, Attribute]``
+    return None  # ``from m import a, b`` or ``from m import *``; a forward reference
+
+
+def _entry(visitor_type: type, node_type: type) -> tuple[_Handler, _Handler, _Plan]:
     name = node_type.__name__
     return (
         getattr(visitor_type, f"visit_{name}", None),
         getattr(visitor_type, f"leave_{name}", None),
-        child_fields(node_type),
+        _plan(node_type),
     )
 
 
@@ -80,15 +108,14 @@ def _is_node(value_type: type) -> bool:
 
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """A node's child nodes, in source order, without whitespace and punctuation."""
-    for name in child_fields(type(node)):
+    for name, many in _plan(type(node)):
         value = getattr(node, name)
-        value_type = type(value)
-        if value_type is tuple or value_type is list:
-            for item in value:
-                if _is_node(type(item)):
-                    yield item
-        elif _is_node(value_type):
+        if many:
+            yield from value
+        elif _is_node(type(value)):
             yield value
+        elif many is None and value:
+            yield from value
 
 
 def walk(root: cst.CSTNode, visitor: object | None = None) -> list[cst.CSTNode]:
@@ -110,17 +137,18 @@ def walk(root: cst.CSTNode, visitor: object | None = None) -> list[cst.CSTNode]:
         entry = table.get(node_type)
         if entry is None:
             entry = table[node_type] = _entry(visitor_type, node_type)
-        enter, leave, fields = entry
+        enter, leave, plan = entry
         if enter is None or enter(visitor, node) is not False:
-            for name in fields:
+            for name, many in plan:
                 value = getattr(node, name)
-                value_type = type(value)
-                if value_type is tuple or value_type is list:
+                if many:
                     for item in value:
-                        if _is_node(type(item)):
-                            visit(item, visit)
-                elif _is_node(value_type):
+                        visit(item, visit)
+                elif _is_node(type(value)):  # not None, not MaybeSentinel.DEFAULT
                     visit(value, visit)
+                elif many is None and value:
+                    for item in value:
+                        visit(item, visit)
         if leave is not None:
             leave(visitor, node)
 
