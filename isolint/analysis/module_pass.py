@@ -909,6 +909,12 @@ class ModulePass(cst.CSTVisitor):
                 break
             # the names an argument reads, found once for the three questions (a hot path)
             names = ex.read_names(arg.value)
+            if not names[0] and not names[1]:  # a literal: from nothing, nobody's, not fresh
+                if arg.keyword is not None:
+                    call.keyword_sources[arg.keyword.value] = []
+                elif len(call.arg_sources) < 8:
+                    call.arg_sources.append([])
+                continue
             sources = sorted(frame.sources_of(names[0]))
             imported, built = self._module_names_among(frame, names[0])
             sources += [f"@{name}" for name in imported]
