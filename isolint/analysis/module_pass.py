@@ -613,11 +613,12 @@ class ModulePass(cst.CSTVisitor):
                 frame.instances[name] = made[1]  # `runner = Runner()`
             elif made is not None and frame.assignments[name] == 1:
                 frame.call_results[name] = made[1]  # `provider = get_provider(name)`
-        if self._depends_on_user(frame, value):
+        names = ex.read_names(value)
+        roots, attributes = names
+        if self._depends_on_user(frame, value, names):
             frame.user_dependent.add(name)
         else:
             frame.user_dependent.discard(name)
-        roots, attributes = ex.read_names(value)
         if frame.self_name is not None and (
             frame.self_name in roots or not frame.from_own_request.isdisjoint(roots)
         ):
