@@ -439,21 +439,31 @@ class Project:
         ``register`` counts as registration unless called from request-time code.
         """
         callers: dict[tuple[str, str], list[tuple[str, str] | None]] = defaultdict(list)
+        callees: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
         for caller, callee in self.call_edges:
             callers[callee].append(caller)
+            if caller is not None:
+                callees[caller].append(callee)
         known: set[tuple[str, str]] = set()
         for key, key_callers in callers.items():
             if self._registers(key) and all(c is None for c in key_callers):
                 known.add(key)
-        changed = True
-        while changed:
-            changed = False
-            for key, key_callers in callers.items():
-                if key in known or self._handles_requests(key):
-                    continue
-                if all(c is None or c in known for c in key_callers):
-                    known.add(key)
-                    changed = True
+        # a worklist, linear in the calls: a function joins once every call of it that is
+        # not at import time comes from a function already known to run only then
+        remaining = {
+            key: sum(1 for c in key_callers if c is not None and c not in known)
+            for key, key_callers in callers.items()
+            if key not in known and not self._handles_requests(key)
+        }
+        ready = [key for key, count in remaining.items() if count == 0]
+        while ready:
+            key = ready.pop()
+            known.add(key)
+            for callee in callees.get(key, ()):
+                if callee in remaining and callee not in known:
+                    remaining[callee] -= 1
+                    if remaining[callee] == 0:
+                        ready.append(callee)
         for module, record in self.modules.items():
             for qualname in record.facts.functions:
                 key = (module, qualname)

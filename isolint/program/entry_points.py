@@ -311,7 +311,17 @@ class EntryPoints:
         """Whether a module-level ``name`` reads the current request when used: a framework
         proxy (``flask.request``) or an instance of a request reader built at import time
         (``parser = reqparse.RequestParser()``, whose ``parse_args()`` returns the request's
-        arguments)."""
+        arguments). Asked for every global each function reads: answered once per name."""
+        known = self._request_proxies.get((module, name))
+        if known is None:
+            known = self._request_proxies[(module, name)] = self._is_request_proxy(module, name)
+        return known
+
+    @cached_property
+    def _request_proxies(self) -> dict[tuple[str, str], bool]:
+        return {}
+
+    def _is_request_proxy(self, module: str, name: str) -> bool:
         record = self.project.modules.get(module)
         if record is None:
             return False
