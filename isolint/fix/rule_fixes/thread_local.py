@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import RemoveImportsVisitor
 
 from isolint.findings import Applicability, Finding, Fix
 from isolint.fix.edits import edits_between
@@ -219,6 +217,11 @@ def _definitions(
 
 def _fix_imports(module: cst.Module) -> cst.Module:
     """Import ``ContextVar``; drop ``threading`` if nothing else uses it."""
+    # Imported here: libcst's codemods load its matchers, a fifth of a second that every
+    # run with a fixable finding of another rule would pay before reporting.
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
     module = with_import(module, "contextvars", "ContextVar")
     context = CodemodContext()
     RemoveImportsVisitor.remove_unused_import(context, "threading")
