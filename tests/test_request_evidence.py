@@ -198,3 +198,50 @@ def test_a_project_module_attribute_is_read_back_where_its_name_is_loaded(
     (finding,) = project({"app/state.py": state, "app/views.py": views, "app/me.py": reader})
     assert (finding.code, finding.severity.value) == ("ISO104", "error")
     assert "`whoami` reads it back at request time" in finding.message
+
+
+AUTH = (
+    "from flask import session\n\n\n"
+    "def signed_in_email():\n    return (session.get('user') or {}).get('email')\n\n\n"
+    "def display_name():\n    return signed_in_email().split('@')[0]\n\n\n"
+    "def is_signed_in():\n    return session.get('user') is not None\n"
+)
+
+
+def test_the_result_of_a_helper_reading_the_request_is_request_data(
+    project: MakeProject,
+) -> None:
+    """``display_name()`` returns what ``flask.session`` holds, through another helper: its
+    result, handed to a store in another function, is the request's data."""
+    views = (
+        "from flask import Flask\n\nfrom app.auth import display_name\n"
+        "from app.store import remember\n\napp = Flask(__name__)\n\n\n"
+        "@app.route('/hello')\ndef hello():\n    name = display_name()\n    remember(name)\n"
+        "    return 'hi'\n"
+    )
+    (finding,) = project({"app/auth.py": AUTH, "app/store.py": STORE, "app/views.py": views})
+    assert (finding.path, finding.line, finding.code) == ("app/store.py", 5, "ISO101")
+    assert "reached from request handler `hello`" in finding.message
+
+
+def test_the_stored_result_of_a_helper_reading_the_request_is_named(project: MakeProject) -> None:
+    views = (
+        "from flask import Flask\n\nfrom app.auth import display_name\n\n"
+        "app = Flask(__name__)\nLAST = {}\n\n\n"
+        "@app.route('/hello')\ndef hello():\n    LAST['name'] = display_name()\n    return 'hi'\n"
+    )
+    (finding,) = project({"app/auth.py": AUTH, "app/views.py": views})
+    assert (finding.line, finding.code) == (11, "ISO101")
+    assert "(the result of `display_name()`, which reads the request)" in finding.message
+
+
+def test_a_flag_a_helper_computes_from_the_request_is_no_request_data(
+    project: MakeProject,
+) -> None:
+    views = (
+        "from flask import Flask\n\nfrom app.auth import is_signed_in\n\n"
+        "app = Flask(__name__)\nSTATE = {}\n\n\n"
+        "@app.route('/hello')\ndef hello():\n    STATE['signed_in'] = is_signed_in()\n"
+        "    return 'hi'\n"
+    )
+    assert project({"app/auth.py": AUTH, "app/views.py": views}) == []

@@ -157,6 +157,10 @@ class Function:
     reads_globals: list[str] = field(default_factory=list)
     # the parameters its return values are computed from, and whether one reads the user
     return_sources: list[str] = field(default_factory=list)
+    # module-level names its return values (other than numbers and flags) are computed
+    # from: imports, objects built at import time and the module's own functions
+    # (``return session.get("user")``, ``return current_username()``)
+    return_reads: list[str] = field(default_factory=list)
     returns_user_scoped: bool = False
     # parameters the function reads a user's or request's id from (``context.user_id``):
     # objects carrying a request's identity
@@ -215,6 +219,9 @@ class WriteSite:
     value_kind: str = ""
     # module-level imports the stored value is computed from (``flask.request``)
     value_imports: list[str] = field(default_factory=list)
+    # names of the module's own functions whose results the stored value is computed from
+    # (``name = current_username(); LAST["name"] = name``)
+    value_functions: list[str] = field(default_factory=list)
     # the stored value depends on who asked (it reads ``request.user``, a user id, ...)
     value_user: bool = False
     # ... and reads them itself, not only through locals computed from them (``request.user``

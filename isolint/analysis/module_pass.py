@@ -806,6 +806,7 @@ class ModulePass(cst.CSTVisitor):
         names = ex.read_names(value)
         imported, built = self._module_names_among(frame, names[0])
         site.value_imports = imported + built
+        site.value_functions = self._functions_among(frame, names[0])
         site.value_user = self._depends_on_user(frame, value, names)
         site.value_id = _is_identifier(value)
         chains = list(ex.dotted_chains(value))
@@ -901,6 +902,20 @@ class ModulePass(cst.CSTVisitor):
             elif (binding := bindings.get(name)) is not None and binding.kind == "call":
                 built.append(name)
         return imported, built
+
+    def _functions_among(self, frame: _Frame, roots: set[str]) -> list[str]:
+        """Names among these root names (and those locals among them were computed from)
+        that can only be the module's own functions or classes: free names that are no
+        import, module-level assignment or builtin. The index says which are functions."""
+        imports, bindings = self.facts.imports, self.facts.bindings
+        return sorted(
+            name
+            for name in frame.inputs_of(roots) - frame.bound
+            if name not in imports
+            and name not in bindings
+            and name not in _BUILTINS
+            and name not in frame.globals
+        )
 
     def _argument_sources(self, frame: _Frame, call: CallSite, node: cst.Call) -> None:
         """What each argument is computed from: parameters, ``@import`` names and ``$name``
@@ -1237,6 +1252,10 @@ class ModulePass(cst.CSTVisitor):
             roots, attributes = ex.read_names(node.value)
             if self._reads_user_key(node.value, roots, attributes, frame):
                 function.returns_user_scoped = True
+            if _value_kind(node.value, frame.kinds) not in ("number", "bool"):
+                imported, built = self._module_names_among(frame, roots)
+                reads = [*imported, *built, *self._functions_among(frame, roots)]
+                function.return_reads = sorted(set(function.return_reads).union(reads))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         function = self.frame.function

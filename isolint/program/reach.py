@@ -382,12 +382,58 @@ class Reach:
                     found[key] = params | set(function.params)
         proxies = self._proxies
 
-        def carries(edge: CallEdge, carrying: set[str], _: int | str, sources: Sources) -> bool:
-            return any(
+        def carries(
+            edge: CallEdge, carrying: set[str], position: int | str, sources: Sources
+        ) -> bool:
+            if any(
                 source in carrying or (edge.module, source[1:]) in proxies for source in sources
+            ):
+                return True
+            # the result of a function that returns request data (``remember(display_name())``)
+            result_of = edge.call.arg_results.get(str(position))
+            return (
+                result_of is not None
+                and not result_of.attrs
+                and self.returns_request_data(edge.module, result_of.root)
             )
 
         return self._flow(found, carries)
+
+    def returns_request_data(self, module: str, name: str) -> bool:
+        """Whether the module-level ``name`` of ``module`` is a function of the project that
+        returns what the current request sent (``current_username()`` returning
+        ``session.get("user")``), itself or through another such function."""
+        key = self._function_named(module, name)
+        return key is not None and key in self._request_data_returners
+
+    def _function_named(self, module: str, name: str) -> FunctionKey | None:
+        target = self.project.resolve(module, Access(name))
+        if target is None or target.kind != "function" or target.rest:
+            return None
+        return (target.module, target.name)
+
+    @cached_property
+    def _request_data_returners(self) -> frozenset[FunctionKey]:
+        """Functions whose return value reads a request proxy (``flask.session``), directly
+        or through the result of another such function (a worklist over those results)."""
+        proxies = self._proxies
+        found: set[FunctionKey] = set()
+        returning_results_of: dict[FunctionKey, list[FunctionKey]] = defaultdict(list)
+        for module, record in self.project.modules.items():
+            for qualname, function in record.facts.functions.items():
+                key = (module, qualname)
+                for name in function.return_reads:
+                    if (module, name) in proxies:
+                        found.add(key)
+                    elif (callee := self._function_named(module, name)) is not None:
+                        returning_results_of[callee].append(key)
+        queue = list(found)
+        while queue:
+            for caller in returning_results_of.get(queue.pop(), ()):
+                if caller not in found:
+                    found.add(caller)
+                    queue.append(caller)
+        return frozenset(found)
 
     def _request_proxy_names(self) -> set[tuple[str, str]]:
         """(module, name) pairs that are request proxies (``flask.request``, a request parser)."""
@@ -409,7 +455,15 @@ class Reach:
         if keyed and site.value_sources and not carrying.isdisjoint(site.key_sources):
             return True  # `CACHE[request.path] = response`: a result stored per request key
         proxies = self._proxies
-        return any((module, name) in proxies for name in site.value_imports)
+        if any((module, name) in proxies for name in site.value_imports):
+            return True
+        return bool(self.request_data_results(module, site))
+
+    def request_data_results(self, module: str, site: WriteSite) -> list[str]:
+        """The functions returning request data whose results the stored value is computed
+        from (``name = current_username(); LAST["name"] = name``)."""
+        names = (*site.value_imports, *site.value_functions)
+        return [name for name in names if self.returns_request_data(module, name)]
 
     @cached_property
     def _proxies(self) -> set[tuple[str, str]]:

@@ -57,7 +57,10 @@ def request_evidence(project: Project, module: str, site: WriteSite) -> RequestE
     if direct:
         reasons.append(direct)
     if reasons and stores_request_data(project, module, site):
-        reasons.append("stores a value derived from request data")
+        helpers = program.reach.request_data_results(module, site)
+        through = ", ".join(f"`{name}()`" for name in helpers)
+        detail = f" (the result of {through}, which reads the request)" if helpers else ""
+        reasons.append("stores a value derived from request data" + detail)
     if reasons and function.is_async:
         reasons.append("runs in `async def`")
     path = program.reach.request_paths.get(key)
