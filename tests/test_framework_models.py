@@ -818,3 +818,53 @@ def test_fastapi_s_application_is_one_object_for_every_request(project: MakeProj
     (found,) = project({"app/server.py": _FASTAPI_APP_SLOT.replace("VALUE", "user.id")})
     assert (found.code, found.line, found.severity.value) == ("ISO101", 9, "error")
     assert project({"app/server.py": _FASTAPI_APP_SLOT.replace("VALUE", "theme")}) == []
+
+
+_CONTEXT_HOLDER = """
+from contextvars import ContextVar
+
+current_user = HOLDER
+
+
+def signed_in_user():
+    return current_user.get()
+"""
+
+_AUDITED_EXPORT = """
+from fastapi import FastAPI
+
+from app.context import current_user, signed_in_user
+
+app = FastAPI()
+AUDIT = []
+LAST = {}
+
+
+def record_export():
+    AUDIT.append(signed_in_user())
+
+
+@app.get("/export")
+async def export():
+    record_export()
+    LAST["user"] = current_user.get()
+    return {"audit": AUDIT, "last": LAST}
+"""
+
+
+def test_a_context_variable_s_value_is_the_current_request_s(project: MakeProject) -> None:
+    # `request-reader-types` of the standard library: what a middleware set for the request
+    # being served, read back through an import and through a helper that returns it
+    holder = _CONTEXT_HOLDER.replace("HOLDER", 'ContextVar("current_user", default=None)')
+    found = project({"app/context.py": holder, "app/api.py": _AUDITED_EXPORT})
+    assert [(f.code, f.line) for f in found] == [("ISO101", 12), ("ISO101", 18)], found
+    assert "reads the request (`current_user`)" in found[1].message
+
+
+def test_a_module_level_object_of_another_kind_is_not_the_request(project: MakeProject) -> None:
+    holder = _CONTEXT_HOLDER.replace("HOLDER", "Registry()").replace(
+        "from contextvars import ContextVar", "from app.registry import Registry"
+    )
+    registry = "class Registry:\n    def get(self):\n        return 'default'\n"
+    files = {"app/context.py": holder, "app/registry.py": registry, "app/api.py": _AUDITED_EXPORT}
+    assert project(files) == []

@@ -314,6 +314,7 @@ class EntryPoints:
         arguments). Asked for every global each function reads: answered once per name."""
         known = self._request_proxies.get((module, name))
         if known is None:
+            self._request_proxies[(module, name)] = False  # while it is asked: no cycles
             known = self._request_proxies[(module, name)] = self._is_request_proxy(module, name)
         return known
 
@@ -334,7 +335,17 @@ class EntryPoints:
         if binding is not None and binding.kind != "alias":
             return False
         wanted = self.models.values("request-globals")
-        return self.project.callee_name(module, Access(name)) in wanted
+        if self.project.callee_name(module, Access(name)) in wanted:
+            return True
+        # a request reader another module of the project built (``from app.ctx import user``)
+        target = self.project.resolve(module, Access(name))
+        return (
+            target is not None
+            and target.kind == "binding"
+            and not target.rest
+            and (target.module, target.name) != (module, name)
+            and self.is_request_proxy(target.module, target.name)
+        )
 
 
 # Process start-up and shutdown hooks by name: they run once, not per request.
