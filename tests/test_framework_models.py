@@ -868,3 +868,34 @@ def test_a_module_level_object_of_another_kind_is_not_the_request(project: MakeP
     registry = "class Registry:\n    def get(self):\n        return 'default'\n"
     files = {"app/context.py": holder, "app/registry.py": registry, "app/api.py": _AUDITED_EXPORT}
     assert project(files) == []
+
+
+_SCORE_TRACKER = """
+import {module} as gr
+
+scores = []
+
+
+def track_score(score):
+    scores.append(score)
+    return sorted(scores, reverse=True)[:3]
+
+
+demo = gr.Interface(fn=track_score, inputs="number", outputs="json")
+with gr.Blocks() as page:
+    box = gr.Number()
+    best = gr.JSON()
+    gr.Button("Add").click(fn=track_score, inputs=box, outputs=best)
+"""
+
+
+def test_a_gradio_interface_calls_its_function_for_every_user(project: MakeProject) -> None:
+    # `handler-classes`: the function an interface is built with, passed by keyword; and
+    # an event listener given its function by keyword
+    (found,) = project({"app/ui.py": _SCORE_TRACKER.format(module="gradio")})
+    assert (found.code, found.line) == ("ISO101", 8), found
+    assert "a handler passed to `gr.Interface(fn=track_score)`" in found.message
+
+
+def test_the_same_interface_of_another_library_is_quiet(project: MakeProject) -> None:
+    assert project({"app/ui.py": _SCORE_TRACKER.format(module="somelib")}) == []

@@ -269,6 +269,8 @@ class CallSite:
     span: Span | None = None
     # positional arguments that are names or attribute chains (None for anything else)
     args: list[Access | None] = field(default_factory=list)
+    # keyword arguments that are names or attribute chains (``fn=respond``)
+    keyword_args: dict[str, Access] = field(default_factory=dict)
     # how many positional arguments, and the keyword names, the call passes (-1: a *args)
     positional: int = 0
     keywords: list[str] = field(default_factory=list)

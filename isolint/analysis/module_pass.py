@@ -998,7 +998,11 @@ class ModulePass(cst.CSTVisitor):
                 callee, result_method = _method_of_call_result(node.func)
             if callee is not None:
                 call = CallSite(
-                    callee, True, span=self._placeholder(), args=_argument_accesses(node)
+                    callee,
+                    True,
+                    span=self._placeholder(),
+                    args=_argument_accesses(node),
+                    keyword_args=_keyword_accesses(node),
                 )
                 call.result_method = result_method
                 call.chained_result = bool(result_method)
@@ -1030,6 +1034,7 @@ class ModulePass(cst.CSTVisitor):
                 function=frame.owner,
                 span=self._placeholder(),
                 args=_argument_accesses(node),
+                keyword_args=_keyword_accesses(node),
             )
             call.positional, call.keywords = _call_shape(node)
             call.result_method = result_method
@@ -2389,6 +2394,17 @@ def _call_shape(node: cst.Call) -> tuple[int, list[str]]:
         else:
             positional += 1
     return positional, keywords
+
+
+def _keyword_accesses(node: cst.Call) -> dict[str, Access]:
+    """The keyword arguments of a call that are names or attribute chains (``fn=respond``)."""
+    found: dict[str, Access] = {}
+    for arg in node.args:
+        if arg.keyword is not None and type(arg.value) in (cst.Name, cst.Attribute):
+            access = ex.access_of(arg.value, _NO_USER_KEYS)
+            if access is not None:
+                found[arg.keyword.value] = access
+    return found
 
 
 def _argument_accesses(node: cst.Call) -> list[Access | None]:

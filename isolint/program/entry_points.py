@@ -209,37 +209,44 @@ class EntryPoints:
             for call in record.facts.calls:
                 callee = call.callee
                 if (
-                    call.args
+                    (call.args or call.keyword_args)
                     and (callee.attrs or [callee.root])[-1] in handler_names
                     and self.project.callee_name(module, callee) in handler_classes
                 ):
                     found.extend(self._handlers_passed(module, call))
                     continue
-                if not callee.attrs or not call.args or callee.attrs[-1] not in registering:
+                if not callee.attrs or callee.attrs[-1] not in registering:
+                    continue
+                if not call.args and not call.keyword_args:
                     continue
                 receiver = Access(callee.root, callee.attrs[:-1])
                 receiver_type = self.types.receiver_type(module, None, None, receiver)
                 if receiver_type is None:
                     continue
                 index = self.models.registration_argument(callee.attrs[-1], receiver_type.names)
-                if index is None or index >= len(call.args):
+                if index is None:
                     continue
-                handler = call.args[index]
-                target = self.project.resolve(module, handler) if handler else None
-                if target is not None and target.kind == "function" and not target.rest:
-                    reason = f"a handler registered with `{callee.text()}()`"
-                    found.append(((target.module, target.name), reason))
+                # the handler where the model says, or passed by keyword (``fn=respond``)
+                passed = [call.args[index]] if index < len(call.args) else []
+                passed = passed or list(call.keyword_args.values())
+                for handler in passed:
+                    target = self.project.resolve(module, handler) if handler else None
+                    if target is not None and target.kind == "function" and not target.rest:
+                        reason = f"a handler registered with `{callee.text()}()`"
+                        found.append(((target.module, target.name), reason))
         return found
 
     def _handlers_passed(self, module: str, call: CallSite) -> list[tuple[FunctionKey, str]]:
-        """Project functions passed to a handler class: ``MessageHandler(filters, reply)``."""
+        """Project functions passed to a handler class: ``MessageHandler(filters, reply)``,
+        ``gr.Interface(fn=respond)``."""
         found: list[tuple[FunctionKey, str]] = []
-        for argument in call.args:
-            if argument is None:
-                continue
+        passed = [(argument, "") for argument in call.args if argument is not None]
+        passed += [(argument, f"{name}=") for name, argument in call.keyword_args.items()]
+        for argument, keyword in passed:
             target = self.project.resolve(module, argument)
             if target is not None and target.kind == "function" and not target.rest:
-                reason = f"a handler passed to `{call.callee.text()}({argument.text()})`"
+                shown = f"{keyword}{argument.text()}"
+                reason = f"a handler passed to `{call.callee.text()}({shown})`"
                 found.append(((target.module, target.name), reason))
         return found
 
