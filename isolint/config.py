@@ -91,6 +91,9 @@ DEFAULT_USER_KEY_PATTERNS = (
     "email",
     "user_email",
     "user.email",
+    # so does a login name
+    "username",
+    "user.username",
     "sid",
     # a credential names its holder: a cache per API key or access token is per user
     "api_key",

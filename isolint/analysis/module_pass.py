@@ -292,6 +292,8 @@ class ModulePass(cst.CSTVisitor):
         # Name nodes that define (a def's or class's name) and the Attribute nodes written
         # (a store's target, a writing method's receiver) are no reads
         self._loaded_names: set[str] = set()
+        # imports read through an attribute in a cached function (noted with the attribute)
+        self._attribute_roots: set[int] = set()
         self._attribute_reads: dict[str, set[str]] = {}
         self._not_reads: set[int] = set()
         self._readers: list[str] = [""]  # the qualname of each enclosing function
@@ -1283,6 +1285,7 @@ class ModulePass(cst.CSTVisitor):
             root = node.value.value
             if function.cache_decorator is not None and root in self.facts.imports:
                 self._note_cached_import_read(function, node)
+                self._attribute_roots.add(id(node.value))
             if (
                 node.attr.value in REQUEST_ID_PARAMETERS
                 and root in function.params
@@ -1394,9 +1397,13 @@ class ModulePass(cst.CSTVisitor):
                 self._record_legacy("reference", node.value, node)
 
     def _note_cached_read(self, frame: _Frame, function: Function, node: cst.Name) -> None:
-        """The first read of each outside name in a cached function (``api_key``)."""
+        """The first read of each outside name in a cached function (``api_key``), and of
+        each import read other than through an attribute (``session["token"]``: the
+        attribute reads, ``st.session_state``, are noted with their attribute)."""
         name = node.value
-        if name in frame.bound or name in _BUILTINS or name in self.facts.imports:
+        if name in frame.bound or name in _BUILTINS:
+            return
+        if name in self.facts.imports and id(node) in self._attribute_roots:
             return
         if any(read.name == name for read in function.cached_reads):
             return

@@ -94,10 +94,10 @@ def _reads_user_input(
     models = project.config.models
     session_state = models.values("per-request-globals") | models.values("request-globals")
     for read in function.cached_reads:
-        if "." in read.name:
-            root, attribute = read.name.split(".", 1)
+        if "." in read.name or read.name in record.facts.imports:
+            root, _, attribute = read.name.partition(".")
             read_of = {  # `g.user` reads `flask.g`; `st.session_state` is the state itself
-                project.callee_name(record.name, Access(root, [attribute])),
+                project.callee_name(record.name, Access(root, [attribute] if attribute else [])),
                 project.callee_name(record.name, Access(root)),
             }
             if read_of & session_state:

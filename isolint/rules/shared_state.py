@@ -58,7 +58,11 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
         "ISO101": f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared "
         "by every request in this process",
         "ISO102": f"`global {classified.subject}` is rebound at request time; every request "
-        "and user sees the last value written",
+        + (
+            "and user then gets what the first caller's request built"
+            if site.lazy_init_guard
+            else "and user sees the last value written"
+        ),
         "ISO103": f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared "
         "by every instance and every request",
         "ISO104": (

@@ -646,7 +646,7 @@ def _classify_rebind(
         return ClassifiedWrite(
             record, site, "ISO302", name, "global database session", record.name, span
         )
-    if site.lazy_init_guard:
+    if site.lazy_init_guard and not _built_from_the_caller_s_user(project, record, site):
         return None  # lazy or idempotent initialisation
     if not _request_data(project, record, site):
         return None
@@ -654,6 +654,15 @@ def _classify_rebind(
         # a timestamp, a counter, a flag: a thread-safety question at most, not a leak
         return None
     return ClassifiedWrite(record, site, "ISO102", name, "module-level name", record.name, span)
+
+
+def _built_from_the_caller_s_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """Lazily built from who is asking, as the caller hands it in (``if _client is None:
+    _client = Client(user.token)``): the object is the first caller's, and every later user
+    gets it. Not a key the function reads from the environment or its settings."""
+    key = (record.name, site.function)
+    carrying = program_of(project).reach.user_data_params.get(key, frozenset())
+    return not carrying.isdisjoint(site.value_sources)
 
 
 def _handed_to_another_request_step(
