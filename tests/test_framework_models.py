@@ -899,3 +899,30 @@ def test_a_gradio_interface_calls_its_function_for_every_user(project: MakeProje
 
 def test_the_same_interface_of_another_library_is_quiet(project: MakeProject) -> None:
     assert project({"app/ui.py": _SCORE_TRACKER.format(module="somelib")}) == []
+
+
+_AIOHTTP_LOGIN = """
+from {module} import web
+
+
+async def login(request: web.Request) -> web.Response:
+    data = await request.post()
+    request.app["current_user"] = data["username"]
+    return web.Response(text="ok")
+
+
+app = web.Application()
+app.router.add_post("/login", login)
+"""
+
+
+def test_a_login_name_parked_in_aiohttp_s_application_is_reported(project: MakeProject) -> None:
+    # a login name is who is asking, like a user id; the app mapping is one for the process
+    (found,) = project({"app/server.py": _AIOHTTP_LOGIN.format(module="aiohttp")})
+    assert (found.code, found.line) == ("ISO401", 7), found
+
+
+def test_a_setting_parked_in_aiohttp_s_application_is_quiet(project: MakeProject) -> None:
+    # what the request asked for, the same for whoever asks: a setting, global by design
+    source = _AIOHTTP_LOGIN.format(module="aiohttp").replace('"username"', '"theme"')
+    assert project({"app/server.py": source}) == []
