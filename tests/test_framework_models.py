@@ -926,3 +926,40 @@ def test_a_setting_parked_in_aiohttp_s_application_is_quiet(project: MakeProject
     # what the request asked for, the same for whoever asks: a setting, global by design
     source = _AIOHTTP_LOGIN.format(module="aiohttp").replace('"username"', '"theme"')
     assert project({"app/server.py": source}) == []
+
+
+_STREAMLIT_SCRIPT = """
+import {module} as st
+
+from app import state
+from app.state import HISTORY
+
+OWN = []
+name = st.text_input("Your name")
+question = st.chat_input("Ask")
+if question:
+    HISTORY.append({{"user": name, "question": question}})
+    state.LAST["user"] = name
+    OWN.append(question)
+    st.session_state["history"] = OWN
+"""
+
+
+def test_a_streamlit_script_s_top_level_runs_for_every_session(project: MakeProject) -> None:
+    # what the script's top level stores into a module it imports (imported once for the
+    # process) reaches every session; its own globals are made anew for each run
+    files = {
+        "app/state.py": "HISTORY = []\nLAST = {}\n",
+        "app/main.py": _STREAMLIT_SCRIPT.format(module="streamlit"),
+    }
+    found = project(files)
+    assert [(f.code, f.line) for f in found] == [("ISO101", 11), ("ISO101", 12)], found
+    assert "the top level of a Streamlit script" in found[0].message
+
+
+def test_the_top_level_of_another_library_s_script_is_import_time(project: MakeProject) -> None:
+    files = {
+        "app/state.py": "HISTORY = []\nLAST = {}\n",
+        "app/main.py": _STREAMLIT_SCRIPT.format(module="somelib"),
+    }
+    assert project(files) == []

@@ -486,6 +486,10 @@ class ModulePass(cst.CSTVisitor):
         if frame.kind == "module":
             if how == "set" and self._type_checking_depth == 0:
                 self._module_binding(target, value, node, final)
+            for element in _flatten_targets(target):
+                if isinstance(element, (cst.Subscript, cst.Attribute)):
+                    if self._writes_imported_state_from_a_script(element):
+                        self._write_target(element, value, node, how)
             return
         if frame.kind == "class":
             if how == "set" and type(target) is cst.Name and frame.class_facts is not None:
@@ -1014,6 +1018,8 @@ class ModulePass(cst.CSTVisitor):
                 call.positional, call.keywords = _call_shape(node)
                 self._span_later(call, "span", node)
                 self._add_call(call)
+            if self._writes_imported_state_from_a_script(node.func):
+                self._mutating_call(node, self.frame)
             return
         self._function_call(node, frame)
 
@@ -1055,8 +1061,46 @@ class ModulePass(cst.CSTVisitor):
             self._note_keepalive(node)
         if type(func) is cst.Attribute and func.attr.value in _STORE_WRITES:
             self._store_write(node, func, frame)
+        self._mutating_call(node, frame)
+
+    def _writes_imported_state_from_a_script(self, written: cst.BaseExpression) -> bool:
+        """A store at the top level of a Streamlit script into what another module holds
+        (``HISTORY.append(q)``, ``state.SETTINGS["user"] = name`` with ``HISTORY`` and
+        ``state`` imported). Streamlit runs a script's top level for every session, in a
+        fresh namespace each time, so its own globals are the session's; the modules it
+        imports are imported once for the process. Such writes are the script's, a
+        function the program treats as an entry point (``SCRIPT_FUNCTION``)."""
+        if self.frame.kind != "module" or self._main_guard_depth or self._lambda_depth:
+            return False
+        if not any(_is_streamlit(ref) for ref in self.facts.imports.values()):
+            return False
+        base = written.func if type(written) is cst.Call else written
+        root = base
+        while type(root) in (cst.Attribute, cst.Subscript, cst.Call):
+            root = root.func if type(root) is cst.Call else root.value  # type: ignore[attr-defined]
+        if type(root) is not cst.Name or root.value not in self.facts.imports:
+            return False
+        self.frames[0].owner = SCRIPT_FUNCTION
+        if SCRIPT_FUNCTION not in self.facts.functions:
+            script = Function(
+                qualname=SCRIPT_FUNCTION,
+                name=SCRIPT_FUNCTION,
+                owner=SCRIPT_FUNCTION,
+                class_name=None,
+                is_async=False,
+                is_entry=False,
+                span=self._placeholder(),
+            )
+            self._span_later(script, "span", written)
+            self.facts.functions[SCRIPT_FUNCTION] = script
+        return True
+
+    def _mutating_call(self, node: cst.Call, frame: _Frame) -> None:
+        """``x.append(v)``, ``x.update(d)``, ``x.setdefault(k, v)``: a write into ``x``."""
+        func = node.func
         if type(func) is not cst.Attribute or func.attr.value not in ex.MUTATING_METHODS:
             return
+        matcher = self.options.user_keys
         method = func.attr.value
         self._note_context_value_mutation(frame, func.value)
         target = ex.access_of(func.value, matcher, frame.user_scoped)
@@ -2401,6 +2445,14 @@ def _call_shape(node: cst.Call) -> tuple[int, list[str]]:
         else:
             positional += 1
     return positional, keywords
+
+
+# The top level of a Streamlit script, as a function: Streamlit runs it for every session.
+SCRIPT_FUNCTION = "<script>"
+
+
+def _is_streamlit(ref: ImportRef) -> bool:
+    return ref.level == 0 and (ref.module == "streamlit" or ref.module.startswith("streamlit."))
 
 
 def _keyword_accesses(node: cst.Call) -> dict[str, Access]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from isolint.analysis.facts import Access, CallSite, DecoratorUse, Function, ModuleFacts
+from isolint.analysis.module_pass import SCRIPT_FUNCTION
 from isolint.config import DEFAULT_ENTRY_DECORATORS
 from isolint.models import method_matches
 from isolint.program.types import TypeIndex, ValueType
@@ -50,6 +51,8 @@ class EntryPoints:
         for module, record in self.project.modules.items():
             for qualname, function in record.facts.functions.items():
                 reason = self._decorated_entry(module, function)
+                if qualname == SCRIPT_FUNCTION:
+                    reason = "the top level of a Streamlit script, which runs for every session"
                 if reason is not None:
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
             for qualname, function in record.facts.functions.items():
@@ -335,7 +338,9 @@ class EntryPoints:
             return False
         binding = record.facts.bindings.get(name)
         if binding is not None and binding.kind == "call" and binding.callee is not None:
+            # a request reader, or what a widget returned: what this session's user typed
             readers = self.models.values("request-reader-types")
+            readers |= self.models.values("user-input-calls")
             return self.project.callee_name(module, binding.callee) in readers
         if binding is None and name not in record.facts.imports:
             return False  # a function or class of the module, or no module-level name
