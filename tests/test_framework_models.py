@@ -853,12 +853,29 @@ async def export():
 
 
 def test_a_context_variable_s_value_is_the_current_request_s(project: MakeProject) -> None:
-    # `request-reader-types` of the standard library: what a middleware set for the request
-    # being served, read back through an import and through a helper that returns it
+    # `request-context-types` of the standard library: what a middleware set for the
+    # request being served, read back through an import and through a helper returning it
     holder = _CONTEXT_HOLDER.replace("HOLDER", 'ContextVar("current_user", default=None)')
     found = project({"app/context.py": holder, "app/api.py": _AUDITED_EXPORT})
     assert [(f.code, f.line) for f in found] == [("ISO101", 12), ("ISO101", 18)], found
-    assert "reads the request (`current_user`)" in found[1].message
+    assert "stores a value derived from request data" in found[1].message
+
+
+def test_reading_a_context_variable_is_no_sign_of_serving_a_request(
+    project: MakeProject,
+) -> None:
+    # a library method appending to its object's history and reading a ContextVar for its
+    # own bookkeeping: only a request handler calling it would make it request-time code
+    library = (
+        "import contextvars\n\n_turn = contextvars.ContextVar('turn', default=None)\n\n\n"
+        "class Agent:\n    def __init__(self):\n        self.history = []\n\n"
+        "    def remember(self, content):\n        self.history.append(content)\n"
+        "        owned = _turn.get()\n        if owned is not None:\n"
+        "            owned.append(content)\n\n"
+        "    def transcript(self):\n        _turn.get()\n        return list(self.history)\n"
+        "\n\nagent = Agent()\n"
+    )
+    assert project({"app/agent.py": library}) == []
 
 
 def test_a_module_level_object_of_another_kind_is_not_the_request(project: MakeProject) -> None:

@@ -47,11 +47,14 @@ Schema of a model (every key optional):
   (calls that register a class the framework then builds once and serves every request with:
   Django's ``admin.site.register(Model, ModelAdmin)``), ``request-reader-types`` (classes
   whose instance, built once at import time, reads the current request when used:
-  Flask-RESTful's ``RequestParser``), ``view-classes`` (views the framework builds per request
-  from ``as_view(**initkwargs)``: their class attributes and initkwargs are one object for
-  every request), ``conversation-methods`` (methods that add what they are given to the
-  conversation an agent keeps: PraisonAI's ``achat``), ``context-push-frameworks`` (top-level
-  packages whose ``app.app_context().push()`` makes one context current: Flask, Quart).
+  Flask-RESTful's ``RequestParser``), ``request-context-types`` (classes whose module-level
+  instance holds a value of the task being served: a ``ContextVar``; what it holds is request
+  data, though reading one is no sign of serving a request), ``view-classes`` (views the
+  framework builds per request from ``as_view(**initkwargs)``: their class attributes and
+  initkwargs are one object for every request), ``conversation-methods`` (methods that add
+  what they are given to the conversation an agent keeps: PraisonAI's ``achat``),
+  ``context-push-frameworks`` (top-level packages whose ``app.app_context().push()`` makes one
+  context current: Flask, Quart).
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ _VALUE_KEYS = (
     "handler-classes",
     "instantiating-registrations",
     "request-reader-types",
+    "request-context-types",
     "view-classes",
     "conversation-methods",
     "context-push-frameworks",

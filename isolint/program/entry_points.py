@@ -317,6 +317,19 @@ class EntryPoints:
         """Module-level request proxies the function reads (``flask.request``)."""
         return [name for name in function.reads_globals if self.is_request_proxy(module, name)]
 
+    def holds_request_context(self, module: str, name: str) -> bool:
+        """Whether a module-level ``name`` is an instance of a ``request-context-types``
+        class (a ``ContextVar``), here or in the project module it is imported from."""
+        target = self.project.resolve(module, Access(name))
+        if target is None or target.kind != "binding" or target.rest:
+            return False
+        record = self.project.modules.get(target.module)
+        binding = record.facts.bindings.get(target.name) if record is not None else None
+        if binding is None or binding.kind != "call" or binding.callee is None:
+            return False
+        holders = self.models.values("request-context-types")
+        return self.project.callee_name(target.module, binding.callee) in holders
+
     def is_request_proxy(self, module: str, name: str) -> bool:
         """Whether a module-level ``name`` reads the current request when used: a framework
         proxy (``flask.request``) or an instance of a request reader built at import time

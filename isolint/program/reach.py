@@ -436,11 +436,16 @@ class Reach:
         return frozenset(found)
 
     def _request_proxy_names(self) -> set[tuple[str, str]]:
-        """(module, name) pairs that are request proxies (``flask.request``, a request parser)."""
+        """(module, name) pairs whose value is the current request's: request proxies
+        (``flask.request``, a request parser) and holders of the task's context (a
+        ``ContextVar``)."""
         found: set[tuple[str, str]] = set()
+        entry_points = self.entry_points
         for module, record in self.project.modules.items():
             for name in (*record.facts.imports, *record.facts.bindings):
-                if self.entry_points.is_request_proxy(module, name):
+                if entry_points.is_request_proxy(module, name) or (
+                    entry_points.holds_request_context(module, name)
+                ):
                     found.add((module, name))
         return found
 

@@ -660,6 +660,8 @@ def _built_from_the_caller_s_user(project: Project, record: ModuleRecord, site: 
     """Lazily built from who is asking, as the caller hands it in (``if _client is None:
     _client = Client(user.token)``): the object is the first caller's, and every later user
     gets it. Not a key the function reads from the environment or its settings."""
+    if site.value_kind:
+        return False  # a size, a count, a flag (an embedding's dimension): nobody's
     key = (record.name, site.function)
     carrying = program_of(project).reach.user_data_params.get(key, frozenset())
     return not carrying.isdisjoint(site.value_sources)
