@@ -21,7 +21,7 @@ import tokenize
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import libcst as cst
 
@@ -254,6 +254,14 @@ class _Frame:
         return frozenset(found)
 
 
+class _ModuleNames(NamedTuple):
+    """Module-level names an expression is computed from (``_module_names_among``)."""
+
+    imported: list[str]
+    built: list[str]
+    functions: list[str]
+
+
 class ModulePass(cst.CSTVisitor):
     """Collects ModuleFacts in one walk. Use ``analyze_module``; this class is the walk."""
 
@@ -294,6 +302,8 @@ class ModulePass(cst.CSTVisitor):
         self._loaded_names: set[str] = set()
         # imports read through an attribute in a cached function (noted with the attribute)
         self._attribute_roots: set[int] = set()
+        # the module imports streamlit: its top level is a script run for every session
+        self._streamlit_script = False
         self._attribute_reads: dict[str, set[str]] = {}
         self._not_reads: set[int] = set()
         self._readers: list[str] = [""]  # the qualname of each enclosing function
@@ -356,6 +366,8 @@ class ModulePass(cst.CSTVisitor):
         self._import_depth -= 1
 
     def _bind_import(self, local: str, ref: ImportRef, node: cst.CSTNode) -> None:
+        if _is_streamlit(ref):
+            self._streamlit_script = True
         if self.frame.kind == "module":
             if self._type_checking_depth == 0 or local not in self.facts.imports:
                 self.facts.imports[local] = ref
@@ -489,6 +501,7 @@ class ModulePass(cst.CSTVisitor):
             for element in _flatten_targets(target):
                 if isinstance(element, (cst.Subscript, cst.Attribute)):
                     if self._writes_imported_state_from_a_script(element):
+                        self._as_script(node)
                         self._write_target(element, value, node, how)
             return
         if frame.kind == "class":
@@ -810,9 +823,9 @@ class ModulePass(cst.CSTVisitor):
         if how == "aug" and not site.value_kind and not _is_sequence_literal(value):
             site.value_kind = "number"  # `stats[k] += n`: a running total, not user data
         names = ex.read_names(value)
-        imported, built = self._module_names_among(frame, names[0])
-        site.value_imports = imported + built
-        site.value_functions = self._functions_among(frame, names[0])
+        module_names = self._module_names_among(frame, names[0])
+        site.value_imports = module_names.imported + module_names.built
+        site.value_functions = module_names.functions
         site.value_user = self._depends_on_user(frame, value, names)
         site.value_id = _is_identifier(value)
         chains = list(ex.dotted_chains(value))
@@ -894,34 +907,24 @@ class ModulePass(cst.CSTVisitor):
         matcher = self.options.user_keys
         return any(matcher.matches(chain) for chain in chains if not chain[:1].isupper())
 
-    def _module_names_among(self, frame: _Frame, roots: set[str]) -> tuple[list[str], list[str]]:
+    def _module_names_among(self, frame: _Frame, roots: set[str]) -> _ModuleNames:
         """Module-level names among these root names and the names locals among them were
-        computed from: (imports, objects built at import time in this module). A framework
-        object of either kind may read the current request when used (``flask.request``,
-        ``parser = RequestParser()``)."""
+        computed from: imports and objects built at import time in this module (a framework
+        object of either kind may read the current request when used: ``flask.request``,
+        ``parser = RequestParser()``), and free names that can only be the module's own
+        functions or classes (no import, module-level assignment or builtin; the index says
+        which are functions: ``current_username()``)."""
         imports, bindings = self.facts.imports, self.facts.bindings
-        imported: list[str] = []
-        built: list[str] = []
+        found = _ModuleNames([], [], [])
         for name in sorted(frame.inputs_of(roots) - frame.bound):
             if name in imports:
-                imported.append(name)
-            elif (binding := bindings.get(name)) is not None and binding.kind == "call":
-                built.append(name)
-        return imported, built
-
-    def _functions_among(self, frame: _Frame, roots: set[str]) -> list[str]:
-        """Names among these root names (and those locals among them were computed from)
-        that can only be the module's own functions or classes: free names that are no
-        import, module-level assignment or builtin. The index says which are functions."""
-        imports, bindings = self.facts.imports, self.facts.bindings
-        return sorted(
-            name
-            for name in frame.inputs_of(roots) - frame.bound
-            if name not in imports
-            and name not in bindings
-            and name not in _BUILTINS
-            and name not in frame.globals
-        )
+                found.imported.append(name)
+            elif (binding := bindings.get(name)) is not None:
+                if binding.kind == "call":
+                    found.built.append(name)
+            elif name not in _BUILTINS and name not in frame.globals:
+                found.functions.append(name)
+        return found
 
     def _argument_sources(self, frame: _Frame, call: CallSite, node: cst.Call) -> None:
         """What each argument is computed from: parameters, ``@import`` names and ``$name``
@@ -938,9 +941,9 @@ class ModulePass(cst.CSTVisitor):
                     call.arg_sources.append([])
                 continue
             sources = sorted(frame.sources_of(names[0]))
-            imported, built = self._module_names_among(frame, names[0])
-            sources += [f"@{name}" for name in imported]
-            sources += [f"${name}" for name in built]
+            module_names = self._module_names_among(frame, names[0])
+            sources += [f"@{name}" for name in module_names.imported]
+            sources += [f"${name}" for name in module_names.built]
             from_user = self._depends_on_user(frame, arg.value, names)
             origin = _origin_of(frame, arg.value)
             if origin is not None:
@@ -1018,8 +1021,13 @@ class ModulePass(cst.CSTVisitor):
                 call.positional, call.keywords = _call_shape(node)
                 self._span_later(call, "span", node)
                 self._add_call(call)
-            if self._writes_imported_state_from_a_script(node.func):
-                self._mutating_call(node, self.frame)
+            func = node.func
+            if (
+                type(func) is cst.Attribute
+                and func.attr.value in ex.MUTATING_METHODS
+                and self._writes_imported_state_from_a_script(func)
+            ):
+                self._mutating_call(node, self._as_script(node))
             return
         self._function_call(node, frame)
 
@@ -1068,20 +1076,22 @@ class ModulePass(cst.CSTVisitor):
         (``HISTORY.append(q)``, ``state.SETTINGS["user"] = name`` with ``HISTORY`` and
         ``state`` imported). Streamlit runs a script's top level for every session, in a
         fresh namespace each time, so its own globals are the session's; the modules it
-        imports are imported once for the process. Such writes are the script's, a
-        function the program treats as an entry point (``SCRIPT_FUNCTION``)."""
-        if self.frame.kind != "module" or self._main_guard_depth or self._lambda_depth:
+        imports are imported once for the process."""
+        if not self._streamlit_script or self.frame.kind != "module":
             return False
-        if not any(_is_streamlit(ref) for ref in self.facts.imports.values()):
+        if self._main_guard_depth or self._lambda_depth:
             return False
-        base = written.func if type(written) is cst.Call else written
-        root = base
+        root = written
         while type(root) in (cst.Attribute, cst.Subscript, cst.Call):
             root = root.func if type(root) is cst.Call else root.value  # type: ignore[attr-defined]
-        if type(root) is not cst.Name or root.value not in self.facts.imports:
-            return False
-        self.frames[0].owner = SCRIPT_FUNCTION
-        if SCRIPT_FUNCTION not in self.facts.functions:
+        return type(root) is cst.Name and root.value in self.facts.imports
+
+    def _as_script(self, node: cst.CSTNode) -> _Frame:
+        """The module frame, as the script function its top-level writes belong to
+        (``SCRIPT_FUNCTION``, which the program treats as an entry point)."""
+        module = self.frames[0]
+        if module.owner != SCRIPT_FUNCTION:
+            module.owner = SCRIPT_FUNCTION
             script = Function(
                 qualname=SCRIPT_FUNCTION,
                 name=SCRIPT_FUNCTION,
@@ -1091,9 +1101,9 @@ class ModulePass(cst.CSTVisitor):
                 is_entry=False,
                 span=self._placeholder(),
             )
-            self._span_later(script, "span", written)
+            self._span_later(script, "span", node)
             self.facts.functions[SCRIPT_FUNCTION] = script
-        return True
+        return module
 
     def _mutating_call(self, node: cst.Call, frame: _Frame) -> None:
         """``x.append(v)``, ``x.update(d)``, ``x.setdefault(k, v)``: a write into ``x``."""
@@ -1304,8 +1314,8 @@ class ModulePass(cst.CSTVisitor):
             if self._reads_user_key(node.value, roots, attributes, frame):
                 function.returns_user_scoped = True
             if _value_kind(node.value, frame.kinds) not in ("number", "bool"):
-                imported, built = self._module_names_among(frame, roots)
-                reads = [*imported, *built, *self._functions_among(frame, roots)]
+                module_names = self._module_names_among(frame, roots)
+                reads = [*module_names.imported, *module_names.built, *module_names.functions]
                 function.return_reads = sorted(set(function.return_reads).union(reads))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:

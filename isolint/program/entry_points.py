@@ -320,24 +320,17 @@ class EntryPoints:
     def holds_request_context(self, module: str, name: str) -> bool:
         """Whether a module-level ``name`` is an instance of a ``request-context-types``
         class (a ``ContextVar``), here or in the project module it is imported from."""
-        target = self.project.resolve(module, Access(name))
-        if target is None or target.kind != "binding" or target.rest:
-            return False
-        record = self.project.modules.get(target.module)
-        binding = record.facts.bindings.get(target.name) if record is not None else None
-        if binding is None or binding.kind != "call" or binding.callee is None:
-            return False
-        holders = self.models.values("request-context-types")
-        return self.project.callee_name(target.module, binding.callee) in holders
+        return self._built_by(module, name, self.models.values("request-context-types"))
 
     def is_request_proxy(self, module: str, name: str) -> bool:
         """Whether a module-level ``name`` reads the current request when used: a framework
-        proxy (``flask.request``) or an instance of a request reader built at import time
+        proxy (``flask.request``), an instance of a request reader built at import time
         (``parser = reqparse.RequestParser()``, whose ``parse_args()`` returns the request's
-        arguments). Asked for every global each function reads: answered once per name."""
+        arguments) or what a widget returned (Streamlit's ``st.text_input()``), here or in the
+        project module it is imported from. Asked for every global each function reads:
+        answered once per name."""
         known = self._request_proxies.get((module, name))
         if known is None:
-            self._request_proxies[(module, name)] = False  # while it is asked: no cycles
             known = self._request_proxies[(module, name)] = self._is_request_proxy(module, name)
         return known
 
@@ -350,27 +343,27 @@ class EntryPoints:
         if record is None:
             return False
         binding = record.facts.bindings.get(name)
-        if binding is not None and binding.kind == "call" and binding.callee is not None:
-            # a request reader, or what a widget returned: what this session's user typed
-            readers = self.models.values("request-reader-types")
-            readers |= self.models.values("user-input-calls")
-            return self.project.callee_name(module, binding.callee) in readers
         if binding is None and name not in record.facts.imports:
             return False  # a function or class of the module, or no module-level name
-        if binding is not None and binding.kind != "alias":
+        if binding is not None and binding.kind not in ("alias", "call"):
             return False
-        wanted = self.models.values("request-globals")
-        if self.project.callee_name(module, Access(name)) in wanted:
+        models = self.models
+        if self.project.callee_name(module, Access(name)) in models.values("request-globals"):
             return True
-        # a request reader another module of the project built (``from app.ctx import user``)
+        readers = models.values("request-reader-types") | models.values("user-input-calls")
+        return self._built_by(module, name, readers)
+
+    def _built_by(self, module: str, name: str, made_by: frozenset[str]) -> bool:
+        """Whether the module-level ``name`` holds what a call of one of ``made_by`` made
+        at import time, in this module or the project module it is imported from."""
         target = self.project.resolve(module, Access(name))
-        return (
-            target is not None
-            and target.kind == "binding"
-            and not target.rest
-            and (target.module, target.name) != (module, name)
-            and self.is_request_proxy(target.module, target.name)
-        )
+        if target is None or target.kind != "binding" or target.rest:
+            return False
+        record = self.project.modules.get(target.module)
+        binding = record.facts.bindings.get(target.name) if record is not None else None
+        if binding is None or binding.kind != "call" or binding.callee is None:
+            return False
+        return self.project.callee_name(target.module, binding.callee) in made_by
 
 
 # Process start-up and shutdown hooks by name: they run once, not per request.
