@@ -30,7 +30,25 @@ class ConfigError(Exception):
 
 
 # Test code patches shared state on purpose and never serves requests: `check` skips it.
-TEST_EXCLUDE = ("tests", "test", "testing", "test_*.py", "*_test.py", "conftest.py")
+# End-to-end suites (`e2e/`, Playwright's `e2e_playwright/`, Cypress's `cypress/`) hold small
+# apps written to drive a browser against, not code that serves users.
+TEST_EXCLUDE = (
+    "tests",
+    "test",
+    "testing",
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
+    "e2e",
+    "e2e_*",
+    "*_e2e",
+    "cypress",
+)
+
+# Folders of code that does not serve requests: examples, scripts, documentation and
+# benchmarks. `init` excludes those at the top of a project; `check` takes what their modules
+# build for the run of a program, not for a server, unless a module shows it serves requests.
+NOT_SERVED_FOLDERS = ("examples", "example", "scripts", "docs", "doc", "benchmarks", "bench")
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -83,6 +101,8 @@ DEFAULT_USER_KEY_PATTERNS = (
     "owner_id",
     "session_id",
     "session.id",
+    # Gradio's id of one browser session
+    "session_hash",
     # the caller's address: a rate limiter's window per client is that client's
     "client_ip",
     "remote_addr",

@@ -19,7 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from isolint.config import ConfigError, config_from_table
+from isolint.config import NOT_SERVED_FOLDERS, ConfigError, config_from_table
 from isolint.detect import Framework
 from isolint.files import display_path
 
@@ -28,8 +28,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-# Top-level folders of code that does not serve requests, left out when they exist.
-NOT_SERVED = ("examples", "example", "scripts", "docs", "doc", "benchmarks", "bench")
 
 # The hook `init` adds; the README shows the same text. `language: system` runs the isolint
 # installed where `git commit` runs, so pre-commit needs no network to set it up.
@@ -130,7 +128,7 @@ def starter_table(frameworks: Sequence[Framework], not_served: Sequence[str]) ->
 
 
 def _not_served(root: Path) -> list[str]:
-    return [name for name in NOT_SERVED if (root / name).is_dir()]
+    return [name for name in NOT_SERVED_FOLDERS if (root / name).is_dir()]
 
 
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:

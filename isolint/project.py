@@ -148,6 +148,8 @@ class Creation:
     module: str
     span: Span
     how: str
+    # the long-lived class whose instance keeps this one (``kept on `Owner.attr```)
+    holder: tuple[str, str] | None = None
 
 
 @dataclass
@@ -235,10 +237,34 @@ class Project:
         return self._aliases.get(module, module)
 
     @cached_property
-    def _aliases(self) -> dict[str, str]:
-        """Dotted names the code imports that match a project file by its path, though the
-        folders between are namespace packages (no ``__init__.py``) or the checked folder
-        sits below the import root (``backend/onyx/...`` imported as ``onyx....``)."""
+    def importers(self) -> dict[str, frozenset[str]]:
+        """Project module -> the other modules whose import statements name it or a module
+        below it (importing ``a.b.c`` runs ``a`` and ``a.b`` too)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for record in self.modules.values():
+            for ref in record.facts.imported:
+                base = absolute_module(record.name, record.is_package, ref)
+                for dotted in (base, f"{base}.{ref.name}" if ref.name else ""):
+                    name = self._module_named(dotted) if dotted else None
+                    while name and name != record.name:
+                        found[name].add(record.name)
+                        name = self._module_named(name.rpartition(".")[0])
+        return {name: frozenset(importers) for name, importers in found.items()}
+
+    def _module_named(self, dotted: str) -> str | None:
+        """The project module an import names: by its dotted name, or the one module whose
+        path ends in it (the folders between are no packages)."""
+        if not dotted or dotted in self.modules:
+            return dotted or None
+        alias = self._aliases.get(dotted)
+        if alias is not None:
+            return alias
+        matches = self._modules_by_suffix.get(dotted, [])
+        return matches[0] if len(matches) == 1 else None
+
+    @cached_property
+    def _modules_by_suffix(self) -> dict[str, list[str]]:
+        """Each dotted tail of a module file's path -> the modules whose path ends in it."""
         by_suffix: dict[str, list[str]] = defaultdict(list)
         for name, record in self.modules.items():
             if record.path is None:
@@ -248,6 +274,14 @@ class Project:
                 parts.pop()
             for size in range(1, min(len(parts), _MAX_ALIAS_PARTS) + 1):
                 by_suffix[".".join(parts[-size:])].append(name)
+        return by_suffix
+
+    @cached_property
+    def _aliases(self) -> dict[str, str]:
+        """Dotted names the code imports that match a project file by its path, though the
+        folders between are namespace packages (no ``__init__.py``) or the checked folder
+        sits below the import root (``backend/onyx/...`` imported as ``onyx....``)."""
+        by_suffix = self._modules_by_suffix
         aliases: dict[str, str] = {}
         for record in self.modules.values():
             for ref in record.facts.imports.values():

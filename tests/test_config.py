@@ -349,6 +349,19 @@ def test_default_excludes_skip_virtualenvs_builds_and_caches(project: MakeProjec
     assert found(project(files)) == {("app/mod.py", 5, "ISO101")}
 
 
+def test_default_excludes_skip_tests_and_end_to_end_suites(project: MakeProject) -> None:
+    skipped = [
+        "tests/mod.py",
+        "app/test_mod.py",
+        "e2e/app.py",
+        "e2e_playwright/st_cache.py",
+        "web_e2e/app.py",
+        "cypress/e2e/data_layer/main.py",
+    ]
+    files = {"app/mod.py": APPEND, **{path: APPEND for path in skipped}}
+    assert found(project(files)) == {("app/mod.py", 5, "ISO101")}
+
+
 def test_exclude_skips_a_folder(project: MakeProject) -> None:
     files = {"app/mod.py": APPEND, "generated/mod.py": APPEND}
     assert len(project(files)) == 2
@@ -394,7 +407,7 @@ def test_a_file_named_on_the_command_line_is_checked_even_if_excluded(tmp_path: 
 
 PER_FILE = {
     "app/mod.py": APPEND,
-    "scripts/mod.py": APPEND
+    "jobs/mod.py": APPEND
     + "\n\nCACHE = {}\n\n\nasync def put(request, path, value):\n    CACHE[path] = value\n",
 }
 
@@ -402,18 +415,18 @@ PER_FILE = {
 def test_per_file_ignores_silences_codes_for_matching_paths(project: MakeProject) -> None:
     assert found(project(PER_FILE)) == {
         ("app/mod.py", 5, "ISO101"),
-        ("scripts/mod.py", 5, "ISO101"),
-        ("scripts/mod.py", 12, "ISO402"),
+        ("jobs/mod.py", 5, "ISO101"),
+        ("jobs/mod.py", 12, "ISO402"),
     }
-    findings = project(PER_FILE, '[tool.isolint]\nper-file-ignores = {"scripts/*" = ["ISO1"]}\n')
-    assert found(findings) == {("app/mod.py", 5, "ISO101"), ("scripts/mod.py", 12, "ISO402")}
+    findings = project(PER_FILE, '[tool.isolint]\nper-file-ignores = {"jobs/*" = ["ISO1"]}\n')
+    assert found(findings) == {("app/mod.py", 5, "ISO101"), ("jobs/mod.py", 12, "ISO402")}
 
 
 def test_per_file_ignores_match_from_the_project_root_in_a_subfolder(tmp_path: Path) -> None:
     root = write_project(
-        tmp_path / "proj", PER_FILE, '[tool.isolint]\nper-file-ignores = {"scripts/*" = ["ISO1"]}\n'
+        tmp_path / "proj", PER_FILE, '[tool.isolint]\nper-file-ignores = {"jobs/*" = ["ISO1"]}\n'
     )
-    assert cli_found(check_json(root / "scripts")) == {("mod.py", 12, "ISO402")}
+    assert cli_found(check_json(root / "jobs")) == {("mod.py", 12, "ISO402")}
 
 
 # ---- errors --------------------------------------------------------------------------------

@@ -325,7 +325,9 @@ def test_analysed_code_is_never_imported_or_run(tmp_path: Path) -> None:
 
 def test_code_is_not_run_in_pool_workers_either(tmp_path: Path) -> None:
     sentinel = tmp_path / "sentinel"
-    effect = f'open({str(sentinel)!r}, "w").write("ran")\nprint("IMPORTED")\n'
+    # assignments, not call statements: a module that calls at its top level and that no
+    # module imports is a script, whose state serves one run (nothing would be reported)
+    effect = f'_ran = open({str(sentinel)!r}, "w").write("ran")\n_said = print("IMPORTED")\n'
     files = {f"app/mod_{n}.py": effect + LEAK for n in range(60)}
     root = write_project(tmp_path / "proj", files)
     result = run_cli("check", ".", "--no-cache", "--jobs", "2", "--output-format", "json", cwd=root)

@@ -165,3 +165,46 @@ def test_a_field_of_that_name_counts_as_a_reader(project: MakeProject) -> None:
     source = _KEEPER.format(bases="", reader="_unused", use="")
     found = project({"app/keeper.py": source, "app/schemas.py": model})
     assert [(f.code, f.line) for f in found] == [("ISO401", 11)], found
+
+
+GATEWAY = """from fastapi import FastAPI
+
+from app.store import Store
+
+
+class Gateway:
+    def __init__(self) -> None:
+        self.store = Store()
+
+    def mount(self, app: FastAPI) -> None:
+        @app.post("/items/{key}")
+        async def put(key: str, value: str) -> None:
+            self.store.put(key, value)
+"""
+
+KEPT_STORE = """class Store:
+    def __init__(self) -> None:
+        self.items: dict[str, str] = {}
+
+    def put(self, key: str, value: str) -> None:
+        self.items[key] = value
+
+    def get(self, key: str) -> str | None:
+        return self.items.get(key)
+"""
+
+
+def test_the_witness_says_why_the_keeper_of_an_object_is_long_lived(
+    project: MakeProject,
+) -> None:
+    (finding,) = project({"app/store.py": KEPT_STORE, "app/gateway.py": GATEWAY})
+    messages = [(r.path, r.line, r.message) for r in finding.related]
+    assert messages[:2] == [
+        ("app/gateway.py", 8, "long-lived: kept on `Gateway.store`, itself long-lived"),
+        (
+            "app/gateway.py",
+            12,
+            "`Gateway` is long-lived: its request handler `put` is defined in a method and "
+            "runs on it",
+        ),
+    ]

@@ -434,6 +434,12 @@ class ModuleFacts:
     # attribute name -> the functions reading it (their qualnames; "" outside a function).
     # Storing into it, or calling a writing method on it (`self.errors.append(e)`), is no read.
     attribute_reads: dict[str, list[str]] = field(default_factory=dict)
+    # every module an import statement names, anywhere in the module (``import a.b`` as
+    # ``a.b``; ``from .x import y`` as ``.x`` with ``y``, which may be a module): who imports it
+    imported: list[ImportRef] = field(default_factory=list)
+    # it does work when run: a ``__main__`` guard, or calls as statements at its top level
+    # (``agent.start("...")``, ``asyncio.run(main())``)
+    runs_as_script: bool = False
     skip_file: bool = False
     error: str | None = None
     error_span: Span | None = None

@@ -19,7 +19,7 @@ import itertools
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
@@ -342,6 +342,7 @@ class ModulePass(cst.CSTVisitor):
                 local = dotted.split(".")[0]
                 ref = ImportRef(local, None)
             self._bind_import(local, ref, node)
+            self.facts.imported.append(ImportRef(dotted, None))
 
     def leave_Import(self, original_node: cst.Import) -> None:
         self._import_depth -= 1
@@ -351,9 +352,11 @@ class ModulePass(cst.CSTVisitor):
         module = ex.dotted_name(node.module) if node.module is not None else ""
         level = len(node.relative)
         if isinstance(node.names, cst.ImportStar):
+            self.facts.imported.append(ImportRef(module or "", None, level))
             return
         for alias in node.names:
             imported = ex.dotted_name(alias.name) or ""
+            self.facts.imported.append(ImportRef(module or "", imported, level))
             local = imported
             if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 local = alias.asname.name.value
@@ -395,6 +398,9 @@ class ModulePass(cst.CSTVisitor):
         )
 
     # ---- module level --------------------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.facts.runs_as_script = any(_runs_when_run(statement) for statement in node.body)
 
     def visit_If(self, node: cst.If) -> None:
         test = ex.dotted_name(node.test)
@@ -2237,6 +2243,43 @@ def _parameter_index(node: cst.FunctionDef, name: str) -> int:
         if param.name.value == name:
             return index
     return -1
+
+
+def _runs_when_run(statement: cst.CSTNode) -> bool:
+    """A top-level statement that does work when the module runs: a ``__main__`` guard, or a
+    call (or an awaited one) as a statement (``agent.start("...")``), also in the blocks of
+    an ``if``, loop, ``with`` or ``try`` (not in a function or class)."""
+    if type(statement) is cst.SimpleStatementLine:
+        return any(_is_call_statement(small) for small in statement.body)
+    if type(statement) is cst.If and _is_main_guard(statement.test):
+        return True
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return False
+    return any(_runs_when_run(block) for block in _blocks_of(statement))
+
+
+def _blocks_of(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The statements of a compound statement's blocks (``if``/``else``, loops, ``with``,
+    ``try`` and its handlers)."""
+    for name in ("body", "orelse", "handlers", "finalbody"):
+        part = getattr(statement, name, None)
+        if part is None:
+            continue
+        if isinstance(part, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            yield from part.body
+        elif isinstance(part, (cst.Else, cst.Finally, cst.If, cst.ExceptHandler)):
+            yield part
+        elif isinstance(part, Sequence):
+            yield from part
+
+
+def _is_call_statement(small: cst.CSTNode) -> bool:
+    if type(small) is not cst.Expr:
+        return False
+    value = small.value
+    if type(value) is cst.Await:
+        value = value.expression
+    return type(value) is cst.Call
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:

@@ -19,6 +19,9 @@ Schema of a model (every key optional):
 - ``[[entry-registrations]]``: ``on`` + ``methods`` of calls registering a handler, and the
   ``argument`` index of the handler (default 1: ``add_api_route(path, handler)``).
 - ``[[startup-decorators]]``, ``[startup-classes]``: the same shapes for run-once hooks.
+- ``[[command-decorators]]``, ``[command-classes]``: the same shapes for command-line
+  commands, which run for the one person who typed them (``@click.command()``, a Django
+  management command's ``handle``): they and the code only they reach serve no request.
 - ``long-lived-decorators``: decorators whose function's result lives as long as the process.
 - ``[values]``: ``request-types``, ``request-globals``, ``per-request-globals``,
   ``per-request-attributes``, ``session-types``, ``session-factories``, ``shared-safe-types``,
@@ -124,6 +127,8 @@ _TOP_KEYS = frozenset(
         "entry-registrations",
         "startup-decorators",
         "startup-classes",
+        "command-decorators",
+        "command-classes",
         "long-lived-decorators",
         "values",
     }
@@ -157,6 +162,9 @@ class FrameworkModel:
     startup_functions: frozenset[str] = frozenset()
     startup_methods: tuple[MethodsOn, ...] = ()
     startup_classes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    command_functions: frozenset[str] = frozenset()
+    command_methods: tuple[MethodsOn, ...] = ()
+    command_classes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     long_lived_decorators: frozenset[str] = frozenset()
     values: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -175,7 +183,9 @@ class FrameworkModels:
                 merged[key].update(items)
         self._values.update({key: frozenset(items) for key, items in merged.items()})
         self._values[_MODELLED_BASES] = frozenset(
-            cls for m in self.models for cls, _ in (*m.entry_classes, *m.startup_classes)
+            cls
+            for m in self.models
+            for cls, _ in (*m.entry_classes, *m.startup_classes, *m.command_classes)
         )
 
     def __repr__(self) -> str:
@@ -227,6 +237,14 @@ class FrameworkModels:
             [e for m in self.models for e in m.startup_methods],
         )
 
+    def is_command_decorator(self, qualified: str, instance_of: Iterable[str] = ()) -> bool:
+        return _decorator_matches(
+            qualified,
+            instance_of,
+            [m.command_functions for m in self.models],
+            [e for m in self.models for e in m.command_methods],
+        )
+
     @cached_property
     def registration_methods(self) -> frozenset[str]:
         """Every method name some model registers a handler with (``add_api_route``)."""
@@ -246,6 +264,17 @@ class FrameworkModels:
                     return registration.argument
         return None
 
+    @cached_property
+    def application_classes(self) -> frozenset[str]:
+        """Classes whose instances requests are routed by: the apps and routers that entry
+        decorators and registrations are called on (``fastapi.FastAPI``, ``flask.Blueprint``)."""
+        return frozenset(
+            cls
+            for model in self.models
+            for methods in (*model.entry_methods, *model.entry_registrations)
+            for cls in methods.on
+        )
+
     def entry_methods_of(self, base: str) -> tuple[str, ...]:
         """The methods a request runs in a subclass of ``base`` (globs allowed)."""
         return _methods_of(base, (m.entry_classes for m in self.models))
@@ -254,9 +283,14 @@ class FrameworkModels:
         """The methods of a subclass of ``base`` that run once, at startup."""
         return _methods_of(base, (m.startup_classes for m in self.models))
 
+    def command_methods_of(self, base: str) -> tuple[str, ...]:
+        """The methods of a subclass of ``base`` that run a command-line command."""
+        return _methods_of(base, (m.command_classes for m in self.models))
+
     @property
     def modelled_bases(self) -> frozenset[str]:
-        """Every base class a model names methods of (entry points or startup hooks)."""
+        """Every base class a model names methods of (entry points, startup hooks or
+        commands)."""
         return self._values[_MODELLED_BASES]
 
     def is_long_lived_decorator(self, qualified: str) -> bool:
@@ -358,6 +392,7 @@ def model_from_table(key: str, table: Mapping[str, Any], source: str) -> Framewo
         raise ModelError(f"{source}: unknown key(s) {', '.join(unknown)} in model `{key}`")
     entry_functions, entry_methods = _decorators(table.get("entry-decorators", []), source)
     startup_functions, startup_methods = _decorators(table.get("startup-decorators", []), source)
+    command_functions, command_methods = _decorators(table.get("command-decorators", []), source)
     values = table.get("values", {})
     _expect(isinstance(values, dict), source, "`values` must be a table")
     bad_values = sorted(set(values) - set(_VALUE_KEYS))
@@ -376,6 +411,9 @@ def model_from_table(key: str, table: Mapping[str, Any], source: str) -> Framewo
         startup_functions=startup_functions,
         startup_methods=startup_methods,
         startup_classes=_class_methods(table.get("startup-classes", {}), source, "startup-classes"),
+        command_functions=command_functions,
+        command_methods=command_methods,
+        command_classes=_class_methods(table.get("command-classes", {}), source, "command-classes"),
         long_lived_decorators=frozenset(
             _strings(table.get("long-lived-decorators", []), source, "long-lived-decorators")
         ),

@@ -19,7 +19,7 @@ from functools import cached_property
 
 from isolint.analysis.facts import Access, CallSite, DecoratorUse, Function, ModuleFacts
 from isolint.analysis.module_pass import SCRIPT_FUNCTION
-from isolint.config import DEFAULT_ENTRY_DECORATORS
+from isolint.config import DEFAULT_ENTRY_DECORATORS, NOT_SERVED_FOLDERS
 from isolint.models import method_matches
 from isolint.program.types import TypeIndex, ValueType
 from isolint.project import Project
@@ -279,6 +279,162 @@ class EntryPoints:
                 return decorator.first_arg in _SHUTDOWN_EVENTS
         return False
 
+    # ---- the command line ------------------------------------------------------------------
+
+    @cached_property
+    def commands(self) -> frozenset[FunctionKey]:
+        """Functions that serve the one person at a command line, not a request: commands of
+        a command-line framework (``@click.command()``, ``@app.command()`` of a Typer app, a
+        management command's ``handle``), every function of a command-line module (a ``cli``
+        package, ``__main__``) and of a script module (see ``script_modules``)."""
+        found: set[FunctionKey] = set()
+        scripts = self.script_modules
+        for module, record in self.project.modules.items():
+            whole_module = module in scripts or is_command_line_module(module)
+            for qualname, function in record.facts.functions.items():
+                if whole_module or self._command_decorated(module, function):
+                    found.add((module, qualname))
+            for class_name in record.facts.classes:
+                names = self.types.qualified_names((module, class_name))
+                for base in names & self.models.modelled_bases:
+                    for method in self.models.command_methods_of(base):
+                        found.add((module, f"{class_name}.{method}"))
+        self._add_sub_commands(found)
+        return frozenset(key for key in found if key not in self.entries)
+
+    def _command_decorated(self, module: str, function: Function) -> bool:
+        for decorator in function.decorators:
+            qualified, instance_of = self.decorator_names(module, function, decorator)
+            if self.models.is_command_decorator(qualified, instance_of):
+                return True
+        return False
+
+    def _add_sub_commands(self, found: set[FunctionKey]) -> None:
+        """``@cli.command()`` where ``cli`` is a command group of the project (a function
+        under ``@click.group()``): a command too, and a group may hold groups."""
+        changed = True
+        while changed:
+            changed = False
+            for module, record in self.project.modules.items():
+                for qualname, function in record.facts.functions.items():
+                    if (module, qualname) in found:
+                        continue
+                    for decorator in function.decorators:
+                        callee = decorator.callee
+                        if callee.attrs[-1:] not in (["command"], ["group"]):
+                            continue
+                        group = self.project.resolve(module, Access(callee.root, callee.attrs[:-1]))
+                        if (
+                            group is not None
+                            and group.kind == "function"
+                            and (group.module, group.name) in found
+                        ):
+                            found.add((module, qualname))
+                            changed = True
+                            break
+
+    @cached_property
+    def script_modules(self) -> frozenset[str]:
+        """Modules that are programs of their own, or parts of only such programs. A program
+        does work when run (a ``__main__`` guard, calls at its top level) and no module of
+        the project imports it, or it lies in a folder of examples or scripts; a part is
+        imported by programs alone. Neither serves
+        requests by what the project shows: no function of theirs is a known request
+        handler or is handed a request by its type (``request: gr.Request`` in a server's
+        main module), and they build no application or router at module level
+        (``app = FastAPI()``). Examples and one-off scripts: what they build at module level
+        lives for one run of the program, not for a server's requests."""
+        importers = self.project.importers
+        modules = self.project.modules
+
+        def program(name: str) -> bool:
+            facts = modules[name].facts
+            run_alone = facts.runs_as_script and not importers.get(name)
+            return run_alone or _in_a_folder_not_served(modules[name].display_path)
+
+        found = {
+            name
+            for name, record in modules.items()
+            if not record.is_package and program(name) and not self._may_serve(name, record.facts)
+        }
+        added = found
+        while added:
+            added = {
+                name
+                for name, record in modules.items()
+                if name not in found
+                and not record.is_package
+                and importers.get(name)
+                and importers[name] <= found
+                and not self._may_serve(name, record.facts)
+            }
+            found |= added
+        return frozenset(found)
+
+    def _registers_for_requests(self, module: str, call: CallSite) -> bool:
+        """An import-time call that hands a framework something to serve requests with
+        (``admin.site.register(Model, SomeAdmin)``, ``app.add_url_rule(...)``)."""
+        if not call.at_import_time or not call.callee.attrs:
+            return False
+        method = call.callee.attrs[-1]
+        if method in self.models.values("handler-registrations"):
+            return True
+        if method in self.models.registration_methods:
+            # `button.click(...)` on a widget, not `json.load(...)`: by the receiver's class
+            receiver = Access(call.callee.root, call.callee.attrs[:-1])
+            receiver_type = self.types.receiver_type(module, None, None, receiver)
+            if receiver_type is not None and (
+                self.models.registration_argument(method, receiver_type.names) is not None
+            ):
+                return True
+        instantiating = self.models.values("instantiating-registrations")
+        return self.project.callee_name(module, call.callee) in instantiating
+
+    @cached_property
+    def _framework_bases(self) -> frozenset[str]:
+        """Base classes whose subclasses a framework builds and calls: views, handlers,
+        admin classes, tasks."""
+        values = self.models.values
+        return self.models.modelled_bases | values("long-lived-bases") | values("view-classes")
+
+    @cached_property
+    def _serving_modules(self) -> frozenset[str]:
+        return frozenset(module for module, _ in self.entries)
+
+    def _may_serve(self, module: str, facts: ModuleFacts) -> bool:
+        """Whether a module shows it serves requests: a request handler of its own, a
+        parameter typed as a request, a class of a framework's (a view, a ``ModelAdmin``),
+        or an application or router built at module level."""
+        if module in self._serving_modules:
+            return True
+        if any(self._typed_requests(module, function) for function in facts.functions.values()):
+            return True
+        if any(
+            self.types.qualified_names((module, class_name)) & self._framework_bases
+            for class_name in facts.classes
+        ):
+            return True
+        if any(self._registers_for_requests(module, call) for call in facts.calls):
+            return True
+        applications = self.models.application_classes
+        for name, binding in facts.bindings.items():
+            if binding.kind != "call" or binding.callee is None:
+                continue
+            made = self.types.binding_type(module, name, follow_getters=False)
+            if made is not None and made.names & applications:
+                return True
+        return False
+
+    def _typed_requests(self, module: str, function: Function) -> list[str]:
+        """Parameters declared with a modelled request type (``request: Request``)."""
+        request_types = self.models.values("request-types")
+        found = []
+        for param in function.param_types:
+            declared = self.types.parameter_type(module, function, param)
+            if declared is not None and declared.names & request_types:
+                found.append(param)
+        return found
+
     # ---- request data ------------------------------------------------------------------------
 
     def request_parameters(self, module: str, function: Function) -> list[str]:
@@ -379,6 +535,23 @@ _LIFECYCLE_PREFIXES = (
     "configure",
     "setup",
 )
+
+
+def _in_a_folder_not_served(display_path: str) -> bool:
+    """A file below a folder of examples, scripts, documentation or benchmarks, by its
+    path as shown (relative to where isolint runs; an absolute one says nothing)."""
+    if display_path.startswith("/"):
+        return False
+    return any(part in NOT_SERVED_FOLDERS for part in display_path.split("/")[:-1])
+
+
+def is_command_line_module(module: str) -> bool:
+    """A module of a program's command line: in a ``cli`` package, named ``cli``, ``*_cli``
+    or ``__main__``, or a Django management command (``management/commands/``)."""
+    parts = module.split(".")
+    if "cli" in parts or parts[-1] == "__main__" or parts[-1].endswith("_cli"):
+        return True
+    return ".management.commands." in f".{module}."
 
 
 def is_lifecycle_name(name: str) -> bool:

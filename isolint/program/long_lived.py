@@ -44,8 +44,12 @@ class LongLivedObjects:
     @cached_property
     def creations(self) -> dict[ClassKey, list[Creation]]:
         found: dict[ClassKey, list[Creation]] = defaultdict(list)
+        scripts = self.reach.entry_points.script_modules
         for key, creations in self.project.long_lived.items():
-            found[key].extend(creations)
+            # a script's objects live for its one run, whoever's class they are
+            kept = [creation for creation in creations if creation.module not in scripts]
+            if kept:
+                found[key].extend(kept)
         self._kept_by_the_framework(found)
         self._singleton_metaclasses(found)
         self._modelled_factories(found)
@@ -55,11 +59,12 @@ class LongLivedObjects:
         self._import_time_constructions(found)
         self._registered_for_the_framework(found)
         self._redefined_classes(found)
-        self._held_by_long_lived(found)
         self._shared_by_design(found)
         self._serving_through_closures(found)
         self._captured_by_handlers(found)
-        return {key: _unique(creations) for key, creations in found.items()}
+        # last: what any long-lived object keeps on `self`, however it was found long-lived
+        self._held_by_long_lived(found)
+        return {key: _unique(creations) for key, creations in found.items() if creations}
 
     @cached_property
     def constructions(self) -> dict[ClassKey, list[tuple[str, str | None]]]:
@@ -100,7 +105,10 @@ class LongLivedObjects:
 
     def _module_handles(self, found: dict[ClassKey, list[Creation]]) -> None:
         """``manager = get_manager()`` at module level, where the getter returns one instance."""
+        scripts = self.reach.entry_points.script_modules
         for module, record in self.project.modules.items():
+            if module in scripts:
+                continue
             for name, binding in record.facts.bindings.items():
                 if binding.kind != "call" or binding.callee is None or binding.call_of_call:
                     continue
@@ -158,14 +166,14 @@ class LongLivedObjects:
         changed = True
         while changed:
             changed = False
-            for owner in list(found):
+            for owner in [key for key, creations in found.items() if creations]:
                 for owner_key in self.class_and_bases(owner):
                     for module, site, made in held.get(owner_key, ()):
-                        if made in found or self._is_safe(made):
+                        if found.get(made) or self._is_safe(made):
                             continue
                         attribute = site.target.attrs[0]
                         how = f"kept on `{owner[1]}.{attribute}`, itself long-lived"
-                        found[made].append(Creation(module, site.span, how))
+                        found[made].append(Creation(module, site.span, how, holder=owner))
                         changed = True
 
     def _shared_by_design(self, found: dict[ClassKey, list[Creation]]) -> None:
@@ -177,7 +185,7 @@ class LongLivedObjects:
                 if site.self_class is None or site.value_class is None:
                     continue
                 key = (module, site.self_class)
-                if key in found or site.operation != "setattr":
+                if found.get(key) or site.operation != "setattr":
                     continue
                 made = self.types.class_type(module, site.value_class)
                 if made is None or not made.names & locks:
@@ -239,6 +247,8 @@ class LongLivedObjects:
                 key = (module, class_name)
                 call = record.facts.functions.get(f"{class_name}.__call__")
                 protocol = serves_protocol(call) if call is not None else ""
+                if protocol and self._constructed_per_request(key):
+                    continue  # a responder built for each request (an ASGI middleware's)
                 if protocol:
                     how = f"an {protocol} application: one instance serves every request"
                     found[key].append(Creation(module, class_facts.span, how))
@@ -292,11 +302,12 @@ class LongLivedObjects:
     def _import_time_constructions(self, found: dict[ClassKey, list[Creation]]) -> None:
         """Instances built at import time inside another call (``API(throttle=[Limit()])``,
         ``register(Handler())``): whatever keeps them keeps them for the process."""
+        scripts = self.reach.entry_points.script_modules
         for module, record in self.project.modules.items():
             for call in record.facts.calls:
                 if not call.at_import_time or call.deferred or call.span is None:
                     continue
-                if not self.project.modules[module].is_target:
+                if not self.project.modules[module].is_target or module in scripts:
                     continue  # a test or script module building one for itself
                 if call.in_class_body and (
                     self.project.class_hierarchy(module, call.in_class_body) is None
@@ -305,7 +316,7 @@ class LongLivedObjects:
                 made = self.types.class_type(module, call.callee)
                 if made is None or made.project is None or self._is_safe(made.project):
                     continue
-                if made.project in found:
+                if found.get(made.project):
                     continue
                 if self._constructed_per_request(made.project):
                     # templates registered at import time whose copies serve the requests
@@ -366,22 +377,24 @@ class LongLivedObjects:
 
     def _constructed_per_request(self, key: ClassKey, depth: int = 0) -> bool:
         """Some request-time code builds the class: directly, or in the ``__init__`` of an
-        owner that is itself built per request (a conductor each researcher makes for
-        itself lives as long as that researcher, one request)."""
-        startup = self.reach.startup_only
+        owner that is itself built per request, or whose subclass is (a conductor each
+        researcher makes for itself lives as long as that researcher, one request)."""
+        outside = self.reach.outside_requests
         for module, function in self.constructions.get(key, []):
-            if function is None or (module, function) in startup:
+            if function is None or (module, function) in outside:
                 continue
             if not is_construction_helper(function):
                 return True
             owner = function.rsplit(".", 1)[0] if "." in function else ""
             if (
-                owner
-                and depth < _MAX_OWNER_DEPTH
-                and (module, owner) != key
-                and owner in self.project.modules[module].facts.classes
-                and self._constructed_per_request((module, owner), depth + 1)
+                not owner
+                or depth >= _MAX_OWNER_DEPTH
+                or (module, owner) == key
+                or owner not in self.project.modules[module].facts.classes
             ):
+                continue
+            owners = [(module, owner), *self.types.subclasses.get((module, owner), ())]
+            if any(self._constructed_per_request(built, depth + 1) for built in owners):
                 return True
         return False
 

@@ -242,7 +242,22 @@ class Reach:
     @cached_property
     def startup_only(self) -> frozenset[FunctionKey]:
         """Startup hooks and the functions only they (or import time) call."""
-        known = set(self.entry_points.startup_hooks)
+        return self._only_reached_from(self.entry_points.startup_hooks)
+
+    @cached_property
+    def outside_requests(self) -> frozenset[FunctionKey]:
+        """Functions no request runs: startup hooks, command-line commands, and the
+        functions only they (or import time) call."""
+        return self._only_reached_from(self.entry_points.startup_hooks | self.entry_points.commands)
+
+    def at_the_command_line(self, key: FunctionKey) -> bool:
+        """Whether only command-line commands (and what only they reach) run the function,
+        not startup: it serves the one person who typed the command."""
+        return key in self.outside_requests and key not in self.startup_only
+
+    def _only_reached_from(self, roots: frozenset[FunctionKey]) -> frozenset[FunctionKey]:
+        """``roots`` and the functions only they, each other or import time call."""
+        known = set(roots)
         entries = self.entry_points.entries
         # per function: how many calls from functions not yet known to be startup-only
         # reach it; it joins when that falls to zero (a worklist, linear in the calls)
@@ -298,7 +313,7 @@ class Reach:
     ) -> None:
         """Breadth first from ``roots`` to every function not reached yet, noting the call
         each was first reached by (a shortest chain)."""
-        startup = self.startup_only
+        outside = self.outside_requests
         queue = [root for root in roots if root not in parent]
         parent.update(dict.fromkeys(queue))
         position = 0
@@ -306,7 +321,7 @@ class Reach:
             caller = queue[position]
             position += 1
             for edge in self.callees.get(caller, ()):
-                if edge.callee in parent or edge.callee in startup:
+                if edge.callee in parent or edge.callee in outside:
                     continue
                 parent[edge.callee] = edge
                 queue.append(edge.callee)
@@ -320,7 +335,7 @@ class Reach:
         for module, record in self.project.modules.items():
             for qualname, function in record.facts.functions.items():
                 key = (module, qualname)
-                if key in seeds or key in self.startup_only or function.admin_only:
+                if key in seeds or key in self.outside_requests or function.admin_only:
                     continue
                 reason = self.direct_reason(module, function)
                 if reason:

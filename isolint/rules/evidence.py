@@ -17,6 +17,21 @@ from isolint.program.entry_points import is_lifecycle_name
 from isolint.program.reach import RequestPath
 from isolint.project import Project
 
+# Public methods that set a shared object up rather than serve with it: registering,
+# loading, connecting, and setters of its configuration (`set_missing_key_message(...)`,
+# `configure(...)`), which the code that owns the object calls, not a request.
+_SETUP_PREFIXES = (
+    "register",
+    "add_",
+    "load",
+    "init",
+    "close",
+    "connect",
+    "disconnect",
+    "set_",
+    "configure",
+)
+
 
 @dataclass(frozen=True)
 class RequestEvidence:
@@ -47,7 +62,7 @@ def request_evidence(project: Project, module: str, site: WriteSite) -> RequestE
     function = project.function(module, site.function)
     if function is None or is_lifecycle_name(function.name) or function.admin_only:
         return None  # lifecycle hooks run once; an administrator's writes are configuration
-    if key in program.reach.startup_only:
+    if key in program.reach.outside_requests:
         return None
     reasons: list[str] = []
     entry = program.entry_points.entries.get(key)
@@ -79,14 +94,14 @@ def is_shared_public_method(project: Project, module: str, function: Function) -
     name = function.name
     if function.class_name is None or name.startswith("_") or is_lifecycle_name(name):
         return False
-    if name.startswith(("register", "add_", "load", "init", "close", "connect", "disconnect")):
+    if name.startswith(_SETUP_PREFIXES):
         return False
     program = program_of(project)
     if not program.long_lived.inherited_by((module, function.class_name)):
         return False
     callers = program.reach.callers.get((module, function.qualname), [])
-    startup = program.reach.startup_only
-    return not callers or any(e.caller is not None and e.caller not in startup for e in callers)
+    outside = program.reach.outside_requests
+    return not callers or any(e.caller is not None and e.caller not in outside for e in callers)
 
 
 def stores_request_data(project: Project, module: str, site: WriteSite) -> bool:

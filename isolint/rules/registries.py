@@ -198,7 +198,7 @@ def _unscoped_cache_keys(project: Project) -> Iterator[Finding]:
             content = sorted(set(function.return_sources) & content_names)
             if function.returns_user_scoped or _asks_who(project, record.name, qualname, 2):
                 continue
-            if (record.name, qualname) in program.reach.startup_only:
+            if (record.name, qualname) in program.reach.outside_requests:
                 continue
             if content:
                 params = ", ".join(f"`{p}`" for p in content)

@@ -24,7 +24,10 @@ _FIX = (
 
 
 def check(project: Project) -> Iterator[Finding]:
+    scripts = program_of(project).entry_points.script_modules
     for record in project.targets():
+        if record.name in scripts:
+            continue  # a script's connection serves its one run
         for code, binding, message in _sessions_created_once(project, record):
             yield finding(code, record, binding.span, message, _FIX, Severity.ERROR)
     yield from _thread_scoped_sessions(project)

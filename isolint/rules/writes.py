@@ -31,6 +31,8 @@ from isolint.rules.base import (
 from isolint.rules.evidence import RequestEvidence, request_evidence, stores_request_data, witness
 
 _MAX_CREATIONS = 3
+# how far up the chain of objects keeping a long-lived one its witness goes
+_MAX_HOLDERS = 3
 
 _ATTRIBUTE_OPERATIONS = frozenset({"setattr", "augattr", "delattr"})
 
@@ -72,6 +74,7 @@ class ClassifiedWrite:
             record = project.modules[creation.module]
             line = record.located(creation.span).line
             found.append(Related(record.display_path, line, f"long-lived: {creation.how}"))
+            found.extend(_holders(project, creation))
         if self.defined_module is not None and self.defined_span is not None:
             record = project.modules[self.defined_module]
             line = record.located(self.defined_span).line
@@ -147,6 +150,27 @@ def _class_family(project: Project, key: tuple[str, str]) -> list[tuple[str, str
     return [*program.long_lived.class_and_bases(key), *program.types.subclasses.get(key, ())]
 
 
+def _holders(project: Project, creation: Creation) -> list[Related]:
+    """Why the object that keeps a long-lived one is long-lived itself, up the chain of
+    keepers (``kept on `Agent._llm`, itself long-lived`` -> where that agent is made)."""
+    found: list[Related] = []
+    seen: set[tuple[str, str]] = set()
+    holder = creation.holder
+    long_lived = program_of(project).long_lived
+    while holder is not None and holder not in seen and len(found) < _MAX_HOLDERS:
+        seen.add(holder)
+        made = long_lived.inherited_by(holder)
+        if not made:
+            break
+        record = project.modules[made[0].module]
+        line = record.located(made[0].span).line
+        found.append(
+            Related(record.display_path, line, f"`{holder[1]}` is long-lived: {made[0].how}")
+        )
+        holder = made[0].holder
+    return found
+
+
 def classified_writes(project: Project) -> list[ClassifiedWrite]:
     """Every rule-breaking write in the project's target modules (memoised per project)."""
     cached: list[ClassifiedWrite] | None = getattr(project, "_classified_writes", None)
@@ -220,6 +244,8 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     evidence = request_evidence(project, module, site)
     if classified.code in _REPORTED_WITHOUT_EVIDENCE or classified.per_request_instances:
+        if program_of(project).reach.at_the_command_line((module, site.function)):
+            return None  # one person's command shares nothing with another's
         return replace(classified, evidence=evidence)
     if site.under_lock and not stores_request_data(project, module, site):
         # Serialised under a lock and holding no request data: process bookkeeping. (A lock

@@ -1,0 +1,5 @@
+from example import add
+
+
+def record(row: object) -> None:
+    add(row)
