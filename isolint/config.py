@@ -103,6 +103,11 @@ DEFAULT_USER_KEY_PATTERNS = (
     "session.id",
     # Gradio's id of one browser session
     "session_hash",
+    # one client's own connection
+    "connection_id",
+    "conn_id",
+    "socket_id",
+    "websocket_id",
     # the caller's address: a rate limiter's window per client is that client's
     "client_ip",
     "remote_addr",

@@ -237,6 +237,15 @@ class Project:
         return self._aliases.get(module, module)
 
     @cached_property
+    def referenced_names(self) -> frozenset[str]:
+        """Every name any module refers to (a function, a method, through an attribute)."""
+        names: set[str] = set()
+        for record in self.modules.values():
+            names.update(record.facts.loaded_names)
+            names.update(record.facts.attribute_reads)
+        return frozenset(names)
+
+    @cached_property
     def importers(self) -> dict[str, frozenset[str]]:
         """Project module -> the other modules whose import statements name it or a module
         below it (importing ``a.b.c`` runs ``a`` and ``a.b`` too)."""

@@ -130,3 +130,15 @@ def test_a_database_connection_in_an_example_serves_its_one_run(project: MakePro
     served = "import sqlite3\n\nconn = sqlite3.connect('demo.db')\n"
     found = _project(project, {"app/db.py": served, "app/api.py": "from app.db import conn\n"})
     assert found == {("ISO301", "app/db.py")}
+
+
+def test_a_call_named_like_a_registration_on_another_object_is_no_server(
+    project: MakeProject,
+) -> None:
+    # `json.load` is not Gradio's `demo.load(handler)`: the receiver's class decides
+    script = (
+        "import json\n\nfrom app.tracking import Tracker\n\n"
+        "tracker = Tracker()\njson.load(open('settings.json'))\n"
+    )
+    files = {"app/tracking.py": _SCRIPT_OBJECT, "run_once.py": script}
+    assert _project(project, files) == set()

@@ -836,25 +836,25 @@ def signed_in_user():
     return current_user.get()
 """
 
-_AUDITED_EXPORT = """
+_RECORDED_EXPORT = """
 from fastapi import FastAPI
 
 from app.context import current_user, signed_in_user
 
 app = FastAPI()
-AUDIT = []
+EXPORTED_BY = []
 LAST = {}
 
 
 def record_export():
-    AUDIT.append(signed_in_user())
+    EXPORTED_BY.append(signed_in_user())
 
 
 @app.get("/export")
 async def export():
     record_export()
     LAST["user"] = current_user.get()
-    return {"audit": AUDIT, "last": LAST}
+    return {"exported_by": EXPORTED_BY, "last": LAST}
 """
 
 
@@ -862,7 +862,7 @@ def test_a_context_variable_s_value_is_the_current_request_s(project: MakeProjec
     # `request-context-types` of the standard library: what a middleware set for the
     # request being served, read back through an import and through a helper returning it
     holder = _CONTEXT_HOLDER.replace("HOLDER", 'ContextVar("current_user", default=None)')
-    found = project({"app/context.py": holder, "app/api.py": _AUDITED_EXPORT})
+    found = project({"app/context.py": holder, "app/api.py": _RECORDED_EXPORT})
     assert [(f.code, f.line) for f in found] == [("ISO101", 12), ("ISO101", 18)], found
     assert "stores a value derived from request data" in found[1].message
 
@@ -889,7 +889,7 @@ def test_a_module_level_object_of_another_kind_is_not_the_request(project: MakeP
         "from contextvars import ContextVar", "from app.registry import Registry"
     )
     registry = "class Registry:\n    def get(self):\n        return 'default'\n"
-    files = {"app/context.py": holder, "app/registry.py": registry, "app/api.py": _AUDITED_EXPORT}
+    files = {"app/context.py": holder, "app/registry.py": registry, "app/api.py": _RECORDED_EXPORT}
     assert project(files) == []
 
 

@@ -146,6 +146,21 @@ def test_state_in_a_telemetry_package_is_bookkeeping(project: MakeProject) -> No
     assert located(project({"app/runs/events.py": events})) == {("app/runs/events.py", 5, "ISO101")}
 
 
+def test_audit_trails_dead_letters_and_handled_ids_are_bookkeeping(
+    project: MakeProject,
+) -> None:
+    code = (
+        "class Approvals:\n    def __init__(self):\n        self.{name} = []\n\n"
+        "    async def note(self, request, action):\n"
+        "        self.{name}.append(request.path)\n        return self.{name}\n\n\n"
+        "approvals = Approvals()\n"
+    )
+    for name in ("audit_log", "dead_letter_queue", "processed_ids"):
+        assert project({"app/approvals.py": code.format(name=name)}) == []
+    found = located(project({"app/approvals.py": code.format(name="decisions")}))
+    assert found == {("app/approvals.py", 6, "ISO401")}
+
+
 def test_an_int_parameter_is_a_measure_unless_it_names_who_asked(project: MakeProject) -> None:
     code = (
         "class Tracker:\n    def __init__(self):\n"

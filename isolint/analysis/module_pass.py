@@ -1601,6 +1601,8 @@ class ModulePass(cst.CSTVisitor):
                     frame.class_params.add(param_name)
                 if _is_measure(param_name, param.annotation, self.options.user_keys):
                     frame.kinds[param_name] = "number"
+                elif _is_flag(param.annotation):
+                    frame.kinds[param_name] = "bool"
             if self._is_request_param(param):
                 function.request_params.append(param_name)
                 if _is_scalar_annotation(param.annotation):
@@ -2201,6 +2203,14 @@ def _is_measure(name: str, annotation: cst.Annotation | None, user_keys: ex.User
     types = _annotated_types(annotation.annotation)
     names = {ex.dotted_name(t) for t in types} - {"None"}
     return bool(names) and names <= {"int", "float"}
+
+
+def _is_flag(annotation: cst.Annotation | None) -> bool:
+    """``rerank: Optional[bool]``: a switch, not what a user sent."""
+    if annotation is None:
+        return False
+    names = {ex.dotted_name(t) for t in _annotated_types(annotation.annotation)} - {"None"}
+    return names == {"bool"}
 
 
 def _is_scalar_annotation(annotation: cst.Annotation | None) -> bool:

@@ -250,6 +250,25 @@ class Reach:
         functions only they (or import time) call."""
         return self._only_reached_from(self.entry_points.startup_hooks | self.entry_points.commands)
 
+    @cached_property
+    def admin_only(self) -> frozenset[FunctionKey]:
+        """Functions only administrators' requests run: handlers behind an admin check and
+        the helpers only they call. What they write for everyone is the service's
+        configuration (a mode switched, roots registered), global by design."""
+        roots = frozenset(
+            (module, qualname)
+            for module, record in self.project.modules.items()
+            for qualname, function in record.facts.functions.items()
+            if function.admin_only
+        )
+        return self._only_reached_from(roots)
+
+    @cached_property
+    def serving_no_user(self) -> frozenset[FunctionKey]:
+        """Functions whose writes are no user's data crossing to another: those no request
+        runs, and those only administrators' requests run."""
+        return self.outside_requests | self.admin_only
+
     def at_the_command_line(self, key: FunctionKey) -> bool:
         """Whether only command-line commands (and what only they reach) run the function,
         not startup: it serves the one person who typed the command."""
@@ -330,23 +349,30 @@ class Reach:
         seeds = {
             key: entry.reason
             for key, entry in self.entry_points.entries.items()
-            if not self._admin_only(key)
+            if key not in self.admin_only
         }
         for module, record in self.project.modules.items():
             for qualname, function in record.facts.functions.items():
                 key = (module, qualname)
-                if key in seeds or key in self.outside_requests or function.admin_only:
+                if key in seeds or key in self.serving_no_user:
                     continue
+                if self.never_referenced(function):
+                    continue  # dead code: a private helper nothing refers to
                 reason = self.direct_reason(module, function)
                 if reason:
                     seeds[key] = reason
         return seeds
 
-    def _admin_only(self, key: FunctionKey) -> bool:
-        """An entry only administrators may call: what it writes for everyone is the
-        service's configuration (a model loaded, a client registered), global by design."""
-        function = self.project.function(*key)
-        return function is not None and function.admin_only
+    def never_referenced(self, function: Function) -> bool:
+        """A private, undecorated function or method whose name no module refers to: no
+        code calls it, and no framework looks up a private name."""
+        name = function.name
+        return (
+            name.startswith("_")
+            and not name.startswith("__")
+            and not function.decorators
+            and name not in self.project.referenced_names
+        )
 
     def direct_reason(self, module: str, function: Function) -> str:
         """Why a function serves a request by itself: it takes or reads request data."""

@@ -283,15 +283,6 @@ class Readers:
                 found[attribute].extend((module, function) for function in functions)
         return dict(found)
 
-    @cached_property
-    def _referenced(self) -> frozenset[str]:
-        """Every name any module refers to (a function, a method, through an attribute)."""
-        names: set[str] = set()
-        for record in self.project.modules.values():
-            names.update(record.facts.loaded_names)
-            names.update(record.facts.attribute_reads)
-        return frozenset(names)
-
     def _can_run(self, module: str, qualname: str) -> bool:
         """Code outside functions runs; a function runs when the project refers to its name,
         it is decorated (a property, a registered handler), a special method, an entry point,
@@ -304,7 +295,10 @@ class Readers:
             return True
         if function.decorators or function.name.startswith("__"):
             return True
-        if function.name in self._referenced or (module, qualname) in self.reach.request_paths:
+        if (
+            function.name in self.project.referenced_names
+            or (module, qualname) in self.reach.request_paths
+        ):
             return True
         owner = function.class_name
         if owner is None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isolint.analysis.facts import Access, AsyncUse, Binding
+from isolint.analysis.facts import Access, AsyncUse, Binding, WriteSite
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
-from isolint.project import Project
+from isolint.project import ModuleRecord, Project
 from isolint.rules.base import finding
 from isolint.rules.writes import classified_writes
 
@@ -86,7 +86,7 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
                 uses.extend(_async_callers(project, (module, use.sync_function), called_from_async))
     for (module, name), users in sorted(used_from_async.items()):
         record = project.modules[module]
-        if not record.is_target:
+        if not record.is_target or _holds_only_resources(record, name):
             continue
         binding = locals_by_key[(module, name)]
         related = tuple(sorted(set(users), key=lambda r: (r.path, r.line)))
@@ -100,6 +100,36 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             Severity.ERROR,
             related,
         )
+
+
+def _holds_only_resources(record: ModuleRecord, name: str) -> bool:
+    """Every value its module stores on the thread local (``name``: a global, or
+    ``Class.attribute`` for one kept on a class or its instances) is a thread's own
+    resource: a connection, a cursor, an event loop, or None. Tasks sharing those share a
+    thread's plumbing, not one user's data. False when nothing is stored here."""
+    owner, _, attribute = name.rpartition(".")
+    stored: list[WriteSite] = []
+    for site in record.facts.writes:
+        target = site.target
+        if site.operation != "setattr":
+            continue
+        if owner:
+            on_class = target.root == owner and target.attrs[:1] == [attribute]
+            on_self = site.self_class == owner and target.attrs[:1] == [attribute]
+            if (on_class or on_self) and len(target.attrs) == 2:
+                stored.append(site)
+        elif target.root == name and len(target.attrs) == 1:
+            stored.append(site)
+    return bool(stored) and all(_a_thread_s_resource(site) for site in stored)
+
+
+def _a_thread_s_resource(site: WriteSite) -> bool:
+    field = site.target.attrs[-1].lower()
+    return field.endswith(_RESOURCE_FIELDS) or field in _RESOURCE_FIELDS
+
+
+# What a thread keeps for itself: its database connection or cursor, its event loop.
+_RESOURCE_FIELDS = ("conn", "connection", "cursor", "loop", "event_loop", "engine")
 
 
 def _async_callers(

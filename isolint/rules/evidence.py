@@ -60,12 +60,14 @@ def request_evidence(project: Project, module: str, site: WriteSite) -> RequestE
     program = program_of(project)
     key = (module, site.function)
     function = project.function(module, site.function)
-    if function is None or is_lifecycle_name(function.name) or function.admin_only:
-        return None  # lifecycle hooks run once; an administrator's writes are configuration
-    if key in program.reach.outside_requests:
-        return None
-    reasons: list[str] = []
+    if function is None or is_lifecycle_name(function.name):
+        return None  # lifecycle hooks run once
+    if key in program.reach.serving_no_user:
+        return None  # no request runs it, or an administrator's writes are configuration
     entry = program.entry_points.entries.get(key)
+    if entry is None and program.reach.never_referenced(function):
+        return None  # dead code runs for nobody
+    reasons: list[str] = []
     if entry is not None:
         reasons.append(f"is {entry.reason}")
     direct = program.reach.direct_reason(module, function)
@@ -90,18 +92,24 @@ def request_evidence(project: Project, module: str, site: WriteSite) -> RequestE
 
 def is_shared_public_method(project: Project, module: str, function: Function) -> bool:
     """A public method of a long-lived object that startup code does not own: any request
-    holding the shared object may call it (RacerD's assumption for shared classes)."""
+    holding the shared object may call it (RacerD's assumption for shared classes). Only
+    of an object the project itself allocates for the process (at import time, as a
+    singleton, in a cached factory, for the framework): one merely kept by another
+    long-lived object is reached by what its keeper calls, which the call graph follows."""
     name = function.name
     if function.class_name is None or name.startswith("_") or is_lifecycle_name(name):
         return False
     if name.startswith(_SETUP_PREFIXES):
         return False
     program = program_of(project)
-    if not program.long_lived.inherited_by((module, function.class_name)):
+    creations = program.long_lived.inherited_by((module, function.class_name))
+    if all(creation.holder is not None for creation in creations):
         return False
     callers = program.reach.callers.get((module, function.qualname), [])
-    outside = program.reach.outside_requests
-    return not callers or any(e.caller is not None and e.caller not in outside for e in callers)
+    serving_no_user = program.reach.serving_no_user
+    return not callers or any(
+        e.caller is not None and e.caller not in serving_no_user for e in callers
+    )
 
 
 def stores_request_data(project: Project, module: str, site: WriteSite) -> bool:

@@ -251,7 +251,28 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         # Serialised under a lock and holding no request data: process bookkeeping. (A lock
         # does not scope a value to its user, so request data under a lock is still reported.)
         return None
-    return replace(classified, evidence=evidence) if evidence is not None else None
+    if evidence is None or _guessed_twice(project, module, site, classified, evidence):
+        return None
+    return replace(classified, evidence=evidence)
+
+
+def _guessed_twice(
+    project: Project,
+    module: str,
+    site: WriteSite,
+    classified: ClassifiedWrite,
+    evidence: RequestEvidence,
+) -> bool:
+    """The object is long-lived only as something a long-lived object keeps, and the write
+    runs at request time only by a guess (a parameter's name, a public method): a kept
+    object is reached through what its keeper does, which the call graph follows from the
+    framework's entry points. Without such a path, two guesses make no finding."""
+    if not classified.creations or any(c.holder is None for c in classified.creations):
+        return False
+    entries = program_of(project).entry_points.entries
+    if (module, site.function) in entries:
+        return False
+    return evidence.path is None or evidence.path.entry not in entries
 
 
 # A session kept on a long-lived object is shared whoever stores it, and ISO503 is already
