@@ -335,15 +335,14 @@ class EntryPoints:
 
     @cached_property
     def script_modules(self) -> frozenset[str]:
-        """Modules that are programs of their own, or parts of only such programs. A program
-        does work when run (a ``__main__`` guard, calls at its top level) and no module of
-        the project imports it, or it lies in a folder of examples or scripts; a part is
-        imported by programs alone. Neither serves
-        requests by what the project shows: no function of theirs is a known request
-        handler or is handed a request by its type (``request: gr.Request`` in a server's
-        main module), and they build no application or router at module level
-        (``app = FastAPI()``). Examples and one-off scripts: what they build at module level
-        lives for one run of the program, not for a server's requests."""
+        """Modules that are programs of their own, or parts of only such programs.
+
+        A program does work when run (a ``__main__`` guard, calls at its top level) and no
+        module of the project imports it, or it lies in a folder of examples or scripts; a
+        part is imported by programs alone. Neither shows that it serves requests (see
+        ``_may_serve``: a server's main module does). Examples and one-off scripts: what
+        they build at module level lives for one run of the program, not for a server's
+        requests."""
         importers = self.project.importers
         modules = self.project.modules
 
