@@ -278,8 +278,8 @@ class Reach:
         """``roots`` and the functions only they, each other or import time call."""
         known = set(roots)
         entries = self.entry_points.entries
-        # per function: how many calls from functions not yet known to be startup-only
-        # reach it; it joins when that falls to zero (a worklist, linear in the calls)
+        # per function: how many calls from functions not yet known to be reached only from
+        # the roots reach it; it joins when that falls to zero (a worklist, linear in the calls)
         remaining: dict[FunctionKey, int] = {}
         for callee, edges in self.callers.items():
             if callee in known or callee in entries:

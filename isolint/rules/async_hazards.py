@@ -103,10 +103,11 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
 
 
 def _holds_only_resources(record: ModuleRecord, name: str) -> bool:
-    """Every value its module stores on the thread local (``name``: a global, or
-    ``Class.attribute`` for one kept on a class or its instances) is a thread's own
-    resource: a connection, a cursor, an event loop, or None. Tasks sharing those share a
-    thread's plumbing, not one user's data. False when nothing is stored here."""
+    """Every field its module stores on the thread local (``name``: a global, or
+    ``Class.attribute`` for one kept on a class or its instances) is named for a thread's
+    own resource: a connection, a cursor, an event loop (``self._local.conn = ...``). Tasks
+    sharing those share a thread's plumbing, not one user's data. False when nothing is
+    stored here."""
     owner, _, attribute = name.rpartition(".")
     stored: list[WriteSite] = []
     for site in record.facts.writes:
