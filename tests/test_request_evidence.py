@@ -161,6 +161,19 @@ def test_audit_trails_dead_letters_and_handled_ids_are_bookkeeping(
     assert found == {("app/approvals.py", 6, "ISO401")}
 
 
+def test_a_private_function_nothing_refers_to_is_dead_code(project: MakeProject) -> None:
+    handlers = (
+        "FRAMES = []\n\n\nclass Stream:\n"
+        "    def _on_frame(self, session_id, frame):\n        FRAMES.append(frame)\n"
+    )
+    assert project({"app/stream.py": handlers}) == []
+    # dispatched by a computed name: any private method may be the one called
+    dispatch = "\n    def dispatch(self, event, *args):\n"
+    dispatch += '        return getattr(self, f"_on_{event}")(*args)\n'
+    found = located(project({"app/stream.py": handlers + dispatch}))
+    assert found == {("app/stream.py", 6, "ISO101")}
+
+
 def test_an_int_parameter_is_a_measure_unless_it_names_who_asked(project: MakeProject) -> None:
     code = (
         "class Tracker:\n    def __init__(self):\n"

@@ -356,22 +356,24 @@ class Reach:
                 key = (module, qualname)
                 if key in seeds or key in self.serving_no_user:
                     continue
-                if self.never_referenced(function):
+                if self.never_referenced(module, function):
                     continue  # dead code: a private helper nothing refers to
                 reason = self.direct_reason(module, function)
                 if reason:
                     seeds[key] = reason
         return seeds
 
-    def never_referenced(self, function: Function) -> bool:
+    def never_referenced(self, module: str, function: Function) -> bool:
         """A private, undecorated function or method whose name no module refers to: no
-        code calls it, and no framework looks up a private name."""
+        code calls it, and no framework looks up a private name. A module that looks up
+        attributes by a computed name (``getattr(self, f"_on_{event}")``) may call any."""
         name = function.name
         return (
             name.startswith("_")
             and not name.startswith("__")
             and not function.decorators
             and name not in self.project.referenced_names
+            and "__dict__" not in self.project.modules[module].facts.attribute_reads
         )
 
     def direct_reason(self, module: str, function: Function) -> str:

@@ -65,7 +65,7 @@ def request_evidence(project: Project, module: str, site: WriteSite) -> RequestE
     if key in program.reach.serving_no_user:
         return None  # no request runs it, or an administrator's writes are configuration
     entry = program.entry_points.entries.get(key)
-    if entry is None and program.reach.never_referenced(function):
+    if entry is None and program.reach.never_referenced(module, function):
         return None  # dead code runs for nobody
     reasons: list[str] = []
     if entry is not None:
