@@ -8,7 +8,7 @@ It is built from every module's cached facts in one cheap pass; no syntax tree i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -150,6 +150,12 @@ class Creation:
     how: str
     # the long-lived class whose instance keeps this one (``kept on `Owner.attr```)
     holder: tuple[str, str] | None = None
+
+
+def kept_only(creations: Sequence[Creation]) -> bool:
+    """Long-lived only as what other long-lived objects keep: no allocation for the process
+    of its own (import time, a singleton, a cached factory, the framework)."""
+    return bool(creations) and all(creation.holder is not None for creation in creations)
 
 
 @dataclass

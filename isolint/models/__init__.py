@@ -222,28 +222,30 @@ class FrameworkModels:
     def is_entry_decorator(self, qualified: str, instance_of: Iterable[str] = ()) -> bool:
         """``qualified`` is the decorator's resolved name; ``instance_of`` the classes of the
         object it is a method of (``fastapi.APIRouter`` for ``router.get``)."""
-        return _decorator_matches(
-            qualified,
-            instance_of,
-            [m.entry_functions for m in self.models],
-            [e for m in self.models for e in m.entry_methods],
-        )
+        return _decorator_matches(qualified, instance_of, *self._hook_decorators["entry"])
 
     def is_startup_decorator(self, qualified: str, instance_of: Iterable[str] = ()) -> bool:
-        return _decorator_matches(
-            qualified,
-            instance_of,
-            [m.startup_functions for m in self.models],
-            [e for m in self.models for e in m.startup_methods],
-        )
+        return _decorator_matches(qualified, instance_of, *self._hook_decorators["startup"])
 
     def is_command_decorator(self, qualified: str, instance_of: Iterable[str] = ()) -> bool:
-        return _decorator_matches(
-            qualified,
-            instance_of,
-            [m.command_functions for m in self.models],
-            [e for m in self.models for e in m.command_methods],
-        )
+        return _decorator_matches(qualified, instance_of, *self._hook_decorators["command"])
+
+    @cached_property
+    def _hook_decorators(self) -> dict[str, tuple[frozenset[str], tuple[MethodsOn, ...]]]:
+        """Per kind of hook, every model's decorators by name and by method, merged once
+        (they are asked of every decorator of every function)."""
+        shapes = {
+            "entry": [(m.entry_functions, m.entry_methods) for m in self.models],
+            "startup": [(m.startup_functions, m.startup_methods) for m in self.models],
+            "command": [(m.command_functions, m.command_methods) for m in self.models],
+        }
+        return {
+            kind: (
+                frozenset().union(*(functions for functions, _ in pairs)),
+                tuple(method for _, methods in pairs for method in methods),
+            )
+            for kind, pairs in shapes.items()
+        }
 
     @cached_property
     def registration_methods(self) -> frozenset[str]:
@@ -329,10 +331,10 @@ def method_matches(name: str, patterns: Iterable[str]) -> bool:
 def _decorator_matches(
     qualified: str,
     instance_of: Iterable[str],
-    functions: list[frozenset[str]],
-    methods: list[MethodsOn],
+    functions: frozenset[str],
+    methods: tuple[MethodsOn, ...],
 ) -> bool:
-    if any(qualified in names for names in functions):
+    if qualified in functions:
         return True
     method = qualified.rsplit(".", 1)[-1]
     classes = set(instance_of)

@@ -13,7 +13,7 @@ named like ``startup``/``init_app``) and the code only they reach run once per p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -263,12 +263,19 @@ class EntryPoints:
             for qualname, function in record.facts.functions.items():
                 if is_lifecycle_name(function.name) or self._startup_decorated(module, function):
                     found.add((module, qualname))
-            for class_name in record.facts.classes:
-                names = self.types.qualified_names((module, class_name))
-                for base in names & self.models.modelled_bases:
-                    for method in self.models.startup_methods_of(base):
-                        found.add((module, f"{class_name}.{method}"))
+            found.update(self._modelled_methods(module, self.models.startup_methods_of))
         return frozenset(found)
+
+    def _modelled_methods(
+        self, module: str, methods_of: Callable[[str], tuple[str, ...]]
+    ) -> Iterator[FunctionKey]:
+        """The methods a model names (``methods_of`` a base: startup hooks, commands) of
+        the module's subclasses of modelled bases (``AppConfig.ready``)."""
+        for class_name in self.project.modules[module].facts.classes:
+            names = self.types.qualified_names((module, class_name))
+            for base in names & self.models.modelled_bases:
+                for method in methods_of(base):
+                    yield (module, f"{class_name}.{method}")
 
     def _startup_decorated(self, module: str, function: Function) -> bool:
         for decorator in function.decorators:
@@ -294,11 +301,7 @@ class EntryPoints:
             for qualname, function in record.facts.functions.items():
                 if whole_module or self._command_decorated(module, function):
                     found.add((module, qualname))
-            for class_name in record.facts.classes:
-                names = self.types.qualified_names((module, class_name))
-                for base in names & self.models.modelled_bases:
-                    for method in self.models.command_methods_of(base):
-                        found.add((module, f"{class_name}.{method}"))
+            found.update(self._modelled_methods(module, self.models.command_methods_of))
         self._add_sub_commands(found)
         return frozenset(key for key in found if key not in self.entries)
 
@@ -312,26 +315,23 @@ class EntryPoints:
     def _add_sub_commands(self, found: set[FunctionKey]) -> None:
         """``@cli.command()`` where ``cli`` is a command group of the project (a function
         under ``@click.group()``): a command too, and a group may hold groups."""
-        changed = True
-        while changed:
-            changed = False
-            for module, record in self.project.modules.items():
-                for qualname, function in record.facts.functions.items():
-                    if (module, qualname) in found:
+        candidates: list[tuple[FunctionKey, FunctionKey]] = []
+        for module, record in self.project.modules.items():
+            for qualname, function in record.facts.functions.items():
+                for decorator in function.decorators:
+                    callee = decorator.callee
+                    if callee.attrs[-1:] not in (["command"], ["group"]):
                         continue
-                    for decorator in function.decorators:
-                        callee = decorator.callee
-                        if callee.attrs[-1:] not in (["command"], ["group"]):
-                            continue
-                        group = self.project.resolve(module, Access(callee.root, callee.attrs[:-1]))
-                        if (
-                            group is not None
-                            and group.kind == "function"
-                            and (group.module, group.name) in found
-                        ):
-                            found.add((module, qualname))
-                            changed = True
-                            break
+                    target = self.project.resolve(module, Access(callee.root, callee.attrs[:-1]))
+                    if target is not None and target.kind == "function" and not target.rest:
+                        candidates.append(((module, qualname), (target.module, target.name)))
+        added = True
+        while added:
+            added = False
+            for command, group in candidates:
+                if command not in found and group in found:
+                    found.add(command)
+                    added = True
 
     @cached_property
     def script_modules(self) -> frozenset[str]:
@@ -425,10 +425,11 @@ class EntryPoints:
         return False
 
     def _typed_requests(self, module: str, function: Function) -> list[str]:
-        """Parameters declared with a modelled request type (``request: Request``)."""
+        """Parameters of a modelled request type (``request: Request``, or what its callers
+        pass)."""
         request_types = self.models.values("request-types")
         found = []
-        for param in function.param_types:
+        for param in function.params:
             declared = self.types.parameter_type(module, function, param)
             if declared is not None and declared.names & request_types:
                 found.append(param)
@@ -438,7 +439,6 @@ class EntryPoints:
 
     def request_parameters(self, module: str, function: Function) -> list[str]:
         """Parameters carrying a request: by the models' types, then by conventional name."""
-        request_types = self.models.values("request-types")
         sessions = self.models.values("session-types")
         found = [
             param
@@ -446,13 +446,11 @@ class EntryPoints:
             if not self._is_session_typed(module, function, param, sessions)
         ]
         names = self.models.values("request-parameter-names")
+        typed = self._typed_requests(module, function)
         for param in function.params:
             if param in found:
                 continue
-            declared = self.types.parameter_type(module, function, param)
-            if (declared is not None and declared.names & request_types) or (
-                param in names and param not in function.scalar_params
-            ):
+            if param in typed or (param in names and param not in function.scalar_params):
                 found.append(param)
         return found
 

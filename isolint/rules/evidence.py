@@ -15,7 +15,7 @@ from isolint.findings import Related
 from isolint.program import program_of
 from isolint.program.entry_points import is_lifecycle_name
 from isolint.program.reach import RequestPath
-from isolint.project import Project
+from isolint.project import Project, kept_only
 
 # Public methods that set a shared object up rather than serve with it: registering,
 # loading, connecting, and setters of its configuration (`set_missing_key_message(...)`,
@@ -103,7 +103,7 @@ def is_shared_public_method(project: Project, module: str, function: Function) -
         return False
     program = program_of(project)
     creations = program.long_lived.inherited_by((module, function.class_name))
-    if all(creation.holder is not None for creation in creations):
+    if not creations or kept_only(creations):
         return False
     callers = program.reach.callers.get((module, function.qualname), [])
     serving_no_user = program.reach.serving_no_user

@@ -20,7 +20,14 @@ from isolint.program.long_lived import names_a_module
 from isolint.program.reach import CallEdge
 from isolint.program.readers import Reader
 from isolint.program.sessions import is_session_parameter, session_holder
-from isolint.project import Creation, ModuleRecord, Project, Target, is_init_method
+from isolint.project import (
+    Creation,
+    ModuleRecord,
+    Project,
+    Target,
+    is_init_method,
+    kept_only,
+)
 from isolint.rules.base import (
     CONTAINER_OPERATIONS_PREFIX,
     REMOVALS,
@@ -267,7 +274,7 @@ def _guessed_twice(
     runs at request time only by a guess (a parameter's name, a public method): a kept
     object is reached through what its keeper does, which the call graph follows from the
     framework's entry points. Without such a path, two guesses make no finding."""
-    if not classified.creations or any(c.holder is None for c in classified.creations):
+    if not kept_only(classified.creations):
         return False
     entries = program_of(project).entry_points.entries
     if (module, site.function) in entries:
