@@ -330,6 +330,28 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return [child for child in walk_children(node)]
 
 
+def passed_arguments(call: cst.Call) -> list[str]:
+    """The arguments a call passes a value for: positional indexes (as strings) and keyword
+    names, leaving out those passed a literal ``None``; ``["*"]`` when it unpacks
+    ``*args`` or ``**kwargs`` and so may pass anything."""
+    passed: list[str] = []
+    position = 0
+    for arg in call.args:
+        if arg.star:
+            return ["*"]
+        if arg.keyword is None:
+            if not _is_none(arg.value):
+                passed.append(str(position))
+            position += 1
+        elif not _is_none(arg.value):
+            passed.append(arg.keyword.value)
+    return passed
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return type(node) is cst.Name and node.value == "None"
+
+
 def container_type(node: cst.BaseExpression | None) -> str | None:
     """``dict`` for ``{}`` or ``defaultdict(list)``; None when not a mutable container."""
     if node is None:

@@ -197,6 +197,8 @@ class WriteSite:
     value_from_param: bool = False
     value_call: Access | None = None
     value_is_call_of_call: bool = False
+    # the arguments that call passes a value for (``expressions.passed_arguments``)
+    value_call_passes: list[str] = field(default_factory=list)
     self_class: str | None = None
     # the annotated class of the parameter the target is an attribute of (``svc.user = u``
     # with ``svc: Service``): the object a caller handed in, written from outside its class
@@ -319,6 +321,8 @@ class Binding:
     call_of_call: bool = False
     # for a ``call``: the names its arguments read (``chain = Chain(llm, memory=memory)``)
     arguments: list[str] = field(default_factory=list)
+    # ... and the arguments it passes a value for (``expressions.passed_arguments``)
+    passes: list[str] = field(default_factory=list)
     # bound under ``if __name__ == "__main__":``: a global only when the module runs as a
     # script (which may start the server: a Gradio app built and launched there)
     in_main_guard: bool = False

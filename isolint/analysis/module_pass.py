@@ -791,6 +791,7 @@ class ModulePass(cst.CSTVisitor):
                 site.value_is_call_of_call = True
                 inner = inner.func
             site.value_call = ex.access_of(inner, self.options.user_keys)
+            site.value_call_passes = ex.passed_arguments(value)
 
     def _note_context_value_mutation(self, frame: _Frame, base: cst.BaseExpression) -> None:
         """``var.get().append(x)``, ``var.get()[k] = v`` or the same through a local holding
@@ -828,6 +829,8 @@ class ModulePass(cst.CSTVisitor):
         site.value_kind = _value_kind(value, frame.kinds)
         if how == "aug" and not site.value_kind and not _is_sequence_literal(value):
             site.value_kind = "number"  # `stats[k] += n`: a running total, not user data
+        if how != "aug" and not site.value_kind and _is_empty(value):
+            site.value_kind = "empty"  # `slots[k] = {}`: a reset; the leak is what goes in
         names = ex.read_names(value)
         module_names = self._module_names_among(frame, names[0])
         site.value_imports = module_names.imported + module_names.built
@@ -2124,6 +2127,7 @@ def _binding(
                 callee=callee,
                 call_of_call=call_of_call,
                 arguments=arguments,
+                passes=ex.passed_arguments(value),
             )
         return None
     if type(value) is cst.Subscript and ex.last_name(value.value) == "Annotated":
@@ -2836,6 +2840,24 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
 
 def _is_none(value: cst.BaseExpression) -> bool:
     return type(value) is cst.Name and value.value == "None"
+
+
+def _is_empty(value: cst.BaseExpression) -> bool:
+    """``None``, ``{}``, ``[]``, ``set()``, ``defaultdict(list)``: a value that carries
+    nothing (not a local assigned one, which may have been filled since)."""
+    if _is_none(value):
+        return True
+    if isinstance(value, (cst.Dict, cst.List, cst.Set, cst.Tuple)):
+        return not value.elements
+    if type(value) is cst.Call:
+        name = ex.last_name(value.func)
+        if name in _EMPTY_CONSTRUCTORS:
+            return not value.args
+        return name == "defaultdict" and len(value.args) <= 1
+    return False
+
+
+_EMPTY_CONSTRUCTORS = frozenset({"dict", "list", "set", "tuple", "OrderedDict", "deque"})
 
 
 def _without_clock_readings(value: cst.BaseExpression) -> cst.BaseExpression:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from isolint.analysis.facts import Function, WriteSite
+from isolint.analysis.facts import Access, Function, WriteSite
 from isolint.project import Creation, Project, is_init_method
 
 # Unannotated parameters that hold a database session by every convention we have seen.
@@ -55,6 +55,8 @@ def session_holder(project: Project, module: str, site: WriteSite) -> SessionHol
     program = program_of(project)
     creations = program.long_lived.inherited_by((module, site.self_class))
     if creations:
+        if _built_without_one(project, (module, site.self_class), function, site, creations):
+            return None
         return SessionHolder(creations[0].how, tuple(creations), "error")
     key = (module, site.self_class)
     family = [key, *program.types.subclasses.get(key, ())]
@@ -72,6 +74,63 @@ def session_holder(project: Project, module: str, site: WriteSite) -> SessionHol
         (),
         "warning",
     )
+
+
+def _built_without_one(
+    project: Project,
+    holder: tuple[str, str],
+    init: Function,
+    site: WriteSite,
+    creations: list[Creation],
+) -> bool:
+    """``_service = TokenBlocklistService()`` kept for the process, while requests build
+    their own with ``TokenBlocklistService(db=db)``: when every long-lived instance is
+    constructed without the session (left out or passed ``None``), none of them holds one.
+    Unknown when any construction cannot be read (kept by another object, built by a
+    factory or the framework)."""
+    if not is_init_method(site.function):
+        return False
+    parameter = site.value_name
+    position = str(init.params.index(parameter))
+    for creation in creations:
+        passes = _construction_arguments(project, holder, creation)
+        if passes is None or "*" in passes or parameter in passes or position in passes:
+            return False
+    return True
+
+
+def _construction_arguments(
+    project: Project, holder: tuple[str, str], creation: Creation
+) -> list[str] | None:
+    """What the call that made a long-lived instance passes (``passed_arguments``), when
+    the creation is that call: a module-level instance, a lazily created global, or a
+    construction in a startup hook. None when it is anything else."""
+    record = project.modules.get(creation.module)
+    if record is None or creation.holder is not None:
+        return None
+    facts = record.facts
+
+    def constructs_holder(callee: Access | None) -> bool:
+        target = project.resolve(creation.module, callee) if callee is not None else None
+        return (
+            target is not None
+            and target.kind == "class"
+            and not target.rest
+            and (target.module, target.name) == holder
+        )
+
+    for binding in facts.bindings.values():
+        if binding.span == creation.span and binding.kind == "call":
+            return binding.passes if constructs_holder(binding.callee) else None
+    for write in facts.writes:
+        if write.span == creation.span and write.operation == "rebind":
+            return write.value_call_passes if constructs_holder(write.value_call) else None
+    for call in facts.calls:
+        if call.span == creation.span:
+            if not constructs_holder(call.callee) or call.positional < 0:
+                return None
+            return [*map(str, range(call.positional)), *call.keywords]
+    return None
 
 
 def is_construction_helper(qualname: str) -> bool:
