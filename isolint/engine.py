@@ -96,7 +96,18 @@ def pass_options(config: Config) -> PassOptions:
         user_keys=UserKeyMatcher(config.user_key_patterns),
         entry_decorators=frozenset(config.entry_decorators),
         dsl_bases=frozenset(config.dsl_bases),
+        callable_runners=callable_runners(config.models.values("callable-runners")),
     )
+
+
+def callable_runners(declared: frozenset[str]) -> tuple[tuple[str, int], ...]:
+    """The models' ``callable-runners`` (``"asyncio.to_thread@0"``): runner -> position."""
+    runners = []
+    for item in sorted(declared):
+        name, _, position = item.rpartition("@")
+        if name and position.isdigit():
+            runners.append((name, int(position)))
+    return tuple(runners)
 
 
 def check(

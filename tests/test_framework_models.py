@@ -986,3 +986,106 @@ def test_the_top_level_of_another_library_s_script_is_import_time(project: MakeP
         "app/main.py": _STREAMLIT_SCRIPT.format(module="somelib"),
     }
     assert project(files) == []
+
+
+_RUNNER = """
+from fastapi import BackgroundTasks, FastAPI
+from {runner_module} import {runner}
+
+app = FastAPI()
+
+
+class Summariser:
+    def __init__(self) -> None:
+        self.last = None
+
+    def __call__(self, text: str) -> str:
+        self.last = text
+        return self.last[:80]
+
+
+summarise = Summariser()
+
+
+@app.post("/summaries")
+async def create(text: str) -> str:
+    return await {runner}(summarise, text)
+"""
+
+
+def test_stdlib_model_a_runner_calls_the_callable_it_is_handed(project: MakeProject) -> None:
+    source = _RUNNER.format(runner_module="starlette.concurrency", runner="run_in_threadpool")
+    found = project({"app/main.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 13)], found
+    assert "`create` calls `Summariser.__call__`" in " ".join(r.message for r in found[0].related)
+
+
+def test_a_call_the_models_do_not_name_runs_nothing_it_is_handed(project: MakeProject) -> None:
+    source = _RUNNER.format(runner_module="somelib", runner="run_in_threadpool")
+    assert project({"app/main.py": source}) == []
+
+
+_BACKGROUND = """
+from fastapi import BackgroundTasks, FastAPI
+
+app = FastAPI()
+LATEST = {}
+
+
+def record(topic: str, text: str) -> None:
+    LATEST[topic] = text
+
+
+@app.post("/notes/{topic}")
+async def create(topic: str, text: str, tasks: BackgroundTasks) -> None:
+    tasks.add_task(record, topic, text)
+"""
+
+
+def test_a_background_task_runs_for_the_request_that_added_it(project: MakeProject) -> None:
+    found = project({"app/main.py": _BACKGROUND})
+    assert [(f.code, f.line) for f in found] == [("ISO402", 9)], found
+
+
+_LIFESPAN = """
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+
+
+class Assistant:
+    def __init__(self) -> None:
+        self.memory = {{}}
+
+    def chat(self, message: dict, user_id: str) -> str:
+        self.memory[{key}] = message
+        return str(self.memory)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.assistant = Assistant()
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.post("/chat")
+async def chat(request: Request, user_id: str):
+    body = await request.json()
+    assistant = request.app.state.assistant
+    return assistant.chat(body, user_id)
+"""
+
+
+def test_what_a_lifespan_keeps_on_the_app_state_serves_every_request(
+    project: MakeProject,
+) -> None:
+    found = project({"app/main.py": _LIFESPAN.format(key='"last_message"')})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 12)], found
+    assert "`chat` calls `Assistant.chat`" in " ".join(r.message for r in found[0].related)
+
+
+def test_the_app_state_object_keyed_by_the_user_is_quiet(project: MakeProject) -> None:
+    assert project({"app/main.py": _LIFESPAN.format(key="user_id")}) == []

@@ -91,6 +91,16 @@ class Access:
             for index, part in enumerate(parts[:-2])
         )
 
+    def application_state_name(self) -> str:
+        """``ccat`` of ``request.app.state.ccat`` (or ``app.state.ccat``): the name an
+        object is kept under on the application's state, when the access is exactly that."""
+        parts = [self.root, *self.attrs]
+        if self.keys or len(parts) < 3 or not self.is_application_state():
+            return ""
+        if not _names_an_app(parts[-3]) or parts[-2] not in ("state", "ctx"):
+            return ""
+        return parts[-1]
+
     def is_request_app(self) -> bool:
         """``request.app``: the application a request came to (aiohttp's is a mapping its
         handlers may write, ``request.app[key] = value``)."""

@@ -150,6 +150,9 @@ class PassOptions:
     user_keys: ex.UserKeyMatcher
     entry_decorators: frozenset[str]
     dsl_bases: frozenset[str]
+    # runner -> the position of the callable it runs (``asyncio.to_thread``: 0,
+    # ``.run_in_executor``: 1), from the models' ``callable-runners``
+    callable_runners: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -1047,6 +1050,70 @@ class ModulePass(cst.CSTVisitor):
         rebound = self._attribute_set_by_call(node, frame)
         if rebound is not None:
             self._write_target(rebound[0], rebound[1], node, "set")
+        self._record_call(node, node, frame)
+        handed = self._handed_callable(node)
+        if handed is not None:
+            self._record_call(handed, node, frame)  # `run_in_threadpool(agent, body)`
+        func = node.func
+        if rebound is not None:
+            return
+        if type(func) is cst.Attribute and func.attr.value == "add_done_callback":
+            self._note_keepalive(node)
+        if type(func) is cst.Attribute and func.attr.value in _STORE_WRITES:
+            self._store_write(node, func, frame)
+        self._mutating_call(node, frame)
+
+    def _handed_callable(self, node: cst.Call) -> cst.Call | None:
+        """The call a runner makes of the callable it is handed (the models'
+        ``callable-runners``): ``run_in_threadpool(fn, a)``, ``loop.run_in_executor(None,
+        fn, a)``, ``background_tasks.add_task(fn, a)``, ``Thread(target=fn, args=(a,))`` and
+        ``sync_to_async(fn)(a)`` all run ``fn(a)``, as the request's own call would."""
+        func = node.func
+        if type(func) is cst.Call:
+            wrapped = func.args[0] if func.args else None
+            if self._runner_position(func.func) == 0 and wrapped and wrapped.keyword is None:
+                return _callable_call(wrapped.value, node.args)
+            return None
+        position = self._runner_position(func)
+        if position is None:
+            return None
+        positional = [index for index, arg in enumerate(node.args) if arg.keyword is None]
+        if any(arg.star for arg in node.args[: position + 1]):
+            return None
+        if len(positional) > position:
+            index = positional[position]
+            return _callable_call(node.args[index].value, node.args[index + 1 :])
+        keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword}
+        target = keywords.get("target")
+        if target is None:
+            return None
+        passed = keywords.get("args")
+        if passed is not None and not isinstance(passed, (cst.Tuple, cst.List)):
+            return None
+        elements = passed.elements if passed is not None else ()
+        if any(isinstance(element, cst.StarredElement) for element in elements):
+            return None
+        return _callable_call(target, [cst.Arg(element.value) for element in elements])
+
+    def _runner_position(self, func: cst.BaseExpression) -> int | None:
+        """Where a runner takes the callable it runs, by the runner's qualified name
+        (resolved through the imports) or, for a method, its name (``.submit``)."""
+        if not self.options.callable_runners:
+            return None
+        runners = dict(self.options.callable_runners)
+        dotted = ex.dotted_name(func) or ""
+        head, _, rest = dotted.partition(".")
+        ref = self.facts.imports.get(head)
+        if ref is not None:
+            qualified = ".".join(part for part in (ref.module, ref.name, rest) if part)
+            if qualified in runners:
+                return runners[qualified]
+        if type(func) is cst.Attribute:
+            return runners.get("." + func.attr.value)
+        return None
+
+    def _record_call(self, node: cst.Call, at: cst.Call, frame: _Frame) -> None:
+        """A call site for ``node`` (positioned at ``at``, the call written in the source)."""
         matcher = self.options.user_keys
         callee = ex.access_of(node.func, matcher) or _method_of_new_instance(node.func)
         result_method = ""
@@ -1058,8 +1125,11 @@ class ModulePass(cst.CSTVisitor):
                 at_import_time=False,
                 function=frame.owner,
                 span=self._placeholder(),
-                args=_argument_accesses(node),
-                keyword_args=_keyword_accesses(node),
+                args=[_kept_by_the_app(frame, arg) for arg in _argument_accesses(node)],
+                keyword_args={
+                    name: _kept_by_the_app(frame, arg) or arg
+                    for name, arg in _keyword_accesses(node).items()
+                },
             )
             call.positional, call.keywords = _call_shape(node)
             call.result_method = result_method
@@ -1069,16 +1139,8 @@ class ModulePass(cst.CSTVisitor):
                 if handed:
                     frame.function.hands_own_methods.setdefault(callee.text(), []).extend(handed)
             self._argument_sources(frame, call, node)
-            self._span_later(call, "span", node)
+            self._span_later(call, "span", at)
             frame.pending.append(_Pending("call", callee, call))
-        func = node.func
-        if rebound is not None:
-            return
-        if type(func) is cst.Attribute and func.attr.value == "add_done_callback":
-            self._note_keepalive(node)
-        if type(func) is cst.Attribute and func.attr.value in _STORE_WRITES:
-            self._store_write(node, func, frame)
-        self._mutating_call(node, frame)
 
     def _writes_imported_state_from_a_script(self, written: cst.BaseExpression) -> bool:
         """A store at the top level of a Streamlit script into what another module holds
@@ -1818,13 +1880,29 @@ class ModulePass(cst.CSTVisitor):
                 and frame.function is not None
                 and root in frame.function.params
                 and frame.assignments[root] == 0
-                and len(pending.access.attrs) == 1
+                and len(pending.access.attrs) <= 1
+                and not pending.access.keys
             ):
                 # `def handle(service: Service): service.run()`, also from a handler the
                 # function defines (a closure over it): a method of what the parameter
-                # holds, resolved through its type
+                # holds, resolved through its type (`service(body)`: its `__call__`)
                 if pending.fact.function != frame.qualname:
                     pending.fact.receiver_scope = frame.qualname
+                pending.fact.callee = pending.access
+                self._add_call(pending.fact)
+                return None
+            if (
+                pending.kind == "call"
+                and isinstance(pending.fact, CallSite)
+                and pending.access.attrs
+                and (
+                    Access(root, pending.access.attrs[:-1]).application_state_name()
+                    or pending.access.application_state_name()
+                )
+            ):
+                # `request.app.state.ccat.chat(body)` or `request.app.state.ccat(body)`,
+                # directly or through a local: a method of what the application keeps,
+                # resolved by what is stored there
                 pending.fact.callee = pending.access
                 self._add_call(pending.fact)
                 return None
@@ -2836,6 +2914,22 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
     if (roots | attributes) & USER_IDENTITY_NAMES or not frame.user_dependent.isdisjoint(roots):
         return False  # what one user sees: not the same for everyone who sends the key
     return frame.sources(value) <= frame.sources(key)
+
+
+def _kept_by_the_app(frame: _Frame, argument: Access | None) -> Access | None:
+    """An argument that is a local holding what the application keeps (``ccat =
+    websocket.app.state.ccat; serve(ws, ccat)``) is passed as that access."""
+    if argument is None or argument.attrs or frame.assignments[argument.root] != 1:
+        return argument
+    alias = frame.aliases.get(argument.root)
+    return alias if alias is not None and alias.application_state_name() else argument
+
+
+def _callable_call(callable_: cst.BaseExpression, args: Sequence[cst.Arg]) -> cst.Call | None:
+    """``callable_(*args)``, for a callable named by a name or an attribute chain."""
+    if not isinstance(callable_, (cst.Name, cst.Attribute)):
+        return None
+    return cst.Call(func=callable_, args=args)
 
 
 def _is_none(value: cst.BaseExpression) -> bool:

@@ -117,6 +117,7 @@ _VALUE_KEYS = (
     "thread-scoped-session-factories",
     "handler-registrations",
     "singleton-accessors",
+    "callable-runners",
 )
 _TOP_KEYS = frozenset(
     {

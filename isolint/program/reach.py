@@ -192,10 +192,13 @@ class Reach:
             if constructor is not None:
                 return constructor
         callee = call.callee
-        if not callee.attrs or callee.keys:
+        if callee.keys:
             return None
         scope = call.receiver_scope or call.function
         function = self.project.function(module, scope) if scope else None
+        called = self._called_instance(module, function, call.self_class, callee)
+        if called is not None or not callee.attrs:
+            return called
         receiver = Access(callee.root, callee.attrs[:-1])
         self_class = call.self_class
         receiver_type = self.types.receiver_type(module, function, self_class, receiver)
@@ -203,6 +206,18 @@ class Reach:
             return None
         owner, class_name = receiver_type.project
         return self.project._method_key(owner, class_name, callee.attrs[-1])
+
+    def _called_instance(
+        self, module: str, function: Function | None, self_class: str | None, callee: Access
+    ) -> FunctionKey | None:
+        """``ccat(body)`` with ``ccat`` an instance of a project class (a global, a typed
+        parameter, ``self.x``, what the application keeps): its ``__call__`` runs."""
+        instance = self.types.receiver_type(module, function, self_class, callee)
+        if instance is None or instance.project is None:
+            return None
+        owner, class_name = instance.project
+        key = self.project._method_key(owner, class_name, "__call__")
+        return key if self.project.function(*key) is not None else None
 
     def _constructor(self, module: str, callee: Access) -> FunctionKey | None:
         """``Agent(query, history)`` runs ``Agent.__init__`` (or the base class's that it

@@ -172,7 +172,11 @@ class TypeIndex:
                 return self.class_type(module, call.arg_instances[key])
             if key in call.arg_results:
                 return self.returned_type(module, call.arg_results[key], annotated=True)
-        return None
+        passed = call.keyword_args.get(name)
+        if passed is None and position.isdigit() and int(position) < len(call.args):
+            passed = call.args[int(position)]
+        kept_as = passed.application_state_name() if passed is not None else ""
+        return self.application_state_types.get(kept_as) if kept_as else None
 
     @cached_property
     def _direct_calls(self) -> dict[tuple[str, str], list[tuple[str, CallSite]]]:
@@ -204,6 +208,24 @@ class TypeIndex:
                     found[(module, site.self_class)].setdefault(attribute, made)
         return dict(found)
 
+    @cached_property
+    def application_state_types(self) -> dict[str, ValueType]:
+        """What the project keeps on the application's state (``app.state.ccat = Cat()`` in
+        a lifespan): name -> class of the value, when every such store agrees."""
+        found: dict[str, ValueType | None] = {}
+        for module, record in self.project.modules.items():
+            for site in record.facts.writes:
+                name = site.target.application_state_name() if site.operation == "setattr" else ""
+                if not name:
+                    continue
+                made = self._stored_type(module, site.function, site.value_class, site.value_name)
+                if made is None:
+                    continue
+                if found.get(name, made) != made:
+                    made = None  # two classes under one name: not ours to pick
+                found[name] = made
+        return {name: made for name, made in found.items() if made is not None}
+
     def _stored_type(
         self, module: str, function_name: str, value_class: Access | None, value_name: str
     ) -> ValueType | None:
@@ -230,6 +252,9 @@ class TypeIndex:
         self, module: str, function: Function | None, self_class: str | None, receiver: Access
     ) -> ValueType | None:
         """The class of a call's receiver (``self.engine``, a typed parameter, a global)."""
+        kept_as = receiver.application_state_name()
+        if kept_as:
+            return self.application_state_types.get(kept_as)
         if self_class is not None:
             if len(receiver.attrs) == 1:
                 return self.self_attribute_type(module, self_class, receiver.attrs[0])
