@@ -795,10 +795,20 @@ def test_an_attribute_a_request_sets_on_the_application_is_every_user_s(
     assert "`latest_report` reads it back at request time" in found.message
 
 
-def test_an_application_attribute_no_user_shapes_is_a_setting(project: MakeProject) -> None:
-    # the same slot filled with what the request asked, the same for whoever asks (a page
-    # size, a theme an administrator picks): global by design, like `app.config`
+def test_an_application_slot_another_route_sends_is_every_user_s(project: MakeProject) -> None:
+    # filled with what the request asked, not who asked, but another route hands the slot to
+    # whoever asks next: the last request's choice (a plot, a report) reaches the others
     source = _APP_SLOT.replace("VALUE", 'request.args["theme"]')
+    (found,) = project({"app/server.py": source})
+    assert (found.code, found.line) == ("ISO101", 10)
+    assert "attribute of the module-level `flask.Flask`" in found.message
+
+
+def test_an_application_attribute_no_user_shapes_is_a_setting(project: MakeProject) -> None:
+    # the same value with no other route reading it back (a theme an administrator picks,
+    # which the templates use): global by design, like `app.config`
+    source = _APP_SLOT.replace("VALUE", 'request.args["theme"]')
+    source = source[: source.index('@app.get("/report/latest")')]
     assert project({"app/server.py": source}) == []
 
 
@@ -823,7 +833,9 @@ async def latest_report():
 def test_fastapi_s_application_is_one_object_for_every_request(project: MakeProject) -> None:
     (found,) = project({"app/server.py": _FASTAPI_APP_SLOT.replace("VALUE", "user.id")})
     assert (found.code, found.line, found.severity.value) == ("ISO101", 9, "error")
-    assert project({"app/server.py": _FASTAPI_APP_SLOT.replace("VALUE", "theme")}) == []
+    unread = _FASTAPI_APP_SLOT.replace("VALUE", "theme")
+    unread = unread[: unread.index('@app.get("/report/latest")')]
+    assert project({"app/server.py": unread}) == []
 
 
 _CONTEXT_HOLDER = """

@@ -617,6 +617,7 @@ class ModulePass(cst.CSTVisitor):
                 value_sources=sorted(frame.sources(value)),
                 lazy_init_guard=any(name in guard for guard in frame.guards),
                 augmented=how == "aug",
+                under_lock=frame.lock_depth > 0,
             )
             self._set_value_call(site, value)
             self._describe_value(site, value, frame, how)

@@ -84,12 +84,32 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             )
             if use.sync_function and called_from_async is not None:
                 uses.extend(_async_callers(project, (module, use.sync_function), called_from_async))
+    scoped_only: set[tuple[str, str]] = set()
+    for key, (binding, scoping) in _scope_apis(project).items():
+        if key not in used_from_async:
+            locals_by_key[key] = binding
+            used_from_async[key] = scoping
+            scoped_only.add(key)
     for (module, name), users in sorted(used_from_async.items()):
         record = project.modules[module]
         if not record.is_target or _holds_only_resources(record, name):
             continue
         binding = locals_by_key[(module, name)]
         related = tuple(sorted(set(users), key=lambda r: (r.path, r.line)))
+        if (module, name) in scoped_only:
+            yield finding(
+                "ISO501",
+                record,
+                binding.span,
+                f"`{name}` is a `threading.local()` that a context manager sets for the "
+                "length of a block, in code served by Django: an async view or middleware "
+                "that awaits inside the block shares the event loop's thread with other "
+                "requests, which then see this request's values",
+                "Use a `contextvars.ContextVar` (or `asgiref.local.Local`), which is per task.",
+                Severity.WARNING,
+                related,
+            )
+            continue
         yield finding(
             "ISO501",
             record,
@@ -100,6 +120,48 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             Severity.ERROR,
             related,
         )
+
+
+def _scope_apis(project: Project) -> dict[tuple[str, str], tuple[Binding, list[Related]]]:
+    """Module-level thread locals that a public context manager sets for the length of a
+    block (``with tenant_context(tenant): ...``), in a project built on Django, whose async
+    views and middleware run on one event-loop thread: a library's scope API, which its
+    users' async code may await inside."""
+    if not any(_imports_django(record) for record in project.modules.values()):
+        return {}
+    found: dict[tuple[str, str], tuple[Binding, list[Related]]] = {}
+    for module, record in project.modules.items():
+        if not record.is_target:
+            continue
+        for site in record.facts.writes:
+            if site.operation != "setattr" or len(site.target.attrs) != 1:
+                continue
+            function = record.facts.functions.get(site.function)
+            if function is None or not _is_public_scope(function.name, function.decorator_names):
+                continue
+            binding = record.facts.bindings.get(site.target.root)
+            if binding is None or binding.kind != "threading_local":
+                continue
+            _, uses = found.setdefault((module, binding.name), (binding, []))
+            uses.append(
+                Related(
+                    record.display_path,
+                    record.located(site.span).line,
+                    f"`{function.name}` sets `{site.target.text()}` for the block it scopes",
+                    "store",
+                )
+            )
+    return found
+
+
+def _is_public_scope(name: str, decorators: list[str]) -> bool:
+    if name.startswith("_"):
+        return False
+    return any(decorator.endswith("contextmanager") for decorator in decorators)
+
+
+def _imports_django(record: ModuleRecord) -> bool:
+    return any(ref.module.split(".", 1)[0] == "django" for ref in record.facts.imported)
 
 
 def _holds_only_resources(record: ModuleRecord, name: str) -> bool:

@@ -467,15 +467,33 @@ def _shared_setting_write(
     if not target.rest or binding.kind != "call" or binding.callee is None:
         return None
     made = project.callee_name(target.module, binding.callee)
-    if not _writes_a_shared_setting(project, record, site, made, target.rest):
+    read_back = _read_back_elsewhere(project, site, target)
+    if not _writes_a_shared_setting(project, record, site, made, target.rest, read_back):
         return None
     subject = ".".join([target.name, *target.rest])
-    what = f"setting of the module-level `{made}`"
+    what = f"{'attribute' if read_back else 'setting'} of the module-level `{made}`"
     return ClassifiedWrite(record, site, "ISO101", subject, what, target.module, binding.span)
 
 
+def _read_back_elsewhere(project: Project, site: WriteSite, target: Target) -> bool:
+    """``app.image_buf = buf`` on the module-level ``app = Flask(...)``, loaded by another
+    request-time function (the route that sends it): one slot on the app, which the last
+    request to write it fills for every reader."""
+    if site.operation != "setattr" or len(target.rest) != 1 or target.rest[0] == "config":
+        return False
+    readers = program_of(project).readers.of_object_attribute(
+        target.module, target.name, target.rest[0]
+    )
+    return any(reader.function != site.function for reader in readers)
+
+
 def _writes_a_shared_setting(
-    project: Project, record: ModuleRecord, site: WriteSite, owner: str, path: Sequence[str]
+    project: Project,
+    record: ModuleRecord,
+    site: WriteSite,
+    owner: str,
+    path: Sequence[str],
+    read_back: bool = False,
 ) -> bool:
     """The write puts request data into ``owner``'s setting at ``path`` (the models'
     ``shared-settings``: ``requests.Session.headers``, ``jinja2.Environment.globals``)."""
@@ -495,7 +513,10 @@ def _writes_a_shared_setting(
     configuration = (
         path[-1] == "config"
         or owner.endswith("settings")
-        or method_matches(setting, [pattern for pattern in patterns if pattern.endswith(".*")])
+        or (
+            method_matches(setting, [pattern for pattern in patterns if pattern.endswith(".*")])
+            and not read_back  # (a slot another request's page sends is no setting)
+        )
     )
     return not configuration or _depends_on_user(project, record, site)
 
@@ -702,12 +723,32 @@ def _classify_rebind(
         )
     if site.lazy_init_guard and not _built_from_the_caller_s_user(project, record, site):
         return None  # lazy or idempotent initialisation
+    if _rebuilt_for_each_caller(record, site):
+        return None
     if not _request_data(project, record, site):
         return None
     if site.value_kind and not _handed_to_another_request_step(project, record, site):
         # a timestamp, a counter, a flag: a thread-safety question at most, not a leak
         return None
     return ClassifiedWrite(record, site, "ISO102", name, "module-level name", record.name, span)
+
+
+def _rebuilt_for_each_caller(record: ModuleRecord, site: WriteSite) -> bool:
+    """``with _lock: if _service is None or _key != key(credentials): _service =
+    build(credentials); _key = key(credentials)`` then ``return _service`` under the lock:
+    a one-entry cache that remembers whose it is, tests that against each caller, and hands
+    it out under the lock it was built under, so every caller gets one built for them. Each
+    global the block rebinds is tested by its guard and set from the caller's arguments."""
+    if not (site.lazy_init_guard and site.under_lock):
+        return False
+    group = [
+        write
+        for write in record.facts.writes
+        if write.function == site.function and write.operation == "rebind"
+    ]
+    return len({write.target.root for write in group}) >= 2 and all(
+        write.lazy_init_guard and write.under_lock and write.value_sources for write in group
+    )
 
 
 def _built_from_the_caller_s_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
