@@ -38,6 +38,8 @@ TEST_EXCLUDE = (
     "testing",
     "test_*.py",
     "*_test.py",
+    "tests.py",
+    "*_tests.py",
     "conftest.py",
     "e2e",
     "e2e_*",

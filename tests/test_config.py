@@ -353,6 +353,8 @@ def test_default_excludes_skip_tests_and_end_to_end_suites(project: MakeProject)
     skipped = [
         "tests/mod.py",
         "app/test_mod.py",
+        "app/tests.py",
+        "app/views_tests.py",
         "e2e/app.py",
         "e2e_playwright/st_cache.py",
         "web_e2e/app.py",

@@ -213,6 +213,8 @@ class WriteSite:
     # the annotated class of the parameter the target is an attribute of (``svc.user = u``
     # with ``svc: Service``): the object a caller handed in, written from outside its class
     receiver_type: Access | None = None
+    # ... or the unannotated parameter it is an attribute of, typed by what callers pass
+    receiver_param: str = ""
     after_await_check: bool = False
     lazy_init_guard: bool = False
     is_container: bool = False

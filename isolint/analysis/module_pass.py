@@ -2017,14 +2017,18 @@ class ModulePass(cst.CSTVisitor):
             pending.kind != "write"
             or not isinstance(fact, WriteSite)
             or function is None
-            or root not in function.param_types
+            or root not in function.params
+            or root in (frame.self_name, "cls")
             or frame.assignments[root] != 0
             or len(pending.access.attrs) != 1
             or pending.access.keys
             or fact.operation != "setattr"
         ):
             return False
-        fact.receiver_type = function.param_types[root]
+        if root in function.param_types:
+            fact.receiver_type = function.param_types[root]
+        else:
+            fact.receiver_param = root  # typed, if at all, by what every caller passes
         self.facts.writes.append(fact)
         return True
 

@@ -76,7 +76,9 @@ class TypeIndex:
         record = self.project.modules.get(module)
         binding = record.facts.bindings.get(name) if record else None
         if binding is None or binding.kind != "call" or binding.callee is None:
-            return None
+            # `backend: Optional[AIBackend] = None`, filled by a startup hook's `global
+            # backend; backend = AIBackend()` or another module's `state.backend = ...`
+            return self.assigned_globals.get((module, name))
         if binding.call_of_call:
             return None
         made = self.class_type(module, binding.callee)
@@ -130,6 +132,33 @@ class TypeIndex:
             if made is not None:
                 return made
         return None
+
+    @cached_property
+    def assigned_globals(self) -> dict[tuple[str, str], ValueType]:
+        """Module-level names that functions set to a new instance of one project class:
+        ``global _x; _x = Cls()`` in their own module, or ``state.x = Cls()`` from another
+        (``state`` a project module). A name two classes are assigned to is left out."""
+        found: dict[tuple[str, str], ValueType | None] = {}
+        for module, record in self.project.modules.items():
+            for site in record.facts.writes:
+                if site.value_class is None:
+                    continue
+                if site.operation == "rebind":
+                    key = (module, site.target.root)
+                elif site.operation == "setattr" and len(site.target.attrs) == 1:
+                    holder = self.project.resolve(module, Access(site.target.root))
+                    if holder is None or holder.kind != "module" or holder.rest:
+                        continue
+                    key = (holder.module, site.target.attrs[0])
+                else:
+                    continue
+                made = self.class_type(module, site.value_class)
+                if made is None or made.project is None:
+                    continue
+                if found.get(key, made) != made:
+                    made = None
+                found[key] = made
+        return {key: made for key, made in found.items() if made is not None}
 
     def _globals_assigned(self, module: str) -> dict[str, ValueType]:
         """Globals a function rebinds to a new instance (``global _x; _x = Cls()``)."""
@@ -261,10 +290,20 @@ class TypeIndex:
             return None
         if function is not None and receiver.root in function.param_types and not receiver.attrs:
             return self.parameter_type(module, function, receiver.root)
-        if not receiver.attrs:
+        if not receiver.attrs or receiver.root not in (function.params if function else ()):
+            if len(receiver.attrs) == 1:  # `state.backend`, set by a startup hook
+                holder = self.project.resolve(module, Access(receiver.root))
+                if holder is not None and holder.kind == "module" and not holder.rest:
+                    assigned = self.assigned_globals.get((holder.module, receiver.attrs[0]))
+                    if assigned is not None:
+                        return assigned
             target = self.project.resolve(module, receiver)
             if target is not None and target.kind == "binding" and not target.rest:
                 return self.binding_type(target.module, target.name)
+            if target is not None and target.kind == "module" and len(target.rest) == 1:
+                return self.assigned_globals.get((target.module, target.rest[0]))
+            if not receiver.attrs:  # `backend = None` until a startup hook fills it
+                return self.assigned_globals.get((module, receiver.root))
         return None
 
     @cached_property

@@ -305,8 +305,8 @@ def _classify_write(
         return framework_built
     if site.self_class is not None:
         return _classify_self(project, record, site, site.self_class)
-    if site.receiver_type is not None:
-        return _classify_typed_receiver(project, record, site, site.receiver_type)
+    if site.receiver_type is not None or site.receiver_param:
+        return _classify_typed_receiver(project, record, site)
     if site.operation == "rebind":
         return _classify_rebind(project, record, site)
     module_attribute = _classify_module_attribute(project, record, site)
@@ -336,7 +336,7 @@ def _framework_class_attribute(
         return None  # `self.base_fields = {...}`: the instance's own attribute from then on
     globs = project.config.models.values("class-level-attributes")
     owner = _receiver_class(project, record, site) if globs else None
-    if owner is None:
+    if owner is None or _copied_first(record, site):
         return None
     for base in project.external_base_names(*owner):
         if method_matches(f"{base}.{attrs[0]}", globs):
@@ -355,6 +355,22 @@ def _framework_class_attribute(
                 f"`{attrs[0]}`) instead of the class's.",
             )
     return None
+
+
+def _copied_first(record: ModuleRecord, site: WriteSite) -> bool:
+    """``self.base_fields = copy.deepcopy(self.base_fields)`` earlier in the same function:
+    the instance's own copy shadows the class's, and the writes after it change that copy."""
+    if site.target.root != "self":
+        return False
+    attribute = site.target.attrs[0]
+    return any(
+        earlier.function == site.function
+        and earlier.operation == "setattr"
+        and earlier.target.root == "self"
+        and earlier.target.attrs == [attribute]
+        and 0 <= earlier.span.node < site.span.node
+        for earlier in record.facts.writes
+    )
 
 
 def _receiver_class(
@@ -939,16 +955,17 @@ def _classify_self(
 
 
 def _classify_typed_receiver(
-    project: Project, record: ModuleRecord, site: WriteSite, declared: Access
+    project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
     """``svc.user = decode(token)`` with ``svc: Service`` handed in (a dependency, a
-    getter's result): when the project keeps a ``Service`` for the process and no request
-    builds one for itself, the request sets an attribute of the shared object, as a setter
-    method of it would."""
-    target = project.resolve(record.name, declared)
-    if target is None or target.kind != "class" or target.rest:
+    getter's result), or with ``svc`` unannotated and every caller handing it a ``Service``
+    (``to_thread(handle, request.app.state.agent, ...)``): when the project keeps a
+    ``Service`` for the process and no request builds one for itself, the request sets an
+    attribute of the shared object, as a setter method of it would."""
+    key = _receiver_class_key(project, record, site)
+    if key is None:
         return None
-    key = (target.module, target.name)
+    target = Target("class", *key)
     program = program_of(project)
     if project.class_hierarchy(*key) is None and not program.long_lived.kept_bases(key):
         return None  # a declarative class (a model, a schema): per-request data holders
@@ -973,6 +990,21 @@ def _classify_typed_receiver(
         owner=target.name,
         receiver_class=key,
     )
+
+
+def _receiver_class_key(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> tuple[str, str] | None:
+    if site.receiver_type is not None:
+        target = project.resolve(record.name, site.receiver_type)
+        if target is None or target.kind != "class" or target.rest:
+            return None
+        return (target.module, target.name)
+    function = project.function(record.name, site.function)
+    if function is None:
+        return None
+    passed = program_of(project).types.parameter_type(record.name, function, site.receiver_param)
+    return passed.project if passed is not None else None
 
 
 def _view_attribute_write(
@@ -1133,7 +1165,12 @@ def _classify_store(
     if any(word in site.key.text.lower() for word in _BOOKKEEPING_KEYS):
         return None  # rate limits, locks, counters: bookkeeping about requests
     return ClassifiedWrite(
-        record, site, "ISO402", site.target.text(), "key-value store shared by every process"
+        record,
+        site,
+        "ISO402",
+        site.target.text(),
+        "key-value store shared by every process",
+        creations=_store_wrapper_creations(project, record, site),
     )
 
 
@@ -1508,13 +1545,26 @@ def _keyed_by_user_content(project: Project, record: ModuleRecord, site: WriteSi
     )
 
 
-def _is_shared_store(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+# How many project wrappers deep a store is followed (a service over a manager over Redis).
+_WRAPPER_DEPTH = 3
+
+
+def _is_shared_store(
+    project: Project, record: ModuleRecord, site: WriteSite, depth: int = _WRAPPER_DEPTH
+) -> bool:
     models = project.config.models
     program = program_of(project)
     function = project.function(record.name, site.function)
     receiver_type = program.types.receiver_type(record.name, function, site.self_class, site.target)
     if receiver_type is not None:
-        return bool(receiver_type.names & models.values("shared-store-types"))
+        if receiver_type.names & models.values("shared-store-types"):
+            return True
+        store_method = site.operation.removeprefix(STORE_OPERATIONS_PREFIX)
+        return (
+            depth > 0
+            and receiver_type.project is not None
+            and _wraps_a_store(project, receiver_type.project, store_method, depth - 1)
+        )
     target = project.resolve(record.name, site.target)
     if target is not None and target.kind == "external" and target.module:
         qualified = ".".join([target.qualified, *target.rest])
@@ -1522,6 +1572,38 @@ def _is_shared_store(project: Project, record: ModuleRecord, site: WriteSite) ->
             return True
     names = [site.target.root, *site.target.attrs]
     return any(word in name.lower() for name in names[-2:] for word in _STORE_NAMES)
+
+
+def _wraps_a_store(project: Project, key: tuple[str, str], method: str, depth: int) -> bool:
+    """``RedisService.set(key, value)`` that hands its key and value on to a shared store
+    (``self._manager.set(key, value)``, itself a wrapper of ``redis.Redis``): the project's
+    wrapper is that store, and a write through it is judged as a write into the store."""
+    for owner, class_facts, _ in project._hierarchy(*key):
+        if method not in class_facts.methods:
+            continue
+        qualname = f"{class_facts.name}.{method}"
+        record = project.modules[owner]
+        return any(
+            site.function == qualname
+            and site.operation.startswith(STORE_OPERATIONS_PREFIX)
+            and _forwards_its_callers_store(project, record, site)
+            and _is_shared_store(project, record, site, depth)
+            for site in record.facts.writes
+        )
+    return False
+
+
+def _store_wrapper_creations(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> tuple[Creation, ...]:
+    """Where the project's store wrapper written through is created for the process
+    (``redis_service = RedisService()``), for the finding's witness."""
+    program = program_of(project)
+    function = project.function(record.name, site.function)
+    receiver_type = program.types.receiver_type(record.name, function, site.self_class, site.target)
+    if receiver_type is None or receiver_type.project is None:
+        return ()
+    return tuple(program.long_lived.inherited_by(receiver_type.project))
 
 
 def _classify_application_state(
