@@ -340,15 +340,16 @@ def passed_arguments(call: cst.Call) -> list[str]:
         if arg.star:
             return ["*"]
         if arg.keyword is None:
-            if not _is_none(arg.value):
+            if not is_none(arg.value):
                 passed.append(str(position))
             position += 1
-        elif not _is_none(arg.value):
+        elif not is_none(arg.value):
             passed.append(arg.keyword.value)
     return passed
 
 
-def _is_none(node: cst.BaseExpression) -> bool:
+def is_none(node: cst.BaseExpression) -> bool:
+    """The literal ``None``."""
     return type(node) is cst.Name and node.value == "None"
 
 

@@ -277,6 +277,7 @@ class ModulePass(cst.CSTVisitor):
             name.encode() in source for name in options.legacy_classes
         )
         self.frames: list[_Frame] = [_Frame("module", "")]
+        self._runners = dict(options.callable_runners)
         self._spans: list[tuple[object, str, cst.CSTNode]] = []
         self._decorator_calls: set[int] = set()
         self._legacy_local: set[str] = set()
@@ -1099,9 +1100,9 @@ class ModulePass(cst.CSTVisitor):
     def _runner_position(self, func: cst.BaseExpression) -> int | None:
         """Where a runner takes the callable it runs, by the runner's qualified name
         (resolved through the imports) or, for a method, its name (``.submit``)."""
-        if not self.options.callable_runners:
+        runners = self._runners
+        if not runners:
             return None
-        runners = dict(self.options.callable_runners)
         dotted = ex.dotted_name(func) or ""
         head, _, rest = dotted.partition(".")
         ref = self.facts.imports.get(head)
@@ -2937,8 +2938,7 @@ def _callable_call(callable_: cst.BaseExpression, args: Sequence[cst.Arg]) -> cs
     return cst.Call(func=callable_, args=args)
 
 
-def _is_none(value: cst.BaseExpression) -> bool:
-    return type(value) is cst.Name and value.value == "None"
+_is_none = ex.is_none
 
 
 def _is_empty(value: cst.BaseExpression) -> bool:
