@@ -406,7 +406,7 @@ class EntryPoints:
         or an application or router built at module level."""
         if module in self._serving_modules:
             return True
-        if any(self._typed_requests(module, function) for function in facts.functions.values()):
+        if any(self.typed_requests(module, function) for function in facts.functions.values()):
             return True
         if any(
             self.types.qualified_names((module, class_name)) & self._framework_bases
@@ -424,7 +424,7 @@ class EntryPoints:
                 return True
         return False
 
-    def _typed_requests(self, module: str, function: Function) -> list[str]:
+    def typed_requests(self, module: str, function: Function) -> list[str]:
         """Parameters of a modelled request type (``request: Request``, or what its callers
         pass)."""
         request_types = self.models.values("request-types")
@@ -446,7 +446,7 @@ class EntryPoints:
             if not self._is_session_typed(module, function, param, sessions)
         ]
         names = self.models.values("request-parameter-names")
-        typed = self._typed_requests(module, function)
+        typed = self.typed_requests(module, function)
         for param in function.params:
             if param in found:
                 continue

@@ -238,7 +238,12 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     if classified.code in ("ISO401", "ISO402") and _every_caller_memoizes(project, record, site):
         return None
     handed_on = classified.code == "ISO102" and bool(site.value_kind)
-    if classified.code != "ISO302" and not handed_on and _is_bookkeeping(project, classified):
+    if (
+        classified.code != "ISO302"
+        and not handed_on
+        and _is_bookkeeping(project, classified)
+        and not _keeps_the_request(project, record, site)
+    ):
         return None  # (a count parked for a later step of the same request is not a metric)
     if (
         classified.code != "ISO503"
@@ -1629,6 +1634,25 @@ def _classify_application_state(
         return None  # per user, or a removal
     subject = ".".join([site.target.root, *site.target.attrs][-3:])
     return ClassifiedWrite(record, site, "ISO401", subject, "the application's state")
+
+
+def _keeps_the_request(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``self._request = request`` in a rate limiter: the request itself (a parameter of a
+    modelled request type, or named ``request``) is no bookkeeping, whatever its keeper is.
+    (A monitor's list of the sockets it reports to is its own plumbing.)"""
+    function = project.function(record.name, site.function)
+    if function is None or site.value_name not in function.params:
+        return False
+    program = program_of(project)
+    declared = program.types.parameter_type(record.name, function, site.value_name)
+    if declared is not None and any(name.endswith("WebSocket") for name in declared.names):
+        return False
+    if site.value_name in _REQUEST_NAMES:
+        return True
+    return site.value_name in program.entry_points.typed_requests(record.name, function)
+
+
+_REQUEST_NAMES = frozenset({"request", "req"})
 
 
 def _is_bookkeeping(project: Project, classified: ClassifiedWrite) -> bool:
