@@ -278,6 +278,8 @@ class ModulePass(cst.CSTVisitor):
         )
         self.frames: list[_Frame] = [_Frame("module", "")]
         self._runners = dict(options.callable_runners)
+        # their last names, to pass over every other call without resolving it
+        self._runner_names = {name.rsplit(".", 1)[-1] for name in self._runners}
         self._spans: list[tuple[object, str, cst.CSTNode]] = []
         self._decorator_calls: set[int] = set()
         self._legacy_local: set[str] = set()
@@ -1101,7 +1103,13 @@ class ModulePass(cst.CSTVisitor):
         """Where a runner takes the callable it runs, by the runner's qualified name
         (resolved through the imports) or, for a method, its name (``.submit``)."""
         runners = self._runners
-        if not runners:
+        if type(func) is cst.Attribute:
+            last = func.attr.value
+        elif type(func) is cst.Name:
+            last = func.value
+        else:
+            return None
+        if last not in self._runner_names:
             return None
         dotted = ex.dotted_name(func) or ""
         head, _, rest = dotted.partition(".")

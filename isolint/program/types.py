@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from isolint.analysis.facts import Access, CallSite, Function
 from isolint.project import Project, Target
 
 ClassKey = tuple[str, str]  # (module, class qualname) of a project class
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -138,27 +140,27 @@ class TypeIndex:
         """Module-level names that functions set to a new instance of one project class:
         ``global _x; _x = Cls()`` in their own module, or ``state.x = Cls()`` from another
         (``state`` a project module). A name two classes are assigned to is left out."""
-        found: dict[tuple[str, str], ValueType | None] = {}
+        assigned: list[tuple[tuple[str, str], ValueType | None]] = []
         for module, record in self.project.modules.items():
             for site in record.facts.writes:
-                if site.value_class is None:
+                if site.value_class is None or site.operation not in ("rebind", "setattr"):
                     continue
-                if site.operation == "rebind":
-                    key = (module, site.target.root)
-                elif site.operation == "setattr" and len(site.target.attrs) == 1:
-                    holder = self.project.resolve(module, Access(site.target.root))
-                    if holder is None or holder.kind != "module" or holder.rest:
-                        continue
-                    key = (holder.module, site.target.attrs[0])
-                else:
-                    continue
-                made = self.class_type(module, site.value_class)
-                if made is None or made.project is None:
-                    continue
-                if found.get(key, made) != made:
-                    made = None
-                found[key] = made
-        return {key: made for key, made in found.items() if made is not None}
+                slot = self._global_slot(module, site.target)
+                if slot is not None:
+                    assigned.append((slot, self.class_type(module, site.value_class)))
+        return _agreed(assigned)
+
+    def _global_slot(self, module: str, access: Access) -> tuple[str, str] | None:
+        """The module-level name ``access`` denotes, before any value it is bound to is
+        followed: ``backend`` here, or ``state.backend`` with ``state`` a project module."""
+        if access.keys:
+            return None
+        if not access.attrs:
+            return (module, access.root)
+        holder = self.project.resolve(module, Access(access.root, access.attrs[:-1]))
+        if holder is None or holder.kind != "module" or holder.rest:
+            return None
+        return (holder.module, access.attrs[-1])
 
     def _globals_assigned(self, module: str) -> dict[str, ValueType]:
         """Globals a function rebinds to a new instance (``global _x; _x = Cls()``)."""
@@ -241,19 +243,14 @@ class TypeIndex:
     def application_state_types(self) -> dict[str, ValueType]:
         """What the project keeps on the application's state (``app.state.ccat = Cat()`` in
         a lifespan): name -> class of the value, when every such store agrees."""
-        found: dict[str, ValueType | None] = {}
+        stored: list[tuple[str, ValueType | None]] = []
         for module, record in self.project.modules.items():
             for site in record.facts.writes:
                 name = site.target.application_state_name() if site.operation == "setattr" else ""
-                if not name:
-                    continue
-                made = self._stored_type(module, site.function, site.value_class, site.value_name)
-                if made is None:
-                    continue
-                if found.get(name, made) != made:
-                    made = None  # two classes under one name: not ours to pick
-                found[name] = made
-        return {name: made for name, made in found.items() if made is not None}
+                if name:
+                    value = (site.value_class, site.value_name)
+                    stored.append((name, self._stored_type(module, site.function, *value)))
+        return _agreed(stored)
 
     def _stored_type(
         self, module: str, function_name: str, value_class: Access | None, value_name: str
@@ -291,19 +288,14 @@ class TypeIndex:
         if function is not None and receiver.root in function.param_types and not receiver.attrs:
             return self.parameter_type(module, function, receiver.root)
         if not receiver.attrs or receiver.root not in (function.params if function else ()):
-            if len(receiver.attrs) == 1:  # `state.backend`, set by a startup hook
-                holder = self.project.resolve(module, Access(receiver.root))
-                if holder is not None and holder.kind == "module" and not holder.rest:
-                    assigned = self.assigned_globals.get((holder.module, receiver.attrs[0]))
-                    if assigned is not None:
-                        return assigned
+            # `backend` or `state.backend`, None until a startup hook fills it
+            slot = self._global_slot(module, receiver)
+            assigned = self.assigned_globals.get(slot) if slot is not None else None
+            if assigned is not None:
+                return assigned
             target = self.project.resolve(module, receiver)
             if target is not None and target.kind == "binding" and not target.rest:
                 return self.binding_type(target.module, target.name)
-            if target is not None and target.kind == "module" and len(target.rest) == 1:
-                return self.assigned_globals.get((target.module, target.rest[0]))
-            if not receiver.attrs:  # `backend = None` until a startup hook fills it
-                return self.assigned_globals.get((module, receiver.root))
         return None
 
     @cached_property
@@ -316,3 +308,13 @@ class TypeIndex:
                 for owner, class_facts, _ in hierarchy[1:]:
                     found[(owner, class_facts.name)].append((module, class_name))
         return dict(found)
+
+
+def _agreed(found: list[tuple[K, ValueType | None]]) -> dict[K, ValueType]:
+    """Each key's project class, when every value found under it is the same one."""
+    agreed: dict[K, ValueType | None] = {}
+    for key, made in found:
+        if made is None or made.project is None:
+            continue
+        agreed[key] = made if agreed.get(key, made) == made else None
+    return {key: made for key, made in agreed.items() if made is not None}

@@ -84,32 +84,12 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             )
             if use.sync_function and called_from_async is not None:
                 uses.extend(_async_callers(project, (module, use.sync_function), called_from_async))
-    scoped_only: set[tuple[str, str]] = set()
-    for key, (binding, scoping) in _scope_apis(project).items():
-        if key not in used_from_async:
-            locals_by_key[key] = binding
-            used_from_async[key] = scoping
-            scoped_only.add(key)
     for (module, name), users in sorted(used_from_async.items()):
         record = project.modules[module]
         if not record.is_target or _holds_only_resources(record, name):
             continue
         binding = locals_by_key[(module, name)]
         related = tuple(sorted(set(users), key=lambda r: (r.path, r.line)))
-        if (module, name) in scoped_only:
-            yield finding(
-                "ISO501",
-                record,
-                binding.span,
-                f"`{name}` is a `threading.local()` that a context manager sets for the "
-                "length of a block, in code served by Django: an async view or middleware "
-                "that awaits inside the block shares the event loop's thread with other "
-                "requests, which then see this request's values",
-                "Use a `contextvars.ContextVar` (or `asgiref.local.Local`), which is per task.",
-                Severity.WARNING,
-                related,
-            )
-            continue
         yield finding(
             "ISO501",
             record,
@@ -119,6 +99,28 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
             "Use a `contextvars.ContextVar`, which is per task.",
             Severity.ERROR,
             related,
+        )
+    yield from _scope_api_findings(project, reported=set(used_from_async))
+
+
+def _scope_api_findings(project: Project, reported: set[tuple[str, str]]) -> Iterator[Finding]:
+    """A warning for each scope API's thread local that no `async def` code is seen to use
+    (those are errors above)."""
+    for (module, name), (binding, scoping) in sorted(_scope_apis(project).items()):
+        record = project.modules[module]
+        if (module, name) in reported or _holds_only_resources(record, name):
+            continue
+        yield finding(
+            "ISO501",
+            record,
+            binding.span,
+            f"`{name}` is a `threading.local()` that a context manager sets for the length "
+            "of a block, in code served by Django: an async view or middleware that awaits "
+            "inside the block shares the event loop's thread with other requests, which "
+            "then see this request's values",
+            "Use a `contextvars.ContextVar` (or `asgiref.local.Local`), which is per task.",
+            Severity.WARNING,
+            tuple(scoping),
         )
 
 

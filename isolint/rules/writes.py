@@ -1582,7 +1582,19 @@ def _is_shared_store(
 def _wraps_a_store(project: Project, key: tuple[str, str], method: str, depth: int) -> bool:
     """``RedisService.set(key, value)`` that hands its key and value on to a shared store
     (``self._manager.set(key, value)``, itself a wrapper of ``redis.Redis``): the project's
-    wrapper is that store, and a write through it is judged as a write into the store."""
+    wrapper is that store, and a write through it is judged as a write into the store
+    (answered once per class, method and depth, however many callers write through it)."""
+    known: dict[tuple[tuple[str, str], str, int], bool] = project.__dict__.setdefault(
+        "_store_wrappers", {}
+    )
+    question = (key, method, depth)
+    if question not in known:
+        known[question] = False  # (a wrapper of itself is none)
+        known[question] = _forwards_to_a_store(project, key, method, depth)
+    return known[question]
+
+
+def _forwards_to_a_store(project: Project, key: tuple[str, str], method: str, depth: int) -> bool:
     for owner, class_facts, _ in project._hierarchy(*key):
         if method not in class_facts.methods:
             continue
