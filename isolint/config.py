@@ -122,8 +122,10 @@ DEFAULT_USER_KEY_PATTERNS = (
     "username",
     "user.username",
     "sid",
-    # a credential names its holder: a cache per API key or access token is per user
+    # a credential names its holder: a cache per API key or access token is per user, and
+    # one per OAuth client secret is per client application
     "api_key",
+    "client_secret",
     "access_token",
     "token",
     "refresh_token",
