@@ -113,6 +113,14 @@ def test_every_rule_has_a_document_with_bad_and_good_examples() -> None:
         assert kinds == {True, False}, f"{code} needs bad and good examples"
 
 
+def test_both_rule_tables_list_every_rule_by_its_name() -> None:
+    index = (REPO / "rules" / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for code, rule in RULES.items():
+        assert f"| {code} | `{rule.name}` |" in index, f"rules/README.md lacks {code}"
+        assert f"| [{code}](rules/{code}.md) | {rule.name} |" in readme, f"README lacks {code}"
+
+
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=lambda example: example.id)
 def test_rule_example(example: DocExample, tmp_path: Path) -> None:
     files = split_files(example.code)

@@ -250,6 +250,8 @@ class WriteSite:
     value_id: bool = False
     # ... and names whose it is: it matches the user-key patterns (``tenant_id``, ``user.id``)
     value_owner: bool = False
+    # written under an ``if`` (any test): a request the test turns away leaves it as it was
+    conditional: bool = False
     # written under an ``if`` that tests who is asking (``if request.user.is_superuser:``):
     # even a constant value tells the next reader what the last user was allowed
     chosen_by_user: bool = False
@@ -314,6 +316,8 @@ class CallSite:
     # written at module level but not run when the module is imported into a server: under
     # ``if __name__ == "__main__":`` (a script's body) or in a lambda (run when called)
     deferred: bool = False
+    # made under an ``if`` in its function: a request the test turns away does not make it
+    conditional: bool = False
 
 
 @dataclass(slots=True)

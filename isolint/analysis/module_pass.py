@@ -850,6 +850,7 @@ class ModulePass(cst.CSTVisitor):
         site.value_owner = site.value_id and any(map(self.options.user_keys.matches, chains))
         if frame.self_name is not None:
             site.value_reads_own_request = self._reads_own_request(frame, value, chains)
+        site.conditional = bool(frame.if_tests)
         if frame.if_tests and not site.value_kind and not _is_none(value):
             if any(self._depends_on_user(frame, test) for test in frame.if_tests):
                 site.chosen_by_user = site.value_user = True
@@ -1144,6 +1145,7 @@ class ModulePass(cst.CSTVisitor):
             call.positional, call.keywords = _call_shape(node)
             call.result_method = result_method
             call.chained_result = bool(result_method)
+            call.conditional = bool(frame.if_tests)
             if frame.self_name is not None and frame.function is not None and callee.attrs:
                 handed = _self_attributes(node, frame.self_name)
                 if handed:
@@ -2235,7 +2237,7 @@ def _binding(
 
 _NO_USER_KEYS = ex.UserKeyMatcher(())
 # Module-level bindings whose readers are recorded (see ``_note_shared_global_reads``).
-_HOLDERS = frozenset({"container", "call"})
+_HOLDERS = frozenset({"container", "call", "threading_local"})
 
 
 def _kept_container(frame: _Frame, container: Access | None) -> Access | None:

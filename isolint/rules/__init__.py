@@ -7,6 +7,7 @@
 - ``per_request_objects`` ISO404  objects meant for one request (dataloaders, chat memories)
   created once for the process
 - ``async_hazards`` ISO5xx  thread locals in async code, ContextVar defaults, check-then-act
+- ``thread_state``  ISO505  a thread local one request sets and the thread's next one reads
 - ``catalog``       every code, name and summary (public API)
 
 Rules read ``isolint.project.Project`` and never touch syntax trees or files.
@@ -26,6 +27,7 @@ from isolint.rules import (
     registries,
     sessions,
     shared_state,
+    thread_state,
 )
 from isolint.rules.base import finding
 
@@ -37,7 +39,7 @@ def run_rules(project: Project, failures: list[str] | None = None) -> Iterator[F
     described in ``failures`` and the other families still run.
     """
     families = (shared_state, legacy_state, sessions, registries, per_request_objects)
-    for family in (*families, async_hazards):
+    for family in (*families, async_hazards, thread_state):
         try:
             found = list(family.check(project))
         except Exception as error:

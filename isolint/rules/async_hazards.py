@@ -4,6 +4,7 @@ ISO501: a ``threading.local()`` used from ``async def`` code (tasks share the th
 ISO502: a ``ContextVar`` with a mutable default (one object shared by every context).
 ISO503: shared state checked, then written after an ``await`` with a non-user key.
 ISO504: an application context pushed for good outside a request (``flask.g`` shared).
+(ISO505, a thread local left set between one request and the next, is ``thread_state``'s.)
 """
 
 from __future__ import annotations
@@ -57,38 +58,11 @@ def check(project: Project) -> Iterator[Finding]:
 
 
 def _threading_locals(project: Project) -> Iterator[Finding]:
-    used_from_async: dict[tuple[str, str], list[Related]] = {}
-    locals_by_key: dict[tuple[str, str], Binding] = {}
-    called_from_async: frozenset[tuple[str, str]] | None = None
-    for module, record in project.modules.items():
-        for use in record.facts.async_uses:
-            found = _thread_local(project, module, use)
-            if found is None:
-                continue
-            how = "from `async def` code here"
-            if use.sync_function:
-                if called_from_async is None:
-                    called_from_async = _called_from_async(project)
-                if (module, use.sync_function) not in called_from_async:
-                    continue
-                how = f"in `{use.sync_function}`, which `async def` code calls"
-            key, binding = found
-            locals_by_key[key] = binding
-            uses = used_from_async.setdefault(key, [])
-            uses.append(
-                Related(
-                    record.display_path,
-                    record.located(use.span).line,
-                    f"`{binding.name}` is used {how}",
-                )
-            )
-            if use.sync_function and called_from_async is not None:
-                uses.extend(_async_callers(project, (module, use.sync_function), called_from_async))
-    for (module, name), users in sorted(used_from_async.items()):
+    used_from_async = _async_thread_local_uses(project)
+    for (module, name), (binding, users) in sorted(used_from_async.items()):
         record = project.modules[module]
-        if not record.is_target or _holds_only_resources(record, name):
+        if not record.is_target or holds_only_resources(record, name):
             continue
-        binding = locals_by_key[(module, name)]
         related = tuple(sorted(set(users), key=lambda r: (r.path, r.line)))
         yield finding(
             "ISO501",
@@ -103,12 +77,54 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
     yield from _scope_api_findings(project, reported=set(used_from_async))
 
 
+def threading_locals_used_from_async(project: Project) -> set[tuple[str, str]]:
+    """The thread locals (module, name) that ``async def`` code uses: ISO501's."""
+    return set(_async_thread_local_uses(project))
+
+
+def _async_thread_local_uses(
+    project: Project,
+) -> dict[tuple[str, str], tuple[Binding, list[Related]]]:
+    """Each thread local that ``async def`` code uses, directly or through the synchronous
+    functions it calls, with where (memoised per project: ISO501 and ISO505 both ask)."""
+    cached = project.__dict__.get("_async_thread_local_uses")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    found: dict[tuple[str, str], tuple[Binding, list[Related]]] = {}
+    called_from_async: frozenset[tuple[str, str]] | None = None
+    for module, record in project.modules.items():
+        for use in record.facts.async_uses:
+            local = _thread_local(project, module, use)
+            if local is None:
+                continue
+            how = "from `async def` code here"
+            if use.sync_function:
+                if called_from_async is None:
+                    called_from_async = _called_from_async(project)
+                if (module, use.sync_function) not in called_from_async:
+                    continue
+                how = f"in `{use.sync_function}`, which `async def` code calls"
+            key, binding = local
+            _, uses = found.setdefault(key, (binding, []))
+            uses.append(
+                Related(
+                    record.display_path,
+                    record.located(use.span).line,
+                    f"`{binding.name}` is used {how}",
+                )
+            )
+            if use.sync_function and called_from_async is not None:
+                uses.extend(_async_callers(project, (module, use.sync_function), called_from_async))
+    project.__dict__["_async_thread_local_uses"] = found
+    return found
+
+
 def _scope_api_findings(project: Project, reported: set[tuple[str, str]]) -> Iterator[Finding]:
     """A warning for each scope API's thread local that no `async def` code is seen to use
     (those are errors above)."""
     for (module, name), (binding, scoping) in sorted(_scope_apis(project).items()):
         record = project.modules[module]
-        if (module, name) in reported or _holds_only_resources(record, name):
+        if (module, name) in reported or holds_only_resources(record, name):
             continue
         yield finding(
             "ISO501",
@@ -166,7 +182,7 @@ def _imports_django(record: ModuleRecord) -> bool:
     return any(ref.module.split(".", 1)[0] == "django" for ref in record.facts.imported)
 
 
-def _holds_only_resources(record: ModuleRecord, name: str) -> bool:
+def holds_only_resources(record: ModuleRecord, name: str) -> bool:
     """Every field its module stores on the thread local (``name``: a global, or
     ``Class.attribute`` for one kept on a class or its instances) is named for a thread's
     own resource: a connection, a cursor, an event loop (``self._local.conn = ...``). Tasks

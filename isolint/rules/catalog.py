@@ -159,6 +159,13 @@ _RULES = [
         "share its `g`.",
     ),
     Rule(
+        "ISO505",
+        "thread-local-outlives-request",
+        "ISO5",
+        "A request sets a `threading.local()` field under a condition and nothing clears it, "
+        "so the thread's next request can read it.",
+    ),
+    Rule(
         "ISO900",
         "unparsable-file",
         "ISO9",

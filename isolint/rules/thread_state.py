@@ -1,0 +1,205 @@
+"""ISO505: a thread local that a request sets under a condition and nothing clears.
+
+A worker thread serves one request after another. What a request stores on a
+``threading.local()`` stays on the thread when the request ends, so the thread's next
+request reads it unless it stores its own first. A request that a condition turns away
+(``if request.user.is_authenticated: _locals.user = request.user``) stores nothing, and its
+code then reads the previous request's user. Thread locals used from ``async def`` code are
+ISO501's (there every task shares the thread at once); this module owns the synchronous
+case, where the sharing is between one request and the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from isolint.analysis.facts import Access, Binding, Span, WriteSite
+from isolint.findings import Finding, Related, Severity
+from isolint.program import program_of
+from isolint.program.readers import Reader
+from isolint.project import ModuleRecord, Project
+from isolint.rules.async_hazards import holds_only_resources, threading_locals_used_from_async
+from isolint.rules.base import finding
+
+_FIX = (
+    "Clear it when the request ends (`try: ... finally: del _locals.user`), set it on every "
+    "request (`_locals.user = user if allowed else None`), or keep it on the request."
+)
+
+
+@dataclass(frozen=True)
+class _ConditionalStore:
+    """Where a request stores into the field under an ``if``: the write itself, or the call
+    of a setter (``if user: set_current_user(user)``)."""
+
+    record: ModuleRecord
+    span: Span
+    function: str
+    setter: str = ""
+
+
+@dataclass
+class _ThreadLocalField:
+    """One field of a module-level thread local: where requests set it under a condition,
+    and whether anything clears it."""
+
+    module: str
+    name: str
+    attribute: str
+    binding: Binding
+    conditional_stores: list[_ConditionalStore] = field(default_factory=list)
+    cleared: bool = False
+
+
+def check(project: Project) -> Iterator[Finding]:
+    fields = _fields_set_at_request_time(project)
+    if not fields:
+        return
+    in_async = threading_locals_used_from_async(project)
+    readers = program_of(project).readers
+    for entry in sorted(fields.values(), key=lambda f: (f.module, f.name, f.attribute)):
+        if entry.cleared or not entry.conditional_stores or (entry.module, entry.name) in in_async:
+            continue
+        owner = project.modules[entry.module]
+        if not owner.is_target or holds_only_resources(owner, entry.name):
+            continue
+        for store in entry.conditional_stores:
+            if not store.record.is_target:
+                continue
+            read_back = [
+                reader
+                for reader in readers.of_global(entry.module, entry.name, store.function)
+                if (reader.module, reader.function) != (store.record.name, store.function)
+            ]
+            if not read_back:
+                continue  # nothing reads it at request time but the request that set it
+            yield _finding(project, entry, store, read_back)
+
+
+def _finding(
+    project: Project, entry: _ThreadLocalField, store: _ConditionalStore, read_back: list[Reader]
+) -> Finding:
+    owner = project.modules[entry.module]
+    related = [
+        Related(
+            owner.display_path,
+            owner.located(entry.binding.span).line,
+            f"`{entry.name}` is a `threading.local()`: each worker thread keeps its values "
+            "from one request to the next",
+            "creation",
+        )
+    ]
+    for reader in read_back[:3]:
+        reader_record = project.modules[reader.module]
+        if reader.span is not None:
+            related.append(
+                Related(
+                    reader_record.display_path,
+                    reader_record.located(reader.span).line,
+                    f"`{reader.function}` reads `{entry.name}` at request time",
+                    "reader",
+                )
+            )
+    subject = f"{entry.name}.{entry.attribute}"
+    how = f"through `{store.setter}` " if store.setter else ""
+    return finding(
+        "ISO505",
+        store.record,
+        store.span,
+        f"`{subject}` is set {how}under a condition in `{store.function}` and never "
+        "cleared; the worker thread keeps it, so the thread's next request that the "
+        "condition turns away reads the previous request's value",
+        _FIX,
+        Severity.ERROR,
+        tuple(related),
+        shared_object=subject,
+        entry_point=store.function,
+        data_kind="request data",
+    )
+
+
+def _fields_set_at_request_time(project: Project) -> dict[tuple[str, str, str], _ThreadLocalField]:
+    """Each thread-local field written anywhere, with the request-time synchronous stores of
+    request data under an ``if``, and whether some write clears it (``None`` included)."""
+    fields: dict[tuple[str, str, str], _ThreadLocalField] = {}
+    for module, record in project.modules.items():
+        for site in record.facts.writes:
+            found = _thread_local_field(project, module, site)
+            if found is None:
+                continue
+            (owner, name, attribute), binding = found
+            entry = fields.setdefault(
+                (owner, name, attribute), _ThreadLocalField(owner, name, attribute, binding)
+            )
+            if _clears(site):
+                entry.cleared = True
+            elif site.operation == "setattr":
+                entry.conditional_stores.extend(_conditional_stores(project, record, site))
+    # `_locals.__dict__.clear()` clears every field of that thread local
+    for (owner, name, _), entry in fields.items():
+        whole = fields.get((owner, name, "__dict__"))
+        if whole is not None and whole.cleared:
+            entry.cleared = True
+    return fields
+
+
+def _conditional_stores(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> Iterator[_ConditionalStore]:
+    """The write itself when a synchronous request-time function makes it under an ``if``,
+    of request data or of a value chosen by who is asking (``is_admin = True``); else, for a
+    setter that stores its parameter, each such call of it made under an ``if`` with
+    what depends on who is asking."""
+    reach = program_of(project).reach
+    if site.conditional:
+        if _runs_in_a_request_thread(project, record.name, site.function) and (
+            site.value_user or reach.stores_request_data(record.name, site)
+        ):
+            yield _ConditionalStore(record, site.span, site.function)
+        return
+    setter = project.function(record.name, site.function)
+    if setter is None or not site.value_sources:
+        return
+    if not set(site.value_sources) <= set(setter.params):
+        return
+    for edge in reach.callers.get((record.name, site.function), ()):
+        call = edge.call
+        if edge.caller is None or call.span is None or not call.conditional:
+            continue
+        if not (call.user_args or call.user_keywords):
+            continue
+        if _runs_in_a_request_thread(project, *edge.caller):
+            caller_record = project.modules[edge.module]
+            yield _ConditionalStore(caller_record, call.span, edge.caller[1], setter.name)
+
+
+def _runs_in_a_request_thread(project: Project, module: str, qualname: str) -> bool:
+    function = project.function(module, qualname)
+    if function is None or function.is_async:
+        return False
+    return (module, qualname) in program_of(project).reach.request_paths
+
+
+def _clears(site: WriteSite) -> bool:
+    """``del _locals.user``, ``_locals.user = None`` and ``_locals.__dict__.clear()``."""
+    if site.operation == "delattr" or site.value_kind == "empty":
+        return True
+    return site.operation.startswith("call:") and site.target.attrs[-1:] == ["__dict__"]
+
+
+def _thread_local_field(
+    project: Project, module: str, site: WriteSite
+) -> tuple[tuple[str, str, str], Binding] | None:
+    """The module-level thread local (its module and name) and the field a write targets
+    (``_locals.user = ...`` here, or through an import of ``_locals``)."""
+    target = site.target
+    if site.self_class is not None or len(target.attrs) != 1:
+        return None
+    resolved = project.resolve(module, Access(target.root))
+    if resolved is None or resolved.kind != "binding" or resolved.rest:
+        return None
+    binding = project.binding(resolved)
+    if binding is None or binding.kind != "threading_local":
+        return None
+    return (resolved.module, resolved.name, target.attrs[0]), binding
