@@ -252,6 +252,15 @@ class WriteSite:
     value_owner: bool = False
     # written under an ``if`` (any test): a request the test turns away leaves it as it was
     conditional: bool = False
+    # written by a handler a function defines, into that function's local or parameter
+    # (``def create_app(agent): @app.post(...) def chat(q): agent.history.append(q)``): the
+    # function (``captured_in``), what it holds (a container's type, "instance" or "parameter"),
+    # its class when known, where it is made, and the function's other handlers that load it
+    captured_in: str = ""
+    captured_as: str = ""
+    captured_class: Access | None = None
+    captured_span: Span | None = None
+    captured_readers: list[str] = field(default_factory=list)
     # written under an ``if`` that tests who is asking (``if request.user.is_superuser:``):
     # even a constant value tells the next reader what the last user was allowed
     chosen_by_user: bool = False

@@ -235,6 +235,14 @@ class _Frame:
     origins: dict[str, tuple[str, Access] | None] = field(default_factory=dict)
     # locals computed from a fresh id and nothing about the user (``run_id = f"run-{uuid4()}"``)
     fresh: set[str] = field(default_factory=set)
+    # locals assigned once a new container (its type) or instance ("instance"), and where;
+    # a handler the function defines that writes one shares it with every call of it
+    made_here: dict[str, tuple[str, cst.CSTNode]] = field(default_factory=dict)
+    # names the function loads, and those that the functions it defines load from it (by
+    # their owners): who reads back what a handler writes into the function's locals
+    loads: set[str] = field(default_factory=set)
+    nested_loads: dict[str, set[str]] = field(default_factory=dict)
+    nested: bool = False  # defined inside another function (only then are its loads kept)
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
         """Every name an expression's value is computed from, following local assignments."""
@@ -645,6 +653,13 @@ class ModulePass(cst.CSTVisitor):
                 frame.instances[name] = made[1]  # `runner = Runner()`
             elif made is not None and frame.assignments[name] == 1:
                 frame.call_results[name] = made[1]  # `provider = get_provider(name)`
+            made_type = ex.container_type(value) if frame.assignments[name] == 1 else None
+            if made_type is not None:
+                frame.made_here[name] = (made_type, node)
+            elif frame.assignments[name] == 1 and name in frame.instances:
+                frame.made_here[name] = ("instance", node)
+            else:
+                frame.made_here.pop(name, None)
         names = ex.read_names(value)
         roots, attributes = names
         if self._depends_on_user(frame, value, names):
@@ -1506,10 +1521,12 @@ class ModulePass(cst.CSTVisitor):
             frame.function.reads_request_state = True
 
     def visit_Name(self, node: cst.Name) -> None:
-        if id(node) not in self._not_reads:
-            self._loaded_names.add(node.value)
         frame = self.frame
         function = frame.function
+        if id(node) not in self._not_reads:
+            self._loaded_names.add(node.value)
+            if frame.nested:
+                frame.loads.add(node.value)
         if (
             function is not None
             and node.value in self.facts.imports
@@ -1657,6 +1674,7 @@ class ModulePass(cst.CSTVisitor):
         function.admin_only = _admin_only(node)
         function.return_type = _declared_type(node.returns)
         frame = _Frame("function", qualname, owner=owner, function=function)
+        frame.nested = outer is not None
         params = _all_params(node.params)
         frame.bound.update(p.name.value for p in params)
         if type(node.params.star_kwarg) is cst.Param:
@@ -1757,6 +1775,7 @@ class ModulePass(cst.CSTVisitor):
             self._commit(outward)
         else:
             parent.pending.extend(outward)
+            _hand_loads_outward(frame, parent)
 
     def _resolve_in_frame(
         self, frame: _Frame, pending: _Pending, node: cst.FunctionDef
@@ -1814,6 +1833,8 @@ class ModulePass(cst.CSTVisitor):
                 continue
             if root == frame.self_name:
                 self._commit_self(frame, pending)
+                return None
+            if self._captured_by_a_handler(frame, pending, node):
                 return None
             if self._written_through_typed_parameter(frame, pending):
                 return None
@@ -1922,6 +1943,37 @@ class ModulePass(cst.CSTVisitor):
                 return None
             pending = _rebased(pending, alias)
         return None
+
+    def _captured_by_a_handler(
+        self, frame: _Frame, pending: _Pending, node: cst.FunctionDef
+    ) -> bool:
+        """``def create_app(agent): ... @app.post("/chat") def chat(q): agent.history.append(q)``:
+        a handler the function defines writes a container or an object the function made or
+        was handed. The handler runs for every request the app serves, long after the
+        function returned, so that object lives as long as the app: kept as a write of the
+        function's ``captured_in`` state, with the other handlers that load it."""
+        site = pending.fact
+        if pending.kind != "write" or not isinstance(site, WriteSite):
+            return False
+        if frame.function is None or site.function == frame.owner:
+            return False  # the function's own write, or a helper's that runs with it
+        root = pending.access.root
+        made = frame.made_here.get(root)
+        if made is not None and frame.assignments[root] == 1:
+            site.captured_as, created_at = made
+        elif root in frame.function.params and frame.assignments[root] == 0:
+            site.captured_as, created_at = "parameter", node.name
+            site.captured_class = frame.function.param_types.get(root)
+        else:
+            return False
+        if site.captured_as == "instance":
+            site.captured_class = frame.instances.get(root)
+        site.captured_in = frame.qualname
+        site.captured_readers = sorted(frame.nested_loads.get(root, set()) - {site.function})
+        site.captured_span = self._placeholder()
+        self._span_later(site, "captured_span", created_at)
+        self.facts.writes.append(site)
+        return True
 
     def _enclosing_scope(self) -> _Frame:
         for candidate in reversed(self.frames):
@@ -2238,6 +2290,17 @@ def _binding(
 _NO_USER_KEYS = ex.UserKeyMatcher(())
 # Module-level bindings whose readers are recorded (see ``_note_shared_global_reads``).
 _HOLDERS = frozenset({"container", "call", "threading_local"})
+
+
+def _hand_loads_outward(frame: _Frame, parent: _Frame) -> None:
+    """What a finished function loads from the enclosing function's scope, by its owner
+    (a handler, or the enclosing function itself for a helper that runs with it)."""
+    free = frame.loads - frame.bound
+    for name in free:
+        parent.nested_loads.setdefault(name, set()).add(frame.owner)
+    for name, owners in frame.nested_loads.items():
+        if name not in frame.bound:
+            parent.nested_loads.setdefault(name, set()).update(owners)
 
 
 def _kept_container(frame: _Frame, container: Access | None) -> Access | None:

@@ -139,6 +139,8 @@ class ClassifiedWrite:
             return program.readers.of_attribute(
                 self.record.name, family, site.target.attrs[0], site.function
             )
+        if site.captured_in:
+            return _captured_state_readers(project, self.record, site)
         if self.defined_module is not None and "." not in self.subject:
             return program.readers.of_global(self.defined_module, self.subject, site.function)
         if self.defined_module is not None and self.subject.count(".") == 1:
@@ -149,6 +151,19 @@ class ClassifiedWrite:
             if module in project.modules:
                 return program.readers.of_module_attribute(module, name)
         return []
+
+
+def _captured_state_readers(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> list[Reader]:
+    """The other handlers of the factory that load what the write stores, at their ``def``."""
+    request_time = program_of(project).reach.request_paths
+    found: list[Reader] = []
+    for qualname in site.captured_readers:
+        function = project.function(record.name, qualname)
+        if function is not None and (record.name, qualname) in request_time:
+            found.append(Reader(record.name, qualname, function.span))
+    return found
 
 
 def _class_family(project: Project, key: tuple[str, str]) -> list[tuple[str, str]]:
@@ -297,6 +312,8 @@ def _classify_write(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
     module = record.name
+    if site.captured_in:
+        return _captured_state_write(project, record, site)
     if site.returned_by_call:
         return _cached_result_write(project, record, site)
     if site.operation.startswith(STORE_OPERATIONS_PREFIX):
@@ -327,6 +344,60 @@ def _classify_write(
     if target.kind == "class" and len(target.rest) == 1 and site.operation == "setattr":
         return _class_attribute_rebound(project, record, site, target)
     return None
+
+
+def _captured_state_write(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """A request handler writes what the function defining it made or was handed (an app
+    factory's ``cache = {}`` or ``agent`` parameter): every request the app serves shares
+    it, unless the function itself runs per request (then each call has its own)."""
+    program = program_of(project)
+    if (record.name, site.function) not in program.entry_points.entries:
+        return None  # a callback the function hands out, which may run only during its call
+    if (record.name, site.captured_in) in program.reach.request_paths:
+        return None
+    name = site.target.root
+    factory_name = site.captured_in.rsplit(".", 1)[-1]
+    if site.captured_as not in ("instance", "parameter"):
+        if site.target.attrs or not is_container_write(site):
+            return None
+        code = keyed_code(site, "ISO101", _request_data(project, record, site))
+        what = f"{site.captured_as} that `{factory_name}` made once for its handlers,"
+        subject = name
+    else:
+        cls = _captured_class(project, record.name, site)
+        if cls is not None and project.is_shared_safe(cls):
+            return None
+        if len(site.target.attrs) != 1:
+            return None
+        if site.operation in _ATTRIBUTE_OPERATIONS:
+            if not _request_data(project, record, site) or site.value_kind:
+                return None
+            code = "ISO101"
+        elif is_container_write(site) and (
+            cls is not None and project.holds_container(cls.module, cls.name, site.target.attrs[0])
+        ):
+            code = keyed_code(site, "ISO101", _request_data(project, record, site))
+        else:
+            return None
+        held = f"`{cls.name}`" if cls is not None else "object"
+        how = "made" if site.captured_as == "instance" else "was handed"
+        what = f"single {held} that `{factory_name}` {how} for its handlers,"
+        subject = f"{name}.{site.target.attrs[0]}"
+    if code is None:
+        return None
+    return ClassifiedWrite(record, site, code, subject, what, record.name, site.captured_span)
+
+
+def _captured_class(project: Project, module: str, site: WriteSite) -> Target | None:
+    """The project class of what a factory made or was handed (by annotation)."""
+    if site.captured_class is None:
+        return None
+    target = project.resolve(module, site.captured_class)
+    if target is None or target.kind != "class" or target.rest:
+        return None
+    return target
 
 
 def _framework_class_attribute(
