@@ -363,6 +363,9 @@ class ClassFacts:
     init_attributes: list[str] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     is_singleton: bool = False
+    # its ``__new__`` keeps the instance on the class (``cls._instance = ...``) and hands it
+    # out again: ``__init__`` then runs anew on that one instance at every construction
+    new_keeps_instance: bool = False
     container_attributes: list[str] = field(default_factory=list)
     # ``class Session(metaclass=Singleton)``
     metaclass: Access | None = None

@@ -770,8 +770,17 @@ class ModulePass(cst.CSTVisitor):
             access = ex.access_of(target, matcher)
             key = Key("none")
             operation = {"set": "setattr", "aug": "augattr", "del": "delattr"}[how]
-            if type(value) is cst.Name and operation == "setattr":
-                frame.stored.add(value.value)
+        into_a_local = (
+            type(target) is cst.Subscript
+            and type(target.value) is cst.Name
+            and target.value.value in frame.bound
+            and target.value.value != frame.self_name
+        )
+        if how == "set" and not into_a_local:
+            # `self.x = data`, `self._cache[k] = (user, data)`: kept beyond the call (a
+            # local's `kwargs["tools"] = tools` only passes it on)
+            frame.stored.update(_held_names(value))
+            if type(value) is cst.Name and type(target) is cst.Attribute:
                 if (
                     type(target.value) is cst.Name
                     and target.value.value == frame.self_name
@@ -1396,8 +1405,8 @@ class ModulePass(cst.CSTVisitor):
         frame = self.frame
         if frame.kind != "function" or node.value is None:
             return
+        frame.stored.update(_held_names(node.value))  # `return data`, `return (sid, data)`
         if type(node.value) is cst.Name:
-            frame.stored.add(node.value.value)
             if frame.function is not None and frame.function.qualname == frame.qualname:
                 frame.function.returns_names.append(node.value.value)
         if type(node.value) is cst.Call:
@@ -2100,6 +2109,9 @@ class ModulePass(cst.CSTVisitor):
         if facts is None or not site.target.attrs:
             return
         method = frame.qualname.rsplit(".", 1)[-1]
+        if method == "__new__" and site.operation in ("setattr", "setitem"):
+            # `cls._instance = super().__new__(cls)`, `cls._instances[cls] = ...`
+            facts.new_keeps_instance = facts.is_singleton = True
         if site.operation == "setattr" and len(site.target.attrs) == 1 and site.is_container:
             if site.target.attrs[0] not in facts.container_attributes:
                 facts.container_attributes.append(site.target.attrs[0])
@@ -2290,6 +2302,23 @@ def _binding(
 _NO_USER_KEYS = ex.UserKeyMatcher(())
 # Module-level bindings whose readers are recorded (see ``_note_shared_global_reads``).
 _HOLDERS = frozenset({"container", "call", "threading_local"})
+
+
+def _held_names(value: cst.BaseExpression | None) -> list[str]:
+    """The names whose objects themselves a stored or returned value holds: the name, or the
+    bare names inside a tuple, list, set or dict display (``(user, data)``)."""
+    if type(value) is cst.Name:
+        return [value.value]
+    if type(value) in (cst.Tuple, cst.List, cst.Set):
+        elements = value.elements  # type: ignore[union-attr]
+        return [e.value.value for e in elements if type(e.value) is cst.Name]
+    if type(value) is cst.Dict:
+        return [
+            e.value.value
+            for e in value.elements
+            if type(e) is cst.DictElement and type(e.value) is cst.Name
+        ]
+    return []
 
 
 def _hand_loads_outward(frame: _Frame, parent: _Frame) -> None:

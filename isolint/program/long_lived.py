@@ -52,6 +52,7 @@ class LongLivedObjects:
                 found[key].extend(kept)
         self._kept_by_the_framework(found)
         self._singleton_metaclasses(found)
+        self._singleton_bases(found)
         self._modelled_factories(found)
         self._module_handles(found)
         self._startup_constructions(found)
@@ -369,6 +370,20 @@ class LongLivedObjects:
                 if keeps:
                     how = f"its metaclass `{meta_name}` keeps one instance of it"
                     found[(module, class_name)].append(Creation(module, class_facts.span, how))
+
+    def _singleton_bases(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """``class Session(Singleton)`` where the base's ``__new__`` keeps the instance it
+        makes on the class (``cls._instances[cls.__name__] = ...``): one per subclass."""
+        for module, record in self.project.modules.items():
+            for class_name, class_facts in record.facts.classes.items():
+                if not class_facts.new_keeps_instance:
+                    continue
+                for sub_module, sub_name in self.types.subclasses.get((module, class_name), ()):
+                    sub_facts = self.project.modules[sub_module].facts.classes.get(sub_name)
+                    if sub_facts is None:
+                        continue
+                    how = f"`{class_name}.__new__` keeps one instance of it"
+                    found[(sub_module, sub_name)].append(Creation(sub_module, sub_facts.span, how))
 
     def constructed_per_request(self, key: ClassKey) -> bool:
         """Some request-time code builds the class, so an instance handed to a function may

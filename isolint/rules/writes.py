@@ -346,6 +346,16 @@ def _classify_write(
     return None
 
 
+def _initialised_again(project: Project, module: str, class_name: str, site: WriteSite) -> bool:
+    """``__init__`` of a class whose ``__new__`` (its own or a base's) hands out one kept
+    instance: every ``Session(sid)`` runs ``__init__`` again on that instance, so what it
+    stores from its arguments replaces the last caller's for everyone."""
+    if site.function.rsplit(".", 1)[-1] != "__init__" or site.guarded_by_truth:
+        return False  # (`if not hasattr(self, "encoder"):` initialises the one instance once)
+    hierarchy = project.class_hierarchy(module, class_name)
+    return hierarchy is not None and any(facts.new_keeps_instance for facts in hierarchy)
+
+
 def _captured_state_write(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
@@ -994,7 +1004,10 @@ def _classify_self(
         module, site.value_call, site.value_is_call_of_call
     ):
         return ClassifiedWrite(record, site, "ISO302", subject, what, creations=tuple(creations))
-    if is_init_method(site.function) or (module, site.function) in program.reach.construction_only:
+    initialises = is_init_method(site.function) or (
+        (module, site.function) in program.reach.construction_only
+    )
+    if initialises and not _initialised_again(project, module, class_name, site):
         return None
     if not _request_data(project, record, site) or site.value_kind:
         return None  # counters, timings, flags, wiring: the object's own bookkeeping
