@@ -2309,9 +2309,8 @@ def _held_names(value: cst.BaseExpression | None) -> list[str]:
     bare names inside a tuple, list, set or dict display (``(user, data)``)."""
     if type(value) is cst.Name:
         return [value.value]
-    if type(value) in (cst.Tuple, cst.List, cst.Set):
-        elements = value.elements  # type: ignore[union-attr]
-        return [e.value.value for e in elements if type(e.value) is cst.Name]
+    if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
+        return [e.value.value for e in value.elements if type(e.value) is cst.Name]
     if type(value) is cst.Dict:
         return [
             e.value.value

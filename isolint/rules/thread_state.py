@@ -196,6 +196,12 @@ def _thread_local_field(
     target = site.target
     if site.self_class is not None or len(target.attrs) != 1:
         return None
+    facts = project.modules[module].facts
+    local = facts.bindings.get(target.root)
+    if (local is None and target.root not in facts.imports) or (
+        local is not None and local.kind != "threading_local"
+    ):
+        return None  # most writes: not a module-level name, or not a thread local's
     resolved = project.resolve(module, Access(target.root))
     if resolved is None or resolved.kind != "binding" or resolved.rest:
         return None

@@ -367,37 +367,54 @@ def _captured_state_write(
         return None  # a callback the function hands out, which may run only during its call
     if (record.name, site.captured_in) in program.reach.request_paths:
         return None
-    name = site.target.root
-    factory_name = site.captured_in.rsplit(".", 1)[-1]
-    if site.captured_as not in ("instance", "parameter"):
-        if site.target.attrs or not is_container_write(site):
-            return None
-        code = keyed_code(site, "ISO101", _request_data(project, record, site))
-        what = f"{site.captured_as} that `{factory_name}` made once for its handlers,"
-        subject = name
+    factory = site.captured_in.rsplit(".", 1)[-1]
+    if site.captured_as in ("instance", "parameter"):
+        judged = _captured_object_write(project, record, site, factory)
     else:
-        cls = _captured_class(project, record.name, site)
-        if cls is not None and project.is_shared_safe(cls):
-            return None
-        if len(site.target.attrs) != 1:
-            return None
-        if site.operation in _ATTRIBUTE_OPERATIONS:
-            if not _request_data(project, record, site) or site.value_kind:
-                return None
-            code = "ISO101"
-        elif is_container_write(site) and (
-            cls is not None and project.holds_container(cls.module, cls.name, site.target.attrs[0])
-        ):
-            code = keyed_code(site, "ISO101", _request_data(project, record, site))
-        else:
-            return None
-        held = f"`{cls.name}`" if cls is not None else "object"
-        how = "made" if site.captured_as == "instance" else "was handed"
-        what = f"single {held} that `{factory_name}` {how} for its handlers,"
-        subject = f"{name}.{site.target.attrs[0]}"
-    if code is None:
+        judged = _captured_container_write(project, record, site, factory)
+    if judged is None:
         return None
+    code, subject, what = judged
     return ClassifiedWrite(record, site, code, subject, what, record.name, site.captured_span)
+
+
+def _captured_container_write(
+    project: Project, record: ModuleRecord, site: WriteSite, factory: str
+) -> tuple[str, str, str] | None:
+    """``seen[q] = user`` into the factory's ``seen = {}``: as a module-level container."""
+    if site.target.attrs or not is_container_write(site):
+        return None
+    code = keyed_code(site, "ISO101", _request_data(project, record, site))
+    what = f"{site.captured_as} that `{factory}` made once for its handlers,"
+    return None if code is None else (code, site.target.root, what)
+
+
+def _captured_object_write(
+    project: Project, record: ModuleRecord, site: WriteSite, factory: str
+) -> tuple[str, str, str] | None:
+    """``agent.last_user = u`` or ``agent.history.append(q)`` on what the factory made or was
+    handed: as a module-level instance of its class (when known)."""
+    cls = _captured_class(project, record.name, site)
+    if (cls is not None and project.is_shared_safe(cls)) or len(site.target.attrs) != 1:
+        return None
+    attribute = site.target.attrs[0]
+    code: str | None
+    if site.operation in _ATTRIBUTE_OPERATIONS:
+        if not _request_data(project, record, site) or site.value_kind:
+            return None
+        code = "ISO101"
+    elif (
+        cls is not None
+        and is_container_write(site)
+        and project.holds_container(cls.module, cls.name, attribute)
+    ):
+        code = keyed_code(site, "ISO101", _request_data(project, record, site))
+    else:
+        return None
+    held = f"`{cls.name}`" if cls is not None else "object"
+    how = "made" if site.captured_as == "instance" else "was handed"
+    what = f"single {held} that `{factory}` {how} for its handlers,"
+    return None if code is None else (code, f"{site.target.root}.{attribute}", what)
 
 
 def _captured_class(project: Project, module: str, site: WriteSite) -> Target | None:
