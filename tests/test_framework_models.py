@@ -132,6 +132,33 @@ def test_same_code_without_the_framework_is_quiet(project: MakeProject, model: s
     assert _findings(project, CASES[model][1]) == []
 
 
+# Bottle (in the servers model): a route on an app, and one on the default app through the
+# module's function, each with its twin from a package no model describes.
+_BOTTLE_ROUTES = {
+    "app": (
+        "from bottle import Bottle\napp = Bottle()\n\n"
+        "@app.post('/items')\ndef create(key, item):\n    remember(key, item)\n"
+    ),
+    "default app": (
+        "from bottle import route\n\n"
+        "@route('/items')\ndef create(key, item):\n    remember(key, item)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_BOTTLE_ROUTES))
+def test_servers_model_bottle_route_is_an_entry_point(project: MakeProject, shape: str) -> None:
+    found = _findings(project, _BOTTLE_ROUTES[shape])
+    assert [(f.code, Path(f.path).name) for f in found] == [("ISO402", "store.py")], found
+
+
+@pytest.mark.parametrize("shape", sorted(_BOTTLE_ROUTES))
+def test_the_same_route_from_another_package_is_quiet(project: MakeProject, shape: str) -> None:
+    handler = _BOTTLE_ROUTES[shape].replace("from bottle import", "from somelib import")
+    handler = handler.replace("Bottle()", "Router()").replace("import Bottle", "import Router")
+    assert _findings(project, handler) == []
+
+
 _DEPENDENCY = """from fastapi import Depends, FastAPI, Header
 
 app = FastAPI()
