@@ -128,7 +128,7 @@ class Readers:
             named.add((owner, qualname))
             found.append(Reader(owner, qualname, function.span))
         if writer_reads or self._loads_attribute(module, writer, attribute):
-            found.append(self._at_def(module, writer))
+            found.append(self.at_def(module, writer))
         return found
 
     def _state_readers(
@@ -140,7 +140,7 @@ class Readers:
         others = [r for r in calls if (r.module, r.function) != (module, writer)]
         return others, len(others) < len(calls)
 
-    def _at_def(self, module: str, qualname: str) -> Reader:
+    def at_def(self, module: str, qualname: str) -> Reader:
         """The function as a reader, pointing at its ``def``."""
         function = self.project.function(module, qualname)
         return Reader(module, qualname, function.span if function is not None else None)
@@ -165,9 +165,9 @@ class Readers:
                 writer_reads = True
             elif key in request_time:
                 named.add(key)
-                found.append(self._at_def(*key))
+                found.append(self.at_def(*key))
         if writer_reads:
-            found.append(self._at_def(module, writer))
+            found.append(self.at_def(module, writer))
         return found
 
     def of_module_attribute(self, module: str, name: str) -> list[Reader]:
@@ -176,7 +176,7 @@ class Readers:
         ``def``."""
         request_time = self.reach.request_paths
         return [
-            self._at_def(*key)
+            self.at_def(*key)
             for key in self._attribute_readers.get(name, ())
             if key in request_time and self._loads_module(*key, module)
         ]
@@ -192,7 +192,7 @@ class Readers:
         }
         request_time = self.reach.request_paths
         return [
-            self._at_def(*key)
+            self.at_def(*key)
             for key in self._attribute_readers.get(attribute, ())
             if key in request_time and key in holders
         ]

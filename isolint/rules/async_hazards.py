@@ -87,10 +87,12 @@ def _async_thread_local_uses(
 ) -> dict[tuple[str, str], tuple[Binding, list[Related]]]:
     """Each thread local that ``async def`` code uses, directly or through the synchronous
     functions it calls, with where (memoised per project: ISO501 and ISO505 both ask)."""
-    cached = project.__dict__.get("_async_thread_local_uses")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    found: dict[tuple[str, str], tuple[Binding, list[Related]]] = {}
+    found: dict[tuple[str, str], tuple[Binding, list[Related]]] | None = getattr(
+        project, "_async_thread_local_uses", None
+    )
+    if found is not None:
+        return found
+    found = {}
     called_from_async: frozenset[tuple[str, str]] | None = None
     for module, record in project.modules.items():
         for use in record.facts.async_uses:

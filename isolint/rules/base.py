@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from isolint.analysis.facts import Span, WriteSite, public_name
@@ -11,6 +12,7 @@ from isolint.project import ModuleRecord, Project
 from isolint.rules.catalog import rule_for
 
 if TYPE_CHECKING:
+    from isolint.program.readers import Reader
     from isolint.rules.evidence import RequestEvidence
 
 CONTAINER_OPERATIONS_PREFIX = "call:"
@@ -151,3 +153,16 @@ def data_kind(classified: ClassifiedWriteLike) -> str:
     if site.value_kind:
         return site.value_kind
     return "request data"
+
+
+def reader_notes(
+    project: Project, readers: Sequence[Reader], subject: str, limit: int = 2
+) -> tuple[Related, ...]:
+    """The first ``limit`` request-time readers of ``subject`` as notes of a finding."""
+    found: list[Related] = []
+    for reader in readers[:limit]:
+        record = project.modules[reader.module]
+        line = record.located(reader.span).line if reader.span is not None else 0
+        message = f"`{reader.function}` reads `{subject}` back at request time"
+        found.append(Related(record.display_path, line, message, "reader"))
+    return tuple(found)

@@ -20,7 +20,7 @@ from isolint.program import program_of
 from isolint.program.readers import Reader
 from isolint.project import ModuleRecord, Project
 from isolint.rules.async_hazards import holds_only_resources, threading_locals_used_from_async
-from isolint.rules.base import finding
+from isolint.rules.base import finding, reader_notes
 
 _FIX = (
     "Clear it when the request ends (`try: ... finally: del _locals.user`), set it on every "
@@ -90,17 +90,7 @@ def _finding(
             "creation",
         )
     ]
-    for reader in read_back[:3]:
-        reader_record = project.modules[reader.module]
-        if reader.span is not None:
-            related.append(
-                Related(
-                    reader_record.display_path,
-                    reader_record.located(reader.span).line,
-                    f"`{reader.function}` reads `{entry.name}` at request time",
-                    "reader",
-                )
-            )
+    related.extend(reader_notes(project, read_back, entry.name, limit=3))
     subject = f"{entry.name}.{entry.attribute}"
     how = f"through `{store.setter}` " if store.setter else ""
     return finding(

@@ -34,6 +34,7 @@ from isolint.rules.base import (
     STORE_OPERATIONS_PREFIX,
     is_container_write,
     keyed_code,
+    reader_notes,
 )
 from isolint.rules.evidence import RequestEvidence, request_evidence, stores_request_data, witness
 
@@ -95,13 +96,7 @@ class ClassifiedWrite:
 
     def reader_locations(self, project: Project) -> tuple[Related, ...]:
         """Request-time code that reads the written state back (the first two found)."""
-        found: list[Related] = []
-        for reader in self.readers(project)[:2]:
-            record = project.modules[reader.module]
-            line = record.located(reader.span).line if reader.span is not None else 0
-            message = f"`{reader.function}` reads `{self.subject}` back at request time"
-            found.append(Related(record.display_path, line, message, "reader"))
-        return tuple(found)
+        return reader_notes(project, self.readers(project), self.subject)
 
     def read_back(self, project: Project) -> str:
         """The message's clause naming a reader, when one is found."""
@@ -157,13 +152,12 @@ def _captured_state_readers(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> list[Reader]:
     """The other handlers of the factory that load what the write stores, at their ``def``."""
-    request_time = program_of(project).reach.request_paths
-    found: list[Reader] = []
-    for qualname in site.captured_readers:
-        function = project.function(record.name, qualname)
-        if function is not None and (record.name, qualname) in request_time:
-            found.append(Reader(record.name, qualname, function.span))
-    return found
+    program = program_of(project)
+    return [
+        program.readers.at_def(record.name, qualname)
+        for qualname in site.captured_readers
+        if (record.name, qualname) in program.reach.request_paths
+    ]
 
 
 def _class_family(project: Project, key: tuple[str, str]) -> list[tuple[str, str]]:
