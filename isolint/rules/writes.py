@@ -1390,15 +1390,29 @@ _EMPTYING = frozenset({op.removeprefix(CONTAINER_OPERATIONS_PREFIX) for op in RE
 
 def _adds_a_member(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
     """``SEEN.add(event_id)``, ``self.active_urls.add(url)``: a set records that a value was
-    seen; the value is its own key, and only membership can be read back. Not when the
-    element is the user or their connection, what they wrote, or the request object."""
-    if site.operation != "call:add" or site.value_user:
+    seen; the value is its own key, and only membership can be read back. So is
+    ``_installed.update(new_reqs)`` on a module-level set: several members at once. Not when
+    the element is the user or their connection, what they wrote, or the request object."""
+    if site.operation == "call:update":
+        if not _a_module_level_set(project, record, site):
+            return False
+    elif site.operation != "call:add":
+        return False
+    if site.value_user:
         return False
     content = project.config.models.values("request-content-names")
     if content.intersection(site.value_sources):
         return False  # what a user wrote (a message, a prompt), kept for others to iterate
     function = project.function(record.name, site.function)
     return function is None or site.value_name not in function.request_params
+
+
+def _a_module_level_set(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """The write's target is a module-level ``set()`` or ``{...}`` set (not a dict, whose
+    ``.update()`` stores values under keys)."""
+    target = project.resolve(record.name, site.target)
+    binding = None if target is None or target.rest else project.binding(target)
+    return binding is not None and binding.kind == "container" and binding.type_name == "set"
 
 
 def _keyed_by_who_asks(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
