@@ -2813,14 +2813,30 @@ def _value_kind(value: cst.BaseExpression, known: Mapping[str, str] | None = Non
 
 
 def _defaulted(value: cst.BaseExpression) -> cst.BaseExpression:
-    """``self.extra or {}`` is ``self.extra`` whenever that is set: the same object."""
+    """``self.extra or {}`` is ``self.extra`` whenever that is set: the same object; so is
+    ``getattr(request.app.state, "agent", None)`` ``request.app.state.agent``."""
     if (
         type(value) is cst.BooleanOperation
         and type(value.operator) is cst.Or
         and _is_empty_container(value.right)
     ):
         return value.left
+    if type(value) is cst.Call and type(value.func) is cst.Name and value.func.value == "getattr":
+        return _named_attribute(value) or value
     return value
+
+
+def _named_attribute(call: cst.Call) -> cst.Attribute | None:
+    """``getattr(obj, "name")`` or ``getattr(obj, "name", default)`` as ``obj.name``."""
+    if not 2 <= len(call.args) <= 3 or any(arg.keyword or arg.star for arg in call.args):
+        return None
+    name = call.args[1].value
+    if type(name) is not cst.SimpleString or name.prefix:
+        return None
+    attribute = name.evaluated_value
+    if not isinstance(attribute, str) or not attribute.isidentifier():
+        return None
+    return cst.Attribute(value=call.args[0].value, attr=cst.Name(attribute))
 
 
 def _is_identifier(value: cst.BaseExpression) -> bool:

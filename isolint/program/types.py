@@ -209,6 +209,42 @@ class TypeIndex:
         kept_as = passed.application_state_name() if passed is not None else ""
         return self.application_state_types.get(kept_as) if kept_as else None
 
+    def passed_application_state(
+        self, module: str, function: Function, name: str, depth: int = 3
+    ) -> str:
+        """``handle(request.app.state.agent, ...)`` (or ``getattr(request.app.state,
+        "agent", None)``, through a local) everywhere the project calls it, directly or
+        through a parameter of the caller (or of the function it is nested in) that its own
+        callers fill so: the name on the application's state every call hands the
+        parameter, whatever its class."""
+        position = str(function.params.index(name)) if name in function.params else ""
+        kept: set[str] = set()
+        for caller_module, call in self._direct_calls.get((module, function.qualname), ()):
+            passed = call.keyword_args.get(name)
+            if passed is None and position.isdigit() and int(position) < len(call.args):
+                passed = call.args[int(position)]
+            found = passed.application_state_name() if passed is not None else ""
+            if not found and passed is not None and not passed.attrs and depth > 1:
+                handed = self._enclosing_parameter(caller_module, call.function, passed.root)
+                if handed is not None:
+                    found = self.passed_application_state(
+                        caller_module, handed, passed.root, depth - 1
+                    )
+            kept.add(found)
+            if len(kept) > 1:
+                return ""
+        return next(iter(kept), "")
+
+    def _enclosing_parameter(self, module: str, qualname: str | None, name: str) -> Function | None:
+        """The function, ``qualname`` itself or one it is nested in, that has the parameter
+        ``name`` (``agent`` of ``stream(agent)``, used by its nested ``generate()``)."""
+        parts = (qualname or "").split(".")
+        for end in range(len(parts), 0, -1):
+            function = self.project.function(module, ".".join(parts[:end]))
+            if function is not None and name in function.params:
+                return function
+        return None
+
     @cached_property
     def _direct_calls(self) -> dict[tuple[str, str], list[tuple[str, CallSite]]]:
         """Project function -> the calls that name it directly (through imports)."""

@@ -1064,7 +1064,7 @@ def _classify_typed_receiver(
     attribute of the shared object, as a setter method of it would."""
     key = _receiver_class_key(project, record, site)
     if key is None:
-        return None
+        return _application_state_receiver(project, record, site)
     target = Target("class", *key)
     program = program_of(project)
     if project.class_hierarchy(*key) is None and not program.long_lived.kept_bases(key):
@@ -1090,6 +1090,66 @@ def _classify_typed_receiver(
         owner=target.name,
         receiver_class=key,
     )
+
+
+def _application_state_receiver(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``agent._model = model`` in ``_handle_agent(agent, model)``, which every caller hands
+    ``request.app.state.agent``, kept there by the app's factory or lifespan from an object
+    of a class the project cannot name (built by a registry, handed in by the CLI): the
+    application's state is one for every request, and so is what it keeps."""
+    function = project.function(record.name, site.function)
+    if function is None or not site.receiver_param or site.operation != "setattr":
+        return None
+    types = program_of(project).types
+    kept_as = types.passed_application_state(record.name, function, site.receiver_param)
+    if not kept_as:
+        return None
+    stores = _application_state_stores(project, kept_as)
+    request_time = program_of(project).reach.request_paths
+    if not stores or any(key in request_time for key, _ in stores):
+        return None  # (a request that stores its own object there is judged at that store)
+    if not _request_data(project, record, site) or site.value_kind:
+        return None
+    if _restored_under_the_lock(record, site):
+        return None
+    (module, _), span = stores[0]
+    return ClassifiedWrite(
+        record,
+        site,
+        "ISO401",
+        f"app.state.{kept_as}.{site.target.attrs[0]}",
+        "kept on the application's state",
+        module,
+        span,
+    )
+
+
+def _restored_under_the_lock(record: ModuleRecord, site: WriteSite) -> bool:
+    """``with lock: original = agent.model; agent.model = model; try: ... finally:
+    agent.model = original``: the override and its restore under one lock, so no other
+    request runs while the shared object holds this one's value."""
+    target = site.target.text()
+    return site.under_lock and any(
+        other is not site
+        and other.function == site.function
+        and other.under_lock
+        and other.operation == "setattr"
+        and other.target.text() == target
+        for other in record.facts.writes
+    )
+
+
+def _application_state_stores(project: Project, kept_as: str) -> list[tuple[tuple[str, str], Span]]:
+    """Where the project stores an object on the application's state as ``kept_as``: the
+    function (module, qualname) and the store's span, in module order."""
+    return [
+        ((module, site.function), site.span)
+        for module, record in project.modules.items()
+        for site in record.facts.writes
+        if site.operation == "setattr" and site.target.application_state_name() == kept_as
+    ]
 
 
 def _receiver_class_key(
