@@ -1080,6 +1080,8 @@ class ModulePass(cst.CSTVisitor):
         if rebound is not None:
             self._write_target(rebound[0], rebound[1], node, "set")
         self._record_call(node, node, frame)
+        if frame.origins:
+            _fill_buffers(node, frame)
         handed = self._handed_callable(node)
         if handed is not None:
             self._record_call(handed, node, frame)  # `run_in_threadpool(agent, body)`
@@ -2496,6 +2498,35 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
 _T = TypeVar("_T")
 
 _FRESH_ID_NAMES = frozenset(FRESH_ID_CALLS)
+
+
+_BUFFERS = frozenset({"BytesIO", "StringIO"})
+
+
+def _fill_buffers(node: cst.Call, frame: _Frame) -> None:
+    """``buf = io.BytesIO(); figure.savefig(buf)``: a call handed a buffer made here writes
+    into it what its receiver and other arguments are computed from (the plot a request
+    picked), so the buffer carries their request data from then on."""
+    for index, arg in enumerate(node.args):
+        value = arg.value
+        if type(value) is not cst.Name:
+            continue
+        origin = frame.origins.get(value.value)
+        if (
+            origin is None
+            or origin[0] != "new"
+            or (origin[1].attrs or [origin[1].root])[-1] not in _BUFFERS
+        ):
+            continue
+        others: list[cst.CSTNode] = [other.value for i, other in enumerate(node.args) if i != index]
+        if type(node.func) is cst.Attribute:
+            others.append(node.func.value)
+        name = value.value
+        for other in others:
+            frame.tainted[name] = frame.tainted.get(name, frozenset()) | frame.sources(other)
+            frame.depends[name] = frame.depends.get(name, frozenset()) | frame.inputs(other)
+            if not frame.user_dependent.isdisjoint(ex.names_read(other)):
+                frame.user_dependent.add(name)
 
 
 def _origin_of(frame: _Frame, value: cst.BaseExpression) -> tuple[str, Access] | None:

@@ -48,6 +48,11 @@ def check(project: Project) -> Iterator[Finding]:
             )
 
 
+def _a(phrase: str) -> str:
+    """``a module-level dict``, ``an attribute of ...``: the phrase with its article."""
+    return f"{'an' if phrase[:1].lower() in tuple('aeiou') else 'a'} {phrase}"
+
+
 def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
     site = classified.site
     severity, evidence = severity_for(classified, project)
@@ -55,7 +60,7 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
         project, f"`{classified.subject}` is defined here and lives as long as the process"
     )
     message = {
-        "ISO101": f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared "
+        "ISO101": f"{describe(site)} writes `{classified.subject}`, {_a(classified.what)} shared "
         "by every request in this process",
         "ISO102": f"`global {classified.subject}` is rebound at request time; every request "
         + (
@@ -63,7 +68,7 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
             if site.lazy_init_guard
             else "and user sees the last value written"
         ),
-        "ISO103": f"{describe(site)} writes `{classified.subject}`, a {classified.what} shared "
+        "ISO103": f"{describe(site)} writes `{classified.subject}`, {_a(classified.what)} shared "
         "by every instance and every request",
         "ISO104": (
             f"{describe(site)} writes `{classified.subject}` from a function"
