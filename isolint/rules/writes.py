@@ -1027,7 +1027,10 @@ def _classify_self(
     on_kept_object = False
     if sets_attribute:
         code: str | None = "ISO401"
-    elif is_container_write(site) and _holds_container(project, module, class_name, attribute):
+    elif is_container_write(site) and (
+        _holds_container(project, module, class_name, attribute)
+        or _kept_from_the_constructor(project, module, class_name, site)
+    ):
         code = keyed_code(site, "ISO401", _request_data(project, record, site))
         code = "ISO401" if code == "ISO402" else code
     elif _configures_a_kept_object(project, record, class_name, site):
@@ -1886,6 +1889,44 @@ def _enum_member(project: Project, module: str, site: WriteSite) -> bool:
 
 
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+
+
+def _kept_from_the_constructor(
+    project: Project, module: str, class_name: str, site: WriteSite
+) -> bool:
+    """``def __init__(self, page, kwargs): self.kwargs = kwargs`` in the class or a base,
+    and ``self.kwargs[name] = value`` later: what a long-lived object is handed when it is
+    built lives as long as it does (a template node's arguments, parsed once and rendered for
+    every request). Only an item store, or a parameter declared a container, says the
+    attribute is a container: ``self._adapter.update(body)`` calls a service."""
+    if len(site.target.attrs) != 1:
+        return False
+    attribute = site.target.attrs[0]
+    for owner, class_facts, _ in project._hierarchy(module, class_name):
+        init = project.function(owner, f"{class_facts.name}.__init__")
+        if init is None:
+            continue
+        for kept in project.modules[owner].facts.writes:
+            if (
+                kept.function == init.qualname
+                and kept.operation == "setattr"
+                and kept.target.root == "self"
+                and kept.target.attrs == [attribute]
+                and kept.value_name in init.params
+            ):
+                return site.operation in _ITEM_STORES or _declared_container(init, kept.value_name)
+    return False
+
+
+_ITEM_STORES = frozenset({"setitem", "augitem", "delitem"})
+_CONTAINER_TYPES = frozenset(
+    {"dict", "list", "set", "Dict", "List", "Set", "MutableMapping", "defaultdict", "deque"}
+)
+
+
+def _declared_container(function: Function, param: str) -> bool:
+    declared = function.param_types.get(param)
+    return declared is not None and (declared.attrs or [declared.root])[-1] in _CONTAINER_TYPES
 
 
 def _holds_container(project: Project, module: str, class_name: str, attribute: str) -> bool:
