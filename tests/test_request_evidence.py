@@ -273,3 +273,61 @@ def test_a_flag_a_helper_computes_from_the_request_is_no_request_data(
         "    return 'hi'\n"
     )
     assert project({"app/auth.py": AUTH, "app/views.py": views}) == []
+
+
+_ROUTE = (
+    "import functools\nfrom functools import wraps\n\nfrom fastapi import FastAPI\n\n"
+    "app = FastAPI()\n"
+    "LAST: dict = {{}}\n\n\n"
+    "{decorator}\n\n\n"
+    '@app.get("/items/{{item_id}}")\n'
+    "@{use}\n"
+    "def item(item_id: str) -> dict:\n"
+    "    return {{'id': item_id}}\n"
+)
+
+
+def test_the_wrapper_a_project_decorator_puts_around_a_route_runs_per_request(
+    project: MakeProject,
+) -> None:
+    decorator = (
+        "def remember(func):\n"
+        "    @functools.wraps(func)\n"
+        "    def wrapper(*args, **kwargs):\n"
+        '        LAST["item"] = kwargs["item_id"]\n'
+        "        return func(*args, **kwargs)\n\n"
+        "    return wrapper"
+    )
+    (finding,) = project({"app/api.py": _ROUTE.format(decorator=decorator, use="remember")})
+    assert (finding.code, finding.line) == ("ISO101", 13)
+    assert "the wrapper `@remember` puts around `item`" in finding.message
+
+
+def test_a_decorator_factory_s_wrapper_runs_per_request(project: MakeProject) -> None:
+    decorator = (
+        "def remember(slot):\n"
+        "    def decorator(func):\n"
+        "        @wraps(func)\n"
+        "        def wrapper(*args, **kwargs):\n"
+        '            LAST[slot] = kwargs["item_id"]\n'
+        "            return func(*args, **kwargs)\n\n"
+        "        return wrapper\n\n"
+        "    return decorator"
+    )
+    source = _ROUTE.format(decorator=decorator, use='remember("item")')
+    (finding,) = project({"app/api.py": source})
+    assert (finding.code, finding.line) == ("ISO402", 14)
+
+
+def test_a_decorator_that_registers_and_returns_the_function_adds_no_request_code(
+    project: MakeProject,
+) -> None:
+    """What runs at decoration time (the registration) is import time, not a request's."""
+    decorator = (
+        "def remember(func):\n"
+        "    def note(name):\n"
+        '        LAST["name"] = name\n\n'
+        "    note(func.__name__)\n"
+        "    return func"
+    )
+    assert project({"app/api.py": _ROUTE.format(decorator=decorator, use="remember")}) == []

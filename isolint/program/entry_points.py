@@ -75,6 +75,10 @@ class EntryPoints:
                     found.setdefault(key, EntryPoint(key, reason))
         for key, reason in self._registered_entries():
             found.setdefault(key, EntryPoint(key, reason))
+        for key, entry in list(found.items()):
+            for wrapper, decorator in self._decorator_wrappers(*key):
+                reason = f"the wrapper `@{decorator}` puts around `{key[1]}` ({entry.reason})"
+                found.setdefault(wrapper, EntryPoint(wrapper, reason))
         for (module, class_name), registered in self.self_registrations.items():
             overriding = self.types.subclasses.get((module, class_name), [])
             for method, registration in registered:
@@ -108,6 +112,21 @@ class EntryPoints:
                         (method, call) for method in methods if method in class_facts.methods
                     )
         return found
+
+    def _decorator_wrappers(self, module: str, qualname: str) -> Iterator[tuple[FunctionKey, str]]:
+        """The project's own decorators on a request handler (``@cached("projects")`` under
+        ``@router.get``): the function each one returns in the handler's place runs for
+        every request, handed the request's arguments (``*args, **kwargs``)."""
+        function = self.project.function(module, qualname)
+        for decorator in function.decorators if function is not None else ():
+            target = self.project.resolve(module, decorator.callee)
+            if target is None or target.kind != "function" or target.rest:
+                continue
+            made_by = self.project.function(target.module, target.name)
+            if made_by is None:
+                continue
+            for wrapper in _wrappers_made_by(self.project, target.module, made_by):
+                yield (target.module, wrapper), decorator.callee.text()
 
     def _decorated_entry(self, module: str, function: Function) -> str | None:
         for decorator in function.decorators:
@@ -532,6 +551,24 @@ _LIFECYCLE_PREFIXES = (
     "configure",
     "setup",
 )
+
+
+_WRAPS = frozenset({"wraps", "functools.wraps"})
+
+
+def _wrappers_made_by(project: Project, module: str, decorator: Function) -> list[str]:
+    """The functions a decorator (or a decorator factory, one level deeper) defines in place
+    of the decorated one, marked so with ``@functools.wraps(func)``. (A nested function that
+    is neither decorated nor takes a request is part of the function defining it, so an
+    unmarked wrapper's body is not told apart from the decorator's own.)"""
+    prefix = decorator.qualname + "."
+    return [
+        qualname
+        for qualname, function in project.modules[module].facts.functions.items()
+        if qualname.startswith(prefix)
+        and qualname.count(".") - prefix.count(".") <= 1
+        and any(use.callee.text() in _WRAPS for use in function.decorators)
+    ]
 
 
 def _in_a_folder_not_served(display_path: str) -> bool:
