@@ -159,6 +159,32 @@ def test_the_same_route_from_another_package_is_quiet(project: MakeProject, shap
     assert _findings(project, handler) == []
 
 
+# Tornado (in the servers model) runs every request on its one event-loop thread, the
+# synchronous methods of its handlers too: a thread-scoped session registry is shared there.
+_TORNADO_SESSION = (
+    "import tornado.web\n"
+    "from sqlalchemy.orm import scoped_session, sessionmaker\n\n"
+    "DBSession = scoped_session(sessionmaker())\n\n\n"
+    "class NoteHandler(tornado.web.RequestHandler):\n"
+    "    def post(self):\n"
+    "        DBSession().commit()\n"
+)
+
+
+def test_servers_model_tornado_handlers_run_on_the_event_loop(project: MakeProject) -> None:
+    (found,) = project({"app/handlers.py": _TORNADO_SESSION})
+    assert (found.code, found.line) == ("ISO301", 4)
+    assert "runs on its event loop" in found.related[0].message
+
+
+def test_a_synchronous_handler_of_another_package_is_not_on_an_event_loop(
+    project: MakeProject,
+) -> None:
+    handler = _TORNADO_SESSION.replace("import tornado.web", "import somelib.web")
+    handler = handler.replace("tornado.web.RequestHandler", "somelib.web.RequestHandler")
+    assert project({"app/handlers.py": handler}) == []
+
+
 _DEPENDENCY = """from fastapi import Depends, FastAPI, Header
 
 app = FastAPI()

@@ -41,7 +41,9 @@ Schema of a model (every key optional):
   ``Cache.cached``: a view's response cached by its URL) and ``response-varying-decorators``
   (``vary_on_cookie``: the cached response then varies by who asks),
   ``thread-scoped-session-factories`` (``scoped_session``: one session per thread unless
-  given a ``scopefunc``), ``handler-registrations`` (``add_url_rule``: calls that register a
+  given a ``scopefunc``), ``event-loop-handler-classes`` (Tornado's ``RequestHandler``:
+  classes whose every request runs on the server's one event-loop thread, their synchronous
+  methods too), ``handler-registrations`` (``add_url_rule``: calls that register a
   request handler whatever they are called on), ``singleton-accessors`` (``get_instance``:
   class methods that hand out the class's one instance),
   ``per-request-types`` (objects meant to live for one request: a DataLoader, a chat memory),
@@ -115,6 +117,7 @@ _VALUE_KEYS = (
     "response-cache-decorators",
     "response-varying-decorators",
     "thread-scoped-session-factories",
+    "event-loop-handler-classes",
     "handler-registrations",
     "singleton-accessors",
     "callable-runners",

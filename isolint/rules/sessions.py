@@ -105,16 +105,17 @@ def _thread_scoped_sessions(project: Project) -> Iterator[Finding]:
     concurrent requests are handed the same session. A ``scopefunc`` (the current task, the
     request) scopes it properly."""
     factories = project.config.models.values("thread-scoped-session-factories")
-    async_entry = _an_async_entry_point(project)
-    if not factories or async_entry is None:
+    found = _an_async_entry_point(project)
+    if not factories or found is None:
         return
+    async_entry, why = found
     short_names = {name.rsplit(".", 1)[-1] for name in factories}
     entry_record = project.modules[async_entry[0]]
     entry_function = project.function(*async_entry)
     entry = Related(
         entry_record.display_path,
         entry_record.located(entry_function.span).line if entry_function else 0,
-        f"`{async_entry[1]}` is an `async def` request handler",
+        f"`{async_entry[1]}` is {why}",
         "entry",
     )
     for record in project.targets():
@@ -157,9 +158,18 @@ def _has_async_methods(record: ModuleRecord, class_name: str) -> bool:
     )
 
 
-def _an_async_entry_point(project: Project) -> tuple[str, str] | None:
-    for key in sorted(program_of(project).reach.entry_points.entries):
+def _an_async_entry_point(project: Project) -> tuple[tuple[str, str], str] | None:
+    """An ``async def`` request handler, or a method of a handler class whose server runs
+    every request on one event-loop thread (Tornado's ``RequestHandler``), and which."""
+    program = program_of(project)
+    loop_classes = project.config.models.values("event-loop-handler-classes")
+    for key in sorted(program.reach.entry_points.entries):
         function = project.function(*key)
-        if function is not None and function.is_async:
-            return key
+        if function is None:
+            continue
+        if function.is_async:
+            return key, "an `async def` request handler"
+        owner = function.class_name
+        if owner and loop_classes & program.types.qualified_names((key[0], owner)):
+            return key, "a request handler the server runs on its event loop"
     return None
