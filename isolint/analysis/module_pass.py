@@ -1348,6 +1348,12 @@ class ModulePass(cst.CSTVisitor):
         elif callee_name in ("vars", "asdict", "astuple", "attrgetter") and node.args:
             self._note_attribute_read("__dict__")
 
+    def visit_While(self, node: cst.While) -> None:
+        frame = self._function_frame()
+        function = frame.function if frame is not None else None
+        if function is not None and function.is_async and _endless(node.test):
+            function.loops_forever = True
+
     def visit_Await(self, node: cst.Await) -> None:
         frame = self._function_frame()
         if frame is not None:
@@ -2757,6 +2763,30 @@ def _argument_accesses(node: cst.Call) -> list[Access | None]:
             break
         found.append(ex.access_of(arg.value, _NO_USER_KEYS))
     return found
+
+
+def _endless(test: cst.BaseExpression) -> bool:
+    """``while True``, ``while 1``, ``while self.running``, ``while not self._stop.is_set()``:
+    a loop that runs until the program (or whoever owns the flag) stops it; not ``while
+    queue:``, which drains what is there."""
+    if isinstance(test, cst.Name) and test.value == "True":
+        return True
+    if isinstance(test, cst.Integer):
+        return test.value != "0"
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _names_a_flag(test.expression, _STOP_WORDS)
+    return _names_a_flag(test, _RUN_WORDS)
+
+
+_RUN_WORDS = ("run", "alive", "active", "serving", "started")
+_STOP_WORDS = ("stop", "clos", "shutdown", "shutting", "cancel", "exit", "finish", "is_set")
+
+
+def _names_a_flag(node: cst.BaseExpression, words: tuple[str, ...]) -> bool:
+    if isinstance(node, cst.Call):
+        node = node.func
+    name = ex.last_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    return name is not None and any(word in name.lower() for word in words)
 
 
 # Calls that start work in the background and return its handle (a task, a future).

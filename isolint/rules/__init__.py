@@ -8,6 +8,7 @@
   created once for the process
 - ``async_hazards`` ISO5xx  thread locals in async code, ContextVar defaults, check-then-act
 - ``thread_state``  ISO505  a thread local one request sets and the thread's next one reads
+- ``task_context``  ISO506  a worker task started by a request keeps that request's context
 - ``catalog``       every code, name and summary (public API)
 
 Rules read ``isolint.project.Project`` and never touch syntax trees or files.
@@ -27,6 +28,7 @@ from isolint.rules import (
     registries,
     sessions,
     shared_state,
+    task_context,
     thread_state,
 )
 from isolint.rules.base import finding
@@ -39,7 +41,7 @@ def run_rules(project: Project, failures: list[str] | None = None) -> Iterator[F
     described in ``failures`` and the other families still run.
     """
     families = (shared_state, legacy_state, sessions, registries, per_request_objects)
-    for family in (*families, async_hazards, thread_state):
+    for family in (*families, async_hazards, thread_state, task_context):
         try:
             found = list(family.check(project))
         except Exception as error:

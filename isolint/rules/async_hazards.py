@@ -4,7 +4,8 @@ ISO501: a ``threading.local()`` used from ``async def`` code (tasks share the th
 ISO502: a ``ContextVar`` with a mutable default (one object shared by every context).
 ISO503: shared state checked, then written after an ``await`` with a non-user key.
 ISO504: an application context pushed for good outside a request (``flask.g`` shared).
-(ISO505, a thread local left set between one request and the next, is ``thread_state``'s.)
+(ISO505, a thread local left set between one request and the next, is ``thread_state``'s;
+ISO506, a worker task that keeps the request context it was started in, ``task_context``'s.)
 """
 
 from __future__ import annotations

@@ -166,6 +166,13 @@ _RULES = [
         "so the thread's next request can read it.",
     ),
     Rule(
+        "ISO506",
+        "task-keeps-request-context",
+        "ISO5",
+        "A request starts a worker task that loops for good; the task keeps a copy of that "
+        "request's ContextVars (its user) while it serves every later request.",
+    ),
+    Rule(
         "ISO900",
         "unparsable-file",
         "ISO9",
