@@ -143,9 +143,10 @@ class Function:
     is_entry: bool
     span: Span
     decorator_names: list[str] = field(default_factory=list)
-    # an ``async def`` with a ``while True:`` (or ``while self.running:``) loop: a worker that
-    # serves item after item for as long as it runs, not one request's piece of work
-    loops_forever: bool = False
+    # an ``async def`` whose ``while True:`` (or ``while self.running:``) loop awaits
+    # ``queue.get()``: a worker that serves item after item, whoever put them there, for as
+    # long as it runs; not one request's piece of work
+    queue_worker: bool = False
     # only an administrator may call it (``dependencies=[Depends(verify_admin_key)]``,
     # ``user=Depends(get_admin_user)``, ``@staff_member_required``): what it writes for
     # everyone is configuration, set by the one who runs the service

@@ -213,6 +213,8 @@ class _Frame:
     reported_defaults: set[str] = field(default_factory=set)
     checks: list[_Check] = field(default_factory=list)
     lock_depth: int = 0
+    # ``while True:`` (or ``while self.running:``) loops around the current statement
+    endless_loops: int = 0
     # (container, key) of each enclosing `if`, when it tests `key not in container`
     fills: list[tuple[str, str] | None] = field(default_factory=list)
     # names read by the tests of the enclosing `if`s (a global assigned under a test that
@@ -1350,15 +1352,21 @@ class ModulePass(cst.CSTVisitor):
 
     def visit_While(self, node: cst.While) -> None:
         frame = self._function_frame()
-        function = frame.function if frame is not None else None
-        if function is not None and function.is_async and _endless(node.test):
-            function.loops_forever = True
+        if frame is not None and _endless(node.test):
+            frame.endless_loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        frame = self._function_frame()
+        if frame is not None and _endless(original_node.test):
+            frame.endless_loops -= 1
 
     def visit_Await(self, node: cst.Await) -> None:
         frame = self._function_frame()
         if frame is not None:
             for check in frame.checks:
                 check.awaited = True
+            if frame.endless_loops and frame.function is not None and _takes_an_item(node):
+                frame.function.queue_worker = True
 
     def visit_With(self, node: cst.With) -> None:
         frame = self._function_frame()
@@ -2776,6 +2784,17 @@ def _endless(test: cst.BaseExpression) -> bool:
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return _names_a_flag(test.expression, _STOP_WORDS)
     return _names_a_flag(test, _RUN_WORDS)
+
+
+def _takes_an_item(node: cst.Await) -> bool:
+    """``await queue.get()``, ``await self._queue.get()``: the next item off a queue."""
+    awaited = node.expression
+    return (
+        isinstance(awaited, cst.Call)
+        and isinstance(awaited.func, cst.Attribute)
+        and awaited.func.attr.value == "get"
+        and not awaited.args
+    )
 
 
 _RUN_WORDS = ("run", "alive", "active", "serving", "started")

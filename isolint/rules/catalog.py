@@ -169,8 +169,8 @@ _RULES = [
         "ISO506",
         "task-keeps-request-context",
         "ISO5",
-        "A request starts a worker task that loops for good; the task keeps a copy of that "
-        "request's ContextVars (its user) while it serves every later request.",
+        "A request starts a queue's worker task; the task keeps a copy of that request's "
+        "ContextVars (its user) while it serves every later request's items.",
     ),
     Rule(
         "ISO900",

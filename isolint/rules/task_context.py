@@ -8,7 +8,8 @@ tenant, their provider keys. Every later request only hands the worker its items
 worker attributes them to the first user.
 
 Reported at the call that starts the task, when it runs at request time without
-``context=``, the coroutine is a project ``async def`` that loops forever, and the project
+``context=``, the coroutine is a project ``async def`` whose endless loop takes item after
+item off a queue (``while True: item = await queue.get()``), and the project
 sets a module-level ``ContextVar`` that the function starting the task (or the helper it
 calls to do so) does not set itself, as clearing it before ``create_task`` does.
 """
@@ -170,7 +171,7 @@ def _task_starter(project: Project, module: str, call: CallSite) -> tuple[str, s
 
 def _worker(project: Project, record: ModuleRecord, call: CallSite) -> tuple[str, Function] | None:
     """The project ``async def`` whose coroutine the task runs (its module, its facts), when
-    it loops forever."""
+    it is a queue's worker: an endless loop that awaits the next item."""
     made = call.arg_results.get("0")
     if made is None:
         return None
@@ -187,7 +188,7 @@ def _worker(project: Project, record: ModuleRecord, call: CallSite) -> tuple[str
     for module, qualname in found:
         worker = project.function(module, qualname)
         if worker is not None:
-            return (module, worker) if worker.loops_forever else None
+            return (module, worker) if worker.queue_worker else None
     return None
 
 
@@ -211,7 +212,7 @@ def _finding(
         Related(
             worker_record.display_path,
             worker_record.located(function.span).line,
-            f"`{function.name}` loops for as long as the process runs",
+            f"`{function.name}` takes item after item off a queue for as long as it runs",
             "creation",
         )
     )
@@ -219,8 +220,8 @@ def _finding(
         "ISO506",
         record,
         span,
-        f"`{call.callee.text()}({started}(...))` starts a worker that loops for good from a "
-        f"request; the task keeps a copy of that request's context, so {names} {holds} "
+        f"`{call.callee.text()}({started}(...))` starts a queue's worker from a request; "
+        f"the task keeps a copy of that request's context, so {names} {holds} "
         f"that request's value in `{function.name}` while it serves every later request",
         _FIX,
         Severity.ERROR,
