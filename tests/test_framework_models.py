@@ -185,6 +185,24 @@ def test_a_synchronous_handler_of_another_package_is_not_on_an_event_loop(
     assert project({"app/handlers.py": handler}) == []
 
 
+def test_a_synchronous_route_of_a_threaded_server_is_not_on_an_event_loop(
+    project: MakeProject,
+) -> None:
+    """A request entry point that is neither ``async def`` nor a class the models put on an
+    event loop: one thread per request, so a session per thread is one per request."""
+    route = (
+        "from flask import Flask\n"
+        "from sqlalchemy.orm import scoped_session, sessionmaker\n\n"
+        "app = Flask(__name__)\n"
+        "DBSession = scoped_session(sessionmaker())\n\n\n"
+        "@app.post('/notes')\n"
+        "def post():\n"
+        "    DBSession().commit()\n"
+        "    return 'ok'\n"
+    )
+    assert project({"app/handlers.py": route}) == []
+
+
 _DEPENDENCY = """from fastapi import Depends, FastAPI, Header
 
 app = FastAPI()

@@ -213,7 +213,9 @@ class _Frame:
     reported_defaults: set[str] = field(default_factory=set)
     checks: list[_Check] = field(default_factory=list)
     lock_depth: int = 0
-    # ``while True:`` (or ``while self.running:``) loops around the current statement
+    # whether each enclosing ``while`` runs until stopped (``while True:``), innermost last,
+    # and how many of them do
+    loops: list[bool] = field(default_factory=list)
     endless_loops: int = 0
     # (container, key) of each enclosing `if`, when it tests `key not in container`
     fills: list[tuple[str, str] | None] = field(default_factory=list)
@@ -237,6 +239,8 @@ class _Frame:
     origins: dict[str, tuple[str, Access] | None] = field(default_factory=dict)
     # locals computed from a fresh id and nothing about the user (``run_id = f"run-{uuid4()}"``)
     fresh: set[str] = field(default_factory=set)
+    # locals once assigned a new ``io.BytesIO()``/``io.StringIO()`` (see ``_fill_buffers``)
+    buffers: set[str] = field(default_factory=set)
     # locals assigned once a new container (its type) or instance ("instance"), and where;
     # a handler the function defines that writes one shares it with every call of it
     made_here: dict[str, tuple[str, cst.CSTNode]] = field(default_factory=dict)
@@ -648,6 +652,8 @@ class ModulePass(cst.CSTVisitor):
             origin = _origin_of(frame, value)  # the callee read once (a hot path)
             if not _is_none(value):  # `bank = None` first, the real value under an `if`
                 _note_consistent(frame.origins, name, origin)
+                if origin is not None and origin[0] == "new" and _names_a_buffer(origin[1]):
+                    frame.buffers.add(name)
                 container = _container_of(frame, value, self.options.user_keys)
                 _note_consistent(frame.elements, name, container)
             made = origin if type(value) is not cst.Name else None
@@ -1082,7 +1088,7 @@ class ModulePass(cst.CSTVisitor):
         if rebound is not None:
             self._write_target(rebound[0], rebound[1], node, "set")
         self._record_call(node, node, frame)
-        if frame.origins:
+        if frame.buffers:
             _fill_buffers(node, frame)
         handed = self._handed_callable(node)
         if handed is not None:
@@ -1352,13 +1358,15 @@ class ModulePass(cst.CSTVisitor):
 
     def visit_While(self, node: cst.While) -> None:
         frame = self._function_frame()
-        if frame is not None and _endless(node.test):
-            frame.endless_loops += 1
+        if frame is not None:
+            endless = _endless(node.test)
+            frame.loops.append(endless)
+            frame.endless_loops += endless
 
     def leave_While(self, original_node: cst.While) -> None:
         frame = self._function_frame()
-        if frame is not None and _endless(original_node.test):
-            frame.endless_loops -= 1
+        if frame is not None:
+            frame.endless_loops -= frame.loops.pop()
 
     def visit_Await(self, node: cst.Await) -> None:
         frame = self._function_frame()
@@ -2517,6 +2525,10 @@ _FRESH_ID_NAMES = frozenset(FRESH_ID_CALLS)
 _BUFFERS = frozenset({"BytesIO", "StringIO"})
 
 
+def _names_a_buffer(made: Access) -> bool:
+    return (made.attrs or [made.root])[-1] in _BUFFERS
+
+
 def _fill_buffers(node: cst.Call, frame: _Frame) -> None:
     """``buf = io.BytesIO(); figure.savefig(buf)``: a call handed a buffer made here writes
     into it what its receiver and other arguments are computed from (the plot a request
@@ -2526,12 +2538,8 @@ def _fill_buffers(node: cst.Call, frame: _Frame) -> None:
         if type(value) is not cst.Name:
             continue
         origin = frame.origins.get(value.value)
-        if (
-            origin is None
-            or origin[0] != "new"
-            or (origin[1].attrs or [origin[1].root])[-1] not in _BUFFERS
-        ):
-            continue
+        if value.value not in frame.buffers or origin is None or not _names_a_buffer(origin[1]):
+            continue  # (one buffer, not a local that also held something else)
         others: list[cst.CSTNode] = [other.value for i, other in enumerate(node.args) if i != index]
         if type(node.func) is cst.Attribute:
             others.append(node.func.value)

@@ -122,11 +122,19 @@ class EntryPoints:
             target = self.project.resolve(module, decorator.callee)
             if target is None or target.kind != "function" or target.rest:
                 continue
-            made_by = self.project.function(target.module, target.name)
-            if made_by is None:
-                continue
-            for wrapper in _wrappers_made_by(self.project, target.module, made_by):
+            key = (target.module, target.name)
+            wrappers = self._wrappers.get(key)
+            if wrappers is None:  # (one decorator may wrap hundreds of routes)
+                made_by = self.project.function(*key)
+                wrappers = _wrappers_made_by(self.project, key[0], made_by) if made_by else []
+                self._wrappers[key] = wrappers
+            for wrapper in wrappers:
                 yield (target.module, wrapper), decorator.callee.text()
+
+    @cached_property
+    def _wrappers(self) -> dict[FunctionKey, list[str]]:
+        """Decorator -> the wrappers it defines (``_wrappers_made_by``), as asked."""
+        return {}
 
     def _decorated_entry(self, module: str, function: Function) -> str | None:
         for decorator in function.decorators:

@@ -360,6 +360,18 @@ class Reach:
                 parent[edge.callee] = edge
                 queue.append(edge.callee)
 
+    def reached_from(self, root: FunctionKey) -> set[FunctionKey]:
+        """``root`` and every function its calls reach, however deep (what a task running
+        ``root`` may run)."""
+        seen = {root}
+        queue = [root]
+        for caller in queue:  # (grows while it is read: breadth first)
+            for edge in self.callees.get(caller, ()):
+                if edge.callee not in seen:
+                    seen.add(edge.callee)
+                    queue.append(edge.callee)
+        return seen
+
     def _seeds(self) -> dict[FunctionKey, str]:
         seeds = {
             key: entry.reason

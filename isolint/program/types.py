@@ -203,9 +203,7 @@ class TypeIndex:
                 return self.class_type(module, call.arg_instances[key])
             if key in call.arg_results:
                 return self.returned_type(module, call.arg_results[key], annotated=True)
-        passed = call.keyword_args.get(name)
-        if passed is None and position.isdigit() and int(position) < len(call.args):
-            passed = call.args[int(position)]
+        passed = _passed_access(call, position, name)
         kept_as = passed.application_state_name() if passed is not None else ""
         return self.application_state_types.get(kept_as) if kept_as else None
 
@@ -220,9 +218,7 @@ class TypeIndex:
         position = str(function.params.index(name)) if name in function.params else ""
         kept: set[str] = set()
         for caller_module, call in self._direct_calls.get((module, function.qualname), ()):
-            passed = call.keyword_args.get(name)
-            if passed is None and position.isdigit() and int(position) < len(call.args):
-                passed = call.args[int(position)]
+            passed = _passed_access(call, position, name)
             found = passed.application_state_name() if passed is not None else ""
             if not found and passed is not None and not passed.attrs and depth > 1:
                 handed = self._enclosing_parameter(caller_module, call.function, passed.root)
@@ -354,3 +350,12 @@ def _agreed(found: list[tuple[K, ValueType | None]]) -> dict[K, ValueType]:
             continue
         agreed[key] = made if agreed.get(key, made) == made else None
     return {key: made for key, made in agreed.items() if made is not None}
+
+
+def _passed_access(call: CallSite, position: str, name: str) -> Access | None:
+    """What the call passes the parameter ``name`` (at ``position``), by keyword or by
+    position, as an access (``request.app.state.agent``); None for anything else."""
+    passed = call.keyword_args.get(name)
+    if passed is None and position.isdigit() and int(position) < len(call.args):
+        passed = call.args[int(position)]
+    return passed

@@ -88,8 +88,8 @@ def _async_thread_local_uses(
 ) -> dict[tuple[str, str], tuple[Binding, list[Related]]]:
     """Each thread local that ``async def`` code uses, directly or through the synchronous
     functions it calls, with where (memoised per project: ISO501 and ISO505 both ask)."""
-    found: dict[tuple[str, str], tuple[Binding, list[Related]]] | None = getattr(
-        project, "_async_thread_local_uses", None
+    found: dict[tuple[str, str], tuple[Binding, list[Related]]] | None = project.__dict__.get(
+        "_async_thread_local_uses"
     )
     if found is not None:
         return found

@@ -65,9 +65,13 @@ def finding(
     )
 
 
+# Stores into an item of a subscripted object: ``x[k] = v``, ``x[k] += v``, ``del x[k]``.
+ITEM_OPERATIONS = frozenset({"setitem", "augitem", "delitem"})
+
+
 def is_container_write(site: WriteSite) -> bool:
     """Writes into an object's contents (as opposed to rebinding a name or an attribute)."""
-    return site.operation in ("setitem", "delitem", "augitem") or site.operation.startswith(
+    return site.operation in ITEM_OPERATIONS or site.operation.startswith(
         CONTAINER_OPERATIONS_PREFIX
     )
 

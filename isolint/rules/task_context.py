@@ -82,45 +82,31 @@ def _context_variables_set(project: Project) -> dict[VariableKey, Related]:
     return found
 
 
-def _context_variable(project: Project, module: str, setter: Access) -> VariableKey | None:
-    """The module-level ContextVar ``VAR`` of ``VAR.set(...)``, resolved through imports."""
-    target = project.resolve(module, Access(setter.root))
-    binding = project.binding(target) if target is not None else None
-    if target is None or binding is None or binding.kind != "call" or binding.callee is None:
+def _context_variable(project: Project, module: str, holder: Access) -> VariableKey | None:
+    """The module-level ContextVar ``VAR`` of ``VAR.set(...)`` or ``VAR.get()`` (the models'
+    ``request-context-types``), resolved through imports: its module and name."""
+    if not program_of(project).entry_points.holds_request_context(module, holder.root):
         return None
-    made = project.callee_name(target.module, binding.callee)
-    if made not in project.config.models.values("request-context-types"):
-        return None
-    return (target.module, target.name)
+    target = project.resolve(module, Access(holder.root))
+    return None if target is None else (target.module, target.name)
 
 
-def _read_from(
-    project: Project, worker: tuple[str, str], depth: int = 8
-) -> dict[VariableKey, Related]:
-    """The ContextVars that the worker, or a function it calls (``depth`` calls deep),
-    reads with ``.get()``, and where first: where the copied context is used (the user a
-    write is stamped with)."""
-    callees = program_of(project).reach.callees
-    seen = {worker}
-    frontier = [worker]
-    for _ in range(depth):
-        reached = []
-        for function in frontier:
-            for edge in callees.get(function, ()):
-                if edge.callee not in seen:
-                    seen.add(edge.callee)
-                    reached.append(edge.callee)
-        frontier = reached
+def _read_from(project: Project, worker: tuple[str, str]) -> dict[VariableKey, Related]:
+    """The ContextVars that the worker, or a function it calls, reads with ``.get()``, and
+    where first: where the copied context is used (the user a write is stamped with)."""
+    by_module: dict[str, set[str]] = {}
+    for module, qualname in program_of(project).reach.reached_from(worker):
+        by_module.setdefault(module, set()).add(qualname)
     found: dict[VariableKey, Related] = {}
-    for module, qualname in sorted(seen):
+    for module in sorted(by_module):
         record = project.modules[module]
         for call in record.facts.calls:
-            if call.function != qualname or call.callee.attrs != ["get"] or call.span is None:
+            if call.function not in by_module[module] or call.callee.attrs != ["get"]:
                 continue
             variable = _context_variable(project, module, call.callee)
-            if variable is not None and variable not in found:
+            if variable is not None and variable not in found and call.span is not None:
                 line = record.located(call.span).line
-                message = f"`{qualname}` reads `{variable[1]}` in the worker's context"
+                message = f"`{call.function}` reads `{variable[1]}` in the worker's context"
                 found[variable] = Related(record.display_path, line, message, "reader")
     return found
 

@@ -20,7 +20,7 @@ from isolint.program import program_of
 from isolint.program.readers import Reader
 from isolint.project import ModuleRecord, Project
 from isolint.rules.async_hazards import holds_only_resources, threading_locals_used_from_async
-from isolint.rules.base import finding, reader_notes
+from isolint.rules.base import CONTAINER_OPERATIONS_PREFIX, finding, reader_notes
 
 _FIX = (
     "Clear it when the request ends (`try: ... finally: del _locals.user`), set it on every "
@@ -175,7 +175,9 @@ def _clears(site: WriteSite) -> bool:
     """``del _locals.user``, ``_locals.user = None`` and ``_locals.__dict__.clear()``."""
     if site.operation == "delattr" or site.value_kind == "empty":
         return True
-    return site.operation.startswith("call:") and site.target.attrs[-1:] == ["__dict__"]
+    return site.operation.startswith(CONTAINER_OPERATIONS_PREFIX) and site.target.attrs[-1:] == [
+        "__dict__"
+    ]
 
 
 def _thread_local_field(

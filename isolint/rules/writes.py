@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from isolint.analysis.expressions import formatted_parts
+from isolint.analysis.expressions import CONTAINER_CONSTRUCTORS, formatted_parts
 from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
 from isolint.analysis.module_pass import USER_IDENTITY_NAMES
 from isolint.findings import Related
@@ -30,6 +30,7 @@ from isolint.project import (
 )
 from isolint.rules.base import (
     CONTAINER_OPERATIONS_PREFIX,
+    ITEM_OPERATIONS,
     REMOVALS,
     STORE_OPERATIONS_PREFIX,
     is_container_write,
@@ -1914,19 +1915,28 @@ def _kept_from_the_constructor(
                 and kept.target.attrs == [attribute]
                 and kept.value_name in init.params
             ):
-                return site.operation in _ITEM_STORES or _declared_container(init, kept.value_name)
+                return site.operation in ITEM_OPERATIONS or _declared_container(
+                    init, kept.value_name
+                )
     return False
 
 
-_ITEM_STORES = frozenset({"setitem", "augitem", "delitem"})
-_CONTAINER_TYPES = frozenset(
-    {"dict", "list", "set", "Dict", "List", "Set", "MutableMapping", "defaultdict", "deque"}
-)
+# A parameter declared one of these holds a container: the constructors, and typing's names.
+_CONTAINER_ANNOTATIONS = CONTAINER_CONSTRUCTORS | {
+    "Dict",
+    "List",
+    "Set",
+    "MutableMapping",
+    "MutableSequence",
+    "MutableSet",
+}
 
 
 def _declared_container(function: Function, param: str) -> bool:
     declared = function.param_types.get(param)
-    return declared is not None and (declared.attrs or [declared.root])[-1] in _CONTAINER_TYPES
+    return (
+        declared is not None and (declared.attrs or [declared.root])[-1] in _CONTAINER_ANNOTATIONS
+    )
 
 
 def _holds_container(project: Project, module: str, class_name: str, attribute: str) -> bool:
