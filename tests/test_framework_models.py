@@ -515,6 +515,35 @@ def test_a_parser_object_of_another_kind_is_not_the_request(project: MakeProject
     assert project({"app/api.py": source}) == []
 
 
+_CONTEXT_LOCAL_PROXY = """
+from flask import g
+from {module} import LocalProxy
+
+
+def _get_current_service():
+    return g.service
+
+
+current_service = LocalProxy(_get_current_service)
+LAST_SEEN = {{}}
+
+
+def note_visit():
+    LAST_SEEN["service"] = current_service.name
+"""
+
+
+def test_a_project_local_proxy_reads_the_current_request(project: MakeProject) -> None:
+    # `request-reader-types`: werkzeug's LocalProxy looks the current request's object up
+    found = project({"app/state.py": _CONTEXT_LOCAL_PROXY.format(module="werkzeug.local")})
+    assert [(f.code, f.line) for f in found] == [("ISO101", 15)], found
+    assert "current_service" in found[0].message
+
+
+def test_a_proxy_class_of_another_package_is_not_the_request(project: MakeProject) -> None:
+    assert project({"app/state.py": _CONTEXT_LOCAL_PROXY.format(module="somelib")}) == []
+
+
 _VIEW_WITH_PLACEHOLDER = """
 from django.http import JsonResponse
 from {module} import {base}

@@ -352,6 +352,9 @@ class Binding:
     arguments: list[str] = field(default_factory=list)
     # ... and the arguments it passes a value for (``expressions.passed_arguments``)
     passes: list[str] = field(default_factory=list)
+    # ... and the keywords it hands a new mutable container (``Field(render_kw={})``): made
+    # once, with the binding, and kept by what the call builds
+    container_keywords: list[str] = field(default_factory=list)
     # bound under ``if __name__ == "__main__":``: a global only when the module runs as a
     # script (which may start the server: a Gradio app built and launched there)
     in_main_guard: bool = False

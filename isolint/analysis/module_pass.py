@@ -2310,6 +2310,11 @@ def _binding(
                 call_of_call=call_of_call,
                 arguments=arguments,
                 passes=ex.passed_arguments(value),
+                container_keywords=[
+                    arg.keyword.value
+                    for arg in value.args
+                    if arg.keyword is not None and ex.container_type(arg.value) is not None
+                ],
             )
         return None
     if type(value) is cst.Subscript and ex.last_name(value.value) == "Annotated":

@@ -320,6 +320,9 @@ def _classify_write(
     framework_built = _framework_class_attribute(project, record, site)
     if framework_built is not None:
         return framework_built
+    declared = _container_kept_by_a_declaration(project, record, site)
+    if declared is not None:
+        return declared
     if site.self_class is not None:
         return _classify_self(project, record, site, site.self_class)
     if site.receiver_type is not None or site.receiver_param:
@@ -453,6 +456,70 @@ def _framework_class_attribute(
                 f"`{attrs[0]}`) instead of the class's.",
             )
     return None
+
+
+def _container_kept_by_a_declaration(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``self.logo.param_extensions["hint"] = name`` where the class body declares
+    ``logo = RadiosField(param_extensions={...})``: that dict was made once, with the class,
+    and what the declaration builds keeps it under the keyword's name. A WTForms form binds
+    a new field per instance but hands each the same dict, so what one request writes into
+    it every later form shows, for every user. Not after the method gave the field its own
+    (``self.logo.param_extensions = {...}`` first)."""
+    attrs = site.target.attrs
+    if (
+        site.self_class is None
+        or site.target.root != "self"
+        or len(attrs) != 2
+        or not (is_container_write(site) or site.target.keys)
+    ):
+        return None
+    declared = _declaration(project, record.name, site.self_class, attrs[0])
+    if declared is None or attrs[1] not in declared[1].container_keywords:
+        return None
+    if _rebound_first(record, site, attrs):
+        return None
+    code = keyed_code(site, "ISO103", _request_data(project, record, site))
+    if code is None:
+        return None
+    module, binding = declared
+    return ClassifiedWrite(
+        record,
+        site,
+        code,
+        f"{site.self_class}.{attrs[0]}.{attrs[1]}",
+        f"container made once, in the class body, for the declaration of `{attrs[0]}`, and",
+        module,
+        binding.span,
+        owner=site.self_class,
+        fix=f"Give the field its own copy first (`self.{attrs[0]}.{attrs[1]} = "
+        f"{{**self.{attrs[0]}.{attrs[1]}, ...}}`) instead of writing the class's.",
+    )
+
+
+def _declaration(
+    project: Project, module: str, class_name: str, attribute: str
+) -> tuple[str, Binding] | None:
+    """Where the class or a project base declares ``attribute`` by a call in its body
+    (declarative classes included: their bodies declare fields)."""
+    for owner, class_facts, _ in project._hierarchy(module, class_name):
+        binding = class_facts.attributes.get(attribute)
+        if binding is not None:
+            return (owner, binding) if binding.kind == "call" else None
+    return None
+
+
+def _rebound_first(record: ModuleRecord, site: WriteSite, attrs: list[str]) -> bool:
+    """``self.logo.param_extensions = {...}`` earlier in the same function."""
+    return any(
+        earlier.function == site.function
+        and earlier.operation == "setattr"
+        and earlier.target.root == "self"
+        and earlier.target.attrs == attrs
+        and 0 <= earlier.span.node < site.span.node
+        for earlier in record.facts.writes
+    )
 
 
 def _copied_first(record: ModuleRecord, site: WriteSite) -> bool:
