@@ -147,6 +147,8 @@ class Function:
     # ``queue.get()``: a worker that serves item after item, whoever put them there, for as
     # long as it runs; not one request's piece of work
     queue_worker: bool = False
+    # what it takes the next item out of (``await ccat.ws_messages.get()``: ``ws_messages``)
+    takes_from: list[str] = field(default_factory=list)
     # only an administrator may call it (``dependencies=[Depends(verify_admin_key)]``,
     # ``user=Depends(get_admin_user)``, ``@staff_member_required``): what it writes for
     # everyone is configuration, set by the one who runs the service

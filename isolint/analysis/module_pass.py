@@ -126,6 +126,9 @@ _STORE_WRITES = {
     "zadd": 1,
     "get_or_set": 1,
 }
+# Handing an item to a queue (`queue.Queue`, `asyncio.Queue`): whoever takes next gets it.
+_QUEUE_PUTS = frozenset({"put", "put_nowait"})
+_QUEUE_TAKES = frozenset({"get", "get_nowait"})
 # A set's element is its own key: `ADMINS.add(user_id)` keeps one entry per user.
 _SET_ELEMENT_METHODS = frozenset({"add", "discard"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
@@ -1100,6 +1103,13 @@ class ModulePass(cst.CSTVisitor):
             self._note_keepalive(node)
         if type(func) is cst.Attribute and func.attr.value in _STORE_WRITES:
             self._store_write(node, func, frame)
+        if type(func) is cst.Attribute and func.attr.value in _QUEUE_PUTS:
+            self._queue_put(node, func, frame)
+        if type(func) is cst.Attribute and func.attr.value in _QUEUE_TAKES and not node.args:
+            taken_from = ex.last_name(func.value)
+            function = frame.function
+            if function is not None and taken_from and taken_from not in function.takes_from:
+                function.takes_from.append(taken_from)
         self._mutating_call(node, frame)
 
     def _handed_callable(self, node: cst.Call) -> cst.Call | None:
@@ -1310,6 +1320,28 @@ class ModulePass(cst.CSTVisitor):
             under_lock=frame.lock_depth > 0,
         )
         self._describe_value(site, value, frame, "set")
+        self._span_later(site, "span", node)
+        frame.pending.append(_Pending("write", receiver, site))
+
+    def _queue_put(self, node: cst.Call, func: cst.Attribute, frame: _Frame) -> None:
+        """``self.ws_messages.put_nowait(note)``: an item handed to whoever takes the next one
+        out of the queue (judged by the project index once the receiver is known a queue)."""
+        args = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        receiver = ex.access_of(func.value, _NO_USER_KEYS)
+        if not args or receiver is None or receiver.keys:
+            return
+        item = args[0]
+        site = WriteSite(
+            target=receiver,
+            operation=f"queue:{func.attr.value}",
+            key=Key("none"),
+            span=self._placeholder(),
+            function=frame.owner,
+            value_from_param=bool(frame.sources(item)),
+            value_sources=sorted(frame.sources(item)),
+            under_lock=frame.lock_depth > 0,
+        )
+        self._describe_value(site, item, frame, "set")
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", receiver, site))
 
@@ -1960,14 +1992,14 @@ class ModulePass(cst.CSTVisitor):
             if (
                 pending.kind == "call"
                 and isinstance(pending.fact, CallSite)
-                and pending.access.attrs
-                and (
-                    Access(root, pending.access.attrs[:-1]).application_state_name()
-                    or pending.access.application_state_name()
+                and any(
+                    Access(root, pending.access.attrs[:cut]).application_state_name()
+                    for cut in range(len(pending.access.attrs), 0, -1)
                 )
             ):
-                # `request.app.state.ccat.chat(body)` or `request.app.state.ccat(body)`,
-                # directly or through a local: a method of what the application keeps,
+                # `request.app.state.ccat.chat(body)`, `request.app.state.ccat(body)` or
+                # `request.app.state.ccat.rabbit_hole.ingest(file)`, directly or through a
+                # local: a method of what the application keeps (or of what that keeps),
                 # resolved by what is stored there
                 pending.fact.callee = pending.access
                 self._add_call(pending.fact)

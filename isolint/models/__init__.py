@@ -28,6 +28,7 @@ Schema of a model (every key optional):
   ``shared-store-types``, ``request-parameter-names``,
   ``request-content-names``, ``user-content-names``, ``lock-types``, ``bookkeeping-classes``,
   ``bookkeeping-attributes``, ``bookkeeping-modules`` (globs), ``shared-store-objects``,
+  ``queue-types`` (an item put into one goes to whichever consumer takes the next),
   ``long-lived-bases`` (classes
   whose one instance the framework keeps and hands every request: a Celery task),
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
@@ -100,6 +101,7 @@ _VALUE_KEYS = (
     "bookkeeping-attributes",
     "bookkeeping-modules",
     "shared-store-objects",
+    "queue-types",
     "long-lived-bases",
     "user-input-calls",
     "per-request-types",

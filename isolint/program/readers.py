@@ -140,6 +140,23 @@ class Readers:
         others = [r for r in calls if (r.module, r.function) != (module, writer)]
         return others, len(others) < len(calls)
 
+    def queue_takers(self, name: str, writer: str) -> list[Reader]:
+        """Request-time functions serving a client themselves (an entry point, or one that
+        takes the request or its socket) that take an item out of a queue held as ``name``
+        (``await ccat.ws_messages.get()``): each item goes to whichever of them asks first."""
+        found = []
+        entries = self.reach.entry_points.entries
+        for module, record in self.project.modules.items():
+            for qualname, function in record.facts.functions.items():
+                if name not in function.takes_from or qualname == writer:
+                    continue
+                key = (module, qualname)
+                if key not in self.reach.request_paths:
+                    continue
+                if key in entries or self.reach.direct_reason(module, function):
+                    found.append(self.at_def(module, qualname))
+        return found
+
     def at_def(self, module: str, qualname: str) -> Reader:
         """The function as a reader, pointing at its ``def``."""
         function = self.project.function(module, qualname)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar
 
-from isolint.analysis.facts import Access, CallSite, Function
+from isolint.analysis.facts import Access, Binding, CallSite, Function
 from isolint.project import Project, Target
 
 ClassKey = tuple[str, str]  # (module, class qualname) of a project class
@@ -204,6 +204,11 @@ class TypeIndex:
             if key in call.arg_results:
                 return self.returned_type(module, call.arg_results[key], annotated=True)
         passed = _passed_access(call, position, name)
+        if passed is not None and passed.root == "self" and not passed.attrs:
+            # `RabbitHole(self)` in a method of `CheshireCat`: the object handing itself
+            caller = self.project.function(module, call.function) if call.function else None
+            owner = caller.class_name if caller is not None else None
+            return self.class_type(module, Access(owner)) if owner else None
         kept_as = passed.application_state_name() if passed is not None else ""
         return self.application_state_types.get(kept_as) if kept_as else None
 
@@ -250,8 +255,15 @@ class TypeIndex:
                 if call.self_class is not None or call.result_method:
                     continue
                 target = self.project.resolve(module, call.callee)
-                if target is not None and target.kind == "function" and not target.rest:
+                if target is None or target.rest:
+                    continue
+                if target.kind == "function":
                     found[(target.module, target.name)].append((module, call))
+                elif target.kind == "class" and self.project.function(
+                    target.module, f"{target.name}.__init__"
+                ):
+                    # `RabbitHole(self)`: what the constructor's parameters are handed
+                    found[(target.module, f"{target.name}.__init__")].append((module, call))
         return dict(found)
 
     @cached_property
@@ -299,12 +311,22 @@ class TypeIndex:
         return None
 
     def self_attribute_type(self, module: str, class_name: str, attribute: str) -> ValueType | None:
-        """The class of ``self.attribute`` in ``class_name`` or a project base class."""
+        """The class of ``self.attribute`` in ``class_name`` or a project base class: what
+        a method stores there, else what the class body declares (``user = RelatedField()``,
+        the one object every instance reads through ``self.user``)."""
         for owner, class_facts, _ in self.project._hierarchy(module, class_name):
             made = self.attribute_types.get((owner, class_facts.name), {}).get(attribute)
             if made is not None:
                 return made
+            declared = class_facts.attributes.get(attribute)
+            if declared is not None:
+                return self._declared_type(owner, declared)
         return None
+
+    def _declared_type(self, module: str, declared: Binding) -> ValueType | None:
+        if declared.kind != "call" or declared.callee is None or declared.call_of_call:
+            return None
+        return self.class_type(module, declared.callee)
 
     def receiver_type(
         self, module: str, function: Function | None, self_class: str | None, receiver: Access
@@ -313,6 +335,8 @@ class TypeIndex:
         kept_as = receiver.application_state_name()
         if kept_as:
             return self.application_state_types.get(kept_as)
+        if receiver.is_application_state() and not receiver.keys:
+            return self._kept_by_application_state(receiver)
         if self_class is not None:
             if len(receiver.attrs) == 1:
                 return self.self_attribute_type(module, self_class, receiver.attrs[0])
@@ -328,6 +352,21 @@ class TypeIndex:
             target = self.project.resolve(module, receiver)
             if target is not None and target.kind == "binding" and not target.rest:
                 return self.binding_type(target.module, target.name)
+        return None
+
+    def _kept_by_application_state(self, receiver: Access) -> ValueType | None:
+        """``request.app.state.ccat.rabbit_hole``: an attribute of what the application
+        keeps on its state, through the class of each object on the way."""
+        for cut in range(len(receiver.attrs) - 1, 0, -1):
+            kept_as = Access(receiver.root, receiver.attrs[:cut]).application_state_name()
+            if not kept_as:
+                continue
+            made = self.application_state_types.get(kept_as)
+            for attribute in receiver.attrs[cut:]:
+                if made is None or made.project is None:
+                    return None
+                made = self.self_attribute_type(*made.project, attribute)
+            return made
         return None
 
     @cached_property

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 CONTAINER_OPERATIONS_PREFIX = "call:"
 STORE_OPERATIONS_PREFIX = "store:"
+QUEUE_OPERATIONS_PREFIX = "queue:"
 
 
 class ClassifiedWriteLike(Protocol):
@@ -138,6 +139,8 @@ def describe(site: WriteSite) -> str:
         return f"`.{operation.removeprefix(CONTAINER_OPERATIONS_PREFIX)}()`"
     if operation.startswith(STORE_OPERATIONS_PREFIX):
         return f"`.{operation.removeprefix(STORE_OPERATIONS_PREFIX)}()`"
+    if operation.startswith(QUEUE_OPERATIONS_PREFIX):
+        return f"`.{operation.removeprefix(QUEUE_OPERATIONS_PREFIX)}()`"
     return {
         "setitem": "item assignment",
         "delitem": "`del`",

@@ -31,6 +31,7 @@ from isolint.project import (
 from isolint.rules.base import (
     CONTAINER_OPERATIONS_PREFIX,
     ITEM_OPERATIONS,
+    QUEUE_OPERATIONS_PREFIX,
     REMOVALS,
     STORE_OPERATIONS_PREFIX,
     is_container_write,
@@ -74,6 +75,8 @@ class ClassifiedWrite:
     on_kept_object: bool = False
     # the class of the object written through a typed parameter (``svc.user = u``)
     receiver_class: tuple[str, str] | None = None
+    # for an item put into a shared queue: the handlers serving a client that take it out
+    takers: tuple[Reader, ...] = ()
 
     def definition(self, project: Project, message: str) -> tuple[Related, ...]:
         """Where the shared object is defined or created (each long-lived allocation site,
@@ -113,6 +116,8 @@ class ClassifiedWrite:
         return bool(self.library) or bool(self.readers(project))
 
     def readers(self, project: Project) -> list[Reader]:
+        if self.takers:
+            return list(self.takers)
         program = program_of(project)
         site = self.site
         if self.receiver_class is not None:
@@ -307,6 +312,8 @@ def _classify_write(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> ClassifiedWrite | None:
     module = record.name
+    if site.operation.startswith(QUEUE_OPERATIONS_PREFIX):
+        return _classify_queue_put(project, record, site)
     if site.captured_in:
         return _captured_state_write(project, record, site)
     if site.returned_by_call:
@@ -341,6 +348,63 @@ def _classify_write(
         return _class_container_write(project, record, site, target)
     if target.kind == "class" and len(target.rest) == 1 and site.operation == "setattr":
         return _class_attribute_rebound(project, record, site, target)
+    return None
+
+
+def _classify_queue_put(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``self.ws_messages.put_nowait(note)`` into the one queue of a long-lived object (or a
+    module-level queue) that the handlers serving each client take items from (``await
+    ccat.ws_messages.get()``, then sent to their own socket): an item goes to whichever
+    connection asks first, so one user's data reaches another's. A queue only workers
+    drain (functions serving no client) hands work off; it is no leak."""
+    queue = _held_queue(project, record, site)
+    if queue is None or site.value_kind or not _request_data(project, record, site):
+        return None
+    subject, what, creations, defined = queue
+    takers = program_of(project).readers.queue_takers(subject.rsplit(".", 1)[-1], site.function)
+    if not takers:
+        return None
+    return ClassifiedWrite(
+        record,
+        site,
+        "ISO401" if creations else "ISO101",
+        subject,
+        what,
+        defined[0] if defined else None,
+        defined[1] if defined else None,
+        creations=creations,
+        owner=site.self_class or "",
+        takers=tuple(takers),
+    )
+
+
+def _held_queue(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> tuple[str, str, tuple[Creation, ...], tuple[str, Span] | None] | None:
+    """The queue written: an attribute of a long-lived object (its subject, what holds it,
+    where that object is created and where the queue is made) or a module-level queue."""
+    program = program_of(project)
+    queues = project.config.models.values("queue-types")
+    function = project.function(record.name, site.function)
+    made = program.types.receiver_type(record.name, function, site.self_class, site.target)
+    if made is None or not made.names & queues:
+        return None
+    attrs = site.target.attrs
+    if site.self_class is not None and site.target.root == "self" and len(attrs) == 1:
+        creations = program.long_lived.inherited_by((record.name, site.self_class))
+        if not creations:
+            return None  # an object per request or per connection: its own queue
+        created = _attribute_created(project, record.name, site.self_class, attrs[0])
+        subject = f"{site.self_class}.{attrs[0]}"
+        return subject, creations[0].how, tuple(creations), created
+    if site.self_class is None and not attrs:
+        target = project.resolve(record.name, site.target)
+        binding = project.binding(target) if target is not None else None
+        if target is None or binding is None:
+            return None
+        return target.name, "module-level queue", (), (target.module, binding.span)
     return None
 
 
