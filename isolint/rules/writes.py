@@ -248,7 +248,7 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     if _keyed_by_who_asks(project, record, site) or _keyed_by_a_fresh_id(project, record, site):
         return None
-    if _an_entity_s_entry(project, record, classified):
+    if _an_entity_s_entry(project, record, classified) or _an_entity_s_id_listed(classified):
         return None
     if classified.code in ("ISO401", "ISO402") and _every_caller_memoizes(project, record, site):
         return None
@@ -1762,6 +1762,21 @@ def _an_entity_s_entry(project: Project, record: ModuleRecord, classified: Class
     if site.value_names_user:
         return False  # the asking user themselves (``request.user``), kept as the thing's
     return not any(reader.lists for reader in classified.readers(project))
+
+
+def _an_entity_s_id_listed(classified: ClassifiedWrite) -> bool:
+    """``self.active_plugins.append(plugin_id)``: a list of which things are on holds the
+    ids of things (a plugin, a document), the same for everyone who holds the id, not what a
+    user sent or who they are (``user_id``, ``session_id`` are not such ids)."""
+    site = classified.site
+    if classified.code not in ("ISO101", "ISO401") or site.operation not in _ID_LISTINGS:
+        return False
+    if site.target.keys or site.key.kind != "none" or site.value_owner:
+        return False
+    return site.value_id and _names_an_entity(site.value_name)
+
+
+_ID_LISTINGS = frozenset({"call:append", "call:add", "call:insert", "call:appendleft"})
 
 
 def _callers_pass_an_entity_key(
