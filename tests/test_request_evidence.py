@@ -141,7 +141,7 @@ def test_callers_passing_different_classes_leave_the_parameter_untyped(
 
 
 def test_state_in_a_telemetry_package_is_bookkeeping(project: MakeProject) -> None:
-    events = "EVENTS = []\n\n\nasync def record(request, flow_id):\n    EVENTS.append(flow_id)\n"
+    events = "EVENTS = []\n\n\nasync def record(request, note):\n    EVENTS.append(note)\n"
     assert project({"app/telemetry/events.py": events}) == []
     assert located(project({"app/runs/events.py": events})) == {("app/runs/events.py", 5, "ISO101")}
 
@@ -317,6 +317,34 @@ def test_a_decorator_factory_s_wrapper_runs_per_request(project: MakeProject) ->
     source = _ROUTE.format(decorator=decorator, use='remember("item")')
     (finding,) = project({"app/api.py": source})
     assert (finding.code, finding.line) == ("ISO402", 14)
+
+
+def test_an_unmarked_wrapper_a_decorator_returns_runs_per_request(project: MakeProject) -> None:
+    # no `functools.wraps`: the nested function the decorator returns, taking `*args,
+    # **kwargs`, is still what runs in the route's place
+    decorator = (
+        "def remember(func):\n"
+        "    def wrapper(*args, **kwargs):\n"
+        '        LAST["item"] = kwargs["item_id"]\n'
+        "        return func(*args, **kwargs)\n\n"
+        "    return wrapper"
+    )
+    (finding,) = project({"app/api.py": _ROUTE.format(decorator=decorator, use="remember")})
+    assert (finding.code, finding.line) == ("ISO101", 12)
+    assert "the wrapper `@remember` puts around `item`" in finding.message
+
+
+def test_a_helper_the_decorator_calls_but_does_not_return_is_no_wrapper(
+    project: MakeProject,
+) -> None:
+    decorator = (
+        "def remember(func):\n"
+        "    def note(*names):\n"
+        '        LAST["name"] = names[0]\n\n'
+        "    note(func.__name__)\n"
+        "    return func"
+    )
+    assert project({"app/api.py": _ROUTE.format(decorator=decorator, use="remember")}) == []
 
 
 def test_a_decorator_that_registers_and_returns_the_function_adds_no_request_code(

@@ -147,6 +147,9 @@ class Function:
     # ``queue.get()``: a worker that serves item after item, whoever put them there, for as
     # long as it runs; not one request's piece of work
     queue_worker: bool = False
+    # a decorator's wrapper: a nested function its definer returns, taking ``*args`` or
+    # ``**kwargs``; it runs in place of the decorated function
+    stands_in: bool = False
     # what it takes the next item out of (``await ccat.ws_messages.get()``: ``ws_messages``)
     takes_from: list[str] = field(default_factory=list)
     # only an administrator may call it (``dependencies=[Depends(verify_admin_key)]``,

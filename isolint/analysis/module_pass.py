@@ -252,6 +252,8 @@ class _Frame:
     loads: set[str] = field(default_factory=set)
     nested_loads: dict[str, set[str]] = field(default_factory=dict)
     nested: bool = False  # defined inside another function (only then are its loads kept)
+    # names the function returns (``return wrapper``): a function it defines and hands out
+    returned_names: set[str] = field(default_factory=set)
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
         """Every name an expression's value is computed from, following local assignments."""
@@ -1704,10 +1706,18 @@ class ModulePass(cst.CSTVisitor):
         # middleware in an app factory) is a function of its own: it runs when the server
         # calls it, not with the factory. Other nested functions (helpers, closures) are part
         # of the function that defines them.
+        # So is a decorator's wrapper: a nested function its definer returns that takes
+        # whatever the decorated function is handed (``*args, **kwargs``).
+        stands_in = (
+            parent.kind == "function"
+            and name in parent.returned_names
+            and (type(node.params.star_arg) is cst.Param or node.params.star_kwarg is not None)
+        )
         own = outer is None or (
             parent.kind == "function"
             and (
                 bool(node.decorators)
+                or stands_in
                 or any(self._is_request_param(p) for p in _all_params(node.params))
             )
         )
@@ -1738,8 +1748,10 @@ class ModulePass(cst.CSTVisitor):
             function.decorators.append(use)
         function.admin_only = _admin_only(node)
         function.return_type = _declared_type(node.returns)
+        function.stands_in = stands_in
         frame = _Frame("function", qualname, owner=owner, function=function)
         frame.nested = outer is not None
+        frame.returned_names = _returned_names(node.body)
         params = _all_params(node.params)
         frame.bound.update(p.name.value for p in params)
         if type(node.params.star_kwarg) is cst.Param:
@@ -2829,6 +2841,32 @@ def _endless(test: cst.BaseExpression) -> bool:
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return _names_a_flag(test.expression, _STOP_WORDS)
     return _names_a_flag(test, _RUN_WORDS)
+
+
+_STATEMENT_BLOCKS = (
+    cst.BaseSuite,
+    cst.BaseCompoundStatement,
+    cst.SimpleStatementLine,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.Finally,
+)
+
+
+def _returned_names(body: cst.BaseSuite) -> set[str]:
+    """The names a function body returns (``return wrapper``), not those of the functions
+    and classes it defines."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if type(node) is cst.Return and type(node.value) is cst.Name:
+            found.add(node.value.value)
+        elif isinstance(node, _STATEMENT_BLOCKS):
+            pending.extend(children(node))
+    return found
 
 
 def _takes_an_item(node: cst.Await) -> bool:

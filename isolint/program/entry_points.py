@@ -566,16 +566,15 @@ _WRAPS = frozenset({"wraps", "functools.wraps"})
 
 def _wrappers_made_by(project: Project, module: str, decorator: Function) -> list[str]:
     """The functions a decorator (or a decorator factory, one level deeper) defines in place
-    of the decorated one, marked so with ``@functools.wraps(func)``. (A nested function that
-    is neither decorated nor takes a request is part of the function defining it, so an
-    unmarked wrapper's body is not told apart from the decorator's own.)"""
+    of the decorated one: marked so with ``@functools.wraps(func)``, or returned by the
+    function defining them and taking ``*args``/``**kwargs`` (``stands_in``)."""
     prefix = decorator.qualname + "."
     return [
         qualname
         for qualname, function in project.modules[module].facts.functions.items()
         if qualname.startswith(prefix)
         and qualname.count(".") - prefix.count(".") <= 1
-        and any(use.callee.text() in _WRAPS for use in function.decorators)
+        and (function.stands_in or any(use.callee.text() in _WRAPS for use in function.decorators))
     ]
 
 
