@@ -101,6 +101,18 @@ class Access:
             return ""
         return parts[-1]
 
+    def kept_on_application_state(self) -> tuple[str, list[str]]:
+        """``("ccat", ["rabbit_hole", "ingest"])`` for ``request.app.state.ccat.rabbit_hole
+        .ingest``: the name of what the application keeps that the access goes through, and
+        the attributes after it; ``("", [])`` when it goes through none."""
+        if self.keys or not self.is_application_state():
+            return "", []
+        for cut in range(len(self.attrs), 0, -1):
+            kept_as = Access(self.root, self.attrs[:cut]).application_state_name()
+            if kept_as:
+                return kept_as, self.attrs[cut:]
+        return "", []
+
     def is_request_app(self) -> bool:
         """``request.app``: the application a request came to (aiohttp's is a mapping its
         handlers may write, ``request.app[key] = value``)."""

@@ -2004,10 +2004,7 @@ class ModulePass(cst.CSTVisitor):
             if (
                 pending.kind == "call"
                 and isinstance(pending.fact, CallSite)
-                and any(
-                    Access(root, pending.access.attrs[:cut]).application_state_name()
-                    for cut in range(len(pending.access.attrs), 0, -1)
-                )
+                and pending.access.kept_on_application_state()[0]
             ):
                 # `request.app.state.ccat.chat(body)`, `request.app.state.ccat(body)` or
                 # `request.app.state.ccat.rabbit_hole.ingest(file)`, directly or through a
@@ -2843,30 +2840,17 @@ def _endless(test: cst.BaseExpression) -> bool:
     return _names_a_flag(test, _RUN_WORDS)
 
 
-_STATEMENT_BLOCKS = (
-    cst.BaseSuite,
-    cst.BaseCompoundStatement,
-    cst.SimpleStatementLine,
-    cst.Else,
-    cst.ExceptHandler,
-    cst.Finally,
-)
-
-
 def _returned_names(body: cst.BaseSuite) -> set[str]:
-    """The names a function body returns (``return wrapper``), not those of the functions
-    and classes it defines."""
-    found: set[str] = set()
-    pending: list[cst.CSTNode] = [body]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if type(node) is cst.Return and type(node.value) is cst.Name:
-            found.add(node.value.value)
-        elif isinstance(node, _STATEMENT_BLOCKS):
-            pending.extend(children(node))
-    return found
+    """The name a function body ends by returning (``return wrapper``, a decorator's last
+    statement): looked at without walking the body, which every function pays for."""
+    statements = body.body if type(body) is cst.IndentedBlock else ()
+    last = statements[-1] if statements else None
+    if type(last) is not cst.SimpleStatementLine:
+        return set()
+    returned = last.body[-1] if last.body else None
+    if type(returned) is cst.Return and type(returned.value) is cst.Name:
+        return {returned.value.value}
+    return set()
 
 
 def _takes_an_item(node: cst.Await) -> bool:

@@ -332,11 +332,9 @@ class TypeIndex:
         self, module: str, function: Function | None, self_class: str | None, receiver: Access
     ) -> ValueType | None:
         """The class of a call's receiver (``self.engine``, a typed parameter, a global)."""
-        kept_as = receiver.application_state_name()
+        kept_as, rest = receiver.kept_on_application_state()
         if kept_as:
-            return self.application_state_types.get(kept_as)
-        if receiver.is_application_state() and not receiver.keys:
-            return self._kept_by_application_state(receiver)
+            return self._kept_by_application_state(kept_as, rest)
         if self_class is not None:
             if len(receiver.attrs) == 1:
                 return self.self_attribute_type(module, self_class, receiver.attrs[0])
@@ -354,20 +352,15 @@ class TypeIndex:
                 return self.binding_type(target.module, target.name)
         return None
 
-    def _kept_by_application_state(self, receiver: Access) -> ValueType | None:
+    def _kept_by_application_state(self, kept_as: str, rest: list[str]) -> ValueType | None:
         """``request.app.state.ccat.rabbit_hole``: an attribute of what the application
         keeps on its state, through the class of each object on the way."""
-        for cut in range(len(receiver.attrs) - 1, 0, -1):
-            kept_as = Access(receiver.root, receiver.attrs[:cut]).application_state_name()
-            if not kept_as:
-                continue
-            made = self.application_state_types.get(kept_as)
-            for attribute in receiver.attrs[cut:]:
-                if made is None or made.project is None:
-                    return None
-                made = self.self_attribute_type(*made.project, attribute)
-            return made
-        return None
+        made = self.application_state_types.get(kept_as)
+        for attribute in rest:
+            if made is None or made.project is None:
+                return None
+            made = self.self_attribute_type(*made.project, attribute)
+        return made
 
     @cached_property
     def subclasses(self) -> dict[ClassKey, list[ClassKey]]:
