@@ -162,7 +162,8 @@ class Function:
     # a decorator's wrapper: a nested function its definer returns, taking ``*args`` or
     # ``**kwargs``; it runs in place of the decorated function
     stands_in: bool = False
-    # what it takes the next item out of (``await ccat.ws_messages.get()``: ``ws_messages``)
+    # what it takes the next item out of (``await ccat.ws_messages.get()``:
+    # ``ccat.ws_messages``)
     takes_from: list[str] = field(default_factory=list)
     # only an administrator may call it (``dependencies=[Depends(verify_admin_key)]``,
     # ``user=Depends(get_admin_user)``, ``@staff_member_required``): what it writes for

@@ -1108,10 +1108,11 @@ class ModulePass(cst.CSTVisitor):
         if type(func) is cst.Attribute and func.attr.value in _QUEUE_PUTS:
             self._queue_put(node, func, frame)
         if type(func) is cst.Attribute and func.attr.value in _QUEUE_TAKES and not node.args:
-            taken_from = ex.last_name(func.value)
+            taken_from = ex.access_of(func.value, _NO_USER_KEYS)
             function = frame.function
-            if function is not None and taken_from and taken_from not in function.takes_from:
-                function.takes_from.append(taken_from)
+            if function is not None and taken_from is not None and not taken_from.keys:
+                if taken_from.text() not in function.takes_from:
+                    function.takes_from.append(taken_from.text())
         self._mutating_call(node, frame)
 
     def _handed_callable(self, node: cst.Call) -> cst.Call | None:

@@ -33,6 +33,22 @@ _READING_METHODS = frozenset(
 StateKey = tuple[str, str, str]  # (module, owner class or "", attribute or module-level name)
 
 
+def _takes_from(
+    module: str,
+    class_name: str | None,
+    taken: str,
+    name: str,
+    family: frozenset[tuple[str, str]],
+) -> bool:
+    """``self.ws_messages`` in the queue's own class family, ``ccat.ws_messages`` through
+    any other object (its class is not known here), or the module-level ``notes``."""
+    if not family:
+        return taken == name or (taken.endswith(f".{name}") and not taken.startswith("self."))
+    if taken.startswith("self."):
+        return taken == f"self.{name}" and (module, class_name or "") in family
+    return taken.endswith(f".{name}")
+
+
 # Methods that hand back every entry at once (a listing), not the one its caller names.
 _LISTING_METHODS = frozenset({"items", "values", "keys", "copy"})
 # Methods that hand back the entry under the key they are given.
@@ -140,15 +156,22 @@ class Readers:
         others = [r for r in calls if (r.module, r.function) != (module, writer)]
         return others, len(others) < len(calls)
 
-    def queue_takers(self, name: str, writer: str) -> list[Reader]:
+    def queue_takers(
+        self, name: str, writer: str, family: frozenset[tuple[str, str]] = frozenset()
+    ) -> list[Reader]:
         """Request-time functions serving a client themselves (an entry point, or one that
-        takes the request or its socket) that take an item out of a queue held as ``name``
-        (``await ccat.ws_messages.get()``): each item goes to whichever of them asks first."""
+        takes the request or its socket) that take an item out of the queue written
+        (``await ccat.ws_messages.get()``): each item goes to whichever of them asks first.
+        ``name`` is a module-level queue's name, or a long-lived object's attribute with the
+        classes (``family``) whose ``self.name`` is that queue."""
         found = []
         entries = self.reach.entry_points.entries
         for module, record in self.project.modules.items():
             for qualname, function in record.facts.functions.items():
-                if name not in function.takes_from or qualname == writer:
+                if qualname == writer or not any(
+                    _takes_from(module, function.class_name, taken, name, family)
+                    for taken in function.takes_from
+                ):
                     continue
                 key = (module, qualname)
                 if key not in self.reach.request_paths:

@@ -363,7 +363,14 @@ def _classify_queue_put(
     if queue is None or site.value_kind or not _request_data(project, record, site):
         return None
     subject, what, creations, defined = queue
-    takers = program_of(project).readers.queue_takers(subject.rsplit(".", 1)[-1], site.function)
+    family = (
+        frozenset(_class_family(project, (record.name, site.self_class)))
+        if site.self_class is not None
+        else frozenset()
+    )
+    takers = program_of(project).readers.queue_takers(
+        subject.rsplit(".", 1)[-1], site.function, family
+    )
     if not takers:
         return None
     return ClassifiedWrite(
