@@ -129,6 +129,8 @@ _STORE_WRITES = {
 # Handing an item to a queue (`queue.Queue`, `asyncio.Queue`): whoever takes next gets it.
 _QUEUE_PUTS = frozenset({"put", "put_nowait"})
 _QUEUE_TAKES = frozenset({"get", "get_nowait"})
+# A LangGraph graph's runs, each handed a `config` that may name the conversation's thread.
+_GRAPH_RUNS = frozenset({"invoke", "ainvoke", "stream", "astream", "astream_events"})
 # A set's element is its own key: `ADMINS.add(user_id)` keeps one entry per user.
 _SET_ELEMENT_METHODS = frozenset({"add", "discard"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
@@ -252,6 +254,8 @@ class _Frame:
     loads: set[str] = field(default_factory=set)
     nested_loads: dict[str, set[str]] = field(default_factory=dict)
     nested: bool = False  # defined inside another function (only then are its loads kept)
+    # locals assigned once a dict display (``config = {"configurable": {...}}``)
+    dict_displays: dict[str, cst.Dict] = field(default_factory=dict)
     # names the function returns (``return wrapper``): a function it defines and hands out
     returned_names: set[str] = field(default_factory=set)
 
@@ -667,6 +671,10 @@ class ModulePass(cst.CSTVisitor):
             elif made is not None and frame.assignments[name] == 1:
                 frame.call_results[name] = made[1]  # `provider = get_provider(name)`
             made_type = ex.container_type(value) if frame.assignments[name] == 1 else None
+            if made_type is not None and type(value) is cst.Dict:
+                frame.dict_displays[name] = value  # `config = {"configurable": {...}}`
+            else:
+                frame.dict_displays.pop(name, None)
             if made_type is not None:
                 frame.made_here[name] = (made_type, node)
             elif frame.assignments[name] == 1 and name in frame.instances:
@@ -1107,6 +1115,8 @@ class ModulePass(cst.CSTVisitor):
             self._store_write(node, func, frame)
         if type(func) is cst.Attribute and func.attr.value in _QUEUE_PUTS:
             self._queue_put(node, func, frame)
+        if type(func) is cst.Attribute and func.attr.value in _GRAPH_RUNS:
+            self._conversation_turn(node, func, frame)
         if type(func) is cst.Attribute and func.attr.value in _QUEUE_TAKES and not node.args:
             taken_from = ex.access_of(func.value, _NO_USER_KEYS)
             function = frame.function
@@ -1345,6 +1355,31 @@ class ModulePass(cst.CSTVisitor):
             under_lock=frame.lock_depth > 0,
         )
         self._describe_value(site, item, frame, "set")
+        self._span_later(site, "span", node)
+        frame.pending.append(_Pending("write", receiver, site))
+
+    def _conversation_turn(self, node: cst.Call, func: cst.Attribute, frame: _Frame) -> None:
+        """``app.invoke({"messages": [...]}, config={"configurable": {"thread_id": t}})``: a
+        LangGraph run whose checkpointer (when the graph has one) keeps the input under thread
+        ``t``, read back as the conversation of that thread's next run."""
+        thread = _configured_thread(node, frame.dict_displays)
+        receiver = ex.access_of(func.value, _NO_USER_KEYS)
+        positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        if thread is None or receiver is None or receiver.keys or not positional:
+            return
+        given = positional[0]
+        site = WriteSite(
+            target=receiver,
+            operation=f"memory:{func.attr.value}",
+            key=ex.classify_key(thread, self.options.user_keys, frame.user_scoped),
+            span=self._placeholder(),
+            function=frame.owner,
+            value_from_param=bool(frame.sources(given)),
+            value_sources=sorted(frame.sources(given)),
+            key_sources=sorted(frame.sources(thread)),
+            under_lock=frame.lock_depth > 0,
+        )
+        self._describe_value(site, given, frame, "set")
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", receiver, site))
 
@@ -2839,6 +2874,37 @@ def _endless(test: cst.BaseExpression) -> bool:
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return _names_a_flag(test.expression, _STOP_WORDS)
     return _names_a_flag(test, _RUN_WORDS)
+
+
+def _configured_thread(call: cst.Call, dicts: Mapping[str, cst.Dict]) -> cst.BaseExpression | None:
+    """``t`` of ``config={"configurable": {"thread_id": t}}`` (or that dict passed second, or
+    a local assigned it once)."""
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    configs = [arg.value for arg in call.args if arg.keyword and arg.keyword.value == "config"]
+    if len(positional) > 1:
+        configs.append(positional[1].value)
+    for config in configs:
+        if type(config) is cst.Name:
+            config = dicts.get(config.value, config)
+        configurable = _dict_entry(config, "configurable")
+        thread = _dict_entry(configurable, "thread_id") if configurable is not None else None
+        if thread is not None:
+            return thread
+    return None
+
+
+def _dict_entry(node: cst.BaseExpression, key: str) -> cst.BaseExpression | None:
+    """The value a dict display gives a string key."""
+    if type(node) is not cst.Dict:
+        return None
+    for element in node.elements:
+        if (
+            type(element) is cst.DictElement
+            and type(element.key) is cst.SimpleString
+            and element.key.evaluated_value == key
+        ):
+            return element.value
+    return None
 
 
 def _returned_names(body: cst.BaseSuite) -> set[str]:

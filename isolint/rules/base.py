@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 CONTAINER_OPERATIONS_PREFIX = "call:"
 STORE_OPERATIONS_PREFIX = "store:"
 QUEUE_OPERATIONS_PREFIX = "queue:"
+MEMORY_OPERATIONS_PREFIX = "memory:"
 
 
 class ClassifiedWriteLike(Protocol):
@@ -141,6 +142,8 @@ def describe(site: WriteSite) -> str:
         return f"`.{operation.removeprefix(STORE_OPERATIONS_PREFIX)}()`"
     if operation.startswith(QUEUE_OPERATIONS_PREFIX):
         return f"`.{operation.removeprefix(QUEUE_OPERATIONS_PREFIX)}()`"
+    if operation.startswith(MEMORY_OPERATIONS_PREFIX):
+        return f"`.{operation.removeprefix(MEMORY_OPERATIONS_PREFIX)}()`"
     return {
         "setitem": "item assignment",
         "delitem": "`del`",

@@ -163,7 +163,7 @@ def _write_finding(project: Project, classified: ClassifiedWrite) -> Finding:
         classified.record,
         site.span,
         message + evidence + classified.read_back(project),
-        _FIXES[classified.code],
+        classified.fix or _FIXES[classified.code],
         severity,
         related,
         shared_object=classified.subject,

@@ -31,6 +31,7 @@ from isolint.project import (
 from isolint.rules.base import (
     CONTAINER_OPERATIONS_PREFIX,
     ITEM_OPERATIONS,
+    MEMORY_OPERATIONS_PREFIX,
     QUEUE_OPERATIONS_PREFIX,
     REMOVALS,
     STORE_OPERATIONS_PREFIX,
@@ -314,6 +315,8 @@ def _classify_write(
     module = record.name
     if site.operation.startswith(QUEUE_OPERATIONS_PREFIX):
         return _classify_queue_put(project, record, site)
+    if site.operation.startswith(MEMORY_OPERATIONS_PREFIX):
+        return _classify_conversation_turn(project, record, site)
     if site.captured_in:
         return _captured_state_write(project, record, site)
     if site.returned_by_call:
@@ -385,6 +388,79 @@ def _classify_queue_put(
         owner=site.self_class or "",
         takers=tuple(takers),
     )
+
+
+def _classify_conversation_turn(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``self.app.invoke({"messages": [prompt]}, config={"configurable": {"thread_id": "1"}})``
+    on the one graph a long-lived object (or the module) keeps, compiled with a checkpointer:
+    the checkpointer keeps each thread's conversation and feeds it to the thread's next run.
+    A thread id that nothing of the request chooses (a constant, the object's own state)
+    makes every caller's turn part of one conversation, so each user's answer is computed
+    from the others' messages. A thread id computed from the request is that caller's own."""
+    if site.key.kind == "user" or site.key_sources:
+        return None
+    if site.value_kind or not _request_data(project, record, site):
+        return None
+    graph = _checkpointed_graph(project, record, site)
+    if graph is None:
+        return None
+    subject, what, creations, defined = graph
+    return ClassifiedWrite(
+        record,
+        site,
+        "ISO401" if creations else "ISO101",
+        subject,
+        what,
+        defined[0] if defined else None,
+        defined[1] if defined else None,
+        creations=creations,
+        owner=site.self_class or "",
+        fix=f"Its checkpointer keeps every caller's turns under thread `{site.key.text}`: run "
+        "each user's turns under their own thread "
+        '(`config={"configurable": {"thread_id": f"{user_id}:{conversation_id}"}}`).',
+    )
+
+
+def _checkpointed_graph(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> tuple[str, str, tuple[Creation, ...], tuple[str, Span] | None] | None:
+    """The graph run: an attribute of a long-lived object, or a module-level graph, made by
+    a call handed a ``checkpointer`` (``workflow.compile(checkpointer=memory)``)."""
+    attrs = site.target.attrs
+    what = f"graph whose checkpointer keeps thread `{site.key.text}` as one conversation,"
+    if site.self_class is not None and site.target.root == "self" and len(attrs) == 1:
+        creations = program_of(project).long_lived.inherited_by((record.name, site.self_class))
+        made = _checkpointed_attribute(project, record.name, site.self_class, attrs[0])
+        if not creations or made is None:
+            return None
+        subject = f"{site.self_class}.{attrs[0]}"
+        return subject, creations[0].how, tuple(creations), made
+    if site.self_class is None and not attrs:
+        target = project.resolve(record.name, site.target)
+        binding = project.binding(target) if target is not None else None
+        if target is None or binding is None or "checkpointer" not in binding.passes:
+            return None
+        return target.name, f"module-level {what}", (), (target.module, binding.span)
+    return None
+
+
+def _checkpointed_attribute(
+    project: Project, module: str, class_name: str, attribute: str
+) -> tuple[str, Span] | None:
+    """Where the class (or a base) sets ``self.attribute`` to what a call handed a
+    ``checkpointer`` made."""
+    for owner, class_facts, _ in project._hierarchy(module, class_name):
+        for site in project.modules[owner].facts.writes:
+            if (
+                site.self_class == class_facts.name
+                and site.operation == "setattr"
+                and site.target.attrs == [attribute]
+                and "checkpointer" in site.value_call_passes
+            ):
+                return owner, site.span
+    return None
 
 
 def _held_queue(
