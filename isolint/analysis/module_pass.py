@@ -1111,18 +1111,16 @@ class ModulePass(cst.CSTVisitor):
             return
         if type(func) is cst.Attribute and func.attr.value == "add_done_callback":
             self._note_keepalive(node)
-        if type(func) is cst.Attribute and func.attr.value in _STORE_WRITES:
-            self._store_write(node, func, frame)
-        if type(func) is cst.Attribute and func.attr.value in _QUEUE_PUTS:
-            self._queue_put(node, func, frame)
-        if type(func) is cst.Attribute and func.attr.value in _GRAPH_RUNS:
-            self._conversation_turn(node, func, frame)
-        if type(func) is cst.Attribute and func.attr.value in _QUEUE_TAKES and not node.args:
-            taken_from = ex.access_of(func.value, _NO_USER_KEYS)
-            function = frame.function
-            if function is not None and taken_from is not None and not taken_from.keys:
-                if taken_from.text() not in function.takes_from:
-                    function.takes_from.append(taken_from.text())
+        if type(func) is cst.Attribute:
+            method = func.attr.value
+            if method in _STORE_WRITES:
+                self._store_write(node, func, frame)
+            elif method in _QUEUE_PUTS:
+                self._queue_put(node, func, frame)
+            elif method in _GRAPH_RUNS:
+                self._conversation_turn(node, func, frame)
+            elif method in _QUEUE_TAKES and not node.args:
+                _note_taken_from(frame, func.value)
         self._mutating_call(node, frame)
 
     def _handed_callable(self, node: cst.Call) -> cst.Call | None:
@@ -1340,43 +1338,43 @@ class ModulePass(cst.CSTVisitor):
         """``self.ws_messages.put_nowait(note)``: an item handed to whoever takes the next one
         out of the queue (judged by the project index once the receiver is known a queue)."""
         args = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
-        receiver = ex.access_of(func.value, _NO_USER_KEYS)
-        if not args or receiver is None or receiver.keys:
-            return
-        item = args[0]
-        site = WriteSite(
-            target=receiver,
-            operation=f"queue:{func.attr.value}",
-            key=Key("none"),
-            span=self._placeholder(),
-            function=frame.owner,
-            value_from_param=bool(frame.sources(item)),
-            value_sources=sorted(frame.sources(item)),
-            under_lock=frame.lock_depth > 0,
-        )
-        self._describe_value(site, item, frame, "set")
-        self._span_later(site, "span", node)
-        frame.pending.append(_Pending("write", receiver, site))
+        if args:
+            self._handed_to_receiver(node, func, frame, args[0], None)
 
     def _conversation_turn(self, node: cst.Call, func: cst.Attribute, frame: _Frame) -> None:
         """``app.invoke({"messages": [...]}, config={"configurable": {"thread_id": t}})``: a
         LangGraph run whose checkpointer (when the graph has one) keeps the input under thread
         ``t``, read back as the conversation of that thread's next run."""
         thread = _configured_thread(node, frame.dict_displays)
+        args = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        if thread is not None and args:
+            self._handed_to_receiver(node, func, frame, args[0], thread)
+
+    def _handed_to_receiver(
+        self,
+        node: cst.Call,
+        func: cst.Attribute,
+        frame: _Frame,
+        given: cst.BaseExpression,
+        key: cst.BaseExpression | None,
+    ) -> None:
+        """A write of what a call hands its receiver (under ``key``, when it names one): an
+        item for a queue (``queue:put``), a turn for a graph's conversation (``memory:``)."""
         receiver = ex.access_of(func.value, _NO_USER_KEYS)
-        positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
-        if thread is None or receiver is None or receiver.keys or not positional:
+        if receiver is None or receiver.keys:
             return
-        given = positional[0]
+        kind = "memory" if key is not None else "queue"
         site = WriteSite(
             target=receiver,
-            operation=f"memory:{func.attr.value}",
-            key=ex.classify_key(thread, self.options.user_keys, frame.user_scoped),
+            operation=f"{kind}:{func.attr.value}",
+            key=Key("none")
+            if key is None
+            else ex.classify_key(key, self.options.user_keys, frame.user_scoped),
             span=self._placeholder(),
             function=frame.owner,
             value_from_param=bool(frame.sources(given)),
             value_sources=sorted(frame.sources(given)),
-            key_sources=sorted(frame.sources(thread)),
+            key_sources=sorted(frame.sources(key)) if key is not None else [],
             under_lock=frame.lock_depth > 0,
         )
         self._describe_value(site, given, frame, "set")
@@ -2874,6 +2872,16 @@ def _endless(test: cst.BaseExpression) -> bool:
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return _names_a_flag(test.expression, _STOP_WORDS)
     return _names_a_flag(test, _RUN_WORDS)
+
+
+def _note_taken_from(frame: _Frame, queue: cst.BaseExpression) -> None:
+    """``await ccat.ws_messages.get()``: the function takes items out of that queue."""
+    taken_from = ex.access_of(queue, _NO_USER_KEYS)
+    function = frame.function
+    if function is None or taken_from is None or taken_from.keys:
+        return
+    if taken_from.text() not in function.takes_from:
+        function.takes_from.append(taken_from.text())
 
 
 def _configured_thread(call: cst.Call, dicts: Mapping[str, cst.Dict]) -> cst.BaseExpression | None:

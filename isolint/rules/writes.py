@@ -426,24 +426,21 @@ def _classify_conversation_turn(
 def _checkpointed_graph(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> tuple[str, str, tuple[Creation, ...], tuple[str, Span] | None] | None:
-    """The graph run: an attribute of a long-lived object, or a module-level graph, made by
-    a call handed a ``checkpointer`` (``workflow.compile(checkpointer=memory)``)."""
-    attrs = site.target.attrs
-    what = f"graph whose checkpointer keeps thread `{site.key.text}` as one conversation,"
-    if site.self_class is not None and site.target.root == "self" and len(attrs) == 1:
-        creations = program_of(project).long_lived.inherited_by((record.name, site.self_class))
-        made = _checkpointed_attribute(project, record.name, site.self_class, attrs[0])
-        if not creations or made is None:
+    """The graph run, kept for the process and made by a call handed a ``checkpointer``
+    (``workflow.compile(checkpointer=memory)``)."""
+    kept = _kept_for_the_process(project, record, site)
+    if kept is None:
+        return None
+    subject, creations, defined = kept
+    if defined is not None:
+        module, binding = defined
+        if "checkpointer" not in binding.passes:
             return None
-        subject = f"{site.self_class}.{attrs[0]}"
-        return subject, creations[0].how, tuple(creations), made
-    if site.self_class is None and not attrs:
-        target = project.resolve(record.name, site.target)
-        binding = project.binding(target) if target is not None else None
-        if target is None or binding is None or "checkpointer" not in binding.passes:
-            return None
-        return target.name, f"module-level {what}", (), (target.module, binding.span)
-    return None
+        what = f"module-level graph whose checkpointer keeps thread `{site.key.text}` as one "
+        return subject, what + "conversation,", (), (module, binding.span)
+    assert site.self_class is not None
+    made = _checkpointed_attribute(project, record.name, site.self_class, site.target.attrs[0])
+    return None if made is None else (subject, creations[0].how, creations, made)
 
 
 def _checkpointed_attribute(
@@ -466,28 +463,43 @@ def _checkpointed_attribute(
 def _held_queue(
     project: Project, record: ModuleRecord, site: WriteSite
 ) -> tuple[str, str, tuple[Creation, ...], tuple[str, Span] | None] | None:
-    """The queue written: an attribute of a long-lived object (its subject, what holds it,
-    where that object is created and where the queue is made) or a module-level queue."""
-    program = program_of(project)
+    """The queue written, kept for the process: its subject, what keeps it, where that is
+    created and where the queue is made."""
     queues = project.config.models.values("queue-types")
     function = project.function(record.name, site.function)
-    made = program.types.receiver_type(record.name, function, site.self_class, site.target)
-    if made is None or not made.names & queues:
+    made = program_of(project).types.receiver_type(
+        record.name, function, site.self_class, site.target
+    )
+    kept = _kept_for_the_process(project, record, site)
+    if made is None or not made.names & queues or kept is None:
         return None
+    subject, creations, defined = kept
+    if defined is not None:
+        return subject, "module-level queue", (), (defined[0], defined[1].span)
+    assert site.self_class is not None
+    created = _attribute_created(project, record.name, site.self_class, site.target.attrs[0])
+    return subject, creations[0].how, creations, created
+
+
+def _kept_for_the_process(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> tuple[str, tuple[Creation, ...], tuple[str, Binding] | None] | None:
+    """What a call's receiver is when it lives as long as the process: ``self.x`` of a
+    long-lived object (its subject and where that object is made long-lived), or a
+    module-level name (its subject, and its module and binding). None for anything else,
+    an object built per request or per connection included."""
     attrs = site.target.attrs
     if site.self_class is not None and site.target.root == "self" and len(attrs) == 1:
-        creations = program.long_lived.inherited_by((record.name, site.self_class))
+        creations = program_of(project).long_lived.inherited_by((record.name, site.self_class))
         if not creations:
-            return None  # an object per request or per connection: its own queue
-        created = _attribute_created(project, record.name, site.self_class, attrs[0])
-        subject = f"{site.self_class}.{attrs[0]}"
-        return subject, creations[0].how, tuple(creations), created
+            return None
+        return f"{site.self_class}.{attrs[0]}", tuple(creations), None
     if site.self_class is None and not attrs:
         target = project.resolve(record.name, site.target)
         binding = project.binding(target) if target is not None else None
         if target is None or binding is None:
             return None
-        return target.name, "module-level queue", (), (target.module, binding.span)
+        return target.name, (), (target.module, binding)
     return None
 
 
@@ -672,17 +684,7 @@ def _rebound_first(record: ModuleRecord, site: WriteSite, attrs: list[str]) -> b
 def _copied_first(record: ModuleRecord, site: WriteSite) -> bool:
     """``self.base_fields = copy.deepcopy(self.base_fields)`` earlier in the same function:
     the instance's own copy shadows the class's, and the writes after it change that copy."""
-    if site.target.root != "self":
-        return False
-    attribute = site.target.attrs[0]
-    return any(
-        earlier.function == site.function
-        and earlier.operation == "setattr"
-        and earlier.target.root == "self"
-        and earlier.target.attrs == [attribute]
-        and 0 <= earlier.span.node < site.span.node
-        for earlier in record.facts.writes
-    )
+    return site.target.root == "self" and _rebound_first(record, site, site.target.attrs[:1])
 
 
 def _receiver_class(
