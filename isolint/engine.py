@@ -97,6 +97,7 @@ def pass_options(config: Config) -> PassOptions:
         entry_decorators=frozenset(config.entry_decorators),
         dsl_bases=frozenset(config.dsl_bases),
         callable_runners=callable_runners(config.models.values("callable-runners")),
+        graph_runs=config.models.values("graph-run-methods"),
     )
 
 

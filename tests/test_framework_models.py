@@ -446,6 +446,32 @@ def test_models_table_adds_a_framework(project: MakeProject) -> None:
     assert project(files) == []
 
 
+_GRAPH_RUN = """
+from fastapi import FastAPI
+from inhouse.graphs import build
+
+app = FastAPI()
+graph = build(memory_store=True)
+
+
+@app.post("/completion")
+def completion(prompt: str) -> str:
+    return graph.run_turn({"messages": [prompt]}, config={"configurable": {"thread_id": "1"}})
+"""
+
+
+def test_models_table_adds_a_graph_run_and_its_memory_keyword(project: MakeProject) -> None:
+    # `graph-run-methods` and `checkpointer-keywords`: a graph API other than LangGraph's
+    pyproject = (
+        "[tool.isolint.models.inhouse]\nname = 'our graphs'\n"
+        "[tool.isolint.models.inhouse.values]\n"
+        "graph-run-methods = ['run_turn']\ncheckpointer-keywords = ['memory_store']\n"
+    )
+    files = {"app/chat.py": _GRAPH_RUN}
+    assert [(f.code, f.line) for f in project(files, pyproject)] == [("ISO101", 11)]
+    assert project(files) == []
+
+
 def test_models_table_disables_a_model(project: MakeProject) -> None:
     files = {
         "app/store.py": _STORE,

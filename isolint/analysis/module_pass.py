@@ -129,8 +129,6 @@ _STORE_WRITES = {
 # Handing an item to a queue (`queue.Queue`, `asyncio.Queue`): whoever takes next gets it.
 _QUEUE_PUTS = frozenset({"put", "put_nowait"})
 _QUEUE_TAKES = frozenset({"get", "get_nowait"})
-# A LangGraph graph's runs, each handed a `config` that may name the conversation's thread.
-_GRAPH_RUNS = frozenset({"invoke", "ainvoke", "stream", "astream", "astream_events"})
 # A set's element is its own key: `ADMINS.add(user_id)` keeps one entry per user.
 _SET_ELEMENT_METHODS = frozenset({"add", "discard"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
@@ -158,6 +156,8 @@ class PassOptions:
     # runner -> the position of the callable it runs (``asyncio.to_thread``: 0,
     # ``.run_in_executor``: 1), from the models' ``callable-runners``
     callable_runners: tuple[tuple[str, int], ...] = ()
+    # a graph's runs that may name a conversation's thread (the models' `graph-run-methods`)
+    graph_runs: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -1117,7 +1117,7 @@ class ModulePass(cst.CSTVisitor):
                 self._store_write(node, func, frame)
             elif method in _QUEUE_PUTS:
                 self._queue_put(node, func, frame)
-            elif method in _GRAPH_RUNS:
+            elif method in self.options.graph_runs:
                 self._conversation_turn(node, func, frame)
             elif method in _QUEUE_TAKES and not node.args:
                 _note_taken_from(frame, func.value)

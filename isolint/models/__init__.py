@@ -29,6 +29,8 @@ Schema of a model (every key optional):
   ``request-content-names``, ``user-content-names``, ``lock-types``, ``bookkeeping-classes``,
   ``bookkeeping-attributes``, ``bookkeeping-modules`` (globs), ``shared-store-objects``,
   ``queue-types`` (an item put into one goes to whichever consumer takes the next),
+  ``graph-run-methods`` and ``checkpointer-keywords`` (a LangGraph graph's runs, and the
+  keywords that give it a checkpointer keeping each thread's conversation),
   ``long-lived-bases`` (classes
   whose one instance the framework keeps and hands every request: a Celery task),
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
@@ -102,6 +104,8 @@ _VALUE_KEYS = (
     "bookkeeping-modules",
     "shared-store-objects",
     "queue-types",
+    "graph-run-methods",
+    "checkpointer-keywords",
     "long-lived-bases",
     "user-input-calls",
     "per-request-types",

@@ -434,7 +434,7 @@ def _checkpointed_graph(
     subject, creations, defined = kept
     if defined is not None:
         module, binding = defined
-        if "checkpointer" not in binding.passes:
+        if not project.config.models.values("checkpointer-keywords") & set(binding.passes):
             return None
         what = f"module-level graph whose checkpointer keeps thread `{site.key.text}` as one "
         return subject, what + "conversation,", (), (module, binding.span)
@@ -447,14 +447,15 @@ def _checkpointed_attribute(
     project: Project, module: str, class_name: str, attribute: str
 ) -> tuple[str, Span] | None:
     """Where the class (or a base) sets ``self.attribute`` to what a call handed a
-    ``checkpointer`` made."""
+    ``checkpointer`` made (the models' ``checkpointer-keywords``)."""
+    keywords = project.config.models.values("checkpointer-keywords")
     for owner, class_facts, _ in project._hierarchy(module, class_name):
         for site in project.modules[owner].facts.writes:
             if (
                 site.self_class == class_facts.name
                 and site.operation == "setattr"
                 and site.target.attrs == [attribute]
-                and "checkpointer" in site.value_call_passes
+                and not keywords.isdisjoint(site.value_call_passes)
             ):
                 return owner, site.span
     return None
