@@ -218,10 +218,8 @@ class _Frame:
     reported_defaults: set[str] = field(default_factory=set)
     checks: list[_Check] = field(default_factory=list)
     lock_depth: int = 0
-    # whether each enclosing ``while`` runs until stopped (``while True:``), innermost last,
-    # and how many of them do
+    # whether each enclosing ``while`` runs until stopped (``while True:``), innermost last
     loops: list[bool] = field(default_factory=list)
-    endless_loops: int = 0
     # (container, key) of each enclosing `if`, when it tests `key not in container`
     fills: list[tuple[str, str] | None] = field(default_factory=list)
     # names read by the tests of the enclosing `if`s (a global assigned under a test that
@@ -256,8 +254,8 @@ class _Frame:
     nested: bool = False  # defined inside another function (only then are its loads kept)
     # locals assigned once a dict display (``config = {"configurable": {...}}``)
     dict_displays: dict[str, cst.Dict] = field(default_factory=dict)
-    # names the function returns (``return wrapper``): a function it defines and hands out
-    returned_names: set[str] = field(default_factory=set)
+    # the name the function ends by returning (``return wrapper``): what it hands out
+    returned_name: str = ""
 
     def inputs(self, node: cst.CSTNode | None) -> frozenset[str]:
         """Every name an expression's value is computed from, following local assignments."""
@@ -1339,7 +1337,7 @@ class ModulePass(cst.CSTVisitor):
         out of the queue (judged by the project index once the receiver is known a queue)."""
         args = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
         if args:
-            self._handed_to_receiver(node, func, frame, args[0], None)
+            self._handed_to_receiver(node, func, frame, "queue", args[0])
 
     def _conversation_turn(self, node: cst.Call, func: cst.Attribute, frame: _Frame) -> None:
         """``app.invoke({"messages": [...]}, config={"configurable": {"thread_id": t}})``: a
@@ -1348,22 +1346,22 @@ class ModulePass(cst.CSTVisitor):
         thread = _configured_thread(node, frame.dict_displays)
         args = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
         if thread is not None and args:
-            self._handed_to_receiver(node, func, frame, args[0], thread)
+            self._handed_to_receiver(node, func, frame, "memory", args[0], thread)
 
     def _handed_to_receiver(
         self,
         node: cst.Call,
         func: cst.Attribute,
         frame: _Frame,
+        kind: str,
         given: cst.BaseExpression,
-        key: cst.BaseExpression | None,
+        key: cst.BaseExpression | None = None,
     ) -> None:
         """A write of what a call hands its receiver (under ``key``, when it names one): an
         item for a queue (``queue:put``), a turn for a graph's conversation (``memory:``)."""
         receiver = ex.access_of(func.value, _NO_USER_KEYS)
         if receiver is None or receiver.keys:
             return
-        kind = "memory" if key is not None else "queue"
         site = WriteSite(
             target=receiver,
             operation=f"{kind}:{func.attr.value}",
@@ -1427,21 +1425,19 @@ class ModulePass(cst.CSTVisitor):
     def visit_While(self, node: cst.While) -> None:
         frame = self._function_frame()
         if frame is not None:
-            endless = _endless(node.test)
-            frame.loops.append(endless)
-            frame.endless_loops += endless
+            frame.loops.append(_endless(node.test))
 
     def leave_While(self, original_node: cst.While) -> None:
         frame = self._function_frame()
         if frame is not None:
-            frame.endless_loops -= frame.loops.pop()
+            frame.loops.pop()
 
     def visit_Await(self, node: cst.Await) -> None:
         frame = self._function_frame()
         if frame is not None:
             for check in frame.checks:
                 check.awaited = True
-            if frame.endless_loops and frame.function is not None and _takes_an_item(node):
+            if frame.function is not None and any(frame.loops) and _takes_an_item(node):
                 frame.function.queue_worker = True
 
     def visit_With(self, node: cst.With) -> None:
@@ -1744,7 +1740,7 @@ class ModulePass(cst.CSTVisitor):
         # whatever the decorated function is handed (``*args, **kwargs``).
         stands_in = (
             parent.kind == "function"
-            and name in parent.returned_names
+            and name == parent.returned_name
             and (type(node.params.star_arg) is cst.Param or node.params.star_kwarg is not None)
         )
         own = outer is None or (
@@ -1785,7 +1781,7 @@ class ModulePass(cst.CSTVisitor):
         function.stands_in = stands_in
         frame = _Frame("function", qualname, owner=owner, function=function)
         frame.nested = outer is not None
-        frame.returned_names = _returned_names(node.body)
+        frame.returned_name = _returned_name(node.body)
         params = _all_params(node.params)
         frame.bound.update(p.name.value for p in params)
         if type(node.params.star_kwarg) is cst.Param:
@@ -2915,17 +2911,17 @@ def _dict_entry(node: cst.BaseExpression, key: str) -> cst.BaseExpression | None
     return None
 
 
-def _returned_names(body: cst.BaseSuite) -> set[str]:
+def _returned_name(body: cst.BaseSuite) -> str:
     """The name a function body ends by returning (``return wrapper``, a decorator's last
-    statement): looked at without walking the body, which every function pays for."""
+    statement), or "": looked at without walking the body, which every function pays for."""
     statements = body.body if type(body) is cst.IndentedBlock else ()
     last = statements[-1] if statements else None
     if type(last) is not cst.SimpleStatementLine:
-        return set()
+        return ""
     returned = last.body[-1] if last.body else None
     if type(returned) is cst.Return and type(returned.value) is cst.Name:
-        return {returned.value.value}
-    return set()
+        return returned.value.value
+    return ""
 
 
 def _takes_an_item(node: cst.Await) -> bool:
@@ -2934,7 +2930,7 @@ def _takes_an_item(node: cst.Await) -> bool:
     return (
         isinstance(awaited, cst.Call)
         and isinstance(awaited.func, cst.Attribute)
-        and awaited.func.attr.value == "get"
+        and awaited.func.attr.value in _QUEUE_TAKES
         and not awaited.args
     )
 

@@ -42,11 +42,9 @@ def _takes_from(
 ) -> bool:
     """``self.ws_messages`` in the queue's own class family, ``ccat.ws_messages`` through
     any other object (its class is not known here), or the module-level ``notes``."""
-    if not family:
-        return taken == name or (taken.endswith(f".{name}") and not taken.startswith("self."))
     if taken.startswith("self."):
         return taken == f"self.{name}" and (module, class_name or "") in family
-    return taken.endswith(f".{name}")
+    return taken.endswith(f".{name}") or (not family and taken == name)
 
 
 # Methods that hand back every entry at once (a listing), not the one its caller names.

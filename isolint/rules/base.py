@@ -19,6 +19,13 @@ CONTAINER_OPERATIONS_PREFIX = "call:"
 STORE_OPERATIONS_PREFIX = "store:"
 QUEUE_OPERATIONS_PREFIX = "queue:"
 MEMORY_OPERATIONS_PREFIX = "memory:"
+# Writes made by calling a method (``call:append``, ``queue:put``): described by the method.
+_METHOD_OPERATION_PREFIXES = (
+    CONTAINER_OPERATIONS_PREFIX,
+    STORE_OPERATIONS_PREFIX,
+    QUEUE_OPERATIONS_PREFIX,
+    MEMORY_OPERATIONS_PREFIX,
+)
 
 
 class ClassifiedWriteLike(Protocol):
@@ -136,14 +143,9 @@ def severity_for(classified: ClassifiedWriteLike, project: Project) -> tuple[Sev
 
 def describe(site: WriteSite) -> str:
     operation = site.operation
-    if operation.startswith(CONTAINER_OPERATIONS_PREFIX):
-        return f"`.{operation.removeprefix(CONTAINER_OPERATIONS_PREFIX)}()`"
-    if operation.startswith(STORE_OPERATIONS_PREFIX):
-        return f"`.{operation.removeprefix(STORE_OPERATIONS_PREFIX)}()`"
-    if operation.startswith(QUEUE_OPERATIONS_PREFIX):
-        return f"`.{operation.removeprefix(QUEUE_OPERATIONS_PREFIX)}()`"
-    if operation.startswith(MEMORY_OPERATIONS_PREFIX):
-        return f"`.{operation.removeprefix(MEMORY_OPERATIONS_PREFIX)}()`"
+    for prefix in _METHOD_OPERATION_PREFIXES:
+        if operation.startswith(prefix):
+            return f"`.{operation.removeprefix(prefix)}()`"
     return {
         "setitem": "item assignment",
         "delitem": "`del`",

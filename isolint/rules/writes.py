@@ -365,29 +365,14 @@ def _classify_queue_put(
     queue = _held_queue(project, record, site)
     if queue is None or site.value_kind or not _request_data(project, record, site):
         return None
-    subject, what, creations, defined = queue
     family = (
         frozenset(_class_family(project, (record.name, site.self_class)))
         if site.self_class is not None
         else frozenset()
     )
-    takers = program_of(project).readers.queue_takers(
-        subject.rsplit(".", 1)[-1], site.function, family
-    )
-    if not takers:
-        return None
-    return ClassifiedWrite(
-        record,
-        site,
-        "ISO401" if creations else "ISO101",
-        subject,
-        what,
-        defined[0] if defined else None,
-        defined[1] if defined else None,
-        creations=creations,
-        owner=site.self_class or "",
-        takers=tuple(takers),
-    )
+    name = queue.subject.rsplit(".", 1)[-1]
+    takers = program_of(project).readers.queue_takers(name, site.function, family)
+    return queue.written(record, site, takers=tuple(takers)) if takers else None
 
 
 def _classify_conversation_turn(
@@ -406,66 +391,79 @@ def _classify_conversation_turn(
     graph = _checkpointed_graph(project, record, site)
     if graph is None:
         return None
-    subject, what, creations, defined = graph
-    return ClassifiedWrite(
-        record,
-        site,
-        "ISO401" if creations else "ISO101",
-        subject,
-        what,
-        defined[0] if defined else None,
-        defined[1] if defined else None,
-        creations=creations,
-        owner=site.self_class or "",
-        fix=f"Its checkpointer keeps every caller's turns under thread `{site.key.text}`: run "
-        "each user's turns under their own thread "
-        '(`config={"configurable": {"thread_id": f"{user_id}:{conversation_id}"}}`).',
+    fix = (
+        f"Its checkpointer keeps every caller's turns under thread `{site.key.text}`: run each "
+        "user's turns under their own thread "
+        '(`config={"configurable": {"thread_id": f"{user_id}:{conversation_id}"}}`).'
     )
+    return graph.written(record, site, fix=fix)
+
+
+@dataclass(frozen=True)
+class _KeptState:
+    """State that a call's receiver keeps for the process (a queue, a graph's memory): its
+    name, what keeps it, where that keeper is made long-lived (none for a module-level
+    name) and where the state itself is made."""
+
+    subject: str
+    what: str
+    creations: tuple[Creation, ...]
+    defined: tuple[str, Span] | None
+
+    def written(
+        self,
+        record: ModuleRecord,
+        site: WriteSite,
+        *,
+        takers: tuple[Reader, ...] = (),
+        fix: str = "",
+    ) -> ClassifiedWrite:
+        """The write into it: ISO401 on a long-lived object's, ISO101 on a module's."""
+        module, span = self.defined if self.defined is not None else (None, None)
+        return ClassifiedWrite(
+            record,
+            site,
+            "ISO401" if self.creations else "ISO101",
+            self.subject,
+            self.what,
+            module,
+            span,
+            creations=self.creations,
+            owner=site.self_class or "",
+            takers=takers,
+            fix=fix,
+        )
 
 
 def _checkpointed_graph(
     project: Project, record: ModuleRecord, site: WriteSite
-) -> tuple[str, str, tuple[Creation, ...], tuple[str, Span] | None] | None:
+) -> _KeptState | None:
     """The graph run, kept for the process and made by a call handed a ``checkpointer``
-    (``workflow.compile(checkpointer=memory)``)."""
+    (``workflow.compile(checkpointer=memory)``: the models' ``checkpointer-keywords``)."""
     kept = _kept_for_the_process(project, record, site)
     if kept is None:
         return None
     subject, creations, defined = kept
+    keywords = project.config.models.values("checkpointer-keywords")
     if defined is not None:
         module, binding = defined
-        if not project.config.models.values("checkpointer-keywords") & set(binding.passes):
+        if keywords.isdisjoint(binding.passes):
             return None
         what = f"module-level graph whose checkpointer keeps thread `{site.key.text}` as one "
-        return subject, what + "conversation,", (), (module, binding.span)
+        return _KeptState(subject, what + "conversation,", (), (module, binding.span))
     assert site.self_class is not None
-    made = _checkpointed_attribute(project, record.name, site.self_class, site.target.attrs[0])
-    return None if made is None else (subject, creations[0].how, creations, made)
+    made = _attribute_set(
+        project,
+        record.name,
+        site.self_class,
+        site.target.attrs[0],
+        lambda write: not keywords.isdisjoint(write.value_call_passes),
+    )
+    return None if made is None else _KeptState(subject, creations[0].how, creations, made)
 
 
-def _checkpointed_attribute(
-    project: Project, module: str, class_name: str, attribute: str
-) -> tuple[str, Span] | None:
-    """Where the class (or a base) sets ``self.attribute`` to what a call handed a
-    ``checkpointer`` made (the models' ``checkpointer-keywords``)."""
-    keywords = project.config.models.values("checkpointer-keywords")
-    for owner, class_facts, _ in project._hierarchy(module, class_name):
-        for site in project.modules[owner].facts.writes:
-            if (
-                site.self_class == class_facts.name
-                and site.operation == "setattr"
-                and site.target.attrs == [attribute]
-                and not keywords.isdisjoint(site.value_call_passes)
-            ):
-                return owner, site.span
-    return None
-
-
-def _held_queue(
-    project: Project, record: ModuleRecord, site: WriteSite
-) -> tuple[str, str, tuple[Creation, ...], tuple[str, Span] | None] | None:
-    """The queue written, kept for the process: its subject, what keeps it, where that is
-    created and where the queue is made."""
+def _held_queue(project: Project, record: ModuleRecord, site: WriteSite) -> _KeptState | None:
+    """The queue written (the models' ``queue-types``), kept for the process."""
     queues = project.config.models.values("queue-types")
     function = project.function(record.name, site.function)
     made = program_of(project).types.receiver_type(
@@ -476,10 +474,10 @@ def _held_queue(
         return None
     subject, creations, defined = kept
     if defined is not None:
-        return subject, "module-level queue", (), (defined[0], defined[1].span)
+        return _KeptState(subject, "module-level queue", (), (defined[0], defined[1].span))
     assert site.self_class is not None
     created = _attribute_created(project, record.name, site.self_class, site.target.attrs[0])
-    return subject, creations[0].how, creations, created
+    return _KeptState(subject, creations[0].how, creations, created)
 
 
 def _kept_for_the_process(
@@ -1466,13 +1464,27 @@ def _attribute_created(
     project: Project, module: str, class_name: str, attribute: str
 ) -> tuple[str, Span] | None:
     """Where the class (or a base) first sets ``self.attribute``: the shared container."""
+    return _attribute_set(
+        project, module, class_name, attribute, lambda write: is_init_method(write.function)
+    )
+
+
+def _attribute_set(
+    project: Project,
+    module: str,
+    class_name: str,
+    attribute: str,
+    accept: Callable[[WriteSite], bool],
+) -> tuple[str, Span] | None:
+    """Where the class (or a base) first sets ``self.attribute`` in a way ``accept`` takes
+    (in ``__init__``; to what a call handed a checkpointer made)."""
     for owner, class_facts, _ in project._hierarchy(module, class_name):
         for site in project.modules[owner].facts.writes:
             if (
                 site.self_class == class_facts.name
                 and site.operation == "setattr"
                 and site.target.attrs == [attribute]
-                and is_init_method(site.function)
+                and accept(site)
             ):
                 return owner, site.span
     return None
