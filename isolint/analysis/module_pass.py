@@ -3024,6 +3024,12 @@ def _value_kind(value: cst.BaseExpression, known: Mapping[str, str] | None = Non
         return "sync"
     if type(value) is cst.Call and (ex.dotted_name(value.func) or "").startswith("logging."):
         return "logging"  # a logger or a level: the process's logging configuration
+    if (
+        type(value) is cst.BinaryOperation
+        and type(value.operator) is cst.Subtract
+        and _reads_clock(value.left)
+    ):
+        return "number"  # `time.time() - started[key]`: how long since, whatever `started` is
     if type(value) is cst.BinaryOperation and isinstance(value.operator, _ARITHMETIC):
         kinds = {_value_kind(value.left, known), _value_kind(value.right, known)}
         return "number" if kinds == {"number"} else ""
