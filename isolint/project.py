@@ -295,7 +295,8 @@ class Project:
     def _aliases(self) -> dict[str, str]:
         """Dotted names the code imports that match a project file by its path, though the
         folders between are namespace packages (no ``__init__.py``) or the checked folder
-        sits below the import root (``backend/onyx/...`` imported as ``onyx....``)."""
+        sits below the import root (``backend/onyx/...`` imported as ``onyx....``). A name of
+        one part is a top-level package, never one of the project's subpackages by suffix."""
         by_suffix = self._modules_by_suffix
         aliases: dict[str, str] = {}
         for record in self.modules.values():
@@ -303,8 +304,8 @@ class Project:
                 if ref.level:
                     continue
                 for imported in (ref.module, f"{ref.module}.{ref.name}" if ref.name else ""):
-                    if not imported or imported in self.modules or imported in aliases:
-                        continue
+                    if "." not in imported or imported in self.modules or imported in aliases:
+                        continue  # (`from flask import request` is not `app.ui.flask`)
                     matches = by_suffix.get(imported, [])
                     if len(matches) == 1:
                         aliases[imported] = matches[0]

@@ -78,6 +78,34 @@ def test_imports_through_namespace_packages_resolve(tmp_path) -> None:  # type: 
     assert any(r.kind == "entry" and r.path.endswith("routes.py") for r in finding.related)
 
 
+LOGIN = """from flask import request
+
+COOKIES = []
+
+
+def finish_login():
+    COOKIES.append({"key": "auth-token", "value": request.args["token"]})
+    return "ok"
+
+
+def add_cookies(response):
+    for cookie in COOKIES:
+        response.set_cookie(cookie["key"], cookie["value"])
+    return response
+"""
+
+
+def test_a_subpackage_named_like_a_framework_is_not_the_framework(
+    project: MakeProject,
+) -> None:
+    """``from flask import request`` inside ``app/ui/flask/``: the import is the framework
+    (absolute imports), not the project's own ``app.ui.flask`` package, which a dotted
+    name's suffix would otherwise match."""
+    files = {"app/ui/__init__.py": "", "app/ui/flask/__init__.py": ""}
+    (finding,) = project({**files, "app/ui/flask/login.py": LOGIN})
+    assert (finding.code, finding.path, finding.line) == ("ISO101", "app/ui/flask/login.py", 7)
+
+
 def test_the_witness_starts_at_the_route_not_a_helper_taking_request_data(
     project: MakeProject,
 ) -> None:
