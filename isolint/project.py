@@ -141,6 +141,9 @@ class Target:
         )
 
 
+_FLASK_EXTENSIONS = "flask.ext."
+
+
 @dataclass(frozen=True)
 class Creation:
     """Where a long-lived instance of a class is created."""
@@ -237,9 +240,13 @@ class Project:
         return self._lookup(module, rest[0], rest[1:], hops + 1)
 
     def _canonical(self, module: str) -> str:
-        """The project's name for a module imported under another dotted name."""
+        """The project's name for a module imported under another dotted name; and Flask's
+        extensions by their own names (``flask.ext.cache`` is how Flask before 1.0 let code
+        import ``flask_cache``)."""
         if module in self.modules:
             return module
+        if module.startswith(_FLASK_EXTENSIONS):
+            return "flask_" + module[len(_FLASK_EXTENSIONS) :]
         return self._aliases.get(module, module)
 
     @cached_property

@@ -140,6 +140,8 @@ class DecoratorUse:
     first_arg: str = ""
     # the keyword arguments it is called with (``make_cache_key`` in ``@cache.cached(...)``)
     keywords: list[str] = field(default_factory=list)
+    # those given a string literal (``key_prefix="home"``: a fixed text, not a callable)
+    text_keywords: list[str] = field(default_factory=list)
     span: Span | None = None
 
 

@@ -20,7 +20,7 @@ import re
 import tokenize
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple, TypeVar
 
 import libcst as cst
@@ -2734,7 +2734,7 @@ def _through_alias(frame: _Frame, use: DecoratorUse) -> DecoratorUse:
     if alias is None or alias.keys or use.callee.keys:
         return use
     callee = Access(alias.root, [*alias.attrs, *use.callee.attrs])
-    return DecoratorUse(callee, use.first_arg, use.keywords)
+    return replace(use, callee=callee)
 
 
 def _note_credential_read(
@@ -2779,14 +2779,21 @@ def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:
     expression = decorator.decorator
     first = ""
     keywords: list[str] = []
+    text_keywords: list[str] = []
     if type(expression) is cst.Call:
         if expression.args and type(expression.args[0].value) is cst.SimpleString:
             evaluated = expression.args[0].value.evaluated_value
             first = evaluated if isinstance(evaluated, str) else ""
-        keywords = [arg.keyword.value for arg in expression.args if arg.keyword is not None]
+        for arg in expression.args:
+            if arg.keyword is not None:
+                keywords.append(arg.keyword.value)
+                if isinstance(arg.value, cst.SimpleString):
+                    text_keywords.append(arg.keyword.value)
         expression = expression.func
     callee = ex.access_of(expression, _NO_USER_KEYS)
-    return DecoratorUse(callee, first, keywords) if callee is not None else None
+    if callee is None:
+        return None
+    return DecoratorUse(callee, first, keywords, text_keywords)
 
 
 def _declared_type(annotation: cst.Annotation | None) -> Access | None:

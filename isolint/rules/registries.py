@@ -15,6 +15,7 @@ from isolint.analysis.facts import Access, DecoratorUse, Function, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
+from isolint.program.entry_points import EntryPoints
 from isolint.project import ModuleRecord, Project
 from isolint.rules.base import data_kind, describe, finding, severity_for
 from isolint.rules.writes import ClassifiedWrite, classified_writes
@@ -270,8 +271,10 @@ def _response_caches(project: Project) -> Iterator[Finding]:
                 (d for d, qualified, on in named if _names_one_of(d, qualified, on, caching)),
                 None,
             )
-            if cache is None or not _KEYED_BY_THE_VIEW.isdisjoint(cache.keywords):
+            if cache is None or _keyed_by_the_view(cache):
                 continue
+            if not _serves_pages(entry_points, record.name, function):
+                continue  # `@cache.cached` on a helper: what it returns is no user's page
             if any(_names_one_of(d, qualified, on, varying) for d, qualified, on in named):
                 continue
             who = _asks_who(project, record.name, qualname, 2)
@@ -293,9 +296,23 @@ def _response_caches(project: Project) -> Iterator[Finding]:
             )
 
 
+def _serves_pages(entry_points: EntryPoints, module: str, function: Function) -> bool:
+    """A view: a request handler, or a function taking a request."""
+    return (module, function.qualname) in entry_points.entries or bool(
+        entry_points.request_parameters(module, function)
+    )
+
+
 # Flask-Caching's own key (`make_cache_key`), a condition to skip the cache (`unless`), or
 # a prefix of the view's making: the view decides what the key holds
 _KEYED_BY_THE_VIEW = frozenset({"make_cache_key", "unless", "key_prefix"})
+
+
+def _keyed_by_the_view(cache: DecoratorUse) -> bool:
+    """The decorator is handed what makes the key; a text ``key_prefix="front_page"`` is a
+    fixed key (with ``%s``, the path's), the same for every user."""
+    chosen = set(cache.keywords) - set(cache.text_keywords)
+    return not _KEYED_BY_THE_VIEW.isdisjoint(chosen)
 
 
 def _names_one_of(
