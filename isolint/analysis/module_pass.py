@@ -2108,9 +2108,14 @@ class ModulePass(cst.CSTVisitor):
         if not callee.attrs and callee.root in _BUILTINS:
             return
         # constructions that are handed different names (`MessageHandler(f, reply)`,
-        # `MessageHandler(f, stop)`) are kept apart: each may register another function
+        # `MessageHandler(f, stop)`) are kept apart: each may register another function;
+        # so are the links of a chain (`button.click(f).then(fn=g).then(fn=h)`)
         named = (callee.attrs or [callee.root])[-1][:1].isupper()
-        handed = tuple(arg.text() if arg else "" for arg in call.args) if named else ()
+        handed: tuple[str, ...] = ()
+        if named or call.result_method:
+            handed = tuple(arg.text() if arg else "" for arg in call.args)
+        if call.result_method:
+            handed += tuple(f"{k}={v.text()}" for k, v in call.keyword_args.items() if v)
         key = (
             callee.root,
             tuple(callee.attrs),
@@ -3179,11 +3184,22 @@ def _method_of_new_instance(func: cst.BaseExpression) -> Access | None:
 
 
 def _method_of_call_result(func: cst.BaseExpression) -> tuple[Access | None, str]:
-    """(``get_manager``, ``send``) for ``get_manager().send``: a method of what a call returns."""
-    if type(func) is cst.Attribute and type(func.value) is cst.Call:
-        inner = ex.access_of(func.value.func, _NO_USER_KEYS)
-        if inner is not None and not inner.keys:
-            return inner, func.attr.value
+    """(``get_manager``, ``send``) for ``get_manager().send``: a method of what a call returns.
+    Links of a chain calling that method again are skipped: (``button.click``, ``then``) for
+    the last ``then`` of ``button.click(f).then(fn=g).then(fn=h)``."""
+    if type(func) is not cst.Attribute or type(func.value) is not cst.Call:
+        return None, ""
+    method = func.attr.value
+    inner_func = func.value.func
+    while (
+        type(inner_func) is cst.Attribute
+        and inner_func.attr.value == method
+        and type(inner_func.value) is cst.Call
+    ):
+        inner_func = inner_func.value.func
+    inner = ex.access_of(inner_func, _NO_USER_KEYS)
+    if inner is not None and not inner.keys:
+        return inner, method
     return None, ""
 
 
