@@ -1227,3 +1227,44 @@ def test_what_a_lifespan_keeps_on_the_app_state_serves_every_request(
 
 def test_the_app_state_object_keyed_by_the_user_is_quiet(project: MakeProject) -> None:
     assert project({"app/main.py": _LIFESPAN.format(key="user_id")}) == []
+
+
+_URL_CONF = """
+from {module} import path
+
+from app import views
+
+urlpatterns = [
+    path("", views.index),
+    path("search/", views.search),
+]
+"""
+
+_FUNCTION_VIEWS = """
+PUBLIC_FIELDS = ["signature", "product"]
+
+
+def index(options):
+    return PUBLIC_FIELDS
+
+
+def search(options):
+    allowed = PUBLIC_FIELDS
+    allowed += options.get("fields", [])
+    return allowed
+"""
+
+
+def test_django_url_patterns_route_to_their_views(project: MakeProject) -> None:
+    # `handler-classes`: each `path(...)` hands a view function to the URL resolver, which
+    # calls it for every request (the second pattern's view too, not only the first's)
+    files = {"app/views.py": _FUNCTION_VIEWS, "app/urls.py": _URL_CONF.format(module="django.urls")}
+    (found,) = project(files)
+    assert (found.code, found.path, found.line) == ("ISO101", "app/views.py", 11), found
+    assert "a handler passed to `path(views.search)`" in found.message
+    assert "`+=` through a local alias writes `PUBLIC_FIELDS`" in found.message
+
+
+def test_the_same_patterns_of_another_library_are_quiet(project: MakeProject) -> None:
+    files = {"app/views.py": _FUNCTION_VIEWS, "app/urls.py": _URL_CONF.format(module="somelib")}
+    assert project(files) == []

@@ -484,7 +484,38 @@ class ModulePass(cst.CSTVisitor):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._note_stored(node.target)  # `self.total += n`: the value goes back to the store
+        if self._extends_through_alias(node):
+            return  # the name still holds the same object
         self._assignment(node.target, node.value, node, "aug")
+
+    def _extends_through_alias(self, node: cst.AugAssign) -> bool:
+        """``allowed = ALL_FIELDS`` then ``allowed += ADMIN_FIELDS``: on a list (or a set,
+        with ``|=``) the operator changes the object in place, so it extends what the local
+        names (judged as ``ALL_FIELDS.extend(...)`` once the name is resolved)."""
+        frame = self.frame
+        target = node.target
+        method = _IN_PLACE_OPERATORS.get(type(node.operator))
+        if frame.kind != "function" or type(target) is not cst.Name or method is None:
+            return False
+        alias = frame.aliases.get(target.value)
+        if alias is None or target.value in frame.globals or frame.assignments[target.value] != 1:
+            return False
+        site = WriteSite(
+            target=Access(target.value),
+            operation=f"call:{method}",
+            key=Key("none"),
+            span=self._placeholder(),
+            function=frame.owner,
+            value_from_param=bool(frame.sources(node.value)),
+            value_sources=sorted(frame.sources(node.value)),
+            under_lock=frame.lock_depth > 0,
+            augmented=True,
+        )
+        self._describe_value(site, node.value, frame, "set")
+        site.guarded_by_truth = any(target.value in guard for guard in frame.guards)
+        self._span_later(site, "span", node)
+        frame.pending.append(_Pending("write", site.target, site))
+        return True
 
     def visit_Del(self, node: cst.Del) -> None:
         self._note_stored(node.target)
@@ -2109,8 +2140,9 @@ class ModulePass(cst.CSTVisitor):
             return
         # constructions that are handed different names (`MessageHandler(f, reply)`,
         # `MessageHandler(f, stop)`) are kept apart: each may register another function;
-        # so are the links of a chain (`button.click(f).then(fn=g).then(fn=h)`)
-        named = (callee.attrs or [callee.root])[-1][:1].isupper()
+        # so are import-time calls (`path("a/", views.a)`, `path("b/", views.b)`) and the
+        # links of a chain (`button.click(f).then(fn=g).then(fn=h)`)
+        named = (callee.attrs or [callee.root])[-1][:1].isupper() or call.at_import_time
         handed: tuple[str, ...] = ()
         if named or call.result_method:
             handed = tuple(arg.text() if arg else "" for arg in call.args)
@@ -3162,6 +3194,8 @@ _THREAD_LOCAL_CLASSES = frozenset({"threading.local", "_threading_local.local"})
 _MOCK = frozenset({"unittest.mock", "mock", "unittest"})
 
 
+# In-place operators that change a list or a set itself, as the method named.
+_IN_PLACE_OPERATORS: dict[type, str] = {cst.AddAssign: "extend", cst.BitOrAssign: "update"}
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Power)
 
 

@@ -143,6 +143,8 @@ def severity_for(classified: ClassifiedWriteLike, project: Project) -> tuple[Sev
 
 def describe(site: WriteSite) -> str:
     operation = site.operation
+    if site.augmented and operation in _IN_PLACE:
+        return f"`{_IN_PLACE[operation]}` through a local alias"  # `allowed += ADMIN_FIELDS`
     for prefix in _METHOD_OPERATION_PREFIXES:
         if operation.startswith(prefix):
             return f"`.{operation.removeprefix(prefix)}()`"
@@ -155,6 +157,10 @@ def describe(site: WriteSite) -> str:
         "augattr": "augmented assignment",
         "rebind": "rebinding",
     }.get(operation, operation)
+
+
+# In-place operators on a local that names a shared list or set (the pass's writes).
+_IN_PLACE = {"call:extend": "+=", "call:update": "|="}
 
 
 def data_kind(classified: ClassifiedWriteLike) -> str:
