@@ -363,6 +363,39 @@ def test_a_registered_model_admin_is_one_instance_for_every_staff_request(
     assert "registered with `admin.site.register`" in found[0].message
 
 
+_REGISTERED_MODEL = """
+from django.contrib import admin
+from fastapi import APIRouter
+
+from app.models import TimestampedModel
+
+router = APIRouter()
+
+
+class Account(TimestampedModel):
+    pass
+
+
+@router.post("/phone")
+async def update_phone(account: Account, phone: str) -> Account:
+    account.phone = phone
+    await account.asave()
+    return account
+
+
+admin.site.register(Account, admin.ModelAdmin)
+"""
+
+
+def test_the_registered_model_is_not_the_instance_the_admin_site_keeps(
+    project: MakeProject,
+) -> None:
+    # `register(Account, SomeAdmin)` builds a `SomeAdmin`: each request's `Account` is the
+    # row it loaded, though the model derives from a project base class
+    models = "class TimestampedModel:\n    created = None\n"
+    assert project({"app/models.py": models, "app/admin.py": _REGISTERED_MODEL}) == []
+
+
 def test_the_same_admin_registered_elsewhere_is_quiet(project: MakeProject) -> None:
     source = _REGISTERED_ADMIN.format(base_module="somelib", register="register_with")
     assert project({"app/admin.py": source}) == []

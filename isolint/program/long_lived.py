@@ -340,12 +340,14 @@ class LongLivedObjects:
                     continue
                 if self.project.callee_name(module, call.callee) not in wanted:
                     continue
-                for argument in call.args:
+                # `register(Model, SomeAdmin)`: the first is what is registered (a model,
+                # which a request loads rows of), the class after it is instantiated
+                for argument in call.args[1:]:
                     target = self.project.resolve(module, argument) if argument else None
                     if target is None or target.kind != "class" or target.rest:
                         continue
                     if self.project.class_hierarchy(target.module, target.name) is None:
-                        continue  # the model being registered: a declarative class
+                        continue  # a declarative class
                     how = (
                         f"registered with `{call.callee.text()}`: one instance serves every request"
                     )
