@@ -643,4 +643,17 @@ class Reach:
         if site.value_user:
             return True
         params = self.user_data_params.get((module, site.function), frozenset())
-        return not params.isdisjoint(site.value_sources)
+        if not params.isdisjoint(site.value_sources):
+            return True
+        return bool(site.value_sources) and any(
+            self._reads_who_asks(module, name) for name in site.value_functions
+        )
+
+    def _reads_who_asks(self, module: str, name: str) -> bool:
+        """``context = friends_of(request)``: a project function that reads who is asking
+        from what it is handed (``request.user``), so its result is that user's."""
+        target = self.project.resolve(module, Access(name))
+        if target is None or target.kind != "function" or target.rest:
+            return False
+        function = self.project.function(target.module, target.name)
+        return function is not None and (function.reads_caller or function.returns_user_scoped)
