@@ -4,6 +4,7 @@ through the project's calls, across modules too."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import MakeProject
 
 from isolint.findings import Finding
@@ -287,19 +288,26 @@ _ROUTE = (
 )
 
 
+@pytest.mark.parametrize(
+    ("marker", "line"),
+    [("    @functools.wraps(func)\n", 13), ("", 12)],
+    ids=["functools-wraps", "unmarked"],
+)
 def test_the_wrapper_a_project_decorator_puts_around_a_route_runs_per_request(
-    project: MakeProject,
+    project: MakeProject, marker: str, line: int
 ) -> None:
+    # unmarked too: the nested function the decorator returns, taking `*args, **kwargs`,
+    # is what runs in the route's place
     decorator = (
         "def remember(func):\n"
-        "    @functools.wraps(func)\n"
+        f"{marker}"
         "    def wrapper(*args, **kwargs):\n"
         '        LAST["item"] = kwargs["item_id"]\n'
         "        return func(*args, **kwargs)\n\n"
         "    return wrapper"
     )
     (finding,) = project({"app/api.py": _ROUTE.format(decorator=decorator, use="remember")})
-    assert (finding.code, finding.line) == ("ISO101", 13)
+    assert (finding.code, finding.line) == ("ISO101", line)
     assert "the wrapper `@remember` puts around `item`" in finding.message
 
 
@@ -317,21 +325,6 @@ def test_a_decorator_factory_s_wrapper_runs_per_request(project: MakeProject) ->
     source = _ROUTE.format(decorator=decorator, use='remember("item")')
     (finding,) = project({"app/api.py": source})
     assert (finding.code, finding.line) == ("ISO402", 14)
-
-
-def test_an_unmarked_wrapper_a_decorator_returns_runs_per_request(project: MakeProject) -> None:
-    # no `functools.wraps`: the nested function the decorator returns, taking `*args,
-    # **kwargs`, is still what runs in the route's place
-    decorator = (
-        "def remember(func):\n"
-        "    def wrapper(*args, **kwargs):\n"
-        '        LAST["item"] = kwargs["item_id"]\n'
-        "        return func(*args, **kwargs)\n\n"
-        "    return wrapper"
-    )
-    (finding,) = project({"app/api.py": _ROUTE.format(decorator=decorator, use="remember")})
-    assert (finding.code, finding.line) == ("ISO101", 12)
-    assert "the wrapper `@remember` puts around `item`" in finding.message
 
 
 def test_a_helper_the_decorator_calls_but_does_not_return_is_no_wrapper(

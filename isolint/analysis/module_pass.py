@@ -2824,7 +2824,7 @@ def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:
         for arg in expression.args:
             if arg.keyword is not None:
                 keywords.append(arg.keyword.value)
-                if isinstance(arg.value, cst.SimpleString):
+                if type(arg.value) is cst.SimpleString:
                     text_keywords.append(arg.keyword.value)
         expression = expression.func
     callee = ex.access_of(expression, _NO_USER_KEYS)
