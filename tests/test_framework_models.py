@@ -707,6 +707,44 @@ def test_the_same_push_in_another_framework_is_quiet(project: MakeProject) -> No
     assert project({"app/factory.py": source}) == []
 
 
+_CONTEXT_VARIABLE_SET_IN_A_HOOK = """
+from contextvars import ContextVar
+
+from {module} import {app_class}, request
+
+app = {app_class}(__name__)
+current_user: ContextVar[str | None] = ContextVar("current_user", default=None)
+
+
+@app.before_request
+def load_user() -> None:
+    token = request.headers.get("Authorization")
+    if token:
+        current_user.set(token)
+
+
+@app.route("/me")
+def me() -> dict:
+    return {{"user": current_user.get()}}
+"""
+
+
+def test_a_context_variable_set_on_a_wsgi_thread_stays_for_its_next_request(
+    project: MakeProject,
+) -> None:
+    # Flask is not in `context-copying-modules`: its worker thread keeps one context
+    source = _CONTEXT_VARIABLE_SET_IN_A_HOOK.format(module="flask", app_class="Flask")
+    found = project({"app/views.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO505", 14)], found
+    assert "never reset" in found[0].message
+
+
+def test_a_context_variable_set_in_a_copied_context_is_quiet(project: MakeProject) -> None:
+    # `context-copying-modules`: Quart runs each request, a synchronous hook too, in a copy
+    source = _CONTEXT_VARIABLE_SET_IN_A_HOOK.format(module="quart", app_class="Quart")
+    assert project({"app/views.py": source}) == []
+
+
 _KEY_BUILDER = """
 import hashlib
 

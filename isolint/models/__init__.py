@@ -62,7 +62,9 @@ Schema of a model (every key optional):
   initkwargs are one object for every request), ``conversation-methods`` (methods that add
   what they are given to the conversation an agent keeps: PraisonAI's ``achat``),
   ``context-push-frameworks`` (top-level packages whose ``app.app_context().push()`` makes one
-  context current: Flask, Quart).
+  context current: Flask, Quart), ``context-copying-modules`` (top-level packages whose server
+  runs each request, its synchronous code too, in a copy of the context: a ``ContextVar`` a
+  request sets is gone when it ends, as on FastAPI but not on a WSGI worker thread).
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ _VALUE_KEYS = (
     "handler-registrations",
     "singleton-accessors",
     "callable-runners",
+    "context-copying-modules",
 )
 _TOP_KEYS = frozenset(
     {

@@ -162,8 +162,9 @@ _RULES = [
         "ISO505",
         "thread-local-outlives-request",
         "ISO5",
-        "A request sets a `threading.local()` field under a condition and nothing clears it, "
-        "so the thread's next request can read it.",
+        "A request sets a `threading.local()` field (or, on a WSGI worker thread, a "
+        "`ContextVar`) under a condition and nothing clears it, so the thread's next request "
+        "can read it.",
     ),
     Rule(
         "ISO506",

@@ -74,7 +74,7 @@ def _context_variables_set(project: Project) -> dict[VariableKey, Related]:
         for call in record.facts.calls:
             if call.at_import_time or call.callee.attrs != ["set"] or call.span is None:
                 continue
-            key = _context_variable(project, record.name, call.callee)
+            key = context_variable(project, record.name, call.callee)
             if key is not None and key not in found:
                 line = record.located(call.span).line
                 message = f"`{call.function}` sets `{key[1]}` for a request"
@@ -82,7 +82,7 @@ def _context_variables_set(project: Project) -> dict[VariableKey, Related]:
     return found
 
 
-def _context_variable(project: Project, module: str, holder: Access) -> VariableKey | None:
+def context_variable(project: Project, module: str, holder: Access) -> VariableKey | None:
     """The module-level ContextVar ``VAR`` of ``VAR.set(...)`` or ``VAR.get()`` (the models'
     ``request-context-types``), resolved through imports: its module and name."""
     if not program_of(project).entry_points.holds_request_context(module, holder.root):
@@ -103,7 +103,7 @@ def _read_from(project: Project, worker: tuple[str, str]) -> dict[VariableKey, R
         for call in record.facts.calls:
             if call.function not in by_module[module] or call.callee.attrs != ["get"]:
                 continue
-            variable = _context_variable(project, module, call.callee)
+            variable = context_variable(project, module, call.callee)
             if variable is not None and variable not in found and call.span is not None:
                 line = record.located(call.span).line
                 message = f"`{call.function}` reads `{variable[1]}` in the worker's context"
@@ -124,7 +124,7 @@ def _set_in(project: Project, function: tuple[str, str]) -> set[VariableKey]:
             continue
         passed = call.args[0] if call.args else None
         if passed is not None and passed.text() == "None":
-            key = _context_variable(project, function[0], call.callee)
+            key = context_variable(project, function[0], call.callee)
             if key is not None:
                 found.add(key)
     return found
