@@ -745,6 +745,44 @@ def test_a_context_variable_set_in_a_copied_context_is_quiet(project: MakeProjec
     assert project({"app/views.py": source}) == []
 
 
+_BODY_MODEL = """
+import os
+
+from fastapi import FastAPI
+from {module} import {base}, {decorator}
+
+app = FastAPI()
+
+
+class RunSettings({base}):
+    api_key: str
+
+    @{decorator}("api_key")
+    @classmethod
+    def export_key(cls, value: str) -> str:
+        os.environ["LLM_API_KEY"] = value
+        return value
+
+
+@app.post("/runs")
+async def start_run(settings: RunSettings) -> dict:
+    return {{"ok": True}}
+"""
+
+
+def test_a_validator_of_a_request_body_runs_at_request_time(project: MakeProject) -> None:
+    # `body-model-bases` and `body-validator-decorators`: FastAPI builds the body per request
+    source = _BODY_MODEL.format(module="pydantic", base="BaseModel", decorator="field_validator")
+    found = project({"app/api.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO104", 16)], found
+    assert "a validator of `RunSettings`, the request body `settings`" in found[0].message
+
+
+def test_a_validator_of_another_library_s_model_is_quiet(project: MakeProject) -> None:
+    source = _BODY_MODEL.format(module="schemalib", base="Schema", decorator="check")
+    assert project({"app/api.py": source}) == []
+
+
 _KEY_BUILDER = """
 import hashlib
 

@@ -64,7 +64,10 @@ Schema of a model (every key optional):
   ``context-push-frameworks`` (top-level packages whose ``app.app_context().push()`` makes one
   context current: Flask, Quart), ``context-copying-modules`` (top-level packages whose server
   runs each request, its synchronous code too, in a copy of the context: a ``ContextVar`` a
-  request sets is gone when it ends, as on FastAPI but not on a WSGI worker thread).
+  request sets is gone when it ends, as on FastAPI but not on a WSGI worker thread),
+  ``body-model-bases`` and ``body-validator-decorators`` (Pydantic's ``BaseModel`` and
+  ``field_validator``: a handler's parameter of such a class is the request body, built per
+  request, and its validators run on what the client sent).
 """
 
 from __future__ import annotations
@@ -130,6 +133,8 @@ _VALUE_KEYS = (
     "singleton-accessors",
     "callable-runners",
     "context-copying-modules",
+    "body-model-bases",
+    "body-validator-decorators",
 )
 _TOP_KEYS = frozenset(
     {

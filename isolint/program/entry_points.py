@@ -79,6 +79,8 @@ class EntryPoints:
             for wrapper, decorator in self._decorator_wrappers(*key):
                 reason = f"the wrapper `@{decorator}` puts around `{key[1]}` ({entry.reason})"
                 found.setdefault(wrapper, EntryPoint(wrapper, reason))
+        for key, reason in self._body_validators(found):
+            found.setdefault(key, EntryPoint(key, reason))
         for (module, class_name), registered in self.self_registrations.items():
             overriding = self.types.subclasses.get((module, class_name), [])
             for method, registration in registered:
@@ -89,6 +91,49 @@ class EntryPoints:
                     if key[1] in self.project.modules[owner].facts.functions:
                         found.setdefault(key, EntryPoint(key, reason))
         return found
+
+    def _body_validators(
+        self, entries: dict[FunctionKey, EntryPoint]
+    ) -> list[tuple[FunctionKey, str]]:
+        """Validators of a request body: a handler's parameter typed with a project class
+        deriving from a body model (the models' ``body-model-bases``: Pydantic's
+        ``BaseModel``) is built from what the client sent, for each request, and the
+        framework runs its validators (``body-validator-decorators``) on those values."""
+        bases = self.models.values("body-model-bases")
+        validators = self.models.values("body-validator-decorators")
+        if not bases or not validators:
+            return []
+        found: list[tuple[FunctionKey, str]] = []
+        seen: set[FunctionKey] = set()
+        for module, qualname in list(entries):
+            function = self.project.function(module, qualname)
+            for param, declared in function.param_types.items() if function else ():
+                target = self.project.resolve(module, declared)
+                if target is None or target.kind != "class" or target.rest:
+                    continue
+                body = (target.module, target.name)
+                if body in seen or not bases & self.types.qualified_names(body):
+                    continue
+                seen.add(body)
+                reason = (
+                    f"a validator of `{target.name}`, the request body `{param}` of `{qualname}`"
+                )
+                found.extend((key, reason) for key in self._validators_of(body, validators))
+        return found
+
+    def _validators_of(
+        self, body: tuple[str, str], validators: frozenset[str]
+    ) -> Iterator[FunctionKey]:
+        """The methods of a body model and its project bases decorated as validators."""
+        for owner, class_facts, _ in self.project._hierarchy(*body):
+            for method in class_facts.methods:
+                key = (owner, f"{class_facts.name}.{method}")
+                function = self.project.function(*key)
+                if function is not None and any(
+                    self.project.callee_name(owner, decorator.callee) in validators
+                    for decorator in function.decorators
+                ):
+                    yield key
 
     @cached_property
     def self_registrations(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
