@@ -639,6 +639,44 @@ class Project:
                 return True
         return False
 
+    def opens_session_on_self(
+        self, module: str, class_name: str, self_name: str, callee: Access | None
+    ) -> bool:
+        """``self.session_factory()`` or ``self.engine.connect()`` in a method, where the
+        class (or a project base) keeps a session factory (``sessionmaker(...)``) or an
+        engine (``create_async_engine(url)``) on ``self``: a new session or connection."""
+        if callee is None or callee.root != self_name or not callee.attrs:
+            return False
+        attribute, rest = callee.attrs[0], callee.attrs[1:]
+        if not rest:
+            factories = _SESSION_FACTORIES
+        elif rest == ["connect"]:
+            factories = _ENGINE_FACTORIES
+        else:
+            return False
+        for owner, class_facts, _ in self._hierarchy(module, class_name):
+            made_by = self._made_on_self(owner, class_facts, attribute)
+            if made_by:
+                return made_by.rsplit(".", 1)[-1] in factories
+        return False
+
+    def _made_on_self(self, module: str, class_facts: ClassFacts, attribute: str) -> str:
+        """The call whose result the class keeps as ``attribute`` (stored on ``self`` by a
+        method, or bound in the class body), by its qualified name; "" if none."""
+        for site in self.modules[module].facts.writes:
+            if (
+                site.self_class == class_facts.name
+                and site.operation == "setattr"
+                and site.target.attrs == [attribute]
+                and site.value_call is not None
+                and not site.value_is_call_of_call
+            ):
+                return self.callee_name(module, site.value_call)
+        declared = class_facts.attributes.get(attribute)
+        if declared is not None and declared.kind == "call" and declared.callee is not None:
+            return self.callee_name(module, declared.callee)
+        return ""
+
     # ---- iteration -------------------------------------------------------------------------
 
     def targets(self) -> Iterator[ModuleRecord]:

@@ -35,6 +35,16 @@ BOX_PASTED_TWICE = (
 )
 
 NEGATIVES = [
+    case(
+        # `connect()` of an HTTP client kept on `self` opens no database session
+        "connect-of-a-client-kept-on-self",
+        {
+            "app/feed.py": "import httpx\n\n\nclass Feed:\n    def __init__(self):\n"
+            "        self.client = httpx.Client()\n\n"
+            "    def open(self):\n        self.stream = self.client.connect()\n\n\n"
+            "feed = Feed()\n"
+        },
+    ),
     case("constant-read", {"a.py": "LIMITS = [1, 2]\n\n\n" + HANDLER + "    return LIMITS[0]\n"}),
     case("tuple-constant", {"a.py": "NAMES = ('a', 'b')\n\n\n" + HANDLER + "    return NAMES\n"}),
     case(
@@ -598,6 +608,18 @@ POSITIVES = [
             "hub = Hub()\n"
         },
         ("app/hub.py", 8, "ISO401"),
+    ),
+    case(
+        # a session made by the sessionmaker the long-lived object keeps on `self`
+        "session-from-a-factory-kept-on-self",
+        {
+            "app/store.py": "from sqlalchemy.orm import sessionmaker\n\n\n"
+            "class Store:\n    def __init__(self, engine):\n"
+            "        self.session_factory = sessionmaker(bind=engine)\n\n"
+            "    def begin(self):\n        self.session = self.session_factory()\n\n\n"
+            "store = Store(None)\n"
+        },
+        ("app/store.py", 9, "ISO302"),
     ),
 ]
 

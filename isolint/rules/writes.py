@@ -1227,8 +1227,9 @@ def _classify_self(
     creation = creations[0]
     what = creation.how
     sets_attribute = site.operation == "setattr" and len(attrs) == 1
-    if sets_attribute and project.is_session_creation(
-        module, site.value_call, site.value_is_call_of_call
+    if sets_attribute and (
+        project.is_session_creation(module, site.value_call, site.value_is_call_of_call)
+        or project.opens_session_on_self(module, class_name, site.target.root, site.value_call)
     ):
         return ClassifiedWrite(record, site, "ISO302", subject, what, creations=tuple(creations))
     initialises = is_init_method(site.function) or (
