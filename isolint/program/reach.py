@@ -10,7 +10,7 @@ request data; a function that only startup hooks reach runs once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, ItemsView, Sequence
+from collections.abc import Callable, ItemsView, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -138,7 +138,39 @@ class Reach:
                         *self._overrides(callee),
                     )
                 )
+        found.extend(self._callback_registrations)
         return found
+
+    @cached_property
+    def registered_callbacks(self) -> frozenset[FunctionKey]:
+        """Functions registered as callbacks by the function they are defined in."""
+        return frozenset(edge.callee for edge in self._callback_registrations)
+
+    @cached_property
+    def _callback_registrations(self) -> list[CallEdge]:
+        return list(self._registered_callbacks())
+
+    def _registered_callbacks(self) -> Iterator[CallEdge]:
+        """A function defined in another and decorated there (``@pc.on("track") def
+        on_track(track): ...`` in a request handler) is registered as a callback by each call
+        of the enclosing function, and runs on behalf of that call: an edge from the one to
+        the other. Entry points and startup hooks are the framework's, not the caller's."""
+        framework_s = self.entry_points.entries.keys() | self.entry_points.startup_hooks
+        for module, record in self.project.modules.items():
+            functions = record.facts.functions
+            for qualname, function in functions.items():
+                enclosing = qualname.rpartition(".")[0]
+                if not function.decorators or enclosing not in functions:
+                    continue
+                if (module, qualname) in framework_s:
+                    continue
+                registration = CallSite(
+                    Access(function.name),
+                    at_import_time=False,
+                    function=enclosing,
+                    span=function.decorators[0].span,
+                )
+                yield CallEdge((module, enclosing), (module, qualname), module, registration)
 
     def _overrides(self, method: FunctionKey) -> tuple[FunctionKey, ...]:
         """The subclasses' own versions of a method: a call through the base class's type
@@ -430,6 +462,7 @@ class Reach:
         found: dict[FunctionKey, set[str]] = {}
         content = self.project.config.models.values("request-content-names")
         entries = self.entry_points.entries
+        callbacks = self.registered_callbacks
         for module, record in self.project.modules.items():
             for qualname, function in record.facts.functions.items():
                 key = (module, qualname)
@@ -439,9 +472,13 @@ class Reach:
                 handling = (
                     params
                     or key in entries
+                    or key in callbacks
                     or self.entry_points.reads_request_globals(module, function)
                 )
-                if handling and key not in entries and key in self.callers:
+                # a callback is handed what the library delivers for the call that
+                # registered it (a peer's track, a channel's message): that request's input
+                called = key not in entries and key not in callbacks and key in self.callers
+                if handling and called:
                     # a helper the project itself calls: its callers say which of its
                     # other arguments are the request's (a catalog handed in is not)
                     found[key] = params
