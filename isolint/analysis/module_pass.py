@@ -1578,6 +1578,7 @@ class ModulePass(cst.CSTVisitor):
             and not frame.function.reads_caller
             and (root_name := _chain_root(node))
             and (root_name in frame.function.params or root_name in self.facts.imports)
+            and not (node.attr.value == "session" and self._a_database_handle(frame, root_name))
         ):
             frame.function.reads_caller = True
         if type(node.value) is cst.Name and frame.function is not None:
@@ -1633,6 +1634,15 @@ class ModulePass(cst.CSTVisitor):
         # name, `from django.db import models`, is not worth a fact per function)
         lowered = name.lower()
         return lowered.startswith("_") or any(word in lowered for word in _THREAD_LOCAL_WORDS)
+
+    def _a_database_handle(self, frame: _Frame, root: str) -> bool:
+        """``db.session``: the root is an object imported from a module (Flask-SQLAlchemy's
+        ``db``; ``import flask; flask.session`` is the visitor's) or a parameter named for
+        the database."""
+        imported = self.facts.imports.get(root)
+        if imported is not None and root not in (frame.function.params if frame.function else ()):
+            return imported.name is not None
+        return _a_database_handle_name(root)
 
     def _note_request_state_read(self, frame: _Frame, name: str) -> None:
         """A function reading this module's thread local or ContextVar reads request state."""
@@ -2760,6 +2770,10 @@ def _iterated_container(
     return found if found is not None and not found.keys else None
 
 
+def _a_database_handle_name(name: str) -> bool:
+    return name.lower() in _DATABASE_HANDLE_NAMES
+
+
 def _through_alias(frame: _Frame, use: DecoratorUse) -> DecoratorUse:
     """``app = self.app`` then ``@app.post("/chat")`` inside a method, or ``app = FastAPI()``
     in an app factory: the decorator is a method of ``self.app`` or of a ``FastAPI``, which
@@ -3187,6 +3201,9 @@ _OWN_REQUEST_READERS = frozenset(
 _CALLER_ATTRIBUTES = frozenset(
     {"user", "current_user", "session", "cookies", "COOKIES", "auth", "credentials", "principal"}
 )
+# `db.session` of Flask-SQLAlchemy (an imported extension object, or a parameter named for
+# the database) is a database session, not the visitor's: reading it says nothing of who asks
+_DATABASE_HANDLE_NAMES = frozenset({"db", "database", "sa", "sqla", "sqlalchemy", "orm"})
 _CREDENTIAL_WORDS = ("authorization", "cookie", "api-key", "api_key", "x-user", "user_id")
 # A request's headers and cookies, by the names frameworks give them
 _HEADER_MAPPINGS = frozenset({"headers", "META", "cookies", "COOKIES", "environ"})
