@@ -610,6 +610,16 @@ POSITIVES = [
         ("app/hub.py", 8, "ISO401"),
     ),
     case(
+        # checked against options the caller hands in: still whatever the caller chose
+        "choice-among-the-caller-s-options",
+        {
+            "a.py": "ITEMS = []\n\n\nasync def handle(request, allowed):\n"
+            "    name = request.name\n    if name not in allowed:\n        raise ValueError(name)\n"
+            "    ITEMS.append(name)\n"
+        },
+        ("a.py", 8, "ISO101"),
+    ),
+    case(
         # a session made by the sessionmaker the long-lived object keeps on `self`
         "session-from-a-factory-kept-on-self",
         {

@@ -456,6 +456,9 @@ class ModulePass(cst.CSTVisitor):
             return
         frame.guards.pop()
         frame.if_tests.pop()
+        chosen = _checked_choice(original_node, frame.function)
+        if chosen is not None:
+            frame.kinds[chosen] = "choice"
         if frame.fills.pop() is not None and frame.function is not None:
             if frame.function.is_async:
                 frame.checks.pop()
@@ -3272,6 +3275,33 @@ def _annotated_types(node: cst.BaseExpression) -> list[cst.BaseExpression]:
         if wrapper == "Annotated" and elements:
             return _annotated_types(elements[0])
     return [node]
+
+
+def _checked_choice(node: cst.If, function: Function | None) -> str | None:
+    """``if name not in ADAPTERS: raise HTTPException(404)``: past the test, ``name`` is one
+    of the options the service itself holds (a module-level set, its own registry), not what
+    the user typed; storing it records a choice among them, like a flag. Not when the
+    options come from the caller (a parameter) or the test is only part of a condition."""
+    test = node.test
+    if function is None or node.orelse is not None or type(test) is not cst.Comparison:
+        return None
+    if len(test.comparisons) != 1 or type(test.comparisons[0].operator) is not cst.NotIn:
+        return None
+    if type(test.left) is not cst.Name:
+        return None
+    options = ex.access_of(test.comparisons[0].comparator, _NO_USER_KEYS)
+    if options is None or options.root in function.params:
+        return None
+    body = node.body.body
+    last = body[-1] if body else None
+    if type(last) is not cst.SimpleStatementLine or not last.body:
+        return None
+    leaves = type(last.body[-1]) in (cst.Raise, cst.Return) or (
+        type(last.body[-1]) is cst.Expr
+        and type(last.body[-1].value) is cst.Call
+        and ex.last_name(last.body[-1].value.func) == "abort"
+    )
+    return test.left.value if leaves else None
 
 
 def _membership_check(test: cst.BaseExpression) -> tuple[str, str] | None:
