@@ -783,6 +783,34 @@ def test_a_validator_of_another_library_s_model_is_quiet(project: MakeProject) -
     assert project({"app/api.py": source}) == []
 
 
+_COMPONENT_EVENT = """
+import {module} as ui
+
+CHOSEN = []
+
+
+def remember(choice):
+    CHOSEN.append(choice)
+
+
+with ui.Blocks() as demo:
+    picker = ui.{component}(["a", "b"])
+    picker.change(remember, [picker], None)
+"""
+
+
+def test_every_gradio_component_s_event_registers_a_handler(project: MakeProject) -> None:
+    # `entry-registrations` on Gradio's components: a Dropdown's `change` as a Button's `click`
+    source = _COMPONENT_EVENT.format(module="gradio", component="Dropdown")
+    found = project({"app/ui.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO101", 8)], found
+
+
+def test_the_same_event_of_another_library_s_widget_is_quiet(project: MakeProject) -> None:
+    source = _COMPONENT_EVENT.format(module="widgetlib", component="Dropdown")
+    assert project({"app/ui.py": source}) == []
+
+
 _KEY_BUILDER = """
 import hashlib
 

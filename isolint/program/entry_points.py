@@ -305,11 +305,30 @@ class EntryPoints:
                 passed = [call.args[index]] if index < len(call.args) else []
                 passed = passed or list(call.keyword_args.values())
                 for handler in passed:
-                    target = self.project.resolve(module, handler) if handler else None
-                    if target is not None and target.kind == "function" and not target.rest:
+                    key = self._handler_key(module, handler) if handler else None
+                    if key is not None:
                         reason = f"a handler registered with `{callee.text()}()`"
-                        found.append(((target.module, target.name), reason))
+                        found.append((key, reason))
         return found
+
+    def _handler_key(self, module: str, handler: Access) -> FunctionKey | None:
+        """The project function a handler argument names: a function, or a method bound to a
+        module-level instance of a project class (``manager.set_prompt`` with ``manager =
+        Manager()``), which then serves every request with that one instance."""
+        target = self.project.resolve(module, handler)
+        if target is None:
+            return None
+        if target.kind == "function" and not target.rest:
+            return target.module, target.name
+        if target.kind != "binding" or len(target.rest) != 1:
+            return None
+        made = self.types.binding_type(target.module, target.name)
+        if made is None or made.project is None:
+            return None
+        for owner, class_facts, _ in self.project._hierarchy(*made.project):
+            if target.rest[0] in class_facts.methods:
+                return owner, f"{class_facts.name}.{target.rest[0]}"
+        return None
 
     def _handlers_passed(self, module: str, call: CallSite) -> list[tuple[FunctionKey, str]]:
         """Project functions passed to a handler class: ``MessageHandler(filters, reply)``,
@@ -318,11 +337,11 @@ class EntryPoints:
         passed = [(argument, "") for argument in call.args if argument is not None]
         passed += [(argument, f"{name}=") for name, argument in call.keyword_args.items()]
         for argument, keyword in passed:
-            target = self.project.resolve(module, argument)
-            if target is not None and target.kind == "function" and not target.rest:
+            key = self._handler_key(module, argument)
+            if key is not None:
                 shown = f"{keyword}{argument.text()}"
                 reason = f"a handler passed to `{call.callee.text()}({shown})`"
-                found.append(((target.module, target.name), reason))
+                found.append((key, reason))
         return found
 
     # ---- startup ------------------------------------------------------------------------
