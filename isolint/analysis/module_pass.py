@@ -1645,7 +1645,7 @@ class ModulePass(cst.CSTVisitor):
         imported = self.facts.imports.get(root)
         if imported is not None and root not in (frame.function.params if frame.function else ()):
             return imported.name is not None
-        return _a_database_handle_name(root)
+        return root.lower() in _DATABASE_HANDLE_NAMES
 
     def _note_request_state_read(self, frame: _Frame, name: str) -> None:
         """A function reading this module's thread local or ContextVar reads request state."""
@@ -2771,10 +2771,6 @@ def _iterated_container(
         return None
     found = ex.access_of(iterated, user_keys)
     return found if found is not None and not found.keys else None
-
-
-def _a_database_handle_name(name: str) -> bool:
-    return name.lower() in _DATABASE_HANDLE_NAMES
 
 
 def _through_alias(frame: _Frame, use: DecoratorUse) -> DecoratorUse:

@@ -2,10 +2,11 @@
 
 An entry point is a function a framework calls per request: a route decorated on an app or
 router instance (``@router.post``), a method of a class-based view (a subclass of a modelled
-base), a handler registered by a call (``app.add_api_route(path, handler)``), a task, a
-resolver, a tool. Decorators and bases are resolved through imports and matched by
-qualified name. Decorators named in ``entry-decorators`` of ``[tool.isolint]`` (the project's
-own routers) also count, as they always have.
+base), a handler registered by a call (``app.add_api_route(path, handler)``, also a method
+bound to a module-level instance), a task, a resolver, a tool, a validator of a request
+body (a handler's Pydantic parameter). Decorators and bases are resolved through imports
+and matched by qualified name. Decorators named in ``entry-decorators`` of
+``[tool.isolint]`` (the project's own routers) also count, as they always have.
 
 Startup hooks (``@app.on_event("startup")``, ``AppConfig.ready``, a ``lifespan``, functions
 named like ``startup``/``init_app``) and the code only they reach run once per process.

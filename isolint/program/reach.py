@@ -2,9 +2,11 @@
 
 Calls are resolved to project functions and methods through imports, module-level
 instances, getters that return one (``get_manager().send``), attributes kept on ``self``
-(``self.engine.run``) and annotated parameters (``engine: ExecutionEngine``). A function runs
-at request time when the graph reaches it from an entry point or from a function that takes
-request data; a function that only startup hooks reach runs once.
+(``self.engine.run``) and annotated parameters (``engine: ExecutionEngine``). A function
+defined in another and registered there by a decorator (``@pc.on("track")``) is called by it,
+as a callback of that call. A function runs at request time when the graph reaches it from
+an entry point or from a function that takes request data; a function that only startup
+hooks reach runs once.
 """
 
 from __future__ import annotations
