@@ -13,14 +13,14 @@ whenever that holder is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from isolint.analysis.facts import Access, CallSite, Span
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
 from isolint.program.reach import RequestPath
-from isolint.project import ModuleRecord, Project
+from isolint.project import Creation, ModuleRecord, Project
 from isolint.rules.base import finding
 from isolint.rules.evidence import RequestEvidence, witness
 
@@ -42,16 +42,32 @@ class _Shared:
     # the names (module-level) or ``self`` attributes through which code uses it
     names: frozenset[str]
     owner: str = ""
+    # made by a cached property of the owner: used through it from anywhere
+    # (``info.context.loaders.user_loader.load(id)``), not only from the owner's methods
+    by_property: bool = False
+    # where the long-lived owner is made, when the object is the owner's (a note)
+    creation: Creation | None = None
 
 
 def check(project: Project) -> Iterator[Finding]:
     wanted = project.config.models.values("per-request-types")
     if not wanted:
         return
-    for shared in [*_module_level(project, wanted), *_kept_on_long_lived(project, wanted)]:
+    found = [
+        *_module_level(project, wanted),
+        *_kept_on_long_lived(project, wanted),
+        *_cached_on_long_lived(project, wanted),
+    ]
+    reported_owners: set[tuple[str, str]] = set()
+    for shared in found:
+        owner = (shared.record.name, shared.owner)
+        if shared.by_property and owner in reported_owners:
+            continue  # one finding per container of loaders: it is built once, or per request
         use = _request_time_use(project, shared)
         if use is None:
             continue
+        if shared.by_property:
+            reported_owners.add(owner)
         yield _finding(project, shared, *use)
     if _builds_any(project, wanted):
         yield from _conversations_with_registered_agents(project)
@@ -250,15 +266,73 @@ def _kept_on_long_lived(project: Project, wanted: frozenset[str]) -> Iterator[_S
             )
 
 
+def _cached_on_long_lived(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]:
+    """``@cached_property def user_loader(self): return DataLoader(load_users)`` in a class
+    whose instance is long-lived (a container of loaders built at startup): the property
+    makes its loader once, on first use, and keeps it for every later request."""
+    program = program_of(project)
+    for record in project.targets():
+        for function in record.facts.functions.values():
+            owner = function.class_name
+            if owner is None or not function.returns_calls or not function.decorators:
+                continue
+            if not any(
+                project.callee_name(record.name, decorator.callee) in _CACHED_PROPERTIES
+                for decorator in function.decorators
+            ):
+                continue
+            made = [program.types.class_type(record.name, call) for call in function.returns_calls]
+            kinds = sorted({name for m in made if m is not None for name in m.names & wanted})
+            if not kinds:
+                continue
+            creations = program.long_lived.inherited_by((record.name, owner))
+            if not creations:
+                continue
+            yield _Shared(
+                record,
+                function.span,
+                f"{owner}.{function.name}",
+                kinds[0].rsplit(".", 1)[-1],
+                f"kept by a cached property of a long-lived `{owner}` ({creations[0].how})",
+                frozenset({function.name}),
+                owner=owner,
+                by_property=True,
+                creation=creations[0],
+            )
+
+
+_CACHED_PROPERTIES = frozenset({"functools.cached_property", "cached_property"})
+
+
 def _request_time_use(project: Project, shared: _Shared) -> tuple[str, CallSite] | None:
     """A call in request-time code on the object (or on what holds it)."""
     paths = program_of(project).reach.request_paths
+    if shared.by_property:
+        return _property_read_at_request_time(project, shared, paths.keys())
     for module, record in project.modules.items():
         for call in record.facts.calls:
             if call.function is None or (module, call.function) not in paths:
                 continue
             if _uses(project, module, call, shared):
                 return module, call
+    return None
+
+
+def _property_read_at_request_time(
+    project: Project, shared: _Shared, request_time: Iterable[tuple[str, str]]
+) -> tuple[str, CallSite] | None:
+    """Request-time code outside the owner reading the cached property by its name
+    (``info.context.loaders.user_loader.load(id)`` in a resolver), at that code's ``def``."""
+    running = set(request_time)
+    (name,) = shared.names
+    for module, record in project.modules.items():
+        for qualname in record.facts.attribute_reads.get(name, ()):
+            function = record.facts.functions.get(qualname)
+            if function is None or (module, qualname) not in running:
+                continue
+            if function.class_name == shared.owner:
+                continue
+            return module, CallSite(Access(name), False, function=qualname, span=function.span)
     return None
 
 
@@ -295,6 +369,16 @@ def _finding(project: Project, shared: _Shared, module: str, call: CallSite) -> 
                 used_in.located(call.span).line,
                 f"`{call.function}` uses it at request time (`{call.callee.text()}`)",
                 kind="call",
+            )
+        )
+    if shared.creation is not None:
+        made_in = project.modules[shared.creation.module]
+        related.append(
+            Related(
+                made_in.display_path,
+                made_in.located(shared.creation.span).line,
+                f"the `{shared.owner}` every request shares is made here ({shared.creation.how})",
+                kind="creation",
             )
         )
     entry = ""
