@@ -12,7 +12,7 @@ hooks reach runs once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, ItemsView, Iterator, Sequence
+from collections.abc import Callable, ItemsView, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -150,14 +150,12 @@ class Reach:
 
     @cached_property
     def _callback_registrations(self) -> list[CallEdge]:
-        return list(self._registered_callbacks())
-
-    def _registered_callbacks(self) -> Iterator[CallEdge]:
         """A function defined in another and decorated there (``@pc.on("track") def
         on_track(track): ...`` in a request handler) is registered as a callback by each call
         of the enclosing function, and runs on behalf of that call: an edge from the one to
         the other. Entry points and startup hooks are the framework's, not the caller's."""
         framework_s = self.entry_points.entries.keys() | self.entry_points.startup_hooks
+        found: list[CallEdge] = []
         for module, record in self.project.modules.items():
             functions = record.facts.functions
             for qualname, function in functions.items():
@@ -172,7 +170,9 @@ class Reach:
                     function=enclosing,
                     span=function.decorators[0].span,
                 )
-                yield CallEdge((module, enclosing), (module, qualname), module, registration)
+                caller, callee = (module, enclosing), (module, qualname)
+                found.append(CallEdge(caller, callee, module, registration))
+        return found
 
     def _overrides(self, method: FunctionKey) -> tuple[FunctionKey, ...]:
         """The subclasses' own versions of a method: a call through the base class's type
