@@ -163,8 +163,7 @@ _RULES = [
         "thread-local-outlives-request",
         "ISO5",
         "A request sets a `threading.local()` field (or, on a WSGI worker thread, a "
-        "`ContextVar`) under a condition and nothing clears it, so the thread's next request "
-        "can read it.",
+        "`ContextVar`) and nothing clears it, so what the thread runs next can read it.",
     ),
     Rule(
         "ISO506",

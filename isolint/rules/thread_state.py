@@ -1,12 +1,15 @@
-"""ISO505: a thread local or a ContextVar that a request sets under a condition and nothing clears.
+"""ISO505: a thread local or a ContextVar that a request sets and nothing clears.
 
 A worker thread serves one request after another. What a request stores on a
 ``threading.local()`` stays on the thread when the request ends, so the thread's next
 request reads it unless it stores its own first. A request that a condition turns away
 (``if request.user.is_authenticated: _locals.user = request.user``) stores nothing, and its
-code then reads the previous request's user. Thread locals used from ``async def`` code are
-ISO501's (there every task shares the thread at once); this module owns the synchronous
-case, where the sharing is between one request and the next.
+code then reads the previous request's user: an error. A value stored on every request
+still stays after it, for whatever the thread runs before the next store (a hook that runs
+earlier, a request that does not reach the store): a warning, when other code reads it back
+or may (another module imports it). Thread locals used from ``async def`` code are ISO501's
+(there every task shares the thread at once); this module owns the synchronous case, where
+the sharing is between one request and the next.
 
 A ``ContextVar`` set on such a thread behaves the same: a WSGI server or a task worker runs
 each request in the thread's one context. Servers that run every request in a copy of the
@@ -20,47 +23,47 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from isolint.analysis.facts import Access, Binding, CallSite, Span, WriteSite
+from isolint.analysis.facts import Access, Binding, CallSite, Function, Span, WriteSite
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
-from isolint.program.readers import Reader
+from isolint.program.readers import Reader, Readers
 from isolint.project import ModuleRecord, Project
 from isolint.rules.async_hazards import holds_only_resources, threading_locals_used_from_async
 from isolint.rules.base import CONTAINER_OPERATIONS_PREFIX, finding, reader_notes
 from isolint.rules.task_context import context_variable
 
 _FIX = (
-    "Clear it when the request ends (`try: ... finally: del _locals.user`), set it on every "
-    "request (`_locals.user = user if allowed else None`), or keep it on the request."
+    "Clear it when the request ends (`try: ... finally: del _locals.user`, or in a "
+    "teardown hook), or keep it on the request."
 )
 _CONTEXT_VARIABLE_FIX = (
     "Reset it when the request ends (`token = current_user.set(user)`, then "
-    "`current_user.reset(token)` in a `finally` or a teardown hook), or set it on every "
-    "request (`current_user.set(user if allowed else None)`)."
+    "`current_user.reset(token)` in a `finally` or a teardown hook)."
 )
 
 
 @dataclass(frozen=True)
-class _ConditionalStore:
-    """Where a request stores into the field under an ``if``: the write itself, or the call
-    of a setter (``if user: set_current_user(user)``)."""
+class _RequestStore:
+    """Where a request stores request data into the field: the write itself, or the call of
+    a setter (``if user: set_current_user(user)``), and whether an ``if`` guards it."""
 
     record: ModuleRecord
     span: Span
     function: str
+    conditional: bool
     setter: str = ""
 
 
 @dataclass
 class _ThreadLocalField:
     """One field of a module-level thread local, or a module-level ContextVar (``attribute``
-    empty): where requests set it under a condition, and whether anything clears it."""
+    empty): where requests set it, and whether anything clears it."""
 
     module: str
     name: str
     attribute: str
     binding: Binding | None
-    conditional_stores: list[_ConditionalStore] = field(default_factory=list)
+    stores: list[_RequestStore] = field(default_factory=list)
     cleared: bool = False
     # functions that only set or reset the ContextVar: naming it there reads nothing back
     setters: set[tuple[str, str]] = field(default_factory=set)
@@ -82,33 +85,98 @@ def check(project: Project) -> Iterator[Finding]:
     in_async = threading_locals_used_from_async(project)
     readers = program_of(project).readers
     for entry in sorted(fields.values(), key=lambda f: (f.module, f.name, f.attribute)):
-        if entry.cleared or not entry.conditional_stores:
+        if _may_keep_request_data(project, entry, in_async):
+            yield from _field_findings(project, entry, readers)
+
+
+def _may_keep_request_data(
+    project: Project, entry: _ThreadLocalField, in_async: set[tuple[str, str]]
+) -> bool:
+    """Requests store into the field, nothing clears it, it is the project's, and it is not
+    ISO501's (used from ``async def`` code) nor a thread's own plumbing."""
+    if entry.cleared or not entry.stores or not project.modules[entry.module].is_target:
+        return False
+    if entry.is_context_variable:
+        return True
+    owner = project.modules[entry.module]
+    return (entry.module, entry.name) not in in_async and not holds_only_resources(
+        owner, entry.name
+    )
+
+
+def _field_findings(
+    project: Project, entry: _ThreadLocalField, readers: Readers
+) -> Iterator[Finding]:
+    """An error for each store under an ``if`` that other request-time code reads back: a
+    request the condition turns away reads the previous one's value. Else a warning for
+    each store that outlives a request a framework serves, when other code reads it back
+    or may (another module imports it)."""
+    reported = False
+    for store in entry.stores:
+        if not store.conditional or not _request_thread_keeps(project, entry, store):
             continue
-        owner = project.modules[entry.module]
-        if not owner.is_target:
+        read_back = _read_back(entry, store, readers)
+        if read_back:
+            reported = True
+            yield _finding(project, entry, store, read_back, Severity.ERROR)
+    if reported:
+        return
+    published = _imported_elsewhere(project, entry)
+    for store in entry.stores:
+        if not _request_thread_keeps(project, entry, store):
             continue
-        if not entry.is_context_variable and (
-            (entry.module, entry.name) in in_async or holds_only_resources(owner, entry.name)
-        ):
+        if not _comes_in_through_a_framework(project, store):
             continue
-        for store in entry.conditional_stores:
-            if not store.record.is_target:
-                continue
-            if entry.is_context_variable and _context_copied_per_request(project, store):
-                continue
-            read_back = [
-                reader
-                for reader in readers.of_global(entry.module, entry.name, store.function)
-                if (reader.module, reader.function) != (store.record.name, store.function)
-                and (reader.module, reader.function) not in entry.setters
-            ]
-            if not read_back:
-                continue  # nothing reads it at request time but the request that set it
-            yield _finding(project, entry, store, read_back)
+        read_back = _read_back(entry, store, readers)
+        if read_back or published:
+            yield _finding(project, entry, store, read_back, Severity.WARNING)
+
+
+def _read_back(entry: _ThreadLocalField, store: _RequestStore, readers: Readers) -> list[Reader]:
+    """The request-time functions that read the field back, other than the one that set
+    it (and the ContextVar's other setters and resetters)."""
+    return [
+        reader
+        for reader in readers.of_global(entry.module, entry.name, store.function)
+        if (reader.module, reader.function) != (store.record.name, store.function)
+        and (reader.module, reader.function) not in entry.setters
+    ]
+
+
+def _request_thread_keeps(project: Project, entry: _ThreadLocalField, store: _RequestStore) -> bool:
+    """The store is in the project checked, and the value stays when the request ends: on a
+    ContextVar, unless the framework runs each request in a copy of the context."""
+    if not store.record.is_target:
+        return False
+    return not (entry.is_context_variable and _context_copied_per_request(project, store))
+
+
+def _imported_elsewhere(project: Project, entry: _ThreadLocalField) -> bool:
+    """Another module imports the thread local or ContextVar (``from django_globals import
+    globals``): it is published for code to read, which may be the service's, outside this
+    tree."""
+    return any(
+        ref.module == entry.module and ref.name == entry.name
+        for module, record in project.modules.items()
+        if module != entry.module
+        for ref in record.facts.imports.values()
+    )
+
+
+def _comes_in_through_a_framework(project: Project, store: _RequestStore) -> bool:
+    """The store runs for requests a modelled framework serves (a view, a middleware's hook,
+    a task), not in a helper judged request-time by the data it takes: a store made on
+    every request leaks only where the server reuses the thread, which the framework says."""
+    path = program_of(project).reach.request_paths.get((store.record.name, store.function))
+    return path is not None and path.entry in program_of(project).entry_points.entries
 
 
 def _finding(
-    project: Project, entry: _ThreadLocalField, store: _ConditionalStore, read_back: list[Reader]
+    project: Project,
+    entry: _ThreadLocalField,
+    store: _RequestStore,
+    read_back: list[Reader],
+    severity: Severity,
 ) -> Finding:
     owner = project.modules[entry.module]
     related = []
@@ -132,15 +200,26 @@ def _finding(
     subject = entry.subject
     how = f"through `{store.setter}` " if store.setter else ""
     never = "reset" if entry.is_context_variable else "cleared"
+    if store.conditional:
+        message = (
+            f"`{subject}` is set {how}under a condition in `{store.function}` and never "
+            f"{never}; the worker thread keeps it, so the thread's next request that the "
+            "condition turns away reads the previous request's value"
+        )
+    else:
+        message = (
+            f"`{subject}` is set {how}in `{store.function}` and never {never}; the worker "
+            "thread keeps the request's value when the request ends, so whatever the thread "
+            "runs before the next store reads it (a request that does not reach the store, "
+            "a hook that runs before it, a task on a pooled thread)"
+        )
     return finding(
         "ISO505",
         store.record,
         store.span,
-        f"`{subject}` is set {how}under a condition in `{store.function}` and never "
-        f"{never}; the worker thread keeps it, so the thread's next request that the "
-        "condition turns away reads the previous request's value",
+        message,
         _CONTEXT_VARIABLE_FIX if entry.is_context_variable else _FIX,
-        Severity.ERROR,
+        severity,
         tuple(related),
         shared_object=subject,
         entry_point=store.function,
@@ -164,7 +243,7 @@ def _fields_set_at_request_time(project: Project) -> dict[tuple[str, str, str], 
             if _clears(site):
                 entry.cleared = True
             elif site.operation == "setattr":
-                entry.conditional_stores.extend(_conditional_stores(project, record, site))
+                entry.stores.extend(_request_stores(project, record, site))
     # `_locals.__dict__.clear()` clears every field of that thread local
     for (owner, name, _), entry in fields.items():
         whole = fields.get((owner, name, "__dict__"))
@@ -196,7 +275,7 @@ def _context_variables_set_at_request_time(
             if call.callee.attrs == ["reset"] or _sets_none(call):
                 entry.cleared = True
             else:
-                entry.conditional_stores.extend(_conditional_sets(project, record, call))
+                entry.stores.extend(_request_sets(project, record, call))
     return fields
 
 
@@ -204,26 +283,25 @@ def _sets_none(call: CallSite) -> bool:
     return call.positional == 1 and call.args[:1] == [Access("None")]
 
 
-def _conditional_sets(
+def _request_sets(
     project: Project, record: ModuleRecord, call: CallSite
-) -> Iterator[_ConditionalStore]:
-    """``VAR.set(...)`` itself when a synchronous request-time function calls it under an
-    ``if`` with what depends on who is asking; else, for a setter that sets its parameter,
-    each such call of it made under an ``if``."""
+) -> Iterator[_RequestStore]:
+    """``VAR.set(...)`` itself when a synchronous request-time function calls it with what
+    depends on who is asking; for a setter that sets its parameter (and does not test
+    anything first), each request-time call of it with such a value instead."""
     if call.function is None or call.span is None:
         return
-    if call.conditional:
-        if call.user_args and _runs_in_a_request_thread(project, record.name, call.function):
-            yield _ConditionalStore(record, call.span, call.function)
-        return
-    setter = project.function(record.name, call.function)
+    setter = _setter(project, record.name, call.function)
     sources = call.arg_sources[0] if call.arg_sources else []
-    if setter is None or not sources or not set(sources) <= set(setter.params):
-        return
-    yield from _conditional_setter_calls(project, (record.name, call.function), setter.name)
+    if not call.conditional and setter is not None and sources:
+        if set(sources) <= set(setter.params):
+            yield from _setter_calls(project, (record.name, call.function), setter.name)
+            return
+    if call.user_args and _runs_in_a_request_thread(project, record.name, call.function):
+        yield _RequestStore(record, call.span, call.function, call.conditional)
 
 
-def _context_copied_per_request(project: Project, store: _ConditionalStore) -> bool:
+def _context_copied_per_request(project: Project, store: _RequestStore) -> bool:
     """The request that makes the store comes in through an ``async def`` entry point, or
     one of a framework that runs each request in a copy of the context (the models'
     ``context-copying-modules``: FastAPI runs a synchronous endpoint in a copy too): what
@@ -239,42 +317,50 @@ def _context_copied_per_request(project: Project, store: _ConditionalStore) -> b
     return any(ref.module.split(".")[0] in copying for ref in imports)
 
 
-def _conditional_stores(
+def _request_stores(
     project: Project, record: ModuleRecord, site: WriteSite
-) -> Iterator[_ConditionalStore]:
-    """The write itself when a synchronous request-time function makes it under an ``if``,
-    of request data or of a value chosen by who is asking (``is_admin = True``); else, for a
-    setter that stores its parameter, each such call of it made under an ``if`` with
-    what depends on who is asking."""
-    reach = program_of(project).reach
-    if site.conditional:
-        if _runs_in_a_request_thread(project, record.name, site.function) and (
-            site.value_user or reach.stores_request_data(record.name, site)
-        ):
-            yield _ConditionalStore(record, site.span, site.function)
+) -> Iterator[_RequestStore]:
+    """The write itself when a synchronous request-time function makes it, of request data
+    or of a value chosen by who is asking (``is_admin = True``); for a setter that stores
+    its parameter (and does not test anything first), each request-time call of it with
+    what depends on who is asking instead."""
+    if site.function is None:
         return
-    setter = project.function(record.name, site.function)
-    if setter is None or not site.value_sources:
-        return
-    if not set(site.value_sources) <= set(setter.params):
-        return
-    yield from _conditional_setter_calls(project, (record.name, site.function), setter.name)
+    setter = _setter(project, record.name, site.function)
+    if not site.conditional and setter is not None and site.value_sources:
+        if set(site.value_sources) <= set(setter.params):
+            yield from _setter_calls(project, (record.name, site.function), setter.name)
+            return
+    if _runs_in_a_request_thread(project, record.name, site.function) and (
+        site.value_user or program_of(project).reach.stores_request_data(record.name, site)
+    ):
+        yield _RequestStore(record, site.span, site.function, site.conditional)
 
 
-def _conditional_setter_calls(
+def _setter(project: Project, module: str, qualname: str) -> Function | None:
+    """The function, unless a framework calls it (a middleware's ``process_request``): its
+    callers are the ones whose stores count, and an entry point's are the framework's."""
+    if (module, qualname) in program_of(project).entry_points.entries:
+        return None
+    return project.function(module, qualname)
+
+
+def _setter_calls(
     project: Project, setter: tuple[str, str], setter_name: str
-) -> Iterator[_ConditionalStore]:
-    """Each call of a setter made under an ``if`` by a synchronous request-time function,
-    with what depends on who is asking (``if user: set_current_user(user)``)."""
+) -> Iterator[_RequestStore]:
+    """Each call of a setter made by a synchronous request-time function with what depends
+    on who is asking (``if user: set_current_user(user)``), and whether an ``if`` guards it."""
     for edge in program_of(project).reach.callers.get(setter, ()):
         call = edge.call
-        if edge.caller is None or call.span is None or not call.conditional:
+        if edge.caller is None or call.span is None:
             continue
         if not (call.user_args or call.user_keywords):
             continue
         if _runs_in_a_request_thread(project, *edge.caller):
             caller_record = project.modules[edge.module]
-            yield _ConditionalStore(caller_record, call.span, edge.caller[1], setter_name)
+            yield _RequestStore(
+                caller_record, call.span, edge.caller[1], call.conditional, setter_name
+            )
 
 
 def _runs_in_a_request_thread(project: Project, module: str, qualname: str) -> bool:
