@@ -45,6 +45,16 @@ NEGATIVES = [
             "feed = Feed()\n"
         },
     ),
+    case(
+        # entries of a list the request built itself: its own, however it fills them
+        "entries-of-a-per-request-list",
+        {
+            "a.py": "MENU = [{'title': 'a'}]\n\n\n"
+            + HANDLER
+            + "    menu = [dict(item) for item in MENU]\n    for item in menu:\n"
+            "        item['owner'] = request.user\n    return menu\n"
+        },
+    ),
     case("constant-read", {"a.py": "LIMITS = [1, 2]\n\n\n" + HANDLER + "    return LIMITS[0]\n"}),
     case("tuple-constant", {"a.py": "NAMES = ('a', 'b')\n\n\n" + HANDLER + "    return NAMES\n"}),
     case(
@@ -630,6 +640,17 @@ POSITIVES = [
             "store = Store(None)\n"
         },
         ("app/store.py", 9, "ISO302"),
+    ),
+    case(
+        # each value of a module-level dict, through a local holding it, written in a loop
+        "module-container-entries-through-a-local",
+        {
+            "a.py": "PANELS = {'a': {}, 'b': {}}\n\n\n"
+            + HANDLER
+            + "    panels = PANELS\n    for panel in panels.values():\n"
+            "        panel['owner'] = request.user\n"
+        },
+        ("a.py", 7, "ISO101"),
     ),
 ]
 

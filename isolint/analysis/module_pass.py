@@ -1982,6 +1982,19 @@ class ModulePass(cst.CSTVisitor):
                 # .get(session_id)`) is that entity's own, judged where it is stored
                 pending = _rebased(pending, kept_in)
                 continue
+            shared_in = _module_container(frame, element_of)
+            if (
+                pending.kind == "write"
+                and isinstance(pending.fact, WriteSite)
+                and shared_in is not None
+                and root in frame.iterated
+                and _writes_one_entry(pending.fact)
+                and not any(root in known for known in (frame.aliases, frame.instances))
+            ):
+                # `for item in MENU: item["active"] = ...`: an entry of a module-level
+                # container, which every request shares (judged as a write into `MENU`)
+                pending = _rebased(pending, shared_in)
+                continue
             if root == frame.self_name:
                 self._commit_self(frame, pending)
                 return None
@@ -2489,6 +2502,28 @@ def _kept_container(frame: _Frame, container: Access | None) -> Access | None:
     if container is None or container.root != frame.self_name or container.keys:
         return None
     return container if len(container.attrs) == 1 else None
+
+
+def _writes_one_entry(site: WriteSite) -> bool:
+    """``item["active"] = x`` or ``item.active = x``: a write into the element itself."""
+    target = site.target
+    if target.keys:
+        return False
+    if site.operation in ("setitem", "augitem"):
+        return not target.attrs
+    return site.operation in ("setattr", "augattr") and len(target.attrs) == 1
+
+
+def _module_container(frame: _Frame, container: Access | None) -> Access | None:
+    """The module-level container (``MENU``, ``settings.TABS``) that ``container`` is,
+    directly or through a local holding it (``menu = MENU``); None otherwise."""
+    if container is not None and not container.attrs and not container.keys:
+        container = frame.aliases.get(container.root, container)
+    if container is None or container.keys or container.root == frame.self_name:
+        return None
+    if container.root in frame.bound and container.root not in frame.globals:
+        return None
+    return container
 
 
 def _rebased(pending: _Pending, alias: Access) -> _Pending:
