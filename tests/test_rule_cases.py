@@ -55,6 +55,18 @@ NEGATIVES = [
             "        item['owner'] = request.user\n    return menu\n"
         },
     ),
+    case(
+        # the copy's own top level, a key the copy sets itself, and a deep copy
+        "own-parts-of-a-copy",
+        {
+            "a.py": "import copy\n\nDEFAULTS = {'tags': [], 'user': None}\n\n\n"
+            + HANDLER
+            + "    options = {**DEFAULTS, 'tags': []}\n    options['user'] = request.user\n"
+            "    options['tags'].append(request.user)\n"
+            "    deep = copy.deepcopy(DEFAULTS)\n    deep['tags'].append(request.user)\n"
+            "    return options, deep\n"
+        },
+    ),
     case("constant-read", {"a.py": "LIMITS = [1, 2]\n\n\n" + HANDLER + "    return LIMITS[0]\n"}),
     case("tuple-constant", {"a.py": "NAMES = ('a', 'b')\n\n\n" + HANDLER + "    return NAMES\n"}),
     case(
@@ -651,6 +663,20 @@ POSITIVES = [
             "        panel['owner'] = request.user\n"
         },
         ("a.py", 7, "ISO101"),
+    ),
+    case(
+        # `{**DEFAULTS}` copies the top level only: each request's tag goes into the
+        # module's nested list, and a loop over the copy's nested list writes its entries
+        "nested-containers-of-a-shallow-copy",
+        {
+            "a.py": "DEFAULTS = {'tags': [], 'panels': [{}]}\n\n\n"
+            + HANDLER
+            + "    options = {**DEFAULTS, 'timeout': 3}\n"
+            "    options['tags'].append(request.user)\n"
+            "    for panel in options['panels']:\n        panel['owner'] = request.user\n"
+        },
+        ("a.py", 6, "ISO101"),
+        ("a.py", 8, "ISO101"),
     ),
 ]
 

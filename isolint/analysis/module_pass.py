@@ -237,6 +237,10 @@ class _Frame:
     elements: dict[str, Access | None] = field(default_factory=dict)
     # those of them a `for` loop binds: every element in turn, not the one a key picks
     iterated: set[str] = field(default_factory=set)
+    # locals assigned once a shallow copy (``opts = DEFAULTS.copy()``, ``{**DEFAULTS}``):
+    # what they copy, whose nested containers they share
+    # (and the keys the copy sets itself: ``{**DEFAULTS, "headers": {...}}``)
+    shallow_copies: dict[str, tuple[Access, frozenset[str]]] = field(default_factory=dict)
     # locals whose every value (``None`` aside) is one class's new instance ("new") or one
     # function's result ("call"): what a call handing the local on passes; None when mixed
     origins: dict[str, tuple[str, Access] | None] = field(default_factory=dict)
@@ -697,6 +701,11 @@ class ModulePass(cst.CSTVisitor):
                     frame.buffers.add(name)
                 container = _container_of(frame, value, self.options.user_keys)
                 _note_consistent(frame.elements, name, container)
+            copied = _shallow_copy_of(value, self.options.user_keys)
+            if copied is not None and frame.assignments[name] == 1:
+                frame.shallow_copies[name] = copied
+            else:
+                frame.shallow_copies.pop(name, None)
             made = origin if type(value) is not cst.Name else None
             if made is not None and made[0] == "new" and type(value) is cst.Call:
                 frame.instances[name] = made[1]  # `runner = Runner()`
@@ -1493,6 +1502,8 @@ class ModulePass(cst.CSTVisitor):
         frame = self._function_frame()
         if frame is not None and type(node.target) is cst.Name:
             iterated = _iterated_container(node.iter, self.options.user_keys)
+            if iterated is None:
+                iterated = _nested_in_a_copy(frame, node.iter, self.options.user_keys)
             _note_consistent(frame.elements, node.target.value, iterated)
             frame.iterated.add(node.target.value)
         for target in _flatten_targets(node.target):
@@ -1982,6 +1993,19 @@ class ModulePass(cst.CSTVisitor):
                 # .get(session_id)`) is that entity's own, judged where it is stored
                 pending = _rebased(pending, kept_in)
                 continue
+            copied, own_keys = frame.shallow_copies.get(root, (None, frozenset()))
+            if (
+                pending.kind == "write"
+                and isinstance(pending.fact, WriteSite)
+                and copied is not None
+                and pending.access.keys
+                and not pending.access.attrs
+                and pending.access.keys[0].text.strip("\"'") not in own_keys
+            ):
+                # `opts = DEFAULTS.copy(); opts["headers"]["x-user"] = u`: the copy's
+                # nested containers are the original's (judged as a write into `DEFAULTS`)
+                pending = _rebased(pending, copied)
+                continue
             shared_in = _module_container(frame, element_of)
             if (
                 pending.kind == "write"
@@ -1989,6 +2013,7 @@ class ModulePass(cst.CSTVisitor):
                 and shared_in is not None
                 and root in frame.iterated
                 and _writes_one_entry(pending.fact)
+                and not (shared_in.keys and pending.fact.target.attrs)
                 and not any(root in known for known in (frame.aliases, frame.instances))
             ):
                 # `for item in MENU: item["active"] = ...`: an entry of a module-level
@@ -2515,15 +2540,70 @@ def _writes_one_entry(site: WriteSite) -> bool:
 
 
 def _module_container(frame: _Frame, container: Access | None) -> Access | None:
-    """The module-level container (``MENU``, ``settings.TABS``) that ``container`` is,
-    directly or through a local holding it (``menu = MENU``); None otherwise."""
+    """The module-level container (``MENU``, ``settings.TABS``, ``CONFIG["tabs"]``) that
+    ``container`` is, directly or through a local holding it (``menu = MENU``); None
+    otherwise."""
     if container is not None and not container.attrs and not container.keys:
         container = frame.aliases.get(container.root, container)
-    if container is None or container.keys or container.root == frame.self_name:
+    if container is None or container.root == frame.self_name:
         return None
     if container.root in frame.bound and container.root not in frame.globals:
         return None
     return container
+
+
+def _shallow_copy_of(
+    value: cst.BaseExpression, user_keys: ex.UserKeyMatcher
+) -> tuple[Access, frozenset[str]] | None:
+    """What ``value`` copies one level deep (``X.copy()``, ``copy.copy(X)``, ``dict(X)``,
+    ``list(X)``, ``{**X}``, ``X[:]``) and the keys it sets itself (``{**X, "a": {}}``);
+    None otherwise."""
+    copied: cst.BaseExpression | None = None
+    own_keys: frozenset[str] = frozenset()
+    if type(value) is cst.Call:
+        func = value.func
+        if type(func) is cst.Attribute and func.attr.value == "copy" and not value.args:
+            copied = func.value
+        elif len(value.args) == 1 and not value.args[0].keyword and not value.args[0].star:
+            name = ex.dotted_name(func) or ""
+            if name in _SHALLOW_COPIERS:
+                copied = value.args[0].value
+    elif type(value) is cst.Dict:
+        spreads = [e for e in value.elements if type(e) is cst.StarredDictElement]
+        if len(spreads) == 1:
+            copied = spreads[0].value
+            own_keys = frozenset(
+                e.key.value.strip("\"'")
+                for e in value.elements
+                if type(e) is cst.DictElement and type(e.key) is cst.SimpleString
+            )
+    elif type(value) is cst.Subscript and len(value.slice) == 1:
+        index = value.slice[0].slice
+        if type(index) is cst.Slice and index.lower is None and index.upper is None:
+            copied = value.value
+    if copied is None or not isinstance(copied, (cst.Name, cst.Attribute, cst.Subscript)):
+        return None
+    found = ex.access_of(copied, user_keys)
+    return None if found is None else (found, own_keys)
+
+
+_SHALLOW_COPIERS = frozenset({"copy.copy", "copy", "dict", "list"})
+
+
+def _nested_in_a_copy(
+    frame: _Frame, iterated: cst.BaseExpression, user_keys: ex.UserKeyMatcher
+) -> Access | None:
+    """``for tab in config["tabs"]`` with ``config`` a shallow copy of ``CONFIG``: the
+    container iterated is the original's (``CONFIG["tabs"]``)."""
+    if type(iterated) is not cst.Subscript or type(iterated.value) is not cst.Name:
+        return None
+    copied, own_keys = frame.shallow_copies.get(iterated.value.value, (None, frozenset()))
+    found = ex.access_of(iterated, user_keys)
+    if copied is None or found is None or not found.keys:
+        return None
+    if found.keys[0].text.strip("\"'") in own_keys:
+        return None
+    return Access(copied.root, copied.attrs, [*copied.keys, *found.keys])
 
 
 def _rebased(pending: _Pending, alias: Access) -> _Pending:
