@@ -67,6 +67,15 @@ NEGATIVES = [
             "    return options, deep\n"
         },
     ),
+    case(
+        # a getter that builds a new client for each call: the request's own
+        "setting-of-a-new-client-in-place",
+        {
+            "a.py": "import httpx\n\n\ndef make_client():\n    return httpx.Client()\n\n\n"
+            + HANDLER
+            + "    make_client().headers['Authorization'] = request.headers['token']\n"
+        },
+    ),
     case("constant-read", {"a.py": "LIMITS = [1, 2]\n\n\n" + HANDLER + "    return LIMITS[0]\n"}),
     case("tuple-constant", {"a.py": "NAMES = ('a', 'b')\n\n\n" + HANDLER + "    return NAMES\n"}),
     case(
@@ -677,6 +686,17 @@ POSITIVES = [
         },
         ("a.py", 6, "ISO101"),
         ("a.py", 8, "ISO101"),
+    ),
+    case(
+        # a setting of the one client a cached getter hands every caller, written in place
+        "setting-of-a-cached-getter-s-result-in-place",
+        {
+            "a.py": "import functools\n\nimport httpx\n\n\n@functools.lru_cache\n"
+            "def get_client():\n    return httpx.Client()\n\n\n"
+            + HANDLER
+            + "    get_client().headers['Authorization'] = request.headers['token']\n"
+        },
+        ("a.py", 12, "ISO401"),
     ),
 ]
 

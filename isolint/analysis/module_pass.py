@@ -849,8 +849,12 @@ class ModulePass(cst.CSTVisitor):
                     and value.value in frame.mutable_defaults
                 ):
                     frame.stored_on_self.setdefault(value.value, target.attr.value)
+        returned: tuple[Access, list[str]] | None = None
         if access is None:
-            return
+            returned = _returned_by_a_getter(target, matcher)
+            if returned is None:
+                return
+            access = returned[0]
         site = WriteSite(
             target=access,
             operation=operation,
@@ -873,6 +877,11 @@ class ModulePass(cst.CSTVisitor):
         site.guarded_by_truth = any(access.root in guard for guard in frame.guards)
         site.fills_absent = (access.text(), site.key.text) in frame.fills
         self._span_later(site, "span", node)
+        if returned is not None:
+            # `get_client().headers["Authorization"] = token`: an attribute of what a getter
+            # hands out, judged against the getter (as through a local holding it)
+            site.returned_by_call = True
+            site.returned_attrs = returned[1]
         frame.pending.append(_Pending("write", access, site))
 
     def _set_value_call(self, site: WriteSite, value: cst.BaseExpression) -> None:
@@ -2790,6 +2799,26 @@ def _fill_buffers(node: cst.Call, frame: _Frame) -> None:
             frame.depends[name] = frame.depends.get(name, frozenset()) | frame.inputs(other)
             if not frame.user_dependent.isdisjoint(ex.names_read(other)):
                 frame.user_dependent.add(name)
+
+
+def _returned_by_a_getter(
+    target: cst.Subscript | cst.Attribute, user_keys: ex.UserKeyMatcher
+) -> tuple[Access, list[str]] | None:
+    """``get_client().headers[...]`` or ``Registry.get().current = x``: the getter called in
+    place (a function, not a class: ``Bank().x = y`` writes a new object) and the attributes
+    the write goes through below its result (``headers``; the last one for an attribute
+    assignment). None for any other target, or a subscript right on the result."""
+    inner: cst.BaseExpression = target.value
+    attrs: list[str] = [target.attr.value] if isinstance(target, cst.Attribute) else []
+    while type(inner) is cst.Attribute:
+        attrs.insert(0, inner.attr.value)
+        inner = inner.value
+    if type(inner) is not cst.Call or not attrs:
+        return None
+    callee = ex.access_of(inner.func, user_keys)
+    if callee is None or callee.keys or (callee.attrs or [callee.root])[-1][:1].isupper():
+        return None
+    return callee, attrs
 
 
 def _origin_of(frame: _Frame, value: cst.BaseExpression) -> tuple[str, Access] | None:
