@@ -3499,6 +3499,8 @@ def _memoizes_key(frame: _Frame, key: cst.BaseExpression, value: cst.BaseExpress
         return False  # (an object made for a class, `Policy(model)`, is that class's memo)
     if _reads_request_address(key):
         return False  # a response cached by URL: the request carries more than its address
+    if not _request_fields(value) <= _request_fields(key):
+        return False  # `DRAFTS[request.form["title"]] = request.form["body"]`: another field
     roots, attributes = ex.read_names(value)
     if _FRESH_VALUES & (frame.inputs(value) | attributes):
         return False  # a fresh id or a timestamp: not a function of the key
@@ -3590,6 +3592,35 @@ def _reads_request_address(key: cst.BaseExpression) -> bool:
         if root in _REQUEST_OBJECT_NAMES and _REQUEST_PATH.intersection(attributes[:1]):
             return True
     return False
+
+
+def _request_fields(node: cst.BaseExpression) -> set[str]:
+    """The parts of the request an expression reads (``request.form.title`` for
+    ``request.form["title"]`` or ``request.form.get("title")``): two expressions that both
+    read the request compute from the same input only where they read the same parts."""
+    fields: set[str] = set()
+    for chain in ex.dotted_chains(node):
+        if chain.split(".", 1)[0] in _REQUEST_OBJECT_NAMES and "." in chain:
+            fields.add(chain)
+    for call in _calls_in(node):
+        func = call.func
+        if type(func) is not cst.Attribute or func.attr.value != "get" or not call.args:
+            continue
+        owner = ex.dotted_name(func.value) or ""
+        field = call.args[0].value
+        if owner.split(".", 1)[0] in _REQUEST_OBJECT_NAMES and type(field) is cst.SimpleString:
+            fields.discard(f"{owner}.get")
+            fields.add(f"{owner}.{field.value.strip(chr(34) + chr(39))}")
+    return fields
+
+
+def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is cst.Call:
+            yield current
+        stack.extend(current.children)
 
 
 # attributes that only a request's address has (Starlette, Flask/Werkzeug, Django, aiohttp)
