@@ -698,6 +698,20 @@ POSITIVES = [
         },
         ("a.py", 12, "ISO401"),
     ),
+    case(
+        # a Channels consumer is built per connection: `self.scope` is that connection's
+        # request, and its user kept under a room's name is read by whoever is in the room
+        "consumer-s-own-scope-kept-under-a-room",
+        {
+            "chat/consumers.py": "from channels.generic.websocket import "
+            "AsyncJsonWebsocketConsumer\n\nHOSTS = {}\n\n\n"
+            "class RoomConsumer(AsyncJsonWebsocketConsumer):\n"
+            "    async def receive_json(self, content):\n"
+            "        self.user = self.scope['user']\n"
+            "        HOSTS[content['room']] = self.scope['user']\n"
+        },
+        ("chat/consumers.py", 9, "ISO402"),
+    ),
 ]
 
 

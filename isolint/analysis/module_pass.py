@@ -981,8 +981,8 @@ class ModulePass(cst.CSTVisitor):
         self, frame: _Frame, value: cst.BaseExpression, chains: list[str] | None = None
     ) -> bool:
         """The value reads the request the handler object was built for: ``self.request``,
-        one of the request-reading methods of a handler (Tornado's ``self.get_argument``),
-        or a local computed from them."""
+        a Channels consumer's ``self.scope``, one of the request-reading methods of a
+        handler (Tornado's ``self.get_argument``), or a local computed from them."""
         own = f"{frame.self_name}."
         for chain in ex.dotted_chains(value) if chains is None else chains:
             if not chain.startswith(own):
@@ -990,7 +990,7 @@ class ModulePass(cst.CSTVisitor):
                     return True
                 continue
             first = chain[len(own) :].split(".", 1)[0]
-            if first == "request" or first in _OWN_REQUEST_READERS:
+            if first in ("request", "scope") or first in _OWN_REQUEST_READERS:
                 return True
         return False
 
