@@ -237,9 +237,9 @@ class _Frame:
     elements: dict[str, Access | None] = field(default_factory=dict)
     # those of them a `for` loop binds: every element in turn, not the one a key picks
     iterated: set[str] = field(default_factory=set)
-    # locals assigned once a shallow copy (``opts = DEFAULTS.copy()``, ``{**DEFAULTS}``):
-    # what they copy, whose nested containers they share
-    # (and the keys the copy sets itself: ``{**DEFAULTS, "headers": {...}}``)
+    # locals assigned a shallow copy, once (``opts = DEFAULTS.copy()``, ``{**DEFAULTS}``):
+    # what they copy, whose nested containers they share, and the keys the copy sets
+    # itself (``{**DEFAULTS, "headers": {...}}``)
     shallow_copies: dict[str, tuple[Access, frozenset[str]]] = field(default_factory=dict)
     # locals whose every value (``None`` aside) is one class's new instance ("new") or one
     # function's result ("call"): what a call handing the local on passes; None when mixed
@@ -2009,7 +2009,7 @@ class ModulePass(cst.CSTVisitor):
                 and copied is not None
                 and pending.access.keys
                 and not pending.access.attrs
-                and pending.access.keys[0].text.strip("\"'") not in own_keys
+                and _unquoted(pending.access.keys[0].text) not in own_keys
             ):
                 # `opts = DEFAULTS.copy(); opts["headers"]["x-user"] = u`: the copy's
                 # nested containers are the original's (judged as a write into `DEFAULTS`)
@@ -2582,7 +2582,7 @@ def _shallow_copy_of(
         if len(spreads) == 1:
             copied = spreads[0].value
             own_keys = frozenset(
-                e.key.value.strip("\"'")
+                _unquoted(e.key.value)
                 for e in value.elements
                 if type(e) is cst.DictElement and type(e.key) is cst.SimpleString
             )
@@ -2610,7 +2610,7 @@ def _nested_in_a_copy(
     found = ex.access_of(iterated, user_keys)
     if copied is None or found is None or not found.keys:
         return None
-    if found.keys[0].text.strip("\"'") in own_keys:
+    if _unquoted(found.keys[0].text) in own_keys:
         return None
     return Access(copied.root, copied.attrs, [*copied.keys, *found.keys])
 
@@ -3610,11 +3610,17 @@ def _request_fields(node: cst.BaseExpression) -> set[str]:
         field = call.args[0].value
         if owner.split(".", 1)[0] in _REQUEST_OBJECT_NAMES and type(field) is cst.SimpleString:
             fields.discard(f"{owner}.get")
-            fields.add(f"{owner}.{field.value.strip(chr(34) + chr(39))}")
+            fields.add(f"{owner}.{_unquoted(field.value)}")
     return fields
 
 
+def _unquoted(text: str) -> str:
+    """``title`` for the key text ``"title"`` or ``'title'``."""
+    return text.strip("\"'")
+
+
 def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    """Every call inside ``node``, itself included."""
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()

@@ -94,14 +94,13 @@ def _may_keep_request_data(
 ) -> bool:
     """Requests store into the field, nothing clears it, it is the project's, and it is not
     ISO501's (used from ``async def`` code) nor a thread's own plumbing."""
-    if entry.cleared or not entry.stores or not project.modules[entry.module].is_target:
+    owner = project.modules[entry.module]
+    if entry.cleared or not entry.stores or not owner.is_target:
         return False
     if entry.is_context_variable:
         return True
-    owner = project.modules[entry.module]
-    return (entry.module, entry.name) not in in_async and not holds_only_resources(
-        owner, entry.name
-    )
+    in_use = (entry.module, entry.name) in in_async
+    return not in_use and not holds_only_resources(owner, entry.name)
 
 
 def _field_findings(
