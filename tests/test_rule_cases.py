@@ -641,6 +641,16 @@ POSITIVES = [
         ("app/hub.py", 8, "ISO401"),
     ),
     case(
+        # an item of each entry of the container the long-lived object keeps
+        "kept-container-entries-item-written-in-a-loop",
+        {
+            "app/hub.py": "class Hub:\n    def __init__(self):\n        self.panels = [{}]\n\n"
+            "    async def publish(self, request):\n        for panel in self.panels:\n"
+            "            panel['owner'] = request.user\n\n\nhub = Hub()\n"
+        },
+        ("app/hub.py", 7, "ISO401"),
+    ),
+    case(
         # checked against options the caller hands in: still whatever the caller chose
         "choice-among-the-caller-s-options",
         {

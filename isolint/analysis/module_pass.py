@@ -701,8 +701,12 @@ class ModulePass(cst.CSTVisitor):
                     frame.buffers.add(name)
                 container = _container_of(frame, value, self.options.user_keys)
                 _note_consistent(frame.elements, name, container)
-            copied = _shallow_copy_of(value, self.options.user_keys)
-            if copied is not None and frame.assignments[name] == 1:
+            copied = (
+                _shallow_copy_of(value, self.options.user_keys)
+                if frame.assignments[name] == 1
+                else None
+            )
+            if copied is not None:
                 frame.shallow_copies[name] = copied
             else:
                 frame.shallow_copies.pop(name, None)
@@ -1986,22 +1990,6 @@ class ModulePass(cst.CSTVisitor):
                 if not any(root in known for known in held):
                     self._add_call(pending.fact)
                     return None
-            kept_in = _kept_container(frame, element_of)
-            if (
-                pending.kind == "write"
-                and isinstance(pending.fact, WriteSite)
-                and kept_in is not None
-                and root in frame.iterated
-                and pending.fact.operation == "setattr"
-                and len(pending.access.attrs) == 1
-                and not any(root in known for known in (frame.aliases, frame.instances))
-            ):
-                # `for extension in self.extensions: extension.context = c`: an attribute
-                # of each object kept in a container on self (judged as
-                # `self.extensions.context`); one entry taken by its key (`self.sessions
-                # .get(session_id)`) is that entity's own, judged where it is stored
-                pending = _rebased(pending, kept_in)
-                continue
             copied, own_keys = frame.shallow_copies.get(root, (None, frozenset()))
             if (
                 pending.kind == "write"
@@ -2015,7 +2003,7 @@ class ModulePass(cst.CSTVisitor):
                 # nested containers are the original's (judged as a write into `DEFAULTS`)
                 pending = _rebased(pending, copied)
                 continue
-            shared_in = _module_container(frame, element_of)
+            shared_in = _shared_container(frame, element_of)
             if (
                 pending.kind == "write"
                 and isinstance(pending.fact, WriteSite)
@@ -2025,8 +2013,11 @@ class ModulePass(cst.CSTVisitor):
                 and not (shared_in.keys and pending.fact.target.attrs)
                 and not any(root in known for known in (frame.aliases, frame.instances))
             ):
-                # `for item in MENU: item["active"] = ...`: an entry of a module-level
-                # container, which every request shares (judged as a write into `MENU`)
+                # `for item in MENU: item["active"] = ...`, `for extension in
+                # self.extensions: extension.context = c`: each entry of a container on
+                # self or at module level (judged as a write into `MENU`, or into
+                # `self.extensions.context`); one entry taken by its key (`self.sessions
+                # .get(session_id)`) is that entity's own, judged where it is stored
                 pending = _rebased(pending, shared_in)
                 continue
             if root == frame.self_name:
@@ -2528,16 +2519,6 @@ def _hand_loads_outward(frame: _Frame, parent: _Frame) -> None:
             parent.nested_loads.setdefault(name, set()).update(owners)
 
 
-def _kept_container(frame: _Frame, container: Access | None) -> Access | None:
-    """The container on self (``self.extensions``) that ``container`` is, directly or
-    through a local holding it (``extensions = self.extensions``); None otherwise."""
-    if container is not None and not container.attrs and not container.keys:
-        container = frame.aliases.get(container.root)
-    if container is None or container.root != frame.self_name or container.keys:
-        return None
-    return container if len(container.attrs) == 1 else None
-
-
 def _writes_one_entry(site: WriteSite) -> bool:
     """``item["active"] = x`` or ``item.active = x``: a write into the element itself."""
     target = site.target
@@ -2548,14 +2529,17 @@ def _writes_one_entry(site: WriteSite) -> bool:
     return site.operation in ("setattr", "augattr") and len(target.attrs) == 1
 
 
-def _module_container(frame: _Frame, container: Access | None) -> Access | None:
-    """The module-level container (``MENU``, ``settings.TABS``, ``CONFIG["tabs"]``) that
-    ``container`` is, directly or through a local holding it (``menu = MENU``); None
-    otherwise."""
+def _shared_container(frame: _Frame, container: Access | None) -> Access | None:
+    """The container that ``container`` is, directly or through a local holding it
+    (``menu = MENU``), when every request shares it: one kept on self
+    (``self.extensions``) or one at module level (``MENU``, ``settings.TABS``,
+    ``CONFIG["tabs"]``); None otherwise."""
     if container is not None and not container.attrs and not container.keys:
         container = frame.aliases.get(container.root, container)
-    if container is None or container.root == frame.self_name:
+    if container is None:
         return None
+    if container.root == frame.self_name:
+        return container if len(container.attrs) == 1 and not container.keys else None
     if container.root in frame.bound and container.root not in frame.globals:
         return None
     return container
