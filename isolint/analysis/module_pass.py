@@ -1239,6 +1239,8 @@ class ModulePass(cst.CSTVisitor):
         result_method = ""
         if callee is None:
             callee, result_method = _method_of_call_result(node.func)
+        if callee is not None and self._calls_a_builtin(callee):
+            return  # `len(x)`: never leads into the project (`_add_call` would drop it)
         if callee is not None:
             call = CallSite(
                 callee,
@@ -1262,6 +1264,12 @@ class ModulePass(cst.CSTVisitor):
             self._argument_sources(frame, call, node)
             self._span_later(call, "span", at)
             frame.pending.append(_Pending("call", callee, call))
+
+    def _calls_a_builtin(self, callee: Access) -> bool:
+        """``len(x)``, with no local of that name in any enclosing scope to stand for it."""
+        if callee.attrs or callee.root not in _BUILTINS:
+            return False
+        return not any(callee.root in frame.bound for frame in self.frames)
 
     def _writes_imported_state_from_a_script(self, written: cst.BaseExpression) -> bool:
         """A store at the top level of a Streamlit script into what another module holds
