@@ -17,7 +17,11 @@ from isolint.config import DEFAULT_FILE_TIMEOUT
 from isolint.findings import Finding, Fix
 from isolint.fix.edits import apply_edits
 from isolint.fix.guard import unsafe_to_parse
-from isolint.fix.rule_fixes.context_local import fix_module_container, fix_mutable_contextvar
+from isolint.fix.rule_fixes.context_local import (
+    fix_module_container,
+    fix_mutable_contextvar,
+    may_fix_module_container,
+)
 from isolint.fix.rule_fixes.instance_container import fix_class_container
 from isolint.fix.rule_fixes.mutable_default import fix_mutable_default
 from isolint.fix.rule_fixes.session_per_call import fix_module_session
@@ -31,6 +35,11 @@ FIXERS: Mapping[str, Fixer] = {
     "ISO301": fix_module_session,
     "ISO501": fix_thread_local,
     "ISO502": fix_mutable_contextvar,
+}
+# What a finding must show for its rule's fixer to have a chance: checked before its file is
+# parsed, which costs more than a typical run's whole analysis of the findings.
+_MAY_FIX: Mapping[str, Callable[[Finding], bool]] = {
+    "ISO101": may_fix_module_container,
 }
 
 __all__ = ["FIXERS", "attach_fixes"]
@@ -50,14 +59,14 @@ def attach_fixes(
     is not parsed: its findings get no fix. (These files were analysed within the budget
     already, so a merely long parse is not tried first.)
     """
-    paths = dict.fromkeys(finding.path for finding in findings if finding.code in FIXERS)
+    paths = dict.fromkeys(finding.path for finding in findings if _may_fix(finding))
     texts = {path: text for path in paths if (text := _read(path, read_source)) is not None}
     unsafe = unsafe_to_parse(texts, budget, slow=False)
     parsed: dict[str, ParsedSource | None] = {}
     attached = []
     for finding in findings:
         fixer = FIXERS.get(finding.code)
-        if fixer is None:
+        if fixer is None or not _may_fix(finding):
             attached.append(finding)
             continue
         if finding.path not in parsed:
@@ -68,6 +77,11 @@ def attach_fixes(
         fix = _checked_fix(fixer, finding, source) if source is not None else None
         attached.append(replace(finding, fix=fix))
     return attached
+
+
+def _may_fix(finding: Finding) -> bool:
+    precondition = _MAY_FIX.get(finding.code)
+    return finding.code in FIXERS and (precondition is None or precondition(finding))
 
 
 def _read(path: str, read_source: Callable[[str], str | None]) -> str | None:

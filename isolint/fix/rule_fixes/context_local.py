@@ -92,6 +92,12 @@ def fix_mutable_contextvar(finding: Finding, source: ParsedSource) -> Fix | None
     )
 
 
+def may_fix_module_container(finding: Finding) -> bool:
+    """Whether ``fix_module_container`` may have a fix, from the finding alone: only a
+    private module-level name is rewritten, so a public one is not worth parsing the file."""
+    return not finding.shared_object or finding.shared_object.startswith("_")
+
+
 def fix_module_container(finding: Finding, source: ParsedSource) -> Fix | None:
     binding = _written_container(finding, source)
     if binding is None or not binding.name.startswith("_"):
