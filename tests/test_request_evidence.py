@@ -352,3 +352,36 @@ def test_a_decorator_that_registers_and_returns_the_function_adds_no_request_cod
         "    return func"
     )
     assert project({"app/api.py": _ROUTE.format(decorator=decorator, use="remember")}) == []
+
+
+_QUERY_CACHE = (
+    "CACHE = {}\n\n\n"
+    "def cached_run(operation, query=None):\n"
+    "    result = operation()\n"
+    "    if query:\n"
+    "        CACHE[query] = result\n"
+    "    return result\n"
+)
+
+
+def test_a_request_data_parameter_no_caller_passes_carries_nothing(project: MakeProject) -> None:
+    """``query`` is request content by its name, but every call leaves it at None: the
+    cache is never written with it."""
+    views = (
+        "from app.store import cached_run\n\n\n"
+        "async def report(request):\n    return cached_run(lambda: 42)\n"
+    )
+    assert project({"app/store.py": _QUERY_CACHE, "app/views.py": views}) == []
+
+
+def test_a_request_data_parameter_one_caller_passes_carries_the_request(
+    project: MakeProject,
+) -> None:
+    views = (
+        "from app.store import cached_run\n\n\n"
+        "async def report(request):\n    return cached_run(lambda: 42)\n\n\n"
+        "async def search(request):\n"
+        "    return cached_run(lambda: 1, query=request.query_params['q'])\n"
+    )
+    (finding,) = project({"app/store.py": _QUERY_CACHE, "app/views.py": views})
+    assert (finding.path, finding.line) == ("app/store.py", 7)

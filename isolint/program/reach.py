@@ -482,8 +482,9 @@ class Reach:
                 called = key not in entries and key not in callbacks and key in self.callers
                 if handling and called:
                     # a helper the project itself calls: its callers say which of its
-                    # other arguments are the request's (a catalog handed in is not)
-                    found[key] = params
+                    # other arguments are the request's (a catalog handed in is not), and
+                    # a parameter none of them passes always holds its default
+                    found[key] = self._passed_by_some_caller(key, function, params)
                 elif handling:
                     # a function handed the request (or its ids or content) is handling
                     # it: what else it is passed is that request's input too, and what it
@@ -507,6 +508,19 @@ class Reach:
             )
 
         return self._flow(found, carries)
+
+    def _passed_by_some_caller(
+        self, key: FunctionKey, function: Function, params: set[str]
+    ) -> set[str]:
+        """The parameters among ``params`` that some call of the function passes
+        (``session_id`` in ``register(handle, callback, session_id=None)`` is request data
+        by its name, but if no call hands it one, it is always None)."""
+        edges = self.callers[key]
+        return {
+            param
+            for param in params
+            if any(edge.passes(param, function.params.index(param)) for edge in edges)
+        }
 
     def returns_request_data(self, module: str, name: str) -> bool:
         """Whether the module-level ``name`` of ``module`` is a function of the project that
