@@ -94,6 +94,8 @@ DEFAULT_USER_KEY_PATTERNS = (
     "user_id",
     "user.id",
     "user.pk",
+    "user.uuid",
+    "user_uuid",
     "uid",
     "tenant_id",
     "account_id",
