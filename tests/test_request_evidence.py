@@ -385,3 +385,65 @@ def test_a_request_data_parameter_one_caller_passes_carries_the_request(
     )
     (finding,) = project({"app/store.py": _QUERY_CACHE, "app/views.py": views})
     assert (finding.path, finding.line) == ("app/store.py", 7)
+
+
+_SETTINGS = (
+    "class Settings:\n"
+    "    def __init__(self):\n"
+    "        self.defaults = {}\n\n"
+    "    def merged(self, namespace):\n"
+    "        settings = self.defaults\n"
+    "        prefixes = []\n"
+    "        if namespace:\n"
+    "            prefixes.append(f'setting/{namespace}')\n"
+    "        for prefix in prefixes:\n"
+    "            settings.update(load(prefix))\n"
+    "        return settings\n\n\n"
+    "def load(prefix):\n    return {}\n\n\n"
+    "SETTINGS = Settings()\n\n\n"
+    "async def settings_view(request, namespace: str):\n"
+    "    return SETTINGS.merged(namespace)\n"
+)
+
+
+def test_request_data_put_into_a_local_container_flows_on(project: MakeProject) -> None:
+    """``prefixes.append(f"setting/{namespace}")`` makes the list the request's data, and
+    what is loaded for each prefix is merged into the shared defaults."""
+    (finding,) = project({"app/settings.py": _SETTINGS})
+    assert (finding.code, finding.line) == ("ISO401", 11)
+    assert "Settings.defaults" in finding.message
+
+
+_LAZY_TYPES = (
+    "_ALL = None\n\n\n"
+    "def notification_types(event=None):\n"
+    "    global _ALL\n"
+    "    if event is None and _ALL:\n"
+    "        return _ALL\n"
+    "    types = {}\n"
+    "    for found in load(event):\n"
+    "        types[found] = found\n"
+    "    if {test}:\n"
+    "        _ALL = types\n"
+    "    return types\n\n\n"
+    "def load(event):\n    return []\n\n\n"
+    "async def notify(request):\n"
+    "    notification_types(request.GET.get('event'))\n"
+    "    return _ALL\n"
+)
+
+
+@pytest.mark.parametrize("test", ["event is None", "not event"])
+def test_a_value_stored_where_the_request_data_is_none_carries_none(
+    project: MakeProject, test: str
+) -> None:
+    """The cache of every event's types is filled only when no event was given."""
+    assert project({"app/types.py": _LAZY_TYPES.replace("{test}", test)}) == []
+
+
+@pytest.mark.parametrize("test", ["event is not None", "event"])
+def test_a_value_stored_where_the_request_data_is_given_carries_it(
+    project: MakeProject, test: str
+) -> None:
+    (finding,) = project({"app/types.py": _LAZY_TYPES.replace("{test}", test)})
+    assert (finding.code, finding.line) == ("ISO102", 12)

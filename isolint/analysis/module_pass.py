@@ -93,6 +93,10 @@ _CACHE_DECORATORS = frozenset(
 )
 _BUILTINS = frozenset(dir(builtins))
 # Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
+# Methods that put what they are passed into the container they are called on.
+_FILLING_METHODS = frozenset(
+    {"append", "add", "insert", "appendleft", "extend", "extendleft", "update", "setdefault"}
+)
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
 # Names of the asking user's identity: a value reading one depends on who asked.
 # (A user's own connection counts: what is sent down it reaches that user.)
@@ -193,6 +197,9 @@ class _Frame:
     tainted: dict[str, frozenset[str]] = field(default_factory=dict)
     # local name -> every name its value was computed from (through other locals)
     depends: dict[str, frozenset[str]] = field(default_factory=dict)
+    # names an enclosing branch knows to be None or empty (the body of ``if x is None:``):
+    # no request data comes from them there
+    known_empty: list[frozenset[str]] = field(default_factory=list)
     user_scoped: set[str] = field(default_factory=set)
     # locals holding an instance created here: name -> its class (for following calls)
     instances: dict[str, Access] = field(default_factory=dict)
@@ -279,6 +286,8 @@ class _Frame:
         found: set[str] = set()
         for name in names:
             found |= self.tainted.get(name, frozenset())
+        for empty in self.known_empty:
+            found -= empty
         return frozenset(found)
 
 
@@ -324,6 +333,8 @@ class ModulePass(cst.CSTVisitor):
         # per function: the names it reads that no local binds (kept: the shared globals)
         self._free_reads: dict[int, tuple[Function, set[str]]] = {}
         self._seen_calls: dict[tuple[object, ...], CallSite] = {}
+        # bodies of ``if``/``else`` blocks, by node id: the names None or empty in them
+        self._empty_blocks: dict[int, frozenset[str]] = {}
         # how often each (kind, qualified name) was defined so far: a later definition of the
         # same name gets a key of its own (see ``redefinition_key``)
         self._definitions: Counter[tuple[str, str]] = Counter()
@@ -444,10 +455,27 @@ class ModulePass(cst.CSTVisitor):
             return
         frame.guards.append(frozenset(ex.names_read(node.test)))
         frame.if_tests.append(node.test)
+        empty_in_body, empty_otherwise = _empty_names(node.test)
+        if empty_in_body:
+            self._empty_blocks[id(node.body)] = empty_in_body
+        if empty_otherwise and type(node.orelse) is cst.Else:
+            self._empty_blocks[id(node.orelse.body)] = empty_otherwise
         check = _membership_check(node.test)
         frame.fills.append(check)
         if frame.function is not None and frame.function.is_async and check is not None:
             frame.checks.append(_Check(check[0], check[1], locked=frame.lock_depth > 0))
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        empty = self._empty_blocks.get(id(node))
+        frame = self._function_frame()
+        if empty is not None and frame is not None:
+            frame.known_empty.append(empty)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        empty = self._empty_blocks.pop(id(original_node), None)
+        frame = self._function_frame()
+        if empty is not None and frame is not None:
+            frame.known_empty.pop()
 
     def leave_If(self, original_node: cst.If) -> None:
         test = ex.dotted_name(original_node.test)
@@ -842,6 +870,8 @@ class ModulePass(cst.CSTVisitor):
             and target.value.value in frame.bound
             and target.value.value != frame.self_name
         )
+        if into_a_local and value is not None:
+            self._flow_into_local(frame, target.value, [*target.slice, value])  # type: ignore[union-attr]
         if how == "set" and not into_a_local:
             # `self.x = data`, `self._cache[k] = (user, data)`: kept beyond the call (a
             # local's `kwargs["tools"] = tools` only passes it on)
@@ -1322,6 +1352,8 @@ class ModulePass(cst.CSTVisitor):
         if target is None:
             return
         args = [arg.value for arg in node.args]
+        if method in _FILLING_METHODS:
+            self._flow_into_local(frame, func.value, args)
         if method in ex.KEYED_METHODS and args:
             key = ex.classify_key(args[0], matcher, frame.user_scoped)
         elif method in _SET_ELEMENT_METHODS and args:
@@ -1364,6 +1396,27 @@ class ModulePass(cst.CSTVisitor):
             site.fills_absent = (target.text(), ex.expression_text(args[0])) in frame.fills
         self._span_later(site, "span", node)
         frame.pending.append(_Pending("write", target, site))
+
+    def _flow_into_local(
+        self, frame: _Frame, container: cst.BaseExpression, stored: Sequence[cst.CSTNode]
+    ) -> None:
+        """``prefixes.append(f"setting/{namespace}")``, ``extra["ns"] = namespace``: a
+        local container now holds what is put into it, and is computed from it too."""
+        if type(container) is not cst.Name or container.value not in frame.bound:
+            return
+        name = container.value
+        if name == frame.self_name:
+            return
+        names: set[str] = set()
+        for node in stored:
+            names |= ex.names_read(node)
+        names.discard(name)
+        sources = frame.sources_of(names)
+        if sources:
+            frame.tainted[name] = frame.tainted.get(name, frozenset()) | sources
+        inputs = frame.inputs_of(names)
+        if inputs:
+            frame.depends[name] = frame.depends.get(name, frozenset()) | inputs
 
     def _store_write(self, node: cst.Call, func: cst.Attribute, frame: _Frame) -> None:
         """``cache.set(key, value)``, ``redis.setex(key, ttl, value)``: a write into a store
@@ -3005,6 +3058,32 @@ def _annotates_a_class(annotation: cst.Annotation | None) -> bool:
     if type(declared) is cst.Subscript:
         declared = declared.value
     return ex.last_name(declared) in ("type", "Type")
+
+
+def _empty_names(test: cst.BaseExpression) -> tuple[frozenset[str], frozenset[str]]:
+    """The names an ``if`` test leaves None or empty in its body, and in its ``else``:
+    ``x is None`` and ``not x`` in the body, ``x is not None`` and ``x`` in the else; both
+    sides of an ``and`` in the body, of an ``or`` in the else."""
+    if type(test) is cst.Name:
+        return frozenset(), frozenset({test.value})
+    if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        body, otherwise = _empty_names(test.expression)
+        return otherwise, body
+    if type(test) is cst.Comparison and type(test.left) is cst.Name and len(test.comparisons) == 1:
+        (comparison,) = test.comparisons
+        compared = comparison.comparator
+        if type(compared) is cst.Name and compared.value == "None":
+            if type(comparison.operator) is cst.Is:
+                return frozenset({test.left.value}), frozenset()
+            if type(comparison.operator) is cst.IsNot:
+                return frozenset(), frozenset({test.left.value})
+    if type(test) is cst.BooleanOperation:
+        left, right = _empty_names(test.left), _empty_names(test.right)
+        if type(test.operator) is cst.And:
+            return left[0] | right[0], frozenset()
+        if type(test.operator) is cst.Or:
+            return frozenset(), left[1] | right[1]
+    return frozenset(), frozenset()
 
 
 def _call_shape(node: cst.Call) -> tuple[int, list[str]]:
