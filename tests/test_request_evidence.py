@@ -447,3 +447,42 @@ def test_a_value_stored_where_the_request_data_is_given_carries_it(
 ) -> None:
     (finding,) = project({"app/types.py": _LAZY_TYPES.replace("{test}", test)})
     assert (finding.code, finding.line) == ("ISO102", 12)
+
+
+_KEPT = "LAST = {}\n\n\nasync def handler(request, flag):\n{body}    LAST['seen'] = note\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # an assignment in one branch does not undo what another branch assigned
+        "    if flag:\n        note = request.body\n    else:\n        note = None\n",
+        "    try:\n        note = request.body\n    except ValueError:\n        note = ''\n",
+        # what a `with` or a walrus binds is computed from what it was given
+        "    with open(request.path) as note:\n        pass\n",
+        "    if (note := request.query.get('q')):\n        pass\n",
+    ],
+    ids=["if-else", "try-except", "with-as", "walrus"],
+)
+def test_request_data_a_local_may_hold_is_followed(project: MakeProject, body: str) -> None:
+    (finding,) = project({"app/views.py": _KEPT.replace("{body}", body)})
+    assert (finding.code, finding.line) == ("ISO101", 5 + body.count("\n"))
+
+
+def test_a_memo_filled_in_try_and_except_branches_stays_a_memo(project: MakeProject) -> None:
+    """The value is computed from the key's inputs in every branch: the same for all."""
+    code = (
+        "_EMAILS = {}\n\n\n"
+        "def email_of(client, user_name):\n"
+        "    key = (client.url, user_name)\n"
+        "    if _EMAILS.get(key) is None:\n"
+        "        try:\n"
+        "            email = client.lookup(user_name)\n"
+        "        except OSError:\n"
+        "            email = None\n"
+        "        _EMAILS[key] = email\n"
+        "    return _EMAILS[key]\n\n\n"
+        "async def profile(request, client):\n"
+        "    return email_of(client, request.query['user_name'])\n"
+    )
+    assert project({"app/emails.py": code}) == []

@@ -200,6 +200,9 @@ class _Frame:
     # names an enclosing branch knows to be None or empty (the body of ``if x is None:``):
     # no request data comes from them there
     known_empty: list[frozenset[str]] = field(default_factory=list)
+    # how many enclosing statements may skip what they contain (``if``, ``try``, loops): an
+    # assignment there adds to what a local may hold instead of replacing it
+    branch_depth: int = 0
     user_scoped: set[str] = field(default_factory=set)
     # locals holding an instance created here: name -> its class (for following calls)
     instances: dict[str, Access] = field(default_factory=dict)
@@ -455,6 +458,7 @@ class ModulePass(cst.CSTVisitor):
             return
         frame.guards.append(frozenset(ex.names_read(node.test)))
         frame.if_tests.append(node.test)
+        frame.branch_depth += 1
         empty_in_body, empty_otherwise = _empty_names(node.test)
         if empty_in_body:
             self._empty_blocks[id(node.body)] = empty_in_body
@@ -488,6 +492,7 @@ class ModulePass(cst.CSTVisitor):
             return
         frame.guards.pop()
         frame.if_tests.pop()
+        frame.branch_depth -= 1
         chosen = _checked_choice(original_node, frame.function)
         if chosen is not None:
             frame.kinds[chosen] = "choice"
@@ -780,11 +785,15 @@ class ModulePass(cst.CSTVisitor):
         else:
             frame.kinds.pop(name, None)
         sources = frame.sources_of(roots)
+        inputs = frame.inputs_of(roots)
+        if frame.branch_depth:  # the assignment may not run: the old value may be kept
+            sources |= frame.tainted.get(name, frozenset())
+            inputs |= frame.depends.get(name, frozenset())
         if sources:
             frame.tainted[name] = sources
         else:
             frame.tainted.pop(name, None)
-        frame.depends[name] = frame.inputs_of(roots)
+        frame.depends[name] = inputs
         if self._reads_user_key(value, roots, attributes, frame) or self._next_of_a_count(value):
             frame.user_scoped.add(name)
         else:
@@ -1543,11 +1552,38 @@ class ModulePass(cst.CSTVisitor):
         frame = self._function_frame()
         if frame is not None:
             frame.loops.append(_endless(node.test))
+            frame.branch_depth += 1
 
     def leave_While(self, original_node: cst.While) -> None:
         frame = self._function_frame()
         if frame is not None:
             frame.loops.pop()
+            frame.branch_depth -= 1
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._enter_branch()
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._leave_branch()
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self._enter_branch()
+
+    def leave_TryStar(self, original_node: cst.TryStar) -> None:
+        self._leave_branch()
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._leave_branch()
+
+    def _enter_branch(self) -> None:
+        frame = self._function_frame()
+        if frame is not None:
+            frame.branch_depth += 1
+
+    def _leave_branch(self) -> None:
+        frame = self._function_frame()
+        if frame is not None:
+            frame.branch_depth -= 1
 
     def visit_Await(self, node: cst.Await) -> None:
         frame = self._function_frame()
@@ -1566,6 +1602,8 @@ class ModulePass(cst.CSTVisitor):
                 for target in _flatten_targets(item.asname.name):
                     if type(target) is cst.Name:
                         self._bind_local(target.value)
+                        if frame is not None:  # `with open(path) as handle`
+                            self._flow_into_local(frame, target, [item.item])
 
     def leave_With(self, original_node: cst.With) -> None:
         frame = self._function_frame()
@@ -1573,6 +1611,7 @@ class ModulePass(cst.CSTVisitor):
             frame.lock_depth -= 1
 
     def visit_For(self, node: cst.For) -> None:
+        self._enter_branch()
         frame = self._function_frame()
         if frame is not None and type(node.target) is cst.Name:
             iterated = _iterated_container(node.iter, self.options.user_keys)
@@ -1595,6 +1634,9 @@ class ModulePass(cst.CSTVisitor):
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if type(node.target) is cst.Name:
             self._bind_local(node.target.value)
+            frame = self._function_frame()
+            if frame is not None:  # `if (name := request.args.get("name")):`
+                self._flow_into_local(frame, node.target, [node.value])
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None and type(node.name.name) is cst.Name:
