@@ -230,6 +230,79 @@ def test_a_function_no_depends_names_is_not_a_dependency(project: MakeProject) -
     assert project({"app/api.py": _DEPENDENCY.format(default='Header("")')}) == []
 
 
+_STATE_SERVICE = """from fastapi import Depends, FastAPI, Request
+from pydantic import BaseModel
+
+
+class Defaults(BaseModel):
+    channel: str = "main"
+
+
+class Settings:
+    def __init__(self, defaults: Defaults):
+        self.defaults = defaults.model_dump()
+
+    def merged(self, namespace):
+        settings = self.defaults
+        settings.update(load(namespace))
+        return settings
+
+
+def load(namespace):
+    return {{}}
+
+
+class Store:
+    @property
+    def settings(self):
+        if not hasattr(self, "_settings"):
+            self._settings = Settings(Defaults())
+        return self._settings
+
+    def get_settings(self, namespace):
+        return self.settings.merged(namespace)
+
+
+class Server:
+    def __init__(self):
+        self.store = Store()
+        self.app = FastAPI()
+
+        @self.app.middleware("http")
+        async def share_store(request: Request, call_next):
+            request.state.store = {stored}
+            return await call_next(request)
+
+
+SERVER = Server()
+
+
+async def get_store(request: Request):
+    return request.state.store
+
+
+@SERVER.app.get("/settings/{{namespace}}")
+async def read_settings(namespace: str, store=Depends(get_store)):
+    return store.get_settings(namespace)
+"""
+
+
+def test_a_dependency_returning_what_a_middleware_shares_is_that_object(
+    project: MakeProject,
+) -> None:
+    """``store=Depends(get_store)`` is the server's one ``Store``, which a middleware puts
+    on each request's state; the namespace's settings are merged into its shared defaults
+    (through a property and a model's fields dumped into a dict)."""
+    (finding,) = project({"app/api.py": _STATE_SERVICE.format(stored="self.store")})
+    assert (finding.code, finding.line) == ("ISO401", 15)
+    assert "Settings.defaults" in finding.message
+    assert "read_settings" in finding.message
+
+
+def test_a_dependency_returning_a_per_request_object_is_not_shared(project: MakeProject) -> None:
+    assert project({"app/api.py": _STATE_SERVICE.format(stored="Store()")}) == []
+
+
 _ACCESSOR = """from fastapi import FastAPI, Request
 
 app = FastAPI()

@@ -207,6 +207,13 @@ class Function:
     # it reads who is asking from its parameters: ``request.user``, ``info.context.user``,
     # ``request.session``, ``request.cookies`` or a credential header (``"authorization"``)
     reads_caller: bool = False
+    # the provider of each parameter a framework fills by dependency injection
+    # (``conda_store=Depends(get_conda_store)``): the parameter holds what it returns
+    dependency_providers: dict[str, Access] = field(default_factory=dict)
+    # the names of the request's state it returns (``return request.state.conda_store``)
+    returns_request_state: list[str] = field(default_factory=list)
+    # the attributes of its own object it returns (``return self._settings``)
+    returns_self_attributes: list[str] = field(default_factory=list)
     # methods of its own class it hands to a method call, by the call's dotted name
     # (``app.server.add_url_rule`` -> ``["login"]`` for ``view_func=self.login``): the
     # program decides which calls register request handlers
@@ -481,6 +488,9 @@ class ModuleFacts:
     writes: list[WriteSite] = field(default_factory=list)
     calls: list[CallSite] = field(default_factory=list)
     async_uses: list[AsyncUse] = field(default_factory=list)
+    # what code puts on each request's state (``request.state.conda_store = self.store``
+    # in a middleware), by the function that does: name -> (function, the value stored)
+    request_state_stores: list[tuple[str, str, Access]] = field(default_factory=list)
     legacy_uses: list[LegacyUse] = field(default_factory=list)
     mutable_defaults: list[MutableDefault] = field(default_factory=list)
     contextvar_defaults: list[ContextVarDefault] = field(default_factory=list)

@@ -879,6 +879,10 @@ class ModulePass(cst.CSTVisitor):
             and target.value.value in frame.bound
             and target.value.value != frame.self_name
         )
+        state_name = _request_state_name(target) if how == "set" else ""
+        stored = ex.access_of(value, _NO_USER_KEYS) if state_name and value is not None else None
+        if stored is not None:  # `request.state.conda_store = self.conda_store`
+            self.facts.request_state_stores.append((state_name, frame.owner, stored))
         if into_a_local and value is not None:
             self._flow_into_local(frame, target.value, [*target.slice, value])  # type: ignore[union-attr]
         if how == "set" and not into_a_local:
@@ -915,7 +919,7 @@ class ModulePass(cst.CSTVisitor):
         if value is not None:
             self._set_value_call(site, value)
             self._describe_value(site, value, frame, how)
-            site.is_container = ex.container_type(value) is not None
+            site.is_container = _builds_a_container(value)
         self._mark_check_then_act(site, frame)
         site.guarded_by_truth = any(access.root in guard for guard in frame.guards)
         site.fills_absent = (access.text(), site.key.text) in frame.fills
@@ -1658,6 +1662,17 @@ class ModulePass(cst.CSTVisitor):
         if type(node.value) is cst.Name:
             if frame.function is not None and frame.function.qualname == frame.qualname:
                 frame.function.returns_names.append(node.value.value)
+        state_name = _request_state_name(node.value)
+        if state_name and frame.function is not None:
+            frame.function.returns_request_state.append(state_name)
+        returned = node.value
+        if (
+            type(returned) is cst.Attribute
+            and type(returned.value) is cst.Name
+            and returned.value.value == frame.self_name
+            and frame.function is not None
+        ):
+            frame.function.returns_self_attributes.append(returned.attr.value)
         if type(node.value) is cst.Call:
             callee = ex.access_of(node.value.func, self.options.user_keys)
             if callee is not None:
@@ -1968,6 +1983,9 @@ class ModulePass(cst.CSTVisitor):
                 frame.tainted[param_name] = frozenset({param_name})
                 function.params.append(param_name)
                 declared = _declared_type(param.annotation)
+                provider = _dependency_provider(param.default)
+                if provider is not None:
+                    function.dependency_providers[param_name] = provider
                 if declared is not None:
                     function.param_types[param_name] = declared
                 elif _annotates_a_class(param.annotation):
@@ -3388,6 +3406,42 @@ def _is_identifier(value: cst.BaseExpression) -> bool:
         return _is_identifier(value.args[0].value)
     name = ex.last_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
     return name is not None and (name in ("id", "pk") or name.endswith("_id"))
+
+
+def _builds_a_container(value: cst.BaseExpression) -> bool:
+    """``{}``, ``defaultdict(list)``, or a model's fields as a new dict (``defaults
+    .model_dump()``, ``.dict()``, ``.to_dict()``, ``dataclasses.asdict(defaults)``)."""
+    if ex.container_type(value) is not None:
+        return True
+    if type(value) is not cst.Call:
+        return False
+    func = value.func
+    if type(func) is cst.Attribute and func.attr.value in ("model_dump", "dict", "to_dict"):
+        return True
+    return ex.last_name(func) == "asdict"
+
+
+def _dependency_provider(default: cst.BaseExpression | None) -> Access | None:
+    """``get_store`` of a parameter's ``Depends(get_store)`` (or ``Security(...)``)."""
+    if type(default) is not cst.Call or ex.last_name(default.func) not in ("Depends", "Security"):
+        return None
+    first = default.args[0] if default.args else None
+    if first is None or first.keyword is not None:
+        return None
+    return ex.access_of(first.value, _NO_USER_KEYS)
+
+
+def _request_state_name(expression: cst.BaseExpression) -> str:
+    """``conda_store`` of ``request.state.conda_store``: a name on a request's state."""
+    if type(expression) is not cst.Attribute or type(expression.value) is not cst.Attribute:
+        return ""
+    state = expression.value
+    if state.attr.value != "state" or type(state.value) is not cst.Name:
+        return ""
+    return expression.attr.value if state.value.value in _REQUEST_NAMES else ""
+
+
+_REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "conn", "connection"})
 
 
 def _admin_only(node: cst.FunctionDef) -> bool:

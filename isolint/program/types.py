@@ -133,6 +133,34 @@ class TypeIndex:
             made = globals_made.get(name) or self.binding_type(module, name, False)
             if made is not None:
                 return made
+        for name in function.returns_request_state:  # `return request.state.store`
+            made = self.request_state_types.get(name)
+            if made is not None:
+                return made
+        return None
+
+    @cached_property
+    def request_state_types(self) -> dict[str, ValueType]:
+        """What a middleware puts on every request's state (``request.state.store =
+        self.store``): name -> class of the value, when every such store agrees. The object
+        is the middleware's, handed to each request, not made for it."""
+        stored: list[tuple[str, ValueType | None]] = []
+        for module, record in self.project.modules.items():
+            for name, function_name, value in record.facts.request_state_stores:
+                stored.append((name, self._stored_access_type(module, function_name, value)))
+        return _agreed(stored)
+
+    def _stored_access_type(
+        self, module: str, function_name: str, value: Access
+    ) -> ValueType | None:
+        """The class of ``self.store`` (in a method) or a global stored somewhere."""
+        if value.keys:
+            return None
+        if value.root == "self" and len(value.attrs) == 1:
+            owner = self._class_of_self(module, function_name)
+            return self.self_attribute_type(module, owner, value.attrs[0]) if owner else None
+        if not value.attrs:
+            return self.binding_type(module, value.root, False)
         return None
 
     @cached_property
@@ -179,6 +207,11 @@ class TypeIndex:
         typed = self.class_type(module, declared) if declared is not None else None
         if typed is not None and typed.project is not None:
             return typed
+        provider = function.dependency_providers.get(name)
+        if provider is not None:  # `store=Depends(get_store)`: what the provider returns
+            provided = self.returned_type(module, provider, annotated=True)
+            if provided is not None:
+                return provided
         return self._passed_type(module, function, name) or typed
 
     def _passed_type(self, module: str, function: Function, name: str) -> ValueType | None:
@@ -310,6 +343,16 @@ class TypeIndex:
                 return self.parameter_type(module, function, value_name)
         return None
 
+    def _class_of_self(self, module: str, function_name: str) -> str | None:
+        """The class whose method ``function_name`` is, or is defined in (a middleware a
+        method defines closes over that method's ``self``)."""
+        while function_name:
+            function = self.project.function(module, function_name)
+            if function is not None and function.class_name:
+                return function.class_name
+            function_name = function_name.rpartition(".")[0]
+        return None
+
     def self_attribute_type(self, module: str, class_name: str, attribute: str) -> ValueType | None:
         """The class of ``self.attribute`` in ``class_name`` or a project base class: what
         a method stores there, else what the class body declares (``user = RelatedField()``,
@@ -321,6 +364,25 @@ class TypeIndex:
             declared = class_facts.attributes.get(attribute)
             if declared is not None:
                 return self._declared_type(owner, declared)
+            if attribute in class_facts.methods:
+                return self._property_type(owner, class_facts.name, attribute)
+        return None
+
+    def _property_type(self, module: str, class_name: str, name: str) -> ValueType | None:
+        """What a property returns: its annotation, or the attribute of its object it hands
+        out (``@property def settings(self): return self._settings``)."""
+        function = self.project.function(module, f"{class_name}.{name}")
+        if function is None or not _PROPERTY_DECORATORS & set(function.decorator_names):
+            return None
+        if function.return_type is not None:
+            declared = self.class_type(module, function.return_type)
+            if declared is not None and declared.project is not None:
+                return declared
+        for attribute in function.returns_self_attributes:
+            if attribute != name:
+                made = self.self_attribute_type(module, class_name, attribute)
+                if made is not None:
+                    return made
         return None
 
     def _declared_type(self, module: str, declared: Binding) -> ValueType | None:
@@ -339,7 +401,14 @@ class TypeIndex:
             if len(receiver.attrs) == 1:
                 return self.self_attribute_type(module, self_class, receiver.attrs[0])
             return None
-        if function is not None and receiver.root in function.param_types and not receiver.attrs:
+        if (
+            function is not None
+            and not receiver.attrs
+            and (
+                receiver.root in function.param_types
+                or receiver.root in function.dependency_providers
+            )
+        ):
             return self.parameter_type(module, function, receiver.root)
         if not receiver.attrs or receiver.root not in (function.params if function else ()):
             # `backend` or `state.backend`, None until a startup hook fills it
@@ -372,6 +441,9 @@ class TypeIndex:
                 for owner, class_facts, _ in hierarchy[1:]:
                     found[(owner, class_facts.name)].append((module, class_name))
         return dict(found)
+
+
+_PROPERTY_DECORATORS = frozenset({"property", "cached_property", "functools.cached_property"})
 
 
 def _agreed(found: list[tuple[K, ValueType | None]]) -> dict[K, ValueType]:
