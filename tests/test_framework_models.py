@@ -1478,3 +1478,35 @@ def test_django_url_patterns_route_to_their_views(project: MakeProject) -> None:
 def test_the_same_patterns_of_another_library_are_quiet(project: MakeProject) -> None:
     files = {"app/views.py": _FUNCTION_VIEWS, "app/urls.py": _URL_CONF.format(module="somelib")}
     assert project(files) == []
+
+
+_CLASS_DEPENDENCY = """from fastapi import Depends, FastAPI
+
+app = FastAPI()
+RECENT: list[str] = []
+
+
+class Search:
+    def run(self, query: str) -> list[str]:
+        RECENT.append(query)
+        return list(RECENT)
+
+
+@app.get("/search")
+async def search(q: str, searcher={default}):
+    return searcher.run(q)
+"""
+
+
+def test_a_class_named_by_depends_is_built_for_the_request_and_its_methods_run(
+    project: MakeProject,
+) -> None:
+    """``Depends(Search)`` hands the route a new ``Search``: what its methods write into
+    the module is written at request time."""
+    (finding,) = project({"app/api.py": _CLASS_DEPENDENCY.format(default="Depends(Search)")})
+    assert (finding.code, finding.line) == ("ISO101", 9)
+    assert "`search` calls `Search.run`" in " ".join(r.message for r in finding.related)
+
+
+def test_a_method_of_an_object_nothing_resolves_is_not_followed(project: MakeProject) -> None:
+    assert project({"app/api.py": _CLASS_DEPENDENCY.format(default="None")}) == []

@@ -210,7 +210,9 @@ class TypeIndex:
         provider = function.dependency_providers.get(name)
         if provider is not None:  # `store=Depends(get_store)`: what the provider returns
             provided = self.returned_type(module, provider, annotated=True)
-            if provided is not None:
+            if provided is None:  # `service=Depends(Service)`: one built for the request
+                provided = self.class_type(module, provider)
+            if provided is not None and provided.project is not None:
                 return provided
         return self._passed_type(module, function, name) or typed
 
