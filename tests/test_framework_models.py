@@ -12,8 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import write_project
 
 from isolint.config import ConfigError, load_config
+from isolint.engine import check, load_settings
 from isolint.findings import Finding
 from isolint.models import builtin_model_names
 
@@ -1510,3 +1512,18 @@ def test_a_class_named_by_depends_is_built_for_the_request_and_its_methods_run(
 
 def test_a_method_of_an_object_nothing_resolves_is_not_followed(project: MakeProject) -> None:
     assert project({"app/api.py": _CLASS_DEPENDENCY.format(default="None")}) == []
+
+
+def test_properties_handing_out_each_other_are_left_untyped(tmp_path: Path) -> None:
+    """``x`` returns ``self.y`` and ``y`` returns ``self.x``: no type, and no endless loop."""
+    code = (
+        "class Pair:\n"
+        "    @property\n    def x(self):\n        return self.y\n\n"
+        "    @property\n    def y(self):\n        return self.x\n\n"
+        "    def run(self, request):\n        self.x.go(request)\n\n\n"
+        "PAIR = Pair()\n\n\n"
+        "async def view(request):\n    PAIR.run(request)\n"
+    )
+    root = write_project(tmp_path / "proj", {"app/pair.py": code})
+    result = check([root], load_settings([root]), use_cache=False, jobs=1, cwd=root)
+    assert (result.findings, result.failures) == ([], [])

@@ -92,11 +92,11 @@ _CACHE_DECORATORS = frozenset(
     }
 )
 _BUILTINS = frozenset(dir(builtins))
-# Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
 # Methods that put what they are passed into the container they are called on.
 _FILLING_METHODS = frozenset(
     {"append", "add", "insert", "appendleft", "extend", "extendleft", "update", "setdefault"}
 )
+# Methods that keep the object passed to them (``update``/``extend`` copy its items instead).
 _STORING_METHODS = frozenset({"append", "add", "insert", "appendleft", "setdefault", "__setitem__"})
 # Names of the asking user's identity: a value reading one depends on who asked.
 # (A user's own connection counts: what is sent down it reaches that user.)
@@ -3438,10 +3438,7 @@ def _request_state_name(expression: cst.BaseExpression) -> str:
     state = expression.value
     if state.attr.value != "state" or type(state.value) is not cst.Name:
         return ""
-    return expression.attr.value if state.value.value in _REQUEST_NAMES else ""
-
-
-_REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "conn", "connection"})
+    return expression.attr.value if state.value.value in _STATE_OWNER_NAMES else ""
 
 
 def _admin_only(node: cst.FunctionDef) -> bool:
@@ -3803,6 +3800,8 @@ _REQUEST_ADDRESS = frozenset(
 # attributes that name the address only on something that is evidently the request
 _REQUEST_PATH = frozenset({"path", "args", "query"})
 _REQUEST_OBJECT_NAMES = frozenset({"request", "req"})
+# what Starlette gives each request or websocket a ``.state`` of its own on
+_STATE_OWNER_NAMES = _REQUEST_OBJECT_NAMES | {"websocket", "ws"}
 
 
 _FRESH_VALUES = frozenset(

@@ -380,12 +380,22 @@ class TypeIndex:
             declared = self.class_type(module, function.return_type)
             if declared is not None and declared.project is not None:
                 return declared
-        for attribute in function.returns_self_attributes:
-            if attribute != name:
+        asked = (module, class_name, name)
+        if asked in self._properties_asked:
+            return None  # two properties handing out each other
+        self._properties_asked.add(asked)
+        try:
+            for attribute in function.returns_self_attributes:
                 made = self.self_attribute_type(module, class_name, attribute)
                 if made is not None:
                     return made
+        finally:
+            self._properties_asked.discard(asked)
         return None
+
+    @cached_property
+    def _properties_asked(self) -> set[tuple[str, str, str]]:
+        return set()
 
     def _declared_type(self, module: str, declared: Binding) -> ValueType | None:
         if declared.kind != "call" or declared.callee is None or declared.call_of_call:
