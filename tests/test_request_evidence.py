@@ -364,23 +364,23 @@ _QUERY_CACHE = (
 )
 
 
+_REPORT = (
+    "from app.store import cached_run\n\n\n"
+    "async def report(request):\n    return cached_run(lambda: 42)\n"
+)
+
+
 def test_a_request_data_parameter_no_caller_passes_carries_nothing(project: MakeProject) -> None:
     """``query`` is request content by its name, but every call leaves it at None: the
     cache is never written with it."""
-    views = (
-        "from app.store import cached_run\n\n\n"
-        "async def report(request):\n    return cached_run(lambda: 42)\n"
-    )
-    assert project({"app/store.py": _QUERY_CACHE, "app/views.py": views}) == []
+    assert project({"app/store.py": _QUERY_CACHE, "app/views.py": _REPORT}) == []
 
 
 def test_a_request_data_parameter_one_caller_passes_carries_the_request(
     project: MakeProject,
 ) -> None:
-    views = (
-        "from app.store import cached_run\n\n\n"
-        "async def report(request):\n    return cached_run(lambda: 42)\n\n\n"
-        "async def search(request):\n"
+    views = _REPORT + (
+        "\n\nasync def search(request):\n"
         "    return cached_run(lambda: 1, query=request.query_params['q'])\n"
     )
     (finding,) = project({"app/store.py": _QUERY_CACHE, "app/views.py": views})
@@ -431,6 +431,16 @@ _LAZY_TYPES = (
     "    notification_types(request.GET.get('event'))\n"
     "    return _ALL\n"
 )
+
+
+def test_a_one_line_branch_where_the_request_data_is_none_carries_none(
+    project: MakeProject,
+) -> None:
+    code = _LAZY_TYPES.replace(
+        "    if {test}:\n        _ALL = types\n", "    if not event: _ALL = types\n"
+    )
+    assert "if not event: _ALL" in code
+    assert project({"app/types.py": code}) == []
 
 
 @pytest.mark.parametrize("test", ["event is None", "not event"])

@@ -470,13 +470,26 @@ class ModulePass(cst.CSTVisitor):
             frame.checks.append(_Check(check[0], check[1], locked=frame.lock_depth > 0))
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        empty = self._empty_blocks.get(id(node))
+        self._enter_block(node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._leave_block(original_node)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._enter_block(node)  # `if x is None: CACHE = build()` on one line
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._leave_block(original_node)
+
+    def _enter_block(self, block: cst.BaseSuite) -> None:
+        """A block an enclosing ``if`` test leaves names None or empty in (``_empty_names``)."""
+        empty = self._empty_blocks.get(id(block))
         frame = self._function_frame()
         if empty is not None and frame is not None:
             frame.known_empty.append(empty)
 
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        empty = self._empty_blocks.pop(id(original_node), None)
+    def _leave_block(self, block: cst.BaseSuite) -> None:
+        empty = self._empty_blocks.pop(id(block), None)
         frame = self._function_frame()
         if empty is not None and frame is not None:
             frame.known_empty.pop()
@@ -3790,7 +3803,7 @@ def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
         current = stack.pop()
         if type(current) is cst.Call:
             yield current
-        stack.extend(current.children)
+        stack.extend(children(current))
 
 
 # attributes that only a request's address has (Starlette, Flask/Werkzeug, Django, aiohttp)
