@@ -228,6 +228,10 @@ class _Frame:
     reported_defaults: set[str] = field(default_factory=set)
     checks: list[_Check] = field(default_factory=list)
     lock_depth: int = 0
+    # how many times the function has suspended so far (``await``, ``yield``), and for each
+    # local assigned an attribute or item (``saved = obj.x``), that count at the time
+    suspensions: int = 0
+    saved_at: dict[str, int] = field(default_factory=dict)
     # whether each enclosing ``while`` runs until stopped (``while True:``), innermost last
     loops: list[bool] = field(default_factory=list)
     # (container, key) of each enclosing `if`, when it tests `key not in container`
@@ -738,6 +742,7 @@ class ModulePass(cst.CSTVisitor):
             access = ex.access_of(_defaulted(value), self.options.user_keys)
             if access is not None and frame.assignments[name] == 1:
                 frame.aliases[name] = access
+                frame.saved_at[name] = frame.suspensions
             else:
                 frame.aliases.pop(name, None)
             origin = _origin_of(frame, value)  # the callee read once (a hot path)
@@ -929,6 +934,8 @@ class ModulePass(cst.CSTVisitor):
         )
         if type(target) is cst.Subscript and key.kind == "dynamic":
             site.key_call = _key_call(frame, target)
+        if how == "set":
+            site.restores_saved = _puts_back_what_it_saved(frame, target, value, matcher)
         if value is not None:
             self._set_value_call(site, value)
             self._describe_value(site, value, frame, how)
@@ -943,6 +950,11 @@ class ModulePass(cst.CSTVisitor):
             site.returned_by_call = True
             site.returned_attrs = returned[1]
         frame.pending.append(_Pending("write", access, site))
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        frame = self._function_frame()
+        if frame is not None:
+            frame.suspensions += 1
 
     def _set_value_call(self, site: WriteSite, value: cst.BaseExpression) -> None:
         if type(value) is cst.Await:
@@ -1605,6 +1617,7 @@ class ModulePass(cst.CSTVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         frame = self._function_frame()
         if frame is not None:
+            frame.suspensions += 1
             for check in frame.checks:
                 check.awaited = True
             if frame.function is not None and any(frame.loops) and _takes_an_item(node):
@@ -3652,6 +3665,23 @@ def _get_call(node: cst.BaseExpression) -> tuple[str, str] | None:
         if container is not None:
             return container.text(), ex.expression_text(node.args[0].value)
     return None
+
+
+def _puts_back_what_it_saved(
+    frame: _Frame,
+    target: cst.Subscript | cst.Attribute,
+    value: cst.BaseExpression | None,
+    matcher: ex.UserKeyMatcher,
+) -> bool:
+    """``obj.x = saved`` after ``saved = obj.x`` with no ``await`` or ``yield`` since: the
+    function puts back the value it found before another task on its thread runs."""
+    if type(value) is not cst.Name:
+        return False
+    saved = frame.aliases.get(value.value)
+    if saved is None or frame.saved_at.get(value.value) != frame.suspensions:
+        return False
+    written = ex.access_of(target, matcher)
+    return written is not None and written.text() == saved.text()
 
 
 def _memoizes(

@@ -238,7 +238,7 @@ def _without_lone_removals(found: list[ClassifiedWrite]) -> list[ClassifiedWrite
 
 def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> ClassifiedWrite | None:
     module = record.name
-    if project.runs_at_import_time(module, site):
+    if project.runs_at_import_time(module, site) or _overridden_then_restored(record, site):
         return None
     classified = _classify_write(project, record, site)
     if classified is None:
@@ -282,6 +282,28 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     if evidence is None or _guessed_twice(project, module, site, classified, evidence):
         return None
     return replace(classified, evidence=evidence)
+
+
+def _overridden_then_restored(record: ModuleRecord, site: WriteSite) -> bool:
+    """``saved = node.var; node.var = rendered; ...; node.var = saved``: the function puts
+    back the value it found, with no ``await`` or ``yield`` between, so the shared object
+    holds this request's value only while the one call runs (the override and the restore
+    are both left alone). Under threads the window is still there, but it is the shape
+    maintainers fix leaks with, and a linter that flags the fix is not believed."""
+    if site.operation not in ("setattr", "setitem"):
+        return False
+    if site.restores_saved:
+        return True
+    written = site.target.text() + (f"[{site.key.text}]" if site.operation == "setitem" else "")
+    return any(
+        other.restores_saved
+        and other.function == site.function
+        and other.operation == site.operation
+        and other.span.node > site.span.node
+        and other.target.text() + (f"[{other.key.text}]" if other.operation == "setitem" else "")
+        == written
+        for other in record.facts.writes
+    )
 
 
 def _guessed_twice(
