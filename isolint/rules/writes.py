@@ -294,16 +294,20 @@ def _overridden_then_restored(record: ModuleRecord, site: WriteSite) -> bool:
         return False
     if site.restores_saved:
         return True
-    written = site.target.text() + (f"[{site.key.text}]" if site.operation == "setitem" else "")
+    written = _written_place(site)
     return any(
         other.restores_saved
         and other.function == site.function
         and other.operation == site.operation
         and other.span.node > site.span.node
-        and other.target.text() + (f"[{other.key.text}]" if other.operation == "setitem" else "")
-        == written
+        and _written_place(other) == written
         for other in record.facts.writes
     )
+
+
+def _written_place(site: WriteSite) -> str:
+    """``node.var`` of ``node.var = x``, ``SETTINGS["lang"]`` of ``SETTINGS["lang"] = x``."""
+    return site.target.text() + (f"[{site.key.text}]" if site.operation == "setitem" else "")
 
 
 def _guessed_twice(
