@@ -2410,9 +2410,10 @@ class ModulePass(cst.CSTVisitor):
             self._add_call(fact)
 
     def _written_through_typed_parameter(self, frame: _Frame, pending: _Pending) -> bool:
-        """``svc.user = user`` with ``svc: Service`` a parameter the function never rebinds:
-        an attribute of the object the caller handed in, kept as a write the rules judge by
-        that class (a shared service set up by a request). True when it was kept."""
+        """``svc.user = user`` (or ``svc.history.append(m)``) with ``svc: Service`` a
+        parameter the function never rebinds: an attribute of the object the caller handed
+        in, or the container it keeps there, kept as a write the rules judge by that class (a
+        shared service set up by a request). True when it was kept."""
         fact, function = pending.fact, frame.function
         root = pending.access.root
         if (
@@ -2424,7 +2425,7 @@ class ModulePass(cst.CSTVisitor):
             or frame.assignments[root] != 0
             or len(pending.access.attrs) != 1
             or pending.access.keys
-            or fact.operation != "setattr"
+            or not (fact.operation in _THROUGH_PARAMETER or fact.operation.startswith("call:"))
         ):
             return False
         if root in function.param_types:
@@ -3665,6 +3666,11 @@ def _get_call(node: cst.BaseExpression) -> tuple[str, str] | None:
         if container is not None:
             return container.text(), ex.expression_text(node.args[0].value)
     return None
+
+
+# The writes through a parameter's attribute kept for the rules: setting the attribute, or
+# an item of the container it holds (a mutating method call, ``call:...``, also counts).
+_THROUGH_PARAMETER = frozenset({"setattr", "setitem", "augitem"})
 
 
 def _puts_back_what_it_saved(

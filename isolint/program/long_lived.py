@@ -400,6 +400,8 @@ class LongLivedObjects:
         for module, function in self.constructions.get(key, []):
             if function is None or (module, function) in outside:
                 continue
+            if self._one_per_process(module, function):
+                continue  # `@lru_cache def get_settings(): return Settings()`, as a dependency
             if not is_construction_helper(function):
                 return True
             owner = function.rsplit(".", 1)[0] if "." in function else ""
@@ -414,6 +416,18 @@ class LongLivedObjects:
             if any(self._constructed_per_request(built, depth + 1) for built in owners):
                 return True
         return False
+
+    def _one_per_process(self, module: str, qualname: str) -> bool:
+        """A function without parameters under a decorator the models say keeps its result
+        for the process: what it builds, it builds once, whoever calls it."""
+        function = self.project.function(module, qualname)
+        if function is None or function.params:
+            return False
+        models = self.project.config.models
+        return any(
+            models.is_long_lived_decorator(self.project.callee_name(module, decorator.callee))
+            for decorator in function.decorators
+        )
 
     def class_and_bases(self, key: ClassKey) -> list[ClassKey]:
         """The class and its project base classes (whose ``__init__`` may set attributes)."""

@@ -1323,6 +1323,11 @@ def _classify_typed_receiver(
     if _enum_member(project, record.name, site):
         return None
     attribute = site.target.attrs[0]
+    if site.operation != "setattr" and (
+        not _holds_container(project, *key, attribute)
+        or keyed_code(site, "ISO401", True) is None  # kept under the user's key
+    ):
+        return None
     created = _attribute_created(project, target.module, target.name, attribute)
     return ClassifiedWrite(
         record,
