@@ -232,6 +232,8 @@ class _Frame:
     # local assigned an attribute or item (``saved = obj.x``), that count at the time
     suspensions: int = 0
     saved_at: dict[str, int] = field(default_factory=dict)
+    # in ``__new__``: the local holding the instance being made (``inst = super().__new__(cls)``)
+    new_instance: str = ""
     # whether each enclosing ``while`` runs until stopped (``while True:``), innermost last
     loops: list[bool] = field(default_factory=list)
     # (container, key) of each enclosing `if`, when it tests `key not in container`
@@ -738,6 +740,8 @@ class ModulePass(cst.CSTVisitor):
             return
         frame.bound.add(name)
         frame.assignments[name] += 1
+        if how == "set" and _makes_the_instance(frame, value):
+            frame.new_instance = name
         if how == "set":
             access = ex.access_of(_defaulted(value), self.options.user_keys)
             if access is not None and frame.assignments[name] == 1:
@@ -882,6 +886,8 @@ class ModulePass(cst.CSTVisitor):
         if type(target) is cst.Attribute and how == "set":
             self._legacy_state_mutation(frame, target)
         self._note_context_value_mutation(frame, target.value)
+        if how == "set" and frame.new_instance:
+            self._note_new_instance_container(frame, target, value)
         if isinstance(target, cst.Subscript):
             access = ex.access_of(target.value, matcher, frame.user_scoped)
             key = ex.classify_subscript(target, matcher, frame.user_scoped)
@@ -950,6 +956,24 @@ class ModulePass(cst.CSTVisitor):
             site.returned_by_call = True
             site.returned_attrs = returned[1]
         frame.pending.append(_Pending("write", access, site))
+
+    def _note_new_instance_container(
+        self, frame: _Frame, target: cst.Subscript | cst.Attribute, value: cst.BaseExpression | None
+    ) -> None:
+        """``inst = super().__new__(cls); inst.sessions = {}``: a container of the instance
+        ``__new__`` makes (and a singleton's ``__new__`` keeps), as ``__init__`` would set."""
+        facts = self.facts.classes.get(frame.class_name or "")
+        if (
+            facts is None
+            or type(target) is not cst.Attribute
+            or type(target.value) is not cst.Name
+            or target.value.value != frame.new_instance
+            or value is None
+            or not _builds_a_container(value)
+        ):
+            return
+        if target.attr.value not in facts.container_attributes:
+            facts.container_attributes.append(target.attr.value)
 
     def visit_Yield(self, node: cst.Yield) -> None:
         frame = self._function_frame()
@@ -2443,6 +2467,11 @@ class ModulePass(cst.CSTVisitor):
         if method == "__new__" and site.operation in ("setattr", "setitem"):
             # `cls._instance = super().__new__(cls)`, `cls._instances[cls] = ...`
             facts.new_keeps_instance = facts.is_singleton = True
+            attrs = site.target.attrs
+            if len(attrs) == 2 and _SINGLETON_ATTRIBUTE.match(attrs[0]) and site.is_container:
+                # `cls._instance.sessions = {}`: the one instance's container, made once
+                if attrs[1] not in facts.container_attributes:
+                    facts.container_attributes.append(attrs[1])
         if site.operation == "setattr" and len(site.target.attrs) == 1 and site.is_container:
             if site.target.attrs[0] not in facts.container_attributes:
                 facts.container_attributes.append(site.target.attrs[0])
@@ -3433,6 +3462,17 @@ def _is_identifier(value: cst.BaseExpression) -> bool:
         return _is_identifier(value.args[0].value)
     name = ex.last_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
     return name is not None and (name in ("id", "pk") or name.endswith("_id"))
+
+
+def _makes_the_instance(frame: _Frame, value: cst.BaseExpression) -> bool:
+    """``super().__new__(cls)`` (or ``object.__new__(cls)``) in a class's ``__new__``."""
+    return (
+        frame.class_name is not None
+        and frame.qualname.endswith(".__new__")
+        and type(value) is cst.Call
+        and type(value.func) is cst.Attribute
+        and value.func.attr.value == "__new__"
+    )
 
 
 def _builds_a_container(value: cst.BaseExpression) -> bool:
