@@ -1199,6 +1199,8 @@ def _classify_self(
     class_binding = project.class_attribute(module, class_name, attribute)
     if class_binding is None or class_binding.kind != "container":
         class_binding = _subclass_container(project, module, class_name, attribute) or class_binding
+    if class_binding is None:
+        class_binding = _kept_class_body_container(project, module, class_name, attribute)
     if (
         class_binding is not None
         and class_binding.kind == "container"
@@ -2213,6 +2215,21 @@ def _declared_container(function: Function, param: str) -> bool:
     return (
         declared is not None and (declared.attrs or [declared.root])[-1] in _CONTAINER_ANNOTATIONS
     )
+
+
+def _kept_class_body_container(
+    project: Project, module: str, class_name: str, attribute: str
+) -> Binding | None:
+    """``list_display = ["name"]`` in a ``ModelAdmin``: declarative in its body, but the
+    framework keeps one instance for every request (the models' ``long-lived-bases``), so a
+    container its body makes is one list for everyone who reaches that instance."""
+    if not program_of(project).long_lived.kept_bases((module, class_name)):
+        return None
+    for _, class_facts, _ in project._hierarchy(module, class_name):
+        binding = class_facts.attributes.get(attribute)
+        if binding is not None:
+            return binding if binding.kind == "container" else None
+    return None
 
 
 def _holds_container(project: Project, module: str, class_name: str, attribute: str) -> bool:
