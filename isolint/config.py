@@ -123,6 +123,9 @@ DEFAULT_USER_KEY_PATTERNS = (
     # so does a login name
     "username",
     "user.username",
+    # the user themselves (``CACHE[request.user]``, ``f"{user}:{path}"``): an object that
+    # hashes and prints as its account, or the name a header gave
+    "user",
     "sid",
     # a credential names its holder: a cache per API key or access token is per user, and
     # one per OAuth client secret is per client application
