@@ -418,10 +418,11 @@ class LongLivedObjects:
         return False
 
     def _one_per_process(self, module: str, qualname: str) -> bool:
-        """A function without parameters under a decorator the models say keeps its result
-        for the process: what it builds, it builds once, whoever calls it."""
+        """A module-level function without parameters under a decorator the models say keeps
+        its result for the process: what it builds, it builds once, whoever calls it. (On a
+        method the cache is per instance: ``self`` is part of its key.)"""
         function = self.project.function(module, qualname)
-        if function is None or function.params:
+        if function is None or function.params or function.class_name is not None:
             return False
         models = self.project.config.models
         return any(
