@@ -33,6 +33,8 @@ Schema of a model (every key optional):
   keywords that give it a checkpointer keeping each thread's conversation),
   ``long-lived-bases`` (classes
   whose one instance the framework keeps and hands every request: a Celery task),
+  ``bound-task-keywords`` (a task decorator's keyword that hands the function the worker's
+  one task instance as its first parameter: Celery's ``bind=True``),
   ``user-input-calls`` (calls returning what one user typed: Streamlit's input widgets),
   ``model-answer-caches`` (globs naming caches of a language model's answers, whose key
   builders' ``request-content-names`` are what a user asked), ``shared-settings``
@@ -112,6 +114,7 @@ _VALUE_KEYS = (
     "graph-run-methods",
     "checkpointer-keywords",
     "long-lived-bases",
+    "bound-task-keywords",
     "user-input-calls",
     "per-request-types",
     "handler-classes",

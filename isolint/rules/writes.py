@@ -1312,7 +1312,8 @@ def _classify_typed_receiver(
     attribute of the shared object, as a setter method of it would."""
     key = _receiver_class_key(project, record, site)
     if key is None:
-        return _application_state_receiver(project, record, site)
+        bound = _bound_task_instance(project, record, site)
+        return bound or _application_state_receiver(project, record, site)
     target = Target("class", *key)
     program = program_of(project)
     if project.class_hierarchy(*key) is None and not program.long_lived.kept_bases(key):
@@ -1342,6 +1343,41 @@ def _classify_typed_receiver(
         creations=tuple(creations),
         owner=target.name,
         receiver_class=key,
+    )
+
+
+def _bound_task_instance(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``@shared_task(bind=True) def build(self, user_id): self.user_id = user_id``: a bound
+    task's first parameter is the worker's one instance of the task (the models'
+    ``bound-task-keywords``), which runs every job, so what a job sets on it is there for
+    the next job, and for a concurrent one in a threaded pool."""
+    function = project.function(record.name, site.function)
+    if (
+        function is None
+        or not function.is_entry
+        or not function.params
+        or site.receiver_param != function.params[0]
+        or site.operation != "setattr"
+    ):
+        return None
+    keywords = project.config.models.values("bound-task-keywords")
+    if not any(keywords.intersection(decorator.keywords) for decorator in function.decorators):
+        return None
+    if not _request_data(project, record, site) or site.value_kind:
+        return None
+    how = "a bound task's first parameter: the worker runs every job through one task instance"
+    return ClassifiedWrite(
+        record,
+        site,
+        "ISO401",
+        f"{function.name}.{site.target.attrs[0]}",
+        how,
+        record.name,
+        function.span,
+        creations=(Creation(record.name, function.span, how),),
+        owner=function.name,
     )
 
 
