@@ -229,9 +229,10 @@ class _Frame:
     checks: list[_Check] = field(default_factory=list)
     lock_depth: int = 0
     # how many times the function has suspended so far (``await``, ``yield``), and for each
-    # local assigned an attribute or item (``saved = obj.x``), that count at the time
+    # local assigned an attribute or item (``saved = obj.x``), that count and the lock depth
+    # at the time
     suspensions: int = 0
-    saved_at: dict[str, int] = field(default_factory=dict)
+    saved_at: dict[str, tuple[int, int]] = field(default_factory=dict)
     # in ``__new__``: the local holding the instance being made (``inst = super().__new__(cls)``)
     new_instance: str = ""
     # whether each enclosing ``while`` runs until stopped (``while True:``), innermost last
@@ -746,7 +747,7 @@ class ModulePass(cst.CSTVisitor):
             access = ex.access_of(_defaulted(value), self.options.user_keys)
             if access is not None and frame.assignments[name] == 1:
                 frame.aliases[name] = access
-                frame.saved_at[name] = frame.suspensions
+                frame.saved_at[name] = (frame.suspensions, frame.lock_depth)
             else:
                 frame.aliases.pop(name, None)
             origin = _origin_of(frame, value)  # the callee read once (a hot path)
@@ -972,8 +973,7 @@ class ModulePass(cst.CSTVisitor):
             or not _builds_a_container(value)
         ):
             return
-        if target.attr.value not in facts.container_attributes:
-            facts.container_attributes.append(target.attr.value)
+        _note_container_attribute(facts, target.attr.value)
 
     def visit_Yield(self, node: cst.Yield) -> None:
         frame = self._function_frame()
@@ -2469,12 +2469,9 @@ class ModulePass(cst.CSTVisitor):
             facts.new_keeps_instance = facts.is_singleton = True
             attrs = site.target.attrs
             if len(attrs) == 2 and _SINGLETON_ATTRIBUTE.match(attrs[0]) and site.is_container:
-                # `cls._instance.sessions = {}`: the one instance's container, made once
-                if attrs[1] not in facts.container_attributes:
-                    facts.container_attributes.append(attrs[1])
+                _note_container_attribute(facts, attrs[1])  # `cls._instance.sessions = {}`
         if site.operation == "setattr" and len(site.target.attrs) == 1 and site.is_container:
-            if site.target.attrs[0] not in facts.container_attributes:
-                facts.container_attributes.append(site.target.attrs[0])
+            _note_container_attribute(facts, site.target.attrs[0])
         if site.operation == "setattr" and len(site.target.attrs) == 1:
             if method in _INIT_METHODS and site.target.attrs[0] not in facts.init_attributes:
                 facts.init_attributes.append(site.target.attrs[0])
@@ -3464,6 +3461,12 @@ def _is_identifier(value: cst.BaseExpression) -> bool:
     return name is not None and (name in ("id", "pk") or name.endswith("_id"))
 
 
+def _note_container_attribute(facts: ClassFacts, attribute: str) -> None:
+    """The class's instances keep a container in ``attribute`` (recorded once)."""
+    if attribute not in facts.container_attributes:
+        facts.container_attributes.append(attribute)
+
+
 def _makes_the_instance(frame: _Frame, value: cst.BaseExpression) -> bool:
     """``super().__new__(cls)`` (or ``object.__new__(cls)``) in a class's ``__new__``."""
     return (
@@ -3719,12 +3722,16 @@ def _puts_back_what_it_saved(
     value: cst.BaseExpression | None,
     matcher: ex.UserKeyMatcher,
 ) -> bool:
-    """``obj.x = saved`` after ``saved = obj.x`` with no ``await`` or ``yield`` since: the
-    function puts back the value it found before another task on its thread runs."""
+    """``obj.x = saved`` after ``saved = obj.x`` with no ``await`` or ``yield`` since, or
+    both under the lock held for the whole override: the function puts back the value it
+    found before another request can see its own."""
     if type(value) is not cst.Name:
         return False
     saved = frame.aliases.get(value.value)
-    if saved is None or frame.saved_at.get(value.value) != frame.suspensions:
+    suspensions, lock_depth = frame.saved_at.get(value.value, (-1, 0))
+    if saved is None or suspensions < 0:
+        return False
+    if suspensions != frame.suspensions and not (lock_depth and frame.lock_depth >= lock_depth):
         return False
     written = ex.access_of(target, matcher)
     return written is not None and written.text() == saved.text()

@@ -286,10 +286,11 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
 
 def _overridden_then_restored(record: ModuleRecord, site: WriteSite) -> bool:
     """``saved = node.var; node.var = rendered; ...; node.var = saved``: the function puts
-    back the value it found, with no ``await`` or ``yield`` between, so the shared object
-    holds this request's value only while the one call runs (the override and the restore
-    are both left alone). Under threads the window is still there, but it is the shape
-    maintainers fix leaks with, and a linter that flags the fix is not believed."""
+    back the value it found, with no ``await`` or ``yield`` between (or all of it under one
+    lock), so the shared object holds this request's value only while the one call runs
+    (the override and the restore are both left alone). Under threads the window is still
+    there without a lock, but it is the shape maintainers fix leaks with, and a linter that
+    flags the fix is not believed."""
     if site.operation not in ("setattr", "setitem"):
         return False
     if site.restores_saved:
@@ -1401,8 +1402,6 @@ def _application_state_receiver(
         return None  # (a request that stores its own object there is judged at that store)
     if not _request_data(project, record, site) or site.value_kind:
         return None
-    if _restored_under_the_lock(record, site):
-        return None
     (module, _), span = stores[0]
     return ClassifiedWrite(
         record,
@@ -1412,21 +1411,6 @@ def _application_state_receiver(
         "kept on the application's state",
         module,
         span,
-    )
-
-
-def _restored_under_the_lock(record: ModuleRecord, site: WriteSite) -> bool:
-    """``with lock: original = agent.model; agent.model = model; try: ... finally:
-    agent.model = original``: the override and its restore under one lock, so no other
-    request runs while the shared object holds this one's value."""
-    target = site.target.text()
-    return site.under_lock and any(
-        other is not site
-        and other.function == site.function
-        and other.under_lock
-        and other.operation == "setattr"
-        and other.target.text() == target
-        for other in record.facts.writes
     )
 
 
