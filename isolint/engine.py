@@ -27,7 +27,7 @@ from isolint.analysis.source import (
 )
 from isolint.cache import FactsCache, content_hash, package_code_fingerprint
 from isolint.config import Config, ConfigError, find_pyproject, load_config
-from isolint.files import discover, display_path
+from isolint.files import discover, display_path, is_package_folder
 from isolint.findings import Finding
 from isolint.isolation import Failure, crash_test_marker_in, run_isolated
 from isolint.program import release_program
@@ -84,7 +84,7 @@ def package_top(path: Path) -> Path:
     """The outermost package folder containing ``path`` (or its folder if not in a package)."""
     folder = path if path.is_dir() else path.parent
     top = folder
-    while (top / "__init__.py").is_file() and (top.parent / "__init__.py").is_file():
+    while is_package_folder(top) and is_package_folder(top.parent):
         top = top.parent
     return top
 
@@ -459,7 +459,7 @@ def module_name(path: Path, packages: dict[Path, bool]) -> tuple[str, bool]:
 def _is_package(folder: Path, packages: dict[Path, bool]) -> bool:
     known = packages.get(folder)
     if known is None:
-        known = packages[folder] = (folder / "__init__.py").is_file()
+        known = packages[folder] = is_package_folder(folder)
     return known
 
 

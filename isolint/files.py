@@ -75,6 +75,13 @@ def excluded_below_root(path: Path, exclude: Iterable[str], root: Path) -> bool:
     return any(is_excluded("/".join(parts[:end]), patterns) for end in range(1, len(parts) + 1))
 
 
+def is_package_folder(folder: Path) -> bool:
+    """A folder Python imports as a package: it holds ``__init__.py`` and its name is an
+    identifier (``src/my-app/__init__.py`` cannot be imported as ``my-app``, so the modules
+    in it are named from below it)."""
+    return folder.name.isidentifier() and (folder / "__init__.py").is_file()
+
+
 def display_path(path: Path, cwd: Path) -> str:
     """The path as findings show it: relative to the current folder when below it.
 

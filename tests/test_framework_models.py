@@ -759,6 +759,32 @@ def test_another_method_of_a_registered_agent_is_quiet(project: MakeProject) -> 
     assert project({"app/agents.py": _AGENT_REGISTRY.replace("METHOD", "describe")}) == []
 
 
+_SELF_SERVED_AGENT = """
+from fastapi import FastAPI
+
+
+class Agent:
+    async def achat(self, prompt: str) -> str:
+        return prompt
+
+    def launch(self, app: FastAPI) -> None:
+        @app.post("/ask")
+        async def ask(question: str) -> str:
+            return await self.achat(question)
+"""
+
+
+def test_a_library_s_own_agent_under_an_unimportable_folder_is_its_modelled_type(
+    project: MakeProject,
+) -> None:
+    # the agent library's own repository: `src/praisonai-agents/__init__.py` exists, but a
+    # folder whose name is no identifier is no package, so the module is still
+    # `praisonaiagents.agent.agent` and its `Agent` the modelled per-request type
+    found = project({"src/praisonai-agents/praisonaiagents/agent/agent.py": _SELF_SERVED_AGENT})
+    assert [(f.code, f.line) for f in found] == [("ISO404", 12)], found
+    assert "the one `Agent` its request handler runs on" in found[0].message
+
+
 _PUSHED_CONTEXT = """
 import {module}
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from isolint.config import ConfigError, find_pyproject, read_isolint_table, unknown_option
+from isolint.files import is_package_folder
 
 _TABLE = "[tool.isolint.race]"
 
@@ -54,7 +55,7 @@ def import_root(start: Path) -> Path:
     ``start`` that is not a package (a folder holding ``__init__.py`` is imported from its
     parent, so the tests run there and ``import chatsvc`` works)."""
     folder = (start if start.is_dir() else start.parent).resolve()
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
+    while is_package_folder(folder) and folder.parent != folder:
         folder = folder.parent
     return folder
 

@@ -69,7 +69,7 @@ def check(project: Project) -> Iterator[Finding]:
         if shared.by_property:
             reported_owners.add(owner)
         yield _finding(project, shared, *use)
-    if _builds_any(project, wanted):
+    if _builds_any(project, wanted) or _defines_any(project, wanted):
         yield from _conversations_with_registered_agents(project)
 
 
@@ -85,6 +85,17 @@ def _builds_any(project: Project, wanted: frozenset[str]) -> bool:
     )
 
 
+def _defines_any(project: Project, wanted: frozenset[str]) -> bool:
+    """A project class is, or derives from, one of the modelled per-request types (the agent
+    library's own repository, or an application's agent subclass)."""
+    types = program_of(project).types
+    return any(
+        types.qualified_names((module, name)) & wanted
+        for module, record in project.modules.items()
+        for name in record.facts.classes
+    )
+
+
 @dataclass(frozen=True)
 class _Holder:
     """Where the agents handed out come from: a module-level registry, or a container
@@ -94,7 +105,7 @@ class _Holder:
     module: str
     span: Span
     how: str
-    # how the message names it
+    # how the message names the agent
     described: str
 
 
@@ -111,14 +122,18 @@ def _conversations_with_registered_agents(project: Project) -> Iterator[Finding]
         module = record.name
         for call in record.facts.calls:
             method = call.result_method
-            if not method and call.element_of is not None:
+            if not method and (call.element_of is not None or _on_self(call)):
                 method = (call.callee.attrs or [""])[-1]
             if method not in methods or call.function is None:
                 continue
             key = (module, call.function)
             if key not in paths:
                 continue
-            holder = _holder_of(project, module, call)
+            holder = (
+                _agent_serving_itself(project, module, call, paths[key])
+                if _on_self(call)
+                else _holder_of(project, module, call)
+            )
             if holder is None:
                 continue
             sources = [s for group in call.arg_sources for s in group]
@@ -126,6 +141,42 @@ def _conversations_with_registered_agents(project: Project) -> Iterator[Finding]
             if carrying.get(key, frozenset()).isdisjoint(sources):
                 continue
             yield _conversation_finding(project, record, call, method, holder, paths[key])
+
+
+def _on_self(call: CallSite) -> bool:
+    """``self.chat(prompt)``: a method of the object the calling code runs on."""
+    return (
+        call.self_class is not None and call.callee.root == "self" and len(call.callee.attrs) == 1
+    )
+
+
+def _agent_serving_itself(
+    project: Project, module: str, call: CallSite, path: RequestPath
+) -> _Holder | None:
+    """``agent.launch()`` defining a route that answers with ``self.chat(query)``: the
+    handler runs on the one agent the server was launched with, so every caller talks to
+    that agent, and it keeps all their conversations as one. Only the handler itself is
+    judged (a method of the agent that calls ``self.chat`` may run on a per-request one),
+    and only when the class, or a subclass of it, is an agent that keeps its conversation
+    (the models' ``per-request-types``)."""
+    assert call.self_class is not None and call.function is not None
+    key = (module, call.self_class)
+    handler = call.function
+    if path.entry != (module, handler) or not handler.startswith(f"{call.self_class}."):
+        return None
+    if handler.count(".") < 2:
+        return None  # a method of the class, not a handler defined in one
+    program = program_of(project)
+    wanted = project.config.models.values("per-request-types")
+    family = [key, *program.types.subclasses.get(key, ())]
+    if not any(program.types.qualified_names(member) & wanted for member in family):
+        return None
+    creations = program.long_lived.inherited_by(key)
+    if not creations:
+        return None
+    how = f"one `{call.self_class}` answers every request ({creations[0].how})"
+    described = f"the one `{call.self_class}` its request handler runs on, itself an agent"
+    return _Holder(call.self_class, creations[0].module, creations[0].span, how, described)
 
 
 def _holder_of(project: Project, module: str, call: CallSite) -> _Holder | None:
@@ -142,7 +193,7 @@ def _holder_of(project: Project, module: str, call: CallSite) -> _Holder | None:
             return None
         name = f"{call.element_class}.{element_of.attrs[0]}"
         how = f"`{name}` is one collection for every request ({creations[0].how})"
-        described = f"`{name}`, a collection of an object every request shares"
+        described = f"an agent taken from `{name}`, a collection of an object every request shares"
         return _Holder(name, creations[0].module, creations[0].span, how, described)
     found = project.resolve(module, element_of)
     binding = project.binding(found) if found is not None and not found.rest else None
@@ -154,7 +205,7 @@ def _holder_of(project: Project, module: str, call: CallSite) -> _Holder | None:
 def _registry_holder(project: Project, registry: tuple[str, str]) -> _Holder:
     binding = project.modules[registry[0]].facts.bindings[registry[1]]
     how = f"`{registry[1]}` keeps one agent per name for the whole process"
-    described = f"the process-wide registry `{registry[1]}`"
+    described = f"an agent taken from the process-wide registry `{registry[1]}`"
     return _Holder(registry[1], registry[0], binding.span, how, described)
 
 
@@ -191,7 +242,7 @@ def _conversation_finding(
         *witness(project, RequestEvidence((), path)),
     ]
     message = (
-        f"`.{method}()` hands request data to an agent taken from {holder.described}; an "
+        f"`.{method}()` hands request data to {holder.described}; an "
         "agent keeps the conversation it is given, so every user who reaches that agent "
         "shares one conversation"
     )
