@@ -595,6 +595,12 @@ def test_models_table_disables_a_model(project: MakeProject) -> None:
         ("[tool.isolint.models]\nx = 1\n", "must be a table"),
         ("[tool.isolint.models.x]\nentry-decorators = 3\n", "array of tables"),
         ("[tool.isolint.models.x]\nroutes = []\n", "unknown key"),
+        # a model's own key written below one of its `[[...]]` tables lands in that table
+        (
+            "[tool.isolint.models.x]\n[[tool.isolint.models.x.entry-decorators]]\n"
+            "functions = ['a.b']\nlong-lived-decorators = ['a.cache']\n",
+            "unknown key.*long-lived-decorators.*before its first",
+        ),
     ],
 )
 def test_bad_models_table_names_the_file_and_the_problem(

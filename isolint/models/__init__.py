@@ -63,6 +63,8 @@ Schema of a model (every key optional):
   framework builds per request from ``as_view(**initkwargs)``: their class attributes and
   initkwargs are one object for every request), ``conversation-methods`` (methods that add
   what they are given to the conversation an agent keeps: PraisonAI's ``achat``),
+  ``conversation-builders`` (methods whose result keeps the conversation it is given, like a
+  ``per-request-types`` instance: LlamaIndex's ``index.as_chat_engine()``),
   ``context-push-frameworks`` (top-level packages whose ``app.app_context().push()`` makes one
   context current: Flask, Quart), ``context-copying-modules`` (top-level packages whose server
   runs each request, its synchronous code too, in a copy of the context: a ``ContextVar`` a
@@ -123,6 +125,7 @@ _VALUE_KEYS = (
     "request-context-types",
     "view-classes",
     "conversation-methods",
+    "conversation-builders",
     "context-push-frameworks",
     "model-answer-caches",
     "shared-settings",
@@ -474,12 +477,26 @@ def _class_methods(value: Any, source: str, where: str) -> tuple[tuple[str, tupl
     )
 
 
+# The keys an entry of ``[[entry-decorators]]`` (and its kin) or ``[[entry-registrations]]``
+# may hold. A key TOML puts into the last such table by accident (a top-level key written
+# below one) is an error, not a silently ignored setting.
+_ITEM_KEYS = frozenset({"functions", "on", "methods", "argument"})
+
+
 def _tables(value: Any, source: str) -> list[Mapping[str, Any]]:
     _expect(
         isinstance(value, list) and all(isinstance(v, dict) for v in value),
         source,
         "expected an array of tables",
     )
+    for item in value:
+        unknown = sorted(set(item) - _ITEM_KEYS)
+        _expect(
+            not unknown,
+            source,
+            f"unknown key(s) {', '.join(unknown)} in an array of tables (a key meant for the "
+            "model itself must come before its first `[[...]]` table)",
+        )
     return list(value)
 
 

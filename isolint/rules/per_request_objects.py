@@ -13,10 +13,12 @@ whenever that holder is.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from isolint.analysis.facts import Access, CallSite, Span
+from isolint.analysis.module_pass import SCRIPT_FUNCTION
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
 from isolint.program.reach import RequestPath
@@ -47,6 +49,10 @@ class _Shared:
     by_property: bool = False
     # where the long-lived owner is made, when the object is the owner's (a note)
     creation: Creation | None = None
+    # made by a cached factory (``names`` holds its name): whoever calls it gets this one
+    factory: str = ""
+    # made by one of the models' ``conversation-builders`` (``index.as_chat_engine()``)
+    made_by: str = ""
 
 
 def check(project: Project) -> Iterator[Finding]:
@@ -57,6 +63,7 @@ def check(project: Project) -> Iterator[Finding]:
         *_module_level(project, wanted),
         *_kept_on_long_lived(project, wanted),
         *_cached_on_long_lived(project, wanted),
+        *_made_by_cached_factory(project, wanted),
     ]
     reported_owners: set[tuple[str, str]] = set()
     for shared in found:
@@ -265,15 +272,23 @@ def _module_level(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]
     ``UserLoader()``), and module-level objects built from one
     (``chain = ConversationChain(llm=llm, memory=memory)``)."""
     types = program_of(project).types
+    builders = project.config.models.values("conversation-builders")
     for record in project.targets():
         bindings = record.facts.bindings
+        found: dict[str, tuple[str, bool]] = {}
         for name, binding in bindings.items():
             if binding.kind != "call" or binding.callee is None or binding.call_of_call:
                 continue
             qualified = project.callee_name(record.name, binding.callee)
             made = types.class_type(record.name, binding.callee)
-            if qualified not in wanted and (made is None or made.names.isdisjoint(wanted)):
-                continue
+            built = bool(binding.callee.attrs) and binding.callee.attrs[-1] in builders
+            if built or qualified in wanted or (made is not None and made.names & wanted):
+                found[name] = (qualified, built)
+        for name, (qualified, built) in found.items():
+            binding = bindings[name]
+            if any(argument in found for argument in binding.arguments):
+                continue  # `ConversationChain(memory=memory)`: the memory is what keeps it
+            assert binding.callee is not None
             holders = {
                 other
                 for other, held in bindings.items()
@@ -286,6 +301,7 @@ def _module_level(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]
                 qualified.rsplit(".", 1)[-1],
                 "created at import time",
                 frozenset({name, *holders}),
+                made_by=f"{binding.callee.text()}()" if built else "",
             )
 
 
@@ -355,11 +371,51 @@ def _cached_on_long_lived(project: Project, wanted: frozenset[str]) -> Iterator[
 _CACHED_PROPERTIES = frozenset({"functools.cached_property", "cached_property"})
 
 
+def _made_by_cached_factory(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]:
+    """``@st.cache_resource def get_chain(): return ConversationChain(memory=
+    ConversationBufferMemory())``, or ``@lru_cache def get_memory(): ...``: a module-level
+    function without parameters under a decorator the models say keeps its result for the
+    process builds the object once, and every caller gets that one. (With parameters, the
+    cache keeps one per argument: a memory per session id is that session's.)"""
+    models = project.config.models
+    types = program_of(project).types
+    for record in project.targets():
+        module = record.name
+        factories = {
+            qualname: decorator.callee.text()
+            for qualname, function in record.facts.functions.items()
+            if function.class_name is None and not function.params and "." not in qualname
+            for decorator in function.decorators
+            if models.is_long_lived_decorator(project.callee_name(module, decorator.callee))
+        }
+        if not factories:
+            continue
+        for call in record.facts.calls:
+            if call.function not in factories or call.span is None or call.result_method:
+                continue
+            qualified = project.callee_name(module, call.callee)
+            made = types.class_type(module, call.callee)
+            if qualified not in wanted and (made is None or made.names.isdisjoint(wanted)):
+                continue
+            type_name = qualified.rsplit(".", 1)[-1]
+            yield _Shared(
+                record,
+                call.span,
+                f"{call.function}()",
+                type_name,
+                f"`@{factories[call.function]}` runs `{call.function}` once for the process",
+                frozenset({call.function}),
+                factory=call.function,
+            )
+
+
 def _request_time_use(project: Project, shared: _Shared) -> tuple[str, CallSite] | None:
     """A call in request-time code on the object (or on what holds it)."""
     paths = program_of(project).reach.request_paths
     if shared.by_property:
         return _property_read_at_request_time(project, shared, paths.keys())
+    if shared.factory:
+        return _factory_called_at_request_time(project, shared, paths.keys())
     for module, record in project.modules.items():
         for call in record.facts.calls:
             if call.function is None or (module, call.function) not in paths:
@@ -385,6 +441,44 @@ def _property_read_at_request_time(
                 continue
             return module, CallSite(Access(name), False, function=qualname, span=function.span)
     return None
+
+
+def _factory_called_at_request_time(
+    project: Project, shared: _Shared, request_time: Iterable[tuple[str, str]]
+) -> tuple[str, CallSite] | None:
+    """A request-time call of the cached factory, or the factory itself run at request time
+    (a dependency provider, ``Depends(get_chain)``), at its ``def``."""
+    running = set(request_time)
+    home = shared.record.name
+    for module, record in project.modules.items():
+        script = _is_streamlit_script(record)
+        for call in record.facts.calls:
+            if call.function is None:
+                if not script or call.deferred or call.in_class_body:
+                    continue
+            elif (module, call.function) not in running:
+                continue
+            target = project.resolve(module, call.callee)
+            if target is not None and (target.kind, target.module) == ("function", home):
+                if target.name == shared.factory and not target.rest:
+                    if call.function is None:  # the script's top level, run for every session
+                        call = dataclasses.replace(call, function=SCRIPT_FUNCTION)
+                    return module, call
+    function = project.function(home, shared.factory)
+    if function is not None and (home, shared.factory) in running:
+        return home, CallSite(
+            Access(function.name), False, function=function.qualname, span=function.span
+        )
+    return None
+
+
+def _is_streamlit_script(record: ModuleRecord) -> bool:
+    """The module imports Streamlit: its top level is a script Streamlit runs for every
+    session (and every rerun), not once at import."""
+    return any(
+        ref.level == 0 and (ref.module == "streamlit" or ref.module.startswith("streamlit."))
+        for ref in record.facts.imports.values()
+    )
 
 
 def _uses(project: Project, module: str, call: CallSite, shared: _Shared) -> bool:
@@ -414,11 +508,16 @@ def _finding(project: Project, shared: _Shared, module: str, call: CallSite) -> 
     path = program.reach.request_paths.get((module, call.function or ""))
     related: list[Related] = []
     if call.span is not None:
+        user = (
+            "the Streamlit script, run for every session,"
+            if call.function == SCRIPT_FUNCTION
+            else f"`{call.function}`"
+        )
         related.append(
             Related(
                 used_in.display_path,
                 used_in.located(call.span).line,
-                f"`{call.function}` uses it at request time (`{call.callee.text()}`)",
+                f"{user} uses it at request time (`{call.callee.text()}`)",
                 kind="call",
             )
         )
@@ -440,8 +539,21 @@ def _finding(project: Project, shared: _Shared, module: str, call: CallSite) -> 
         f"`{shared.subject}` is a `{shared.type_name}`, which keeps one request's data, but it "
         f"is {shared.how} and so shared by every request and user"
     )
+    if shared.made_by:
+        message = (
+            f"`{shared.subject}` is made by `{shared.made_by}`, which keeps the conversation "
+            f"it is given, but it is {shared.how} and so shared by every request and user"
+        )
+    if shared.factory:
+        message = (
+            f"`{shared.factory}()` builds a `{shared.type_name}`, which keeps one request's "
+            f"data, but {shared.how}, so every request and user gets that one"
+        )
     if entry:
         message += f"; it is used from request handler `{entry}`"
+    elif call.function == SCRIPT_FUNCTION:
+        entry = SCRIPT_FUNCTION
+        message += "; the Streamlit script calls it for every session"
     return finding(
         "ISO404",
         shared.record,
