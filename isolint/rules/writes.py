@@ -736,28 +736,35 @@ def _cached_result_write(
         return _getter_result_attribute_write(project, record, site)
     if site.target.attrs or site.operation in REMOVALS or not is_container_write(site):
         return None
-    cached = _cached_getter(project, record.name, Access(site.target.root))
+    getter = Access(site.target.root)
+    cached = _cached_getter(project, record.name, getter, with_arguments=True)
     if cached is None:
         return None
+    target, function = cached
+    if function.params and _asks_for_the_user_s_own(project, record, site.function, target):
+        return None  # `prefs = load_prefs(user_id)`: the cache keeps one per user
     code = keyed_code(site, "ISO101", _request_data(project, record, site))
     if code is None:
         return None
-    target, function = cached
     what = "cached function's result"
+    if function.params:
+        what += " (one per argument, and the arguments do not name the user)"
     return ClassifiedWrite(
         record, site, code, f"{target.name}()", what, target.module, function.span
     )
 
 
-def _cached_getter(project: Project, module: str, getter: Access) -> tuple[Target, Function] | None:
+def _cached_getter(
+    project: Project, module: str, getter: Access, with_arguments: bool = False
+) -> tuple[Target, Function] | None:
     """The project function ``getter`` names when it takes no argument and keeps its result
     for the process (the models' ``long-lived-decorators``); with parameters, it keeps one
-    object per argument (a thread's own list)."""
+    object per argument (a thread's own list), which the caller judges (``with_arguments``)."""
     target = project.resolve(module, getter)
     if target is None or target.kind != "function" or target.rest:
         return None
     function = project.function(target.module, target.name)
-    if function is None or function.params:
+    if function is None or (function.params and not with_arguments):
         return None
     models = project.config.models
     if not any(
@@ -766,6 +773,21 @@ def _cached_getter(project: Project, module: str, getter: Access) -> tuple[Targe
     ):
         return None
     return target, function
+
+
+def _asks_for_the_user_s_own(
+    project: Project, record: ModuleRecord, caller: str, getter: Target
+) -> bool:
+    """Some call of the cached ``getter`` in ``caller`` passes an argument that depends on
+    who is asking (so the object it hands out is theirs), or none was found to judge."""
+    calls = [
+        call
+        for call in record.facts.calls
+        if call.function == caller
+        and not call.result_method
+        and project.resolve(record.name, call.callee) == getter
+    ]
+    return not calls or any(call.user_args or call.user_keywords for call in calls)
 
 
 def _getter_result_attribute_write(
@@ -932,11 +954,18 @@ def _class_container_write(
     project: Project, record: ModuleRecord, site: WriteSite, target: Target
 ) -> ClassifiedWrite | None:
     """``Registry.items[k] = v``, or ``r = Request(); r.headers[k] = v``: a class-body
-    container, one for the class, written through the class or a fresh instance of it."""
-    attribute = project.class_attribute(target.module, target.name, target.rest[0])
+    container, one for the class, written through the class or a fresh instance of it. The
+    class may be nested (``NoteSerializer.Meta.fields.append(...)``): a declaration read
+    every time the outer class is used, so what a request adds stays for everyone after."""
+    target = _innermost_class(project, target)
+    fresh = site.through_new_instance
+    if fresh:
+        attribute = project.class_attribute(target.module, target.name, target.rest[0])
+    else:
+        # through the class itself, a declarative class's body is no per-instance default
+        attribute = _class_body_binding(project, target.module, target.name, target.rest[0])
     if attribute is None or attribute.kind != "container" or len(target.rest) != 1:
         return None
-    fresh = site.through_new_instance
     if fresh and project.sets_in_init(target.module, target.name, target.rest[0]):
         return None  # each instance gets its own in `__init__`
     judged = replace(site, memoized=False) if fresh else site
@@ -956,6 +985,28 @@ def _class_container_write(
         attribute.span,
         per_request_instances=fresh,
     )
+
+
+def _class_body_binding(
+    project: Project, module: str, class_name: str, attribute: str
+) -> Binding | None:
+    """What the body of the class, or of its nearest project base defining it, binds to
+    ``attribute``, declarative classes included (``class Meta: fields = [...]``)."""
+    for _, class_facts, _ in project._hierarchy(module, class_name):
+        binding = class_facts.attributes.get(attribute)
+        if binding is not None:
+            return binding
+    return None
+
+
+def _innermost_class(project: Project, target: Target) -> Target:
+    """``Outer`` with the rest ``("Meta", "fields")`` as the nested class ``Outer.Meta`` with
+    the rest ``("fields",)``."""
+    classes = project.modules[target.module].facts.classes
+    name, rest = target.name, target.rest
+    while len(rest) > 1 and f"{name}.{rest[0]}" in classes:
+        name, rest = f"{name}.{rest[0]}", rest[1:]
+    return replace(target, name=name, rest=rest)
 
 
 def _classify_module_attribute(
