@@ -46,7 +46,7 @@ from isolint.analysis.facts import (
     WriteSite,
     redefinition_key,
 )
-from isolint.analysis.walk import children
+from isolint.analysis.walk import children, walk
 from isolint.config import FRESH_ID_CALLS
 
 # Parameters that carry a request: the request objects themselves, and the ids of who and
@@ -91,6 +91,10 @@ _CACHE_DECORATORS = frozenset(
         "experimental_memo",
     }
 )
+# Caches of other libraries, by a name common enough that a project's own decorator may have
+# it (`def cached(prefix)`): counted only when imported from these packages.
+_LIBRARY_CACHE_DECORATORS = frozenset({"cached", "ttl_cache", "lru_cache", "alru_cache"})
+_CACHE_LIBRARIES = ("cachetools", "asyncache", "async_lru", "aiocache")
 _BUILTINS = frozenset(dir(builtins))
 # Methods that put what they are passed into the container they are called on.
 _FILLING_METHODS = frozenset(
@@ -2058,13 +2062,41 @@ class ModulePass(cst.CSTVisitor):
             if default_kind is not None:
                 frame.mutable_defaults[param_name] = default_kind
         for decorator in node.decorators:
-            if ex.last_name(decorator.decorator) in _CACHE_DECORATORS:
+            if self._is_cache_decorator(decorator.decorator):
                 function.cache_decorator = self._placeholder()
                 self._span_later(function, "cache_decorator", decorator)
         if own:
             self.facts.functions[qualname] = function
         self.frames.append(frame)
         self._readers.append(qualname)
+
+    def _is_cache_decorator(self, decorator: cst.BaseExpression) -> bool:
+        """``@lru_cache``, ``@st.cache_data``; ``@cached(TTLCache(...))`` when ``cached``
+        (or the module it is read from) is imported from a cache library."""
+        name = ex.last_name(decorator)
+        if name in _CACHE_DECORATORS:
+            return True
+        if name not in _LIBRARY_CACHE_DECORATORS:
+            return False
+        callee = decorator.func if type(decorator) is cst.Call else decorator
+        access = ex.access_of(callee, _NO_USER_KEYS)
+        ref = self.facts.imports.get(access.root) if access is not None else None
+        if ref is None or ref.level != 0 or not ref.module.startswith(_CACHE_LIBRARIES):
+            return False
+        return not (type(decorator) is cst.Call and self._keys_by_user(decorator))
+
+    def _keys_by_user(self, decorator: cst.Call) -> bool:
+        """``@cached(key_builder=lambda f, request, user: f"models_{user.id}")``: the key the
+        cache is given names the user, so each user has their own entries."""
+        matcher = self.options.user_keys
+        for arg in decorator.args:
+            if arg.keyword is None or arg.keyword.value not in ("key", "key_builder"):
+                continue
+            for node in walk(arg.value):
+                chain = ex.dotted_name(node) if isinstance(node, cst.Attribute | cst.Name) else None
+                if chain is not None and matcher.matches(chain):
+                    return True
+        return False
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._readers.pop()
