@@ -640,6 +640,8 @@ class ModulePass(cst.CSTVisitor):
                 if binding is not None and target.value not in frame.class_facts.attributes:
                     frame.class_facts.attributes[target.value] = binding
                     self._span_later(binding, "span", node)
+                if _field_factory_container(value):
+                    _note_container_attribute(frame.class_facts, target.value)
             return
         if how == "set" and self._constructs_thread_local(value):
             self._bind_lazy_thread_local(target, node)
@@ -3491,6 +3493,28 @@ def _is_identifier(value: cst.BaseExpression) -> bool:
         return _is_identifier(value.args[0].value)
     name = ex.last_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
     return name is not None and (name in ("id", "pk") or name.endswith("_id"))
+
+
+# Field declarations that give each instance a value made by a factory: dataclasses' and
+# attrs' ``field``, Pydantic's ``Field``, ``attr.ib``.
+_FIELD_DECLARATIONS = frozenset({"field", "Field", "ib", "attrib"})
+
+
+def _field_factory_container(value: cst.BaseExpression) -> bool:
+    """``field(default_factory=list)`` (or ``factory=dict``, ``default_factory=lambda:
+    {}``): each instance gets its own container, kept on the instance like one its
+    ``__init__`` makes."""
+    if type(value) is not cst.Call or ex.last_name(value.func) not in _FIELD_DECLARATIONS:
+        return False
+    for arg in value.args:
+        if arg.keyword is None or arg.keyword.value not in ("default_factory", "factory"):
+            continue
+        made = arg.value.body if type(arg.value) is cst.Lambda else arg.value
+        if ex.container_type(made) is not None:
+            return True
+        name = ex.dotted_name(made)
+        return name is not None and name.rsplit(".", 1)[-1] in ex.CONTAINER_CONSTRUCTORS
+    return False
 
 
 def _note_container_attribute(facts: ClassFacts, attribute: str) -> None:
