@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from isolint.analysis.expressions import CONTAINER_CONSTRUCTORS, formatted_parts
 from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
-from isolint.analysis.module_pass import USER_IDENTITY_NAMES
+from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS, USER_IDENTITY_NAMES
 from isolint.findings import Related
 from isolint.models import method_matches
 from isolint.program import program_of
@@ -741,8 +741,11 @@ def _cached_result_write(
     if cached is None:
         return None
     target, function = cached
-    if function.params and _asks_for_the_user_s_own(project, record, site.function, target):
-        return None  # `prefs = load_prefs(user_id)`: the cache keeps one per user
+    if function.params and (
+        _keyed_by_an_identifier(function)
+        or _asks_for_the_user_s_own(project, record, site.function, target)
+    ):
+        return None  # `load_prefs(user_id)`, `thread_messages(thread_id)`: one per owner
     code = keyed_code(site, "ISO101", _request_data(project, record, site))
     if code is None:
         return None
@@ -773,6 +776,16 @@ def _cached_getter(
     ):
         return None
     return target, function
+
+
+def _keyed_by_an_identifier(function: Function) -> bool:
+    """A cached function taking the id of who or what a request is about (``user_id``,
+    ``thread_id``, ``order_id``): the cache keeps one object per user, conversation or
+    record, as for ISO403's id arguments."""
+    return any(
+        param in REQUEST_ID_PARAMETERS or param == "id" or param.endswith("_id")
+        for param in function.params
+    )
 
 
 def _asks_for_the_user_s_own(
