@@ -96,11 +96,17 @@ def _defines_any(project: Project, wanted: frozenset[str]) -> bool:
     """A project class is, or derives from, one of the modelled per-request types (the agent
     library's own repository, or an application's agent subclass)."""
     types = program_of(project).types
-    return any(
-        types.qualified_names((module, name)) & wanted
-        for module, record in project.modules.items()
-        for name in record.facts.classes
-    )
+    last_names = {name.rsplit(".", 1)[-1] for name in wanted}
+    for module, record in project.modules.items():
+        for name, class_facts in record.facts.classes.items():
+            if f"{module}.{name}" in wanted:
+                return True
+            # resolve bases only for a class naming one of the types' names as a base (the
+            # first subclass of a chain does; a deeper one is found through it)
+            named = {(base.attrs or [base.root])[-1] for base in class_facts.bases}
+            if named & last_names and types.qualified_names((module, name)) & wanted:
+                return True
+    return False
 
 
 @dataclass(frozen=True)
