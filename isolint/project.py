@@ -17,6 +17,7 @@ from isolint.analysis.facts import (
     Access,
     Binding,
     ClassFacts,
+    DecoratorUse,
     Function,
     ImportRef,
     ModuleFacts,
@@ -331,6 +332,25 @@ class Project:
     def function(self, module: str, qualname: str) -> Function | None:
         record = self.modules.get(module)
         return None if record is None else record.facts.functions.get(qualname)
+
+    def process_cache(self, module: str, function: Function) -> DecoratorUse | None:
+        """The decorator that keeps the function's results for the process (the models'
+        ``long-lived-decorators``: ``@functools.lru_cache``, ``@st.cache_resource``)."""
+        models = self.config.models
+        for decorator in function.decorators:
+            if models.is_long_lived_decorator(self.callee_name(module, decorator.callee)):
+                return decorator
+        return None
+
+    def builds_once(self, module: str, qualname: str) -> DecoratorUse | None:
+        """The process cache of a module-level function without parameters: what it builds,
+        it builds once, whoever calls it. (With parameters, the cache keeps one result per
+        argument; on a method, per instance, since ``self`` is part of its key; in a nested
+        function, per call of the enclosing one.)"""
+        function = self.function(module, qualname)
+        if function is None or function.params or "." in qualname:
+            return None
+        return self.process_cache(module, function)
 
     def callee_name(self, module: str, callee: Access, call_of_call: bool = False) -> str:
         """The dotted name a call goes to, project-qualified where possible (for matching)."""

@@ -109,6 +109,11 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def names_an_identifier(name: str) -> bool:
+    """``id``, ``pk``, ``run_id``: the name of a record's or a party's identifier."""
+    return name in ("id", "pk") or name.endswith("_id")
+
+
 def last_name(node: cst.BaseExpression) -> str | None:
     """The rightmost name of a callee or decorator: ``route`` for ``app.route(...)``."""
     if type(node) is cst.Call:

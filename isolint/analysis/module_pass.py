@@ -425,7 +425,7 @@ class ModulePass(cst.CSTVisitor):
         self._import_depth -= 1
 
     def _bind_import(self, local: str, ref: ImportRef, node: cst.CSTNode) -> None:
-        if _is_streamlit(ref):
+        if is_streamlit_import(ref):
             self._streamlit_script = True
         if self.frame.kind == "module":
             if self._type_checking_depth == 0 or local not in self.facts.imports:
@@ -3251,7 +3251,8 @@ def _call_shape(node: cst.Call) -> tuple[int, list[str]]:
 SCRIPT_FUNCTION = "<script>"
 
 
-def _is_streamlit(ref: ImportRef) -> bool:
+def is_streamlit_import(ref: ImportRef) -> bool:
+    """An import of Streamlit: the importing module is a script run for every session."""
     return ref.level == 0 and (ref.module == "streamlit" or ref.module.startswith("streamlit."))
 
 
@@ -3492,7 +3493,7 @@ def _is_identifier(value: cst.BaseExpression) -> bool:
     if type(value) is cst.Call and ex.last_name(value.func) == "str" and len(value.args) == 1:
         return _is_identifier(value.args[0].value)
     name = ex.last_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
-    return name is not None and (name in ("id", "pk") or name.endswith("_id"))
+    return name is not None and ex.names_an_identifier(name)
 
 
 # Field declarations that give each instance a value made by a factory: dataclasses' and

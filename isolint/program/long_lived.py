@@ -91,18 +91,15 @@ class LongLivedObjects:
     def _modelled_factories(self, found: dict[ClassKey, list[Creation]]) -> None:
         """Functions under a decorator the models say keeps its result for the process
         (``@functools.lru_cache``, ``@alru_cache``) that return a project class's instance."""
-        models = self.project.config.models
         for module, record in self.project.modules.items():
             for qualname, function in record.facts.functions.items():
                 made = self.types.function_returns.get((module, qualname))
                 if made is None or made.project is None:
                     continue
-                for decorator in function.decorators:
-                    if models.is_long_lived_decorator(
-                        self.project.callee_name(module, decorator.callee)
-                    ):
-                        how = f"cached factory `@{decorator.callee.text()}`"
-                        found[made.project].append(Creation(module, function.span, how))
+                cache = self.project.process_cache(module, function)
+                if cache is not None:
+                    how = f"cached factory `@{cache.callee.text()}`"
+                    found[made.project].append(Creation(module, function.span, how))
 
     def _module_handles(self, found: dict[ClassKey, list[Creation]]) -> None:
         """``manager = get_manager()`` at module level, where the getter returns one instance."""
@@ -400,7 +397,7 @@ class LongLivedObjects:
         for module, function in self.constructions.get(key, []):
             if function is None or (module, function) in outside:
                 continue
-            if self._one_per_process(module, function):
+            if self.project.builds_once(module, function):
                 continue  # `@lru_cache def get_settings(): return Settings()`, as a dependency
             if not is_construction_helper(function):
                 return True
@@ -416,19 +413,6 @@ class LongLivedObjects:
             if any(self._constructed_per_request(built, depth + 1) for built in owners):
                 return True
         return False
-
-    def _one_per_process(self, module: str, qualname: str) -> bool:
-        """A module-level function without parameters under a decorator the models say keeps
-        its result for the process: what it builds, it builds once, whoever calls it. (On a
-        method the cache is per instance: ``self`` is part of its key.)"""
-        function = self.project.function(module, qualname)
-        if function is None or function.params or function.class_name is not None:
-            return False
-        models = self.project.config.models
-        return any(
-            models.is_long_lived_decorator(self.project.callee_name(module, decorator.callee))
-            for decorator in function.decorators
-        )
 
     def class_and_bases(self, key: ClassKey) -> list[ClassKey]:
         """The class and its project base classes (whose ``__init__`` may set attributes)."""

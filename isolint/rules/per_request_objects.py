@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from isolint.analysis.facts import Access, CallSite, Span
-from isolint.analysis.module_pass import SCRIPT_FUNCTION
+from isolint.analysis.module_pass import SCRIPT_FUNCTION, is_streamlit_import
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
 from isolint.program.reach import RequestPath
@@ -383,16 +383,13 @@ def _made_by_cached_factory(project: Project, wanted: frozenset[str]) -> Iterato
     function without parameters under a decorator the models say keeps its result for the
     process builds the object once, and every caller gets that one. (With parameters, the
     cache keeps one per argument: a memory per session id is that session's.)"""
-    models = project.config.models
     types = program_of(project).types
     for record in project.targets():
         module = record.name
         factories = {
-            qualname: decorator.callee.text()
-            for qualname, function in record.facts.functions.items()
-            if function.class_name is None and not function.params and "." not in qualname
-            for decorator in function.decorators
-            if models.is_long_lived_decorator(project.callee_name(module, decorator.callee))
+            qualname: cache.callee.text()
+            for qualname in record.facts.functions
+            if (cache := project.builds_once(module, qualname))
         }
         if not factories:
             continue
@@ -481,10 +478,7 @@ def _factory_called_at_request_time(
 def _is_streamlit_script(record: ModuleRecord) -> bool:
     """The module imports Streamlit: its top level is a script Streamlit runs for every
     session (and every rerun), not once at import."""
-    return any(
-        ref.level == 0 and (ref.module == "streamlit" or ref.module.startswith("streamlit."))
-        for ref in record.facts.imports.values()
-    )
+    return any(is_streamlit_import(ref) for ref in record.facts.imports.values())
 
 
 def _uses(project: Project, module: str, call: CallSite, shared: _Shared) -> bool:
@@ -505,6 +499,24 @@ def _uses(project: Project, module: str, call: CallSite, shared: _Shared) -> boo
         and target.kind == "binding"
         and target.module == shared.record.name
         and target.name in shared.names
+    )
+
+
+def _headline(shared: _Shared) -> str:
+    """What the object is and why it is shared, in the words of how it was made."""
+    if shared.factory:
+        return (
+            f"`{shared.factory}()` builds a `{shared.type_name}`, which keeps one request's "
+            f"data, but {shared.how}, so every request and user gets that one"
+        )
+    if shared.made_by:
+        return (
+            f"`{shared.subject}` is made by `{shared.made_by}`, which keeps the conversation "
+            f"it is given, but it is {shared.how} and so shared by every request and user"
+        )
+    return (
+        f"`{shared.subject}` is a `{shared.type_name}`, which keeps one request's data, but it "
+        f"is {shared.how} and so shared by every request and user"
     )
 
 
@@ -541,20 +553,7 @@ def _finding(project: Project, shared: _Shared, module: str, call: CallSite) -> 
     if path is not None:
         entry = path.entry[1]
         related.extend(witness(project, RequestEvidence((), path)))
-    message = (
-        f"`{shared.subject}` is a `{shared.type_name}`, which keeps one request's data, but it "
-        f"is {shared.how} and so shared by every request and user"
-    )
-    if shared.made_by:
-        message = (
-            f"`{shared.subject}` is made by `{shared.made_by}`, which keeps the conversation "
-            f"it is given, but it is {shared.how} and so shared by every request and user"
-        )
-    if shared.factory:
-        message = (
-            f"`{shared.factory}()` builds a `{shared.type_name}`, which keeps one request's "
-            f"data, but {shared.how}, so every request and user gets that one"
-        )
+    message = _headline(shared)
     if entry:
         message += f"; it is used from request handler `{entry}`"
     elif call.function == SCRIPT_FUNCTION:

@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from isolint.analysis.expressions import CONTAINER_CONSTRUCTORS, formatted_parts
+from isolint.analysis.expressions import (
+    CONTAINER_CONSTRUCTORS,
+    formatted_parts,
+    names_an_identifier,
+)
 from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS, USER_IDENTITY_NAMES
 from isolint.findings import Related
@@ -769,11 +773,7 @@ def _cached_getter(
     function = project.function(target.module, target.name)
     if function is None or (function.params and not with_arguments):
         return None
-    models = project.config.models
-    if not any(
-        models.is_long_lived_decorator(project.callee_name(target.module, decorator.callee))
-        for decorator in function.decorators
-    ):
+    if project.process_cache(target.module, function) is None:
         return None
     return target, function
 
@@ -783,8 +783,7 @@ def _keyed_by_an_identifier(function: Function) -> bool:
     ``thread_id``, ``order_id``): the cache keeps one object per user, conversation or
     record, as for ISO403's id arguments."""
     return any(
-        param in REQUEST_ID_PARAMETERS or param == "id" or param.endswith("_id")
-        for param in function.params
+        param in REQUEST_ID_PARAMETERS or names_an_identifier(param) for param in function.params
     )
 
 
@@ -2309,11 +2308,8 @@ def _kept_class_body_container(
     container its body makes is one list for everyone who reaches that instance."""
     if not program_of(project).long_lived.kept_bases((module, class_name)):
         return None
-    for _, class_facts, _ in project._hierarchy(module, class_name):
-        binding = class_facts.attributes.get(attribute)
-        if binding is not None:
-            return binding if binding.kind == "container" else None
-    return None
+    binding = _class_body_binding(project, module, class_name, attribute)
+    return binding if binding is not None and binding.kind == "container" else None
 
 
 def _holds_container(project: Project, module: str, class_name: str, attribute: str) -> bool:
