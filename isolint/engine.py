@@ -98,6 +98,7 @@ def pass_options(config: Config) -> PassOptions:
         dsl_bases=frozenset(config.dsl_bases),
         callable_runners=callable_runners(config.models.values("callable-runners")),
         graph_runs=config.models.values("graph-run-methods"),
+        downstream_handlers=config.models.values("downstream-handlers"),
     )
 
 

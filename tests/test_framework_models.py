@@ -1306,6 +1306,38 @@ def test_the_same_interface_of_another_library_is_quiet(project: MakeProject) ->
     assert project({"app/ui.py": _SCORE_TRACKER.format(module="somelib")}) == []
 
 
+_MCP_MIDDLEWARE = """
+from {module} import FastMCP
+from {module}.server.middleware import Middleware, MiddlewareContext
+
+
+class ToolListCache(Middleware):
+    def __init__(self) -> None:
+        self._lists: dict[str, list] = {{}}
+
+    async def on_list_tools(self, context: MiddlewareContext, call_next):
+        if "tools" not in self._lists:
+            self._lists["tools"] = list(await call_next(context))
+        return self._lists["tools"]
+
+
+mcp = FastMCP("notes")
+mcp.add_middleware(ToolListCache())
+"""
+
+
+def test_a_fastmcp_middleware_keeps_one_answer_for_every_client(project: MakeProject) -> None:
+    # one middleware instance serves every client; the tool list it caches is the one the
+    # first client was allowed to see
+    (found,) = project({"app/server.py": _MCP_MIDDLEWARE.format(module="fastmcp")})
+    assert (found.code, found.line) == ("ISO401", 12), found
+    assert "`on_list_tools` of a `Middleware` subclass" in found.message
+
+
+def test_the_same_middleware_of_another_library_is_quiet(project: MakeProject) -> None:
+    assert project({"app/server.py": _MCP_MIDDLEWARE.format(module="somelib")}) == []
+
+
 _AIOHTTP_LOGIN = """
 from {module} import web
 

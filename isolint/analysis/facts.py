@@ -298,6 +298,9 @@ class WriteSite:
     # written under an ``if`` that tests who is asking (``if request.user.is_superuser:``):
     # even a constant value tells the next reader what the last user was allowed
     chosen_by_user: bool = False
+    # the value is what the rest of the application answered this caller (``await
+    # call_next(request)`` in a middleware, directly or through locals)
+    answers_caller: bool = False
     # the value reads the request the object was built for (``self.request.user.email`` in
     # a class-based view)
     value_reads_own_request: bool = False

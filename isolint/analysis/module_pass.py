@@ -121,6 +121,9 @@ USER_IDENTITY_NAMES = frozenset(
         "access_token",
     }
 )
+# Names of the asking user's credentials (the subset of the identity names a key built for
+# them is made from: `_hash(token.token)` partitions a cache by access token).
+_CREDENTIAL_NAMES = frozenset({"token", "access_token", "credentials"})
 # Writes into a key-value store and the index of the value argument (the key comes first).
 _STORE_WRITES = {
     "set": 1,
@@ -166,6 +169,8 @@ class PassOptions:
     callable_runners: tuple[tuple[str, int], ...] = ()
     # a graph's runs that may name a conversation's thread (the models' `graph-run-methods`)
     graph_runs: frozenset[str] = frozenset()
+    # the next handler a middleware calls (the models' ``downstream-handlers``)
+    downstream_handlers: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -216,6 +221,8 @@ class _Frame:
     stored: set[str] = field(default_factory=set)
     # locals whose value depends on who is asking (read a user object or id)
     user_dependent: set[str] = field(default_factory=set)
+    # locals computed from what the next handler answered (``tools = await call_next(ctx)``)
+    answers: set[str] = field(default_factory=set)
     # locals computed from the request a per-request handler object keeps on itself
     # (``q = self.get_argument("q")`` in a Tornado handler, ``body = self.request.body``)
     from_own_request: set[str] = field(default_factory=set)
@@ -794,6 +801,10 @@ class ModulePass(cst.CSTVisitor):
             frame.user_dependent.add(name)
         else:
             frame.user_dependent.discard(name)
+        if self._answers_caller(frame, value, *names):
+            frame.answers.add(name)
+        else:
+            frame.answers.discard(name)
         if frame.self_name is not None and (
             frame.self_name in roots or not frame.from_own_request.isdisjoint(roots)
         ):
@@ -1040,6 +1051,7 @@ class ModulePass(cst.CSTVisitor):
         site.value_imports = module_names.imported + module_names.built
         site.value_functions = module_names.functions
         site.value_user = self._depends_on_user(frame, value, names)
+        site.answers_caller = site.value_user and self._answers_caller(frame, value, *names)
         site.value_id = _is_identifier(value)
         chains = list(ex.dotted_chains(value))
         if site.value_user:
@@ -1109,7 +1121,36 @@ class ModulePass(cst.CSTVisitor):
             return True
         if not frame.user_dependent.isdisjoint(roots):
             return True
+        if self._answers_caller(frame, value, roots, attributes):
+            return True
         return self._reads_user_key(value, roots, attributes, frame)
+
+    def _answers_caller(
+        self, frame: _Frame, value: cst.BaseExpression, roots: set[str], attributes: set[str]
+    ) -> bool:
+        """``await call_next(request)``, ``self.get_response(request)``: in a middleware, what
+        the rest of the application answered this caller, which it may have tailored to who
+        asks (the tools they may use, their own page), so it is theirs like their user id.
+        Also a local computed from such an answer."""
+        if not frame.answers.isdisjoint(roots):
+            return True
+        handlers = self.options.downstream_handlers
+        local = handlers & roots & frame.bound
+        own = frame.self_name is not None and frame.self_name in roots and handlers & attributes
+        if not local and not own:
+            return False
+        for call in _calls_in(value):
+            func = call.func
+            if type(func) is cst.Name and func.value in local:
+                return True
+            if (
+                type(func) is cst.Attribute
+                and func.attr.value in handlers
+                and type(func.value) is cst.Name
+                and func.value.value == frame.self_name
+            ):
+                return True
+        return False
 
     def _names_user(
         self, value: cst.BaseExpression, names: tuple[set[str], set[str]], chains: list[str]
@@ -1265,7 +1306,7 @@ class ModulePass(cst.CSTVisitor):
             self._note_keepalive(node)
         if type(func) is cst.Attribute:
             method = func.attr.value
-            if method in _STORE_WRITES:
+            if method in _STORE_WRITES or (method in _QUEUE_PUTS and _keyed_call(node)):
                 self._store_write(node, func, frame)
             elif method in _QUEUE_PUTS:
                 self._queue_put(node, func, frame)
@@ -1489,10 +1530,13 @@ class ModulePass(cst.CSTVisitor):
     def _store_write(self, node: cst.Call, func: cst.Attribute, frame: _Frame) -> None:
         """``cache.set(key, value)``, ``redis.setex(key, ttl, value)``: a write into a store
         that may be shared by every process (resolved and judged by the project index)."""
-        value_index = _STORE_WRITES[func.attr.value]
+        value_index = _STORE_WRITES.get(func.attr.value, 1)
         args = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
         if len(args) <= value_index:
-            return
+            if not _keyed_call(node):
+                return
+            keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword}
+            args, value_index = [keywords["key"], keywords["value"]], 1
         receiver = ex.access_of(func.value, _NO_USER_KEYS)
         if receiver is None:
             return
@@ -1501,6 +1545,7 @@ class ModulePass(cst.CSTVisitor):
         key = next((k for k in keys if k.kind == "user"), None) or next(
             (k for k in keys if k.kind == "dynamic"), keys[0] if keys else Key("none")
         )
+        made_by = _key_made_by(frame, args[keys.index(key)]) if key.kind == "dynamic" else None
         value = args[value_index]
         site = WriteSite(
             target=receiver,
@@ -1512,6 +1557,7 @@ class ModulePass(cst.CSTVisitor):
             value_sources=sorted(frame.sources(value)),
             key_sources=sorted(set().union(*(frame.sources(a) for a in args[:value_index]))),
             under_lock=frame.lock_depth > 0,
+            key_call=made_by,
         )
         self._describe_value(site, value, frame, "set")
         self._span_later(site, "span", node)
@@ -1738,7 +1784,10 @@ class ModulePass(cst.CSTVisitor):
             sources = frame.sources(node.value)
             function.return_sources = sorted(set(function.return_sources) | sources)
             roots, attributes = ex.read_names(node.value)
-            if self._reads_user_key(node.value, roots, attributes, frame):
+            if self._reads_user_key(node.value, roots, attributes, frame) or (
+                roots & frame.bound & _CREDENTIAL_NAMES
+            ):
+                # (a key made from the caller's own credential is one per credential)
                 function.returns_user_scoped = True
             if _value_kind(node.value, frame.kinds) not in ("number", "bool"):
                 module_names = self._module_names_among(frame, roots)
@@ -3042,7 +3091,11 @@ def _key_call(frame: _Frame, target: cst.Subscript) -> Access | None:
     ``key = self._endpoint_key(flow); d[key]`` with ``key`` assigned once."""
     if len(target.slice) != 1 or type(target.slice[0].slice) is not cst.Index:
         return None
-    index = target.slice[0].slice.value
+    return _key_made_by(frame, target.slice[0].slice.value)
+
+
+def _key_made_by(frame: _Frame, index: cst.BaseExpression) -> Access | None:
+    """The function whose result a key is (``make_key(x)``, or a local assigned it once)."""
     if type(index) is cst.Call:
         return ex.access_of(index.func, _NO_USER_KEYS)
     if type(index) is cst.Name and frame.assignments[index.value] == 1:
@@ -3934,6 +3987,13 @@ def _request_fields(node: cst.BaseExpression) -> set[str]:
 def _unquoted(text: str) -> str:
     """``title`` for the key text ``"title"`` or ``'title'``."""
     return text.strip("\"'")
+
+
+def _keyed_call(node: cst.Call) -> bool:
+    """``store.put(key=k, value=v)``: a key-value store's write by keyword (py-key-value,
+    aiocache), told from a queue's ``put(item)`` by its keywords."""
+    keywords = {arg.keyword.value for arg in node.args if arg.keyword is not None}
+    return {"key", "value"} <= keywords
 
 
 def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:

@@ -71,7 +71,9 @@ Schema of a model (every key optional):
   request sets is gone when it ends, as on FastAPI but not on a WSGI worker thread),
   ``body-model-bases`` and ``body-validator-decorators`` (Pydantic's ``BaseModel`` and
   ``field_validator``: a handler's parameter of such a class is the request body, built per
-  request, and its validators run on what the client sent).
+  request, and its validators run on what the client sent), ``downstream-handlers``
+  (``call_next``, Django's ``get_response``: the next handler a middleware calls, whose
+  result is the application's answer to this caller).
 """
 
 from __future__ import annotations
@@ -141,6 +143,7 @@ _VALUE_KEYS = (
     "context-copying-modules",
     "body-model-bases",
     "body-validator-decorators",
+    "downstream-handlers",
 )
 _TOP_KEYS = frozenset(
     {

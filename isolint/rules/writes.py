@@ -1653,8 +1653,12 @@ def _classify_store(
     with request data (a response cached by prompt, path or query)."""
     if not _is_shared_store(project, record, site):
         return None
-    if site.key.kind != "dynamic" or any(k.kind == "user" for k in site.target.keys):
-        return None  # a constant key is configuration; a user key is per user
+    if any(k.kind == "user" for k in (*site.target.keys, site.key)):
+        return None  # a user key is per user
+    if site.key.kind != "dynamic" and not site.answers_caller:
+        # a constant key is configuration, unless it keeps the application's answer to one
+        # caller (`put(key=GLOBAL_KEY, value=await call_next(ctx))`), which all then read
+        return None
     if _client_made_for_user(project, record, site):
         return None  # `self.redis = get_redis_client(tenant_id=...)`: the keys are theirs
     if _forwards_its_callers_store(project, record, site):
