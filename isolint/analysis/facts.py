@@ -385,6 +385,9 @@ class Binding:
     arguments: list[str] = field(default_factory=list)
     # ... and the arguments it passes a value for (``expressions.passed_arguments``)
     passes: list[str] = field(default_factory=list)
+    # ... and, by position (as a string) or keyword, the callees of the arguments that are
+    # calls (``Repo(SessionLocal())``: ``{"0": SessionLocal}``)
+    argument_calls: dict[str, Access] = field(default_factory=dict)
     # ... and the keywords it hands a new mutable container (``Field(render_kw={})``): made
     # once, with the binding, and kept by what the call builds
     container_keywords: list[str] = field(default_factory=list)

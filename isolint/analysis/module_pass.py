@@ -2726,6 +2726,7 @@ def _binding(
                 call_of_call=call_of_call,
                 arguments=arguments,
                 passes=ex.passed_arguments(value),
+                argument_calls=_argument_calls(value),
                 container_keywords=[
                     arg.keyword.value
                     for arg in value.args
@@ -3987,6 +3988,25 @@ def _request_fields(node: cst.BaseExpression) -> set[str]:
 def _unquoted(text: str) -> str:
     """``title`` for the key text ``"title"`` or ``'title'``."""
     return text.strip("\"'")
+
+
+def _argument_calls(call: cst.Call) -> dict[str, Access]:
+    """By position (as a string) or keyword, the callees of the arguments that are calls
+    (none after a ``*args``)."""
+    calls: dict[str, Access] = {}
+    position = 0
+    for arg in call.args:
+        if arg.star:
+            break
+        where = arg.keyword.value if arg.keyword is not None else str(position)
+        if arg.keyword is None:
+            position += 1
+        value = arg.value
+        if type(value) is cst.Call and not isinstance(value.func, cst.Call):
+            made_by = ex.access_of(value.func, _NO_USER_KEYS)
+            if made_by is not None:
+                calls[where] = made_by
+    return calls
 
 
 def _keyed_call(node: cst.Call) -> bool:

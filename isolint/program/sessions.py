@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from isolint.analysis.facts import Access, Function, WriteSite
+from isolint.analysis.facts import Access, Binding, Function, WriteSite
 from isolint.project import Creation, Project, is_init_method
 
 # Unannotated parameters that hold a database session by every convention we have seen.
@@ -50,10 +50,12 @@ def session_holder(project: Project, module: str, site: WriteSite) -> SessionHol
     function = project.function(module, site.function)
     if function is None or site.value_name not in function.params:
         return None
-    if not is_session_parameter(project, module, function, site.value_name):
-        return None
     program = program_of(project)
     creations = program.long_lived.inherited_by((module, site.self_class))
+    if not is_session_parameter(project, module, function, site.value_name):
+        if not _handed_a_session(project, (module, site.self_class), function, site, creations):
+            return None
+        return SessionHolder(creations[0].how, tuple(creations), "error")
     if creations:
         if _built_without_one(project, (module, site.self_class), function, site, creations):
             return None
@@ -97,6 +99,47 @@ def _built_without_one(
         if passes is None or "*" in passes or parameter in passes or position in passes:
             return False
     return True
+
+
+def _handed_a_session(
+    project: Project,
+    holder: tuple[str, str],
+    init: Function,
+    site: WriteSite,
+    creations: list[Creation],
+) -> bool:
+    """``repo = UserRepo(SessionLocal())`` at import time, with ``self.session = session``
+    in ``UserRepo.__init__``: whatever the parameter is called, a long-lived instance was
+    built with a session made for it. (A module-level session passed by name is reported
+    where it is made, by ISO301.)"""
+    if not is_init_method(site.function):
+        return False
+    parameter = site.value_name
+    where = {parameter, str(init.params.index(parameter))}
+    for creation in creations:
+        binding = _construction_binding(project, holder, creation)
+        if binding is None:
+            continue
+        for place in where:
+            made_by = binding.argument_calls.get(place)
+            if made_by is not None and project.is_session_creation(creation.module, made_by, False):
+                return True
+    return False
+
+
+def _construction_binding(
+    project: Project, holder: tuple[str, str], creation: Creation
+) -> Binding | None:
+    """The module-level binding whose call made this long-lived instance of ``holder``."""
+    record = project.modules.get(creation.module)
+    if record is None or creation.holder is not None:
+        return None
+    for binding in record.facts.bindings.values():
+        if binding.span == creation.span and binding.kind == "call":
+            target = project.resolve(creation.module, binding.callee) if binding.callee else None
+            if target is not None and target.kind == "class" and not target.rest:
+                return binding if (target.module, target.name) == holder else None
+    return None
 
 
 def _construction_arguments(

@@ -9,6 +9,7 @@ requests run on an event loop (ISO301 at import time, ISO302 elsewhere).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 
 from isolint.analysis.facts import Binding
 from isolint.findings import Finding, Related, Severity
@@ -31,6 +32,7 @@ def check(project: Project) -> Iterator[Finding]:
         for code, binding, message in _sessions_created_once(project, record):
             yield finding(code, record, binding.span, message, _FIX, Severity.ERROR)
     yield from _thread_scoped_sessions(project)
+    yield from _sessions_cached_for_the_process(project, scripts)
     for classified in classified_writes(project):
         if classified.code != "ISO302":
             continue
@@ -89,6 +91,46 @@ def _sessions_created_once(
                     f"`{class_facts.name}.{binding.name}` is a database session created in a "
                     "class body, once, and shared by every instance and request",
                 )
+
+
+def _sessions_cached_for_the_process(
+    project: Project, scripts: AbstractSet[str]
+) -> Iterator[Finding]:
+    """``@lru_cache def get_db(): return SessionLocal()``: the cache hands the session it
+    made on the first call to every later caller (one per argument, when it takes any), so
+    every request that asks for one shares it."""
+    for record in project.targets():
+        if record.name in scripts:
+            continue
+        for qualname, function in record.facts.functions.items():
+            if "." in qualname or not function.returns_calls:
+                continue
+            cache = project.process_cache(record.name, function)
+            if cache is None:
+                continue
+            made = next(
+                (
+                    call
+                    for call in function.returns_calls
+                    if project.is_session_creation(record.name, call, False)
+                ),
+                None,
+            )
+            if made is None:
+                continue
+            decorator = project.callee_name(record.name, cache.callee).rsplit(".", 1)[-1]
+            yield finding(
+                "ISO302",
+                record,
+                function.span,
+                f"`{qualname}` returns a new database session or connection, but "
+                f"`@{decorator}` keeps the first one it makes for the process and hands it "
+                "to every later caller, so concurrent requests share one session",
+                _FIX,
+                Severity.ERROR,
+                shared_object=qualname,
+                data_kind="database session",
+            )
 
 
 def _creates_session(project: Project, record: ModuleRecord, binding: Binding) -> bool:
