@@ -38,6 +38,22 @@ _UNRESOLVED = object()
 # Run when a class is created (at import time, as the class statement runs).
 _CLASS_CREATION_HOOKS = frozenset({"__init_subclass__", "__set_name__", "__class_getitem__"})
 _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "setup", "__enter__"})
+# Declarative bases whose instances are fixed members or values (an enum's members, a named
+# tuple): sharing one shares nothing a request can change. A Pydantic model, settings object
+# or ORM row is a record: one at module level, written by a request, is every request's.
+_FIXED_MEMBER_BASES = frozenset(
+    {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "NamedTuple", "Protocol"}
+)
+
+
+def _fixed_members(class_facts: ClassFacts) -> bool:
+    """A declarative class whose instances nobody writes: an enum, a named tuple, a protocol
+    (or a nested ``Meta``/``Config`` description)."""
+    if class_facts.name in ("Meta", "Config"):
+        return True
+    return any((base.attrs or [base.root])[-1] in _FIXED_MEMBER_BASES for base in class_facts.bases)
+
+
 _SAFE_TYPES = frozenset(
     {
         "Lock",
@@ -375,7 +391,7 @@ class Project:
         safe = _SAFE_TYPES | set(self.config.shared_safe_types)
         if target.name.rsplit(".", 1)[-1] in safe or target.qualified in safe:
             return True
-        return class_facts is not None and class_facts.is_dsl
+        return class_facts is not None and class_facts.is_dsl and _fixed_members(class_facts)
 
     @cached_property
     def long_lived(self) -> dict[tuple[str, str], list[Creation]]:
