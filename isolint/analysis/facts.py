@@ -412,6 +412,8 @@ class ClassFacts:
     container_attributes: list[str] = field(default_factory=list)
     # ``class Session(metaclass=Singleton)``
     metaclass: Access | None = None
+    # the class's decorators, as called (``@singleton`` -> ``singleton``)
+    decorators: list[Access] = field(default_factory=list)
 
 
 @dataclass(slots=True)

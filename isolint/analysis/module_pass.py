@@ -2626,6 +2626,12 @@ class ModulePass(cst.CSTVisitor):
                     ),
                     None,
                 ),
+                decorators=[
+                    access
+                    for decorator in node.decorators
+                    if (access := ex.access_of(_uncalled(decorator.decorator), _NO_USER_KEYS))
+                    is not None
+                ],
             )
             self._span_later(class_facts, "span", node.name)
             self.facts.classes[qualname] = class_facts
@@ -4007,6 +4013,11 @@ def _argument_calls(call: cst.Call) -> dict[str, Access]:
             if made_by is not None:
                 calls[where] = made_by
     return calls
+
+
+def _uncalled(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``singleton`` for ``@singleton`` and ``@singleton(...)``: what is called."""
+    return node.func if type(node) is cst.Call else node
 
 
 def _keyed_call(node: cst.Call) -> bool:

@@ -65,6 +65,8 @@ Schema of a model (every key optional):
   what they are given to the conversation an agent keeps: PraisonAI's ``achat``),
   ``conversation-builders`` (methods whose result keeps the conversation it is given, like a
   ``per-request-types`` instance: LlamaIndex's ``index.as_chat_engine()``),
+  ``conversation-creators`` (calls, by the end of their dotted name, that open a
+  conversation a remote service keeps: OpenAI's ``beta.threads.create``),
   ``context-push-frameworks`` (top-level packages whose ``app.app_context().push()`` makes one
   context current: Flask, Quart), ``context-copying-modules`` (top-level packages whose server
   runs each request, its synchronous code too, in a copy of the context: a ``ContextVar`` a
@@ -73,7 +75,10 @@ Schema of a model (every key optional):
   ``field_validator``: a handler's parameter of such a class is the request body, built per
   request, and its validators run on what the client sent), ``downstream-handlers``
   (``call_next``, Django's ``get_response``: the next handler a middleware calls, whose
-  result is the application's answer to this caller).
+  result is the application's answer to this caller), ``singleton-decorators`` (class
+  decorators that make one instance for the process: injector's ``@singleton``) and
+  ``singleton-providers`` (dependency-injection providers that build their class once:
+  dependency-injector's ``providers.Singleton(Cls)``).
 """
 
 from __future__ import annotations
@@ -144,6 +149,9 @@ _VALUE_KEYS = (
     "body-model-bases",
     "body-validator-decorators",
     "downstream-handlers",
+    "singleton-decorators",
+    "singleton-providers",
+    "conversation-creators",
 )
 _TOP_KEYS = frozenset(
     {

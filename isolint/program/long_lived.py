@@ -52,6 +52,8 @@ class LongLivedObjects:
                 found[key].extend(kept)
         self._kept_by_the_framework(found)
         self._singleton_metaclasses(found)
+        self._singleton_decorators(found)
+        self._singleton_providers(found)
         self._singleton_bases(found)
         self._modelled_factories(found)
         self._module_handles(found)
@@ -369,6 +371,57 @@ class LongLivedObjects:
                 if keeps:
                     how = f"its metaclass `{meta_name}` keeps one instance of it"
                     found[(module, class_name)].append(Creation(module, class_facts.span, how))
+
+    def _singleton_decorators(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """``@singleton class Tracker:`` where the decorator keeps the instance it makes in
+        a container (a project function whose wrapper stores ``instances[cls] = cls(...)``)
+        or is one the models name (the ``singleton-decorators``: injector's ``@singleton``):
+        every construction hands out the one instance."""
+        modelled = self.project.config.models.values("singleton-decorators")
+        for module, record in self.project.modules.items():
+            for class_name, class_facts in record.facts.classes.items():
+                for decorator in class_facts.decorators:
+                    name = self.project.callee_name(module, decorator)
+                    if name in modelled or self._keeps_what_it_makes(module, decorator):
+                        how = f"its decorator `@{decorator.text()}` keeps one instance of it"
+                        found[(module, class_name)].append(Creation(module, class_facts.span, how))
+                        break
+
+    def _keeps_what_it_makes(self, module: str, decorator: Access) -> bool:
+        """A project function whose nested wrapper stores into a container it closes over
+        (``instances[cls] = cls(*args)``)."""
+        target = self.project.resolve(module, decorator)
+        if target is None or target.kind != "function" or target.rest:
+            return False
+        facts = self.project.modules[target.module].facts
+        nested = target.name + "."
+        return any(
+            site.function.startswith(nested)
+            and site.operation in ("setitem", "call:setdefault")
+            and not site.target.attrs
+            for site in facts.writes
+        )
+
+    def _singleton_providers(self, found: dict[ClassKey, list[Creation]]) -> None:
+        """``profiles = providers.Singleton(Profiles)`` (the models' ``singleton-providers``,
+        dependency-injector's): the container builds the class once and hands every caller,
+        every request, that one instance."""
+        providers = self.project.config.models.values("singleton-providers")
+        if not providers:
+            return
+        short = {name.rsplit(".", 1)[-1] for name in providers}
+        for module, record in self.project.modules.items():
+            for call in record.facts.calls:
+                if (call.callee.attrs or [call.callee.root])[-1] not in short:
+                    continue
+                if not call.args or call.args[0] is None or call.span is None:
+                    continue
+                if self.project.callee_name(module, call.callee) not in providers:
+                    continue
+                made = self.types.class_type(module, call.args[0])
+                if made is not None and made.project is not None:
+                    how = f"a `{call.callee.text()}` provider builds one instance of it"
+                    found[made.project].append(Creation(module, call.span, how))
 
     def _singleton_bases(self, found: dict[ClassKey, list[Creation]]) -> None:
         """``class Session(Singleton)`` where the base's ``__new__`` keeps the instance it
