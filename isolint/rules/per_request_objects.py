@@ -53,6 +53,9 @@ class _Shared:
     factory: str = ""
     # made by one of the models' ``conversation-builders`` (``index.as_chat_engine()``)
     made_by: str = ""
+    # a conversation kept by a remote service (the models' ``conversation-creators``:
+    # ``client.beta.threads.create()``), used by handing it, or its id, to calls
+    handed_on: bool = False
 
 
 def check(project: Project) -> Iterator[Finding]:
@@ -279,15 +282,20 @@ def _module_level(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]
     (``chain = ConversationChain(llm=llm, memory=memory)``)."""
     types = program_of(project).types
     builders = project.config.models.values("conversation-builders")
+    creators = project.config.models.values("conversation-creators")
     for record in project.targets():
         bindings = record.facts.bindings
         found: dict[str, tuple[str, bool]] = {}
+        remote: set[str] = set()
         for name, binding in bindings.items():
             if binding.kind != "call" or binding.callee is None or binding.call_of_call:
                 continue
             qualified = project.callee_name(record.name, binding.callee)
             made = types.class_type(record.name, binding.callee)
             built = bool(binding.callee.attrs) and binding.callee.attrs[-1] in builders
+            if _creates_a_conversation(binding.callee, creators):
+                built = True
+                remote.add(name)
             if built or qualified in wanted or (made is not None and made.names & wanted):
                 found[name] = (qualified, built)
         for name, (qualified, built) in found.items():
@@ -308,7 +316,15 @@ def _module_level(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]
                 "created at import time",
                 frozenset({name, *holders}),
                 made_by=f"{binding.callee.text()}()" if built else "",
+                handed_on=name in remote,
             )
+
+
+def _creates_a_conversation(callee: Access, creators: frozenset[str]) -> bool:
+    """``client.beta.threads.create()``: a call the models' ``conversation-creators`` name
+    by the end of its dotted name (``beta.threads.create``)."""
+    text = "." + callee.text()
+    return any(text.endswith("." + creator) for creator in creators)
 
 
 def _kept_on_long_lived(project: Project, wanted: frozenset[str]) -> Iterator[_Shared]:
@@ -491,9 +507,20 @@ def _uses(project: Project, module: str, call: CallSite, shared: _Shared) -> boo
             and bool(callee.attrs)
             and callee.attrs[0] in shared.names
         )
+    if shared.handed_on:
+        handed = [*call.args, *call.keyword_args.values()]
+        return any(
+            argument is not None and _names_shared(project, module, argument.root, shared)
+            for argument in handed
+        )
     if not callee.attrs:
         return False
-    target = project.resolve(module, Access(callee.root))
+    return _names_shared(project, module, callee.root, shared)
+
+
+def _names_shared(project: Project, module: str, name: str, shared: _Shared) -> bool:
+    """``name``, read in ``module``, is the shared module-level object (or what holds it)."""
+    target = project.resolve(module, Access(name))
     return (
         target is not None
         and target.kind == "binding"
