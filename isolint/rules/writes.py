@@ -353,7 +353,9 @@ def _classify_write(
     if site.returned_by_call:
         return _cached_result_write(project, record, site)
     if site.operation.startswith(STORE_OPERATIONS_PREFIX):
-        return _classify_store(project, record, site)
+        return _cookie_set_on_a_shared_client(project, record, site) or _classify_store(
+            project, record, site
+        )
     if site.target.is_application_state() and not names_a_module(project, module, site.target):
         return _classify_application_state(project, record, site)
     if site.target.is_request_app() and is_container_write(site):
@@ -863,6 +865,25 @@ def _shared_setting_write(
     subject = ".".join([target.name, *target.rest])
     what = f"{'attribute' if read_back else 'setting'} of the module-level `{made}`"
     return ClassifiedWrite(record, site, "ISO101", subject, what, target.module, binding.span)
+
+
+def _cookie_set_on_a_shared_client(
+    project: Project, record: ModuleRecord, site: WriteSite
+) -> ClassifiedWrite | None:
+    """``client.cookies.set("session", token)`` on a module-level HTTP client: a method that
+    sets one entry of the client's shared setting (the models' ``shared-settings``), as
+    ``client.cookies["session"] = token`` would, not a write into a key-value store."""
+    if site.operation != "store:set" or not site.target.attrs:
+        return None
+    target = project.resolve(record.name, site.target)
+    if target is None or target.kind != "binding" or not target.rest:
+        return None
+    binding = project.binding(Target("binding", target.module, target.name))
+    if binding is None:
+        return None
+    as_item = replace(site, operation="setitem")
+    classified = _shared_setting_write(project, record, as_item, target, binding)
+    return replace(classified, site=site) if classified is not None else None
 
 
 def _read_back_elsewhere(project: Project, site: WriteSite, target: Target) -> bool:
