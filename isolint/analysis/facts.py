@@ -248,6 +248,9 @@ class WriteSite:
     receiver_param: str = ""
     after_await_check: bool = False
     lazy_init_guard: bool = False
+    # the parameters the tests of the enclosing ``if`` statements are computed from (a
+    # global rebuilt when they change, ``if _params != (api_key, url):``, is keyed by them)
+    guard_sources: list[str] = field(default_factory=list)
     is_container: bool = False
     memoized: bool = False
     augmented: bool = False

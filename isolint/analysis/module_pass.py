@@ -744,6 +744,7 @@ class ModulePass(cst.CSTVisitor):
                 value_from_param=bool(frame.sources(value)),
                 value_sources=sorted(frame.sources(value)),
                 lazy_init_guard=any(name in guard for guard in frame.guards),
+                guard_sources=sorted(frame.sources_of(set().union(*frame.guards))),
                 augmented=how == "aug",
                 under_lock=frame.lock_depth > 0,
             )

@@ -36,6 +36,7 @@ def check(project: Project) -> Iterator[Finding]:
             yield _write_finding(project, classified)
     yield from _unscoped_cache_keys(project)
     yield from _response_caches(project)
+    yield from _singletons_built_from_a_credential(project)
     for record in project.targets():
         for function in record.facts.functions.values():
             if function.cache_decorator is None or function.class_name is not None:
@@ -56,6 +57,70 @@ def check(project: Project) -> Iterator[Finding]:
                 _FIXES["ISO403"],
                 Severity.WARNING,
                 related,
+            )
+
+
+# Parameters that carry whose credentials or identity a caller acts with: a singleton built
+# from one serves every later caller with the first caller's.
+_CREDENTIAL_PARAMETERS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "token",
+        "access_token",
+        "auth_token",
+        "credentials",
+        "password",
+        "secret",
+        "user",
+        "user_id",
+        "tenant",
+        "tenant_id",
+    }
+)
+
+
+def _singletons_built_from_a_credential(project: Project) -> Iterator[Finding]:
+    """``def get_client(api_key): global _client; if _client is None: _client =
+    OpenAI(api_key=api_key); return _client``: a hand-made cache that ignores its key. The
+    first caller's credentials build the one object; every later caller gets it, whatever
+    credentials it passes (another tenant's agent runs, and is billed, as the first). Where
+    the rebuild is evidently at request time it is ISO102's finding instead."""
+    scripts = program_of(project).entry_points.script_modules
+    # a global rebuilt at request time from request data is ISO102's (one finding per site)
+    reported = {
+        (classified.record.name, classified.site.span.node)
+        for classified in classified_writes(project)
+    }
+    for record in project.targets():
+        if record.name in scripts:
+            continue
+        for site in record.facts.writes:
+            if site.operation != "rebind" or not site.lazy_init_guard or site.value_call is None:
+                continue
+            if (record.name, site.span.node) in reported:
+                continue
+            credentials = sorted(_CREDENTIAL_PARAMETERS.intersection(site.value_sources))
+            if not credentials or not set(credentials).isdisjoint(site.guard_sources):
+                continue  # (rebuilt when the credentials change: keyed by them)
+            function = record.facts.functions.get(site.function)
+            if function is None or "." in site.function:
+                continue
+            if site.target.root not in function.returns_names:
+                continue  # it keeps the object but hands out something else
+            passed = ", ".join(f"`{name}`" for name in credentials)
+            yield finding(
+                "ISO403",
+                record,
+                site.span,
+                f"`{site.function}` keeps the first `{site.value_call.text()}` it builds for "
+                f"the process, made with its first caller's {passed}; every later caller gets "
+                "that one, whatever it passes, so one caller's credentials serve all of them",
+                "Key the kept objects by the credential (`_clients[api_key]`), or build one "
+                "per caller.",
+                Severity.WARNING,
+                shared_object=site.target.root,
+                data_kind="credentials",
             )
 
 
