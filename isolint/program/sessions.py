@@ -8,7 +8,9 @@ different runs and requests, the session outlives any one of them: a warning. A 
 constructed per request (a repository built in a request dependency) is fine.
 
 A parameter is a session by its annotation (the models' ``session-types``), or, without
-one, by a name that says so (``db_session``, ``db``); factories and engines are not sessions.
+one, by a name that says so (``db_session``, ``db``), or, whatever its name, when a long-lived
+instance is built with a session made in the construction call (``UserRepo(SessionLocal())``);
+factories and engines are not sessions.
 """
 
 from __future__ import annotations

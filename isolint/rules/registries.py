@@ -4,7 +4,8 @@ ISO401: a method of a long-lived instance stores request data on ``self`` (or on
 it keeps). ISO402: a module-level registry or cache written with a key not scoped to the
 user, a cache-key builder that leaves the user out, or a view's response cached under its
 URL though the page depends on who asks. ISO403: a ``functools`` cache on a function that
-takes request-bound arguments or reads request state.
+takes request-bound arguments or reads request state, or a hand-made one (a lazily created
+global) built from its first caller's credentials.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """ISO3xx database sessions and connections that outlive a request.
 
 ISO301: created at import time at module level. ISO302: kept on a class or a long-lived
-object, or created lazily into a global. Engines, session factories and pools are fine, but
+object, created lazily into a global, or returned by a function a decorator caches for the
+process (``@lru_cache def get_db()``). Engines, session factories and pools are fine, but
 a registry that keeps one session per thread (``scoped_session``) is not in a service whose
 requests run on an event loop (ISO301 at import time, ISO302 elsewhere).
 """
