@@ -78,7 +78,9 @@ Schema of a model (every key optional):
   result is the application's answer to this caller), ``singleton-decorators`` (class
   decorators that make one instance for the process: injector's ``@singleton``) and
   ``singleton-providers`` (dependency-injection providers that build their class once:
-  dependency-injector's ``providers.Singleton(Cls)``).
+  dependency-injector's ``providers.Singleton(Cls)``), ``caller-state-globals`` (framework
+  globals holding the asking user's own state: Flask's ``session``; what is read from them
+  is that user's).
 """
 
 from __future__ import annotations
@@ -152,6 +154,7 @@ _VALUE_KEYS = (
     "singleton-decorators",
     "singleton-providers",
     "conversation-creators",
+    "caller-state-globals",
 )
 _TOP_KEYS = frozenset(
     {

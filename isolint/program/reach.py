@@ -695,11 +695,22 @@ class Reach:
         """Whether the stored value depends on who is asking."""
         if site.value_user:
             return True
+        if self.reads_caller_state(module, site.value_imports):
+            return True
         params = self.user_data_params.get((module, site.function), frozenset())
         if not params.isdisjoint(site.value_sources):
             return True
         return bool(site.value_sources) and any(
             self._reads_who_asks(module, name) for name in site.value_functions
+        )
+
+    def reads_caller_state(self, module: str, names: Sequence[str]) -> bool:
+        """The value reads the asking user's own state through a framework global (the
+        models' ``caller-state-globals``: Flask's ``session``, Streamlit's
+        ``session_state``): what it holds is theirs."""
+        caller_state = self.project.config.models.values("caller-state-globals")
+        return bool(caller_state) and any(
+            self.project.callee_name(module, Access(name)) in caller_state for name in names
         )
 
     def _reads_who_asks(self, module: str, name: str) -> bool:

@@ -244,6 +244,10 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     module = record.name
     if project.runs_at_import_time(module, site) or _overridden_then_restored(record, site):
         return None
+    if site.memoized and program_of(project).reach.reads_caller_state(module, site.value_imports):
+        # `CACHE[name] = {"viewer": session["user"], ...}`: computed from the key and from
+        # who asks (here through Flask's session), so not the same for everyone who sends it
+        site = replace(site, memoized=False)
     classified = _classify_write(project, record, site)
     if classified is None:
         return None
