@@ -92,15 +92,23 @@ def _built_without_one(
     constructed without the session (left out or passed ``None``), none of them holds one.
     Unknown when any construction cannot be read (kept by another object, built by a
     factory or the framework)."""
-    if not is_init_method(site.function):
+    places = _init_argument_places(init, site)
+    if places is None:
         return False
-    parameter = site.value_name
-    position = str(init.params.index(parameter))
     for creation in creations:
         passes = _construction_arguments(project, holder, creation)
-        if passes is None or "*" in passes or parameter in passes or position in passes:
+        if passes is None or "*" in passes or not places.isdisjoint(passes):
             return False
     return True
+
+
+def _init_argument_places(init: Function, site: WriteSite) -> frozenset[str] | None:
+    """Where a construction passes the ``__init__`` parameter ``site`` keeps on ``self``:
+    its keyword and its position (as a string); None outside ``__init__``."""
+    if not is_init_method(site.function):
+        return None
+    parameter = site.value_name
+    return frozenset({parameter, str(init.params.index(parameter))})
 
 
 def _handed_a_session(
@@ -114,15 +122,14 @@ def _handed_a_session(
     in ``UserRepo.__init__``: whatever the parameter is called, a long-lived instance was
     built with a session made for it. (A module-level session passed by name is reported
     where it is made, by ISO301.)"""
-    if not is_init_method(site.function):
+    places = _init_argument_places(init, site)
+    if places is None:
         return False
-    parameter = site.value_name
-    where = {parameter, str(init.params.index(parameter))}
     for creation in creations:
         binding = _construction_binding(project, holder, creation)
         if binding is None:
             continue
-        for place in where:
+        for place in places:
             made_by = binding.argument_calls.get(place)
             if made_by is not None and project.is_session_creation(creation.module, made_by, False):
                 return True
@@ -138,10 +145,22 @@ def _construction_binding(
         return None
     for binding in record.facts.bindings.values():
         if binding.span == creation.span and binding.kind == "call":
-            target = project.resolve(creation.module, binding.callee) if binding.callee else None
-            if target is not None and target.kind == "class" and not target.rest:
-                return binding if (target.module, target.name) == holder else None
+            made = _constructs(project, creation.module, binding.callee, holder)
+            return binding if made else None
     return None
+
+
+def _constructs(
+    project: Project, module: str, callee: Access | None, holder: tuple[str, str]
+) -> bool:
+    """The call constructs ``holder`` (``UserRepo(...)``, resolved through imports)."""
+    target = project.resolve(module, callee) if callee is not None else None
+    return (
+        target is not None
+        and target.kind == "class"
+        and not target.rest
+        and (target.module, target.name) == holder
+    )
 
 
 def _construction_arguments(
@@ -156,13 +175,7 @@ def _construction_arguments(
     facts = record.facts
 
     def constructs_holder(callee: Access | None) -> bool:
-        target = project.resolve(creation.module, callee) if callee is not None else None
-        return (
-            target is not None
-            and target.kind == "class"
-            and not target.rest
-            and (target.module, target.name) == holder
-        )
+        return _constructs(project, creation.module, callee, holder)
 
     for binding in facts.bindings.values():
         if binding.span == creation.span and binding.kind == "call":
