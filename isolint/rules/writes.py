@@ -289,7 +289,50 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     if evidence is None or _guessed_twice(project, module, site, classified, evidence):
         return None
+    if _keyed_by_an_unknown_caller(project, module, site, evidence):
+        return None
     return replace(classified, evidence=evidence)
+
+
+def _keyed_by_an_unknown_caller(
+    project: Project, module: str, site: WriteSite, evidence: RequestEvidence
+) -> bool:
+    """``def add_client(self, client_id, websocket): self._clients[client_id] = websocket``
+    where nothing but a parameter's name says a request runs it (no framework entry point
+    reaches it, no caller at request time): a registry's API, filing what it is handed
+    under the handle its caller names. Whether that handle is the user's is the caller's
+    business, out of sight, so two guesses (request time, an unscoped key) make no finding.
+    A value computed from the key (a cache: ``_PROFILES[url] = fetch(url, cookies)``), or
+    a key the function builds itself (``f"suggestions:{pk}"``), is the function's own
+    choice, and stays reported; so is a key chosen beside the user's id the function holds
+    and leaves out (``def handle(user_id, path, value): CACHE[path] = value``)."""
+    if site.key.kind != "dynamic" or site.key_sources != [site.key.text]:
+        return False
+    if site.key.text in site.value_sources or site.value_imports:
+        return False
+    reach = program_of(project).reach
+    path = evidence.path
+    if path is not None and (path.entry in reach.entry_points.entries or path.calls):
+        return False
+    key = (module, site.function)
+    function = project.function(module, site.function)
+    if function is None or key in reach.registered_callbacks:
+        return False
+    if reach.entry_points.reads_request_globals(module, function):
+        return False
+    if reach.entry_points.typed_requests(module, function):
+        return False
+    if (set(function.params) & USER_IDENTITY_NAMES) - set(site.value_sources):
+        return False
+    named = set(reach.entry_points.request_parameters(module, function))
+    content = project.config.models.values("request-content-names")
+    return all(
+        source in function.params
+        and source not in named
+        and source not in content
+        and source not in USER_IDENTITY_NAMES
+        for source in site.key_sources
+    )
 
 
 def _overridden_then_restored(record: ModuleRecord, site: WriteSite) -> bool:
