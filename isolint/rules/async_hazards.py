@@ -64,6 +64,8 @@ def _threading_locals(project: Project) -> Iterator[Finding]:
         record = project.modules[module]
         if not record.is_target or holds_only_resources(record, name):
             continue
+        if project.config.models.is_bookkeeping("", "", module):
+            continue  # the runs a tracer follows (`observability.hooks._run_stack`): telemetry
         related = tuple(sorted(set(users), key=lambda r: (r.path, r.line)))
         yield finding(
             "ISO501",
