@@ -202,6 +202,9 @@ class Function:
     # parameters with a default other than ``None`` (``db=config.get("REDIS_DB", 0)``): a
     # value, not an object each caller must hand in (such as a database session)
     valued_defaults: list[str] = field(default_factory=list)
+    # parameters the function replaces with a fresh id when a caller leaves them out
+    # (``task_id = task_id or str(uuid4())``)
+    fresh_defaults: list[str] = field(default_factory=list)
     # the one class its return annotation names (``-> Optional[OAuthProvider]``)
     return_type: Access | None = None
     # it reads who is asking from its parameters: ``request.user``, ``info.context.user``,
@@ -258,6 +261,10 @@ class WriteSite:
     # ``obj.x = saved`` where the function took ``saved = obj.x`` before, with no ``await``
     # or ``yield`` between: it puts back the value it found (a temporary override)
     restores_saved: bool = False
+    # in an ``async def``: the function reads the written global back only after this
+    # write and before it next suspends (``DATA["word"] = text; post(json=DATA)``), so no
+    # other task on the event loop sees the value it wrote
+    read_back_at_once: bool = False
     value_sources: list[str] = field(default_factory=list)
     key_sources: list[str] = field(default_factory=list)
     # the function the key is the result of (``key = self._endpoint_key(flow); d[key] = v``)

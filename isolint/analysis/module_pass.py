@@ -244,6 +244,12 @@ class _Frame:
     # at the time
     suspensions: int = 0
     saved_at: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # each load of a module-level name, in order, with the suspensions so far; and each
+    # write into one, with how many loads and suspensions came before it
+    global_loads: list[tuple[str, int]] = field(default_factory=list)
+    global_writes: list[tuple[WriteSite, int, int]] = field(default_factory=list)
+    # how many times ``async with`` or ``async for`` may have suspended so far
+    async_blocks: int = 0
     # in ``__new__``: the local holding the instance being made (``inst = super().__new__(cls)``)
     new_instance: str = ""
     # whether each enclosing ``while`` runs until stopped (``while True:``), innermost last
@@ -369,6 +375,10 @@ class ModulePass(cst.CSTVisitor):
         self._streamlit_script = False
         self._attribute_reads: dict[str, set[str]] = {}
         self._not_reads: set[int] = set()
+        # loads whose value escapes the statement (returned, or aliased by a local): the
+        # function's caller or its later code may use it after the function suspends
+        self._returning = 0
+        self._aliased: set[int] = set()
         self._readers: list[str] = [""]  # the qualname of each enclosing function
 
     # ---- helpers -------------------------------------------------------------------------
@@ -532,6 +542,8 @@ class ModulePass(cst.CSTVisitor):
                 frame.checks.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        if type(node.value) is cst.Name:
+            self._aliased.add(id(node.value))  # `data = PAYLOAD`: used whenever, later
         for target in node.targets:
             self._note_stored(target.target)
             self._note_declared_field(target.target)
@@ -604,6 +616,7 @@ class ModulePass(cst.CSTVisitor):
                 element = element.value
                 if type(element) is cst.Name:
                     self._not_reads.add(id(element))
+                    self.frame.dict_displays.pop(element.value, None)  # no longer the display
             if type(element) is cst.Attribute:
                 self._not_reads.add(id(element))
 
@@ -843,6 +856,21 @@ class ModulePass(cst.CSTVisitor):
             frame.fresh.add(name)
         else:
             frame.fresh.discard(name)
+        self._note_fresh_default(frame, name, value)
+
+    def _note_fresh_default(self, frame: _Frame, name: str, value: cst.BaseExpression) -> None:
+        """``task_id = task_id or str(uuid4())`` on a parameter: a caller that leaves it out
+        hands the function a fresh id."""
+        function = frame.function
+        if function is None or name not in function.params or frame.branch_depth:
+            return
+        if type(value) is not cst.BooleanOperation or type(value.operator) is not cst.Or:
+            return
+        left, right = value.left, value.right
+        if type(left) is not cst.Name or left.value != name:
+            return
+        if self._only_fresh(frame, right, *ex.read_names(right)):
+            function.fresh_defaults.append(name)
 
     def _only_fresh(
         self, frame: _Frame, value: cst.BaseExpression, roots: set[str], attributes: set[str]
@@ -974,6 +1002,9 @@ class ModulePass(cst.CSTVisitor):
             # hands out, judged against the getter (as through a local holding it)
             site.returned_by_call = True
             site.returned_attrs = returned[1]
+        elif frame.function is not None and frame.function.is_async:
+            switches = frame.suspensions + frame.async_blocks
+            frame.global_writes.append((site, len(frame.global_loads), switches))
         frame.pending.append(_Pending("write", access, site))
 
     def _note_new_instance_container(
@@ -1188,8 +1219,9 @@ class ModulePass(cst.CSTVisitor):
         for arg in node.args:
             if arg.star:
                 break
+            value = _display_entry(frame, arg.value) or arg.value
             # the names an argument reads, found once for the three questions (a hot path)
-            names = ex.read_names(arg.value)
+            names = ex.read_names(value)
             if not names[0] and not names[1]:  # a literal: from nothing, nobody's, not fresh
                 if arg.keyword is not None:
                     call.keyword_sources[arg.keyword.value] = []
@@ -1200,13 +1232,13 @@ class ModulePass(cst.CSTVisitor):
             module_names = self._module_names_among(frame, names[0])
             sources += [f"@{name}" for name in module_names.imported]
             sources += [f"${name}" for name in module_names.built]
-            from_user = self._depends_on_user(frame, arg.value, names)
-            origin = _origin_of(frame, arg.value)
+            from_user = self._depends_on_user(frame, value, names)
+            origin = _origin_of(frame, value)
             if origin is not None:
                 position = arg.keyword.value if arg.keyword else str(len(call.arg_sources))
                 made = call.arg_instances if origin[0] == "new" else call.arg_results
                 made[position] = origin[1]
-            fresh = self._only_fresh(frame, arg.value, *names)
+            fresh = self._only_fresh(frame, value, *names)
             if arg.keyword is not None:
                 call.keyword_sources[arg.keyword.value] = sources
                 if from_user:
@@ -1704,6 +1736,8 @@ class ModulePass(cst.CSTVisitor):
         frame = self._function_frame()
         if frame is not None and _is_lock(node):
             frame.lock_depth += 1
+        if frame is not None and node.asynchronous is not None:
+            frame.async_blocks += 1  # `__aenter__` may suspend
         for item in node.items:
             if item.asname is not None:
                 for target in _flatten_targets(item.asname.name):
@@ -1716,10 +1750,14 @@ class ModulePass(cst.CSTVisitor):
         frame = self._function_frame()
         if frame is not None and _is_lock(original_node):
             frame.lock_depth -= 1
+        if frame is not None and original_node.asynchronous is not None:
+            frame.async_blocks += 1  # and so may `__aexit__`
 
     def visit_For(self, node: cst.For) -> None:
         self._enter_branch()
         frame = self._function_frame()
+        if frame is not None and node.asynchronous is not None:
+            frame.async_blocks += 1  # each `__anext__` may suspend
         if frame is not None and type(node.target) is cst.Name:
             iterated = _iterated_container(node.iter, self.options.user_keys)
             if iterated is None:
@@ -1757,7 +1795,11 @@ class ModulePass(cst.CSTVisitor):
         if self.frame.kind == "function":
             self.frame.bound.update(item.name.value for item in node.names)
 
+    def leave_Return(self, original_node: cst.Return) -> None:
+        self._returning -= 1
+
     def visit_Return(self, node: cst.Return) -> None:
+        self._returning += 1  # what a return hands out is read after this function suspends
         frame = self.frame
         if frame.kind != "function" or node.value is None:
             return
@@ -1933,6 +1975,10 @@ class ModulePass(cst.CSTVisitor):
             if reads is None:
                 reads = self._free_reads[id(function)] = (function, set())
             reads[1].add(node.value)
+            if function.is_async:
+                escapes = self._returning or id(node) in self._aliased
+                switches = -1 if escapes else frame.suspensions + frame.async_blocks
+                frame.global_loads.append((node.value, switches))
         if function is not None and function.cache_decorator is not None:
             self._note_cached_read(frame, function, node)
         if node.value in self._legacy_local and id(node) not in self._skip_legacy:
@@ -2196,6 +2242,7 @@ class ModulePass(cst.CSTVisitor):
                 outward.append(resolved)
         if frame.function is not None:
             frame.function.returns_calls = returns
+        _mark_read_back_at_once(frame)
         for param, kind in frame.mutable_defaults.items():
             if param in frame.stored and frame.assignments[param] == 0:
                 attribute = frame.stored_on_self.get(param, "")
@@ -3376,6 +3423,36 @@ def _configured_thread(call: cst.Call, dicts: Mapping[str, cst.Dict]) -> cst.Bas
         if thread is not None:
             return thread
     return None
+
+
+def _mark_read_back_at_once(frame: _Frame) -> None:
+    """``JSON_DATA["word"] = text; requests.post(url, json=JSON_DATA)`` in an ``async def``:
+    a global slot overwritten, then read back by the same function before it next awaits.
+    On an event loop no other task runs in between, and every call overwrites the slot
+    before it reads it, so the value reaches no other request (in this function)."""
+    for site, loaded, suspensions in frame.global_writes:
+        name = site.target.root
+        if name in frame.bound and name not in frame.globals:
+            continue  # a local
+        before = [s for n, s in frame.global_loads[:loaded] if n == name]
+        after = [s for n, s in frame.global_loads[loaded:] if n == name]
+        site.read_back_at_once = not before and bool(after) and all(s == suspensions for s in after)
+
+
+def _display_entry(frame: _Frame, value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``meta["task_id"]`` where the function assigned ``meta`` once a dict display that
+    gives the key (``{**metadata, "task_id": str(uuid4())}``): that entry's expression, so
+    an argument is computed from what the entry is, not from everything the dict holds."""
+    if type(value) is not cst.Subscript or type(value.value) is not cst.Name:
+        return None
+    if len(value.slice) != 1 or type(value.slice[0].slice) is not cst.Index:
+        return None
+    key = value.slice[0].slice.value
+    display = frame.dict_displays.get(value.value.value)
+    if display is None or type(key) is not cst.SimpleString:
+        return None
+    evaluated = key.evaluated_value
+    return _dict_entry(display, evaluated) if isinstance(evaluated, str) else None
 
 
 def _dict_entry(node: cst.BaseExpression, key: str) -> cst.BaseExpression | None:

@@ -17,6 +17,7 @@ from isolint.analysis.expressions import (
 )
 from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS, USER_IDENTITY_NAMES
+from isolint.config import FRESH_ID_CALLS
 from isolint.findings import Related
 from isolint.models import method_matches
 from isolint.program import program_of
@@ -257,6 +258,8 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     if _keyed_by_who_asks(project, record, site) or _keyed_by_a_fresh_id(project, record, site):
         return None
+    if _files_only_a_fresh_id(project, record, site) or _scratch_of_one_task(project, record, site):
+        return None
     if _an_entity_s_entry(project, record, classified) or _an_entity_s_id_listed(classified):
         return None
     if classified.code in ("ISO401", "ISO402") and _every_caller_memoizes(project, record, site):
@@ -332,6 +335,33 @@ def _keyed_by_an_unknown_caller(
         and source not in content
         and source not in USER_IDENTITY_NAMES
         for source in site.key_sources
+    )
+
+
+def _scratch_of_one_task(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``JSON_DATA["word"] = message.content`` in an ``async def`` that sends ``JSON_DATA``
+    on before it next awaits, and that nothing else reads: one slot overwritten and used
+    up by each call in turn. On the event loop no other task runs between the write and the
+    read, so no request sees another's value. Only where every write of the global is such
+    a slot (a key that varies leaves entries behind for the next read of the whole
+    container; an append accumulates)."""
+    if not site.read_back_at_once or site.target.root not in record.facts.bindings:
+        return False
+    if site.operation == "setitem":
+        if site.key.kind != "const" or len(site.target.attrs) or site.target.keys:
+            return False
+    elif site.operation != "rebind":
+        return False
+    name = site.target.root
+    if any(
+        other.target.root == name
+        and (other.function != site.function or not other.read_back_at_once)
+        for other in record.facts.writes
+    ):
+        return False  # (`CONVERSATION["user"] = user` beside `CONVERSATION["messages"].append`)
+    readers = program_of(project).readers.of_global(record.name, name, site.function)
+    return all(
+        (reader.module, reader.function) == (record.name, site.function) for reader in readers
     )
 
 
@@ -1936,10 +1966,41 @@ def _keyed_by_a_fresh_id(project: Project, record: ModuleRecord, site: WriteSite
     )
 
 
-def _passed_fresh(project: Project, callee: tuple[str, str], param: str, depth: int) -> bool:
+def _passed_fresh(
+    project: Project, callee: tuple[str, str], param: str, depth: int, if_left_out: bool = False
+) -> bool:
+    """Every caller passes ``param`` a fresh id (or, ``if_left_out``, leaves it out, and
+    the function makes one in its place)."""
     return _every_caller_passes(
-        project, callee, param, depth, lambda edge, index, name, _: edge.fresh(index, name)
+        project,
+        callee,
+        param,
+        depth,
+        lambda edge, index, name, _: edge.fresh(index, name),
+        if_left_out,
     )
+
+
+# what a fresh id is made with (``task_id or str(uuid4())``), as imported or called
+_FRESH_ID_MAKERS = frozenset({*FRESH_ID_CALLS, "uuid", "secrets"})
+
+
+def _files_only_a_fresh_id(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``item_tasks[chat_id].append(task_id)`` where ``task_id`` is a fresh id wherever it
+    comes from (every caller passes ``str(uuid4())``, or leaves it out and the function
+    makes one): an entry of a registry, filed under the request's key, holds nothing of any
+    user. Only a keyed entry: one slot holding the last request's id (``self.run_id =
+    run_id``) hands it to whoever reads the slot next."""
+    keyed = site.key.kind == "dynamic" or any(key.kind == "dynamic" for key in site.target.keys)
+    made_with = set(site.value_imports) | set(site.value_functions)
+    if not keyed or len(site.value_sources) != 1 or not made_with <= _FRESH_ID_MAKERS:
+        return False
+    function = project.function(record.name, site.function)
+    source = site.value_sources[0]
+    if function is None or source not in function.params:
+        return False
+    left_out = source in function.fresh_defaults
+    return _passed_fresh(project, (record.name, site.function), source, 3, left_out)
 
 
 def _key_built_for_the_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
@@ -1988,11 +2049,13 @@ def _every_caller_passes(
     param: str,
     depth: int,
     passes: Callable[[CallEdge, int, str, Sequence[str]], bool],
+    left_out_passes: bool = False,
 ) -> bool:
     """Every call in the project passes ``param`` a value ``passes`` accepts (given the call,
     the parameter's index and name, and what the argument is computed from), directly or by
     handing on one of its own parameters that its callers in turn fill so (``depth`` callers
-    up). A route's real callers are its clients, not the project's scripts: never so."""
+    up); with ``left_out_passes``, a call that leaves the parameter out counts too. A
+    route's real callers are its clients, not the project's scripts: never so."""
     function = project.function(*callee)
     reach = program_of(project).reach
     callers = reach.callers.get(callee, [])
@@ -2003,6 +2066,9 @@ def _every_caller_passes(
     index = function.params.index(param)
     for edge in callers:
         sources = edge.argument(index, param)
+        if sources is None and left_out_passes and edge.caller is not None:
+            if not edge.passes(param, index):
+                continue
         if edge.caller is None or sources is None:
             return False
         if passes(edge, index, param, sources):
