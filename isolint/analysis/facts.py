@@ -265,6 +265,9 @@ class WriteSite:
     # write and before it next suspends (``DATA["word"] = text; post(json=DATA)``), so no
     # other task on the event loop sees the value it wrote
     read_back_at_once: bool = False
+    # the value is an entry of module-level constant tables (``scheme["sample"]`` after
+    # ``scheme = PERSON_NAME_SCHEMES[event.settings.name_scheme]``): their names
+    value_tables: list[str] = field(default_factory=list)
     value_sources: list[str] = field(default_factory=list)
     key_sources: list[str] = field(default_factory=list)
     # the function the key is the result of (``key = self._endpoint_key(flow); d[key] = v``)

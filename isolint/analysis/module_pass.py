@@ -250,6 +250,8 @@ class _Frame:
     global_writes: list[tuple[WriteSite, int, int]] = field(default_factory=list)
     # how many times ``async with`` or ``async for`` may have suspended so far
     async_blocks: int = 0
+    # locals holding an entry of module-level constant tables (``_table_entry``)
+    table_entries: dict[str, frozenset[str]] = field(default_factory=dict)
     # in ``__new__``: the local holding the instance being made (``inst = super().__new__(cls)``)
     new_instance: str = ""
     # whether each enclosing ``while`` runs until stopped (``while True:``), innermost last
@@ -857,6 +859,11 @@ class ModulePass(cst.CSTVisitor):
         else:
             frame.fresh.discard(name)
         self._note_fresh_default(frame, name, value)
+        tables = _table_entry(frame, value)
+        if tables and not frame.branch_depth and not self._depends_on_user(frame, value, names):
+            frame.table_entries[name] = tables
+        else:
+            frame.table_entries.pop(name, None)
 
     def _note_fresh_default(self, frame: _Frame, name: str, value: cst.BaseExpression) -> None:
         """``task_id = task_id or str(uuid4())`` on a parameter: a caller that leaves it out
@@ -1084,6 +1091,8 @@ class ModulePass(cst.CSTVisitor):
         site.value_functions = module_names.functions
         site.value_user = self._depends_on_user(frame, value, names)
         site.answers_caller = site.value_user and self._answers_caller(frame, value, *names)
+        if not site.value_user:
+            site.value_tables = sorted(_table_entry(frame, value))
         site.value_id = _is_identifier(value)
         chains = list(ex.dotted_chains(value))
         if site.value_user:
@@ -3423,6 +3432,42 @@ def _configured_thread(call: cst.Call, dicts: Mapping[str, cst.Dict]) -> cst.Bas
         if thread is not None:
             return thread
     return None
+
+
+def _table_entry(frame: _Frame, value: cst.BaseExpression) -> frozenset[str]:
+    """The module-level constant tables (UPPER_CASE names) a value is an entry of, or of
+    entries of (``SCHEMES[name]``, ``scheme["sample"]``, ``scheme.get("short", x)``,
+    ``scheme["concatenation"](scheme["sample"])``); empty when it reads anything else."""
+    if type(value) is cst.Name:
+        return frame.table_entries.get(value.value, frozenset())
+    if type(value) is cst.Subscript:
+        base = value.value
+        if type(base) is cst.Name and base.value not in frame.table_entries:
+            constant = _is_constant_name(base.value) and base.value not in frame.bound
+            return frozenset({base.value}) if constant else frozenset()
+        return _table_entry(frame, base)
+    if type(value) is not cst.Call:
+        return frozenset()
+    func = value.func
+    if type(func) is cst.Attribute and func.attr.value == "get":
+        tables = _table_entry(frame, func.value)  # `scheme.get("short", default)`
+    else:
+        tables = _table_entry(frame, func)  # `scheme["concatenation"](...)`
+    if not tables:
+        return frozenset()
+    for arg in value.args:
+        if isinstance(arg.value, (cst.SimpleString, cst.Integer, cst.Float)):
+            continue
+        more = _table_entry(frame, arg.value)
+        if not more:
+            return frozenset()
+        tables |= more
+    return tables
+
+
+def _is_constant_name(name: str) -> bool:
+    """``PERSON_NAME_SCHEMES``: a module constant by convention."""
+    return name.isupper() and len(name) > 1
 
 
 def _mark_read_back_at_once(frame: _Frame) -> None:

@@ -260,6 +260,10 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
         return None
     if _files_only_a_fresh_id(project, record, site) or _scratch_of_one_task(project, record, site):
         return None
+    if classified.code not in _SESSION_CODES and _an_entry_of_constant_tables(
+        project, record, site
+    ):
+        return None
     if _an_entity_s_entry(project, record, classified) or _an_entity_s_id_listed(classified):
         return None
     if classified.code in ("ISO401", "ISO402") and _every_caller_memoizes(project, record, site):
@@ -336,6 +340,44 @@ def _keyed_by_an_unknown_caller(
         and source not in USER_IDENTITY_NAMES
         for source in site.key_sources
     )
+
+
+def _an_entry_of_constant_tables(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
+    """``v["attendee_name"]["editor_sample"] = scheme["concatenation"](scheme["sample"])``
+    with ``scheme = PERSON_NAME_SCHEMES[event.settings.name_scheme]``: the request picks one
+    of the module's fixed entries, as it might pick an enum member; what is stored is the
+    module's own data, not the user's. Only tables the project defines at module level and
+    never writes (a registry filled at request time holds what requests put in)."""
+    if not site.value_tables:
+        return False
+    for table in site.value_tables:
+        target = project.resolve(record.name, Access(table))
+        if target is None or target.kind != "binding" or target.rest:
+            return False
+        binding = project.binding(target)
+        if binding is None or binding.kind not in ("container", "constant"):
+            return False
+        if _written_anywhere(project, target):
+            return False
+    return True
+
+
+def _written_anywhere(project: Project, target: Target) -> bool:
+    """Some write site in the project writes into the module-level binding, by its name or
+    through an import (``settings.SCHEMES[k] = v``)."""
+    for module, other in project.modules.items():
+        imports = other.facts.imports
+        for write in other.facts.writes:
+            root = write.target.root
+            if root != target.name and root not in imports:
+                continue
+            written = project.resolve(module, Access(root, list(write.target.attrs)))
+            if written is not None and (written.module, written.name) == (
+                target.module,
+                target.name,
+            ):
+                return True
+    return False
 
 
 def _scratch_of_one_task(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
