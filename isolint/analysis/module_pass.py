@@ -3278,6 +3278,11 @@ def _chain_root(node: cst.Attribute) -> str:
     return value.value if type(value) is cst.Name else ""
 
 
+def _is_off(value: cst.BaseExpression) -> bool:
+    """``bind=False``, ``key=None``: a keyword given as good as left out."""
+    return type(value) is cst.Name and value.value in ("False", "None")
+
+
 def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:
     expression = decorator.decorator
     first = ""
@@ -3288,7 +3293,7 @@ def _decorator_use(decorator: cst.Decorator) -> DecoratorUse | None:
             evaluated = expression.args[0].value.evaluated_value
             first = evaluated if isinstance(evaluated, str) else ""
         for arg in expression.args:
-            if arg.keyword is not None:
+            if arg.keyword is not None and not _is_off(arg.value):
                 keywords.append(arg.keyword.value)
                 if type(arg.value) is cst.SimpleString:
                     text_keywords.append(arg.keyword.value)
