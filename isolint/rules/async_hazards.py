@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from isolint.analysis.facts import Access, AsyncUse, Binding, WriteSite
+from isolint.analysis.module_pass import USER_IDENTITY_NAMES
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
 from isolint.project import ModuleRecord, Project
@@ -58,13 +59,25 @@ def check(project: Project) -> Iterator[Finding]:
         )
 
 
+def _keeps_who_asks(record: ModuleRecord, name: str) -> bool:
+    """The module stores who is asking on the thread local (``_local.user_id = user_id``):
+    the code that reads it back acts for that user, telemetry module or not."""
+    return any(
+        write.target.root == name
+        and (write.value_user or not USER_IDENTITY_NAMES.isdisjoint(write.target.attrs))
+        for write in record.facts.writes
+    )
+
+
 def _threading_locals(project: Project) -> Iterator[Finding]:
     used_from_async = _async_thread_local_uses(project)
     for (module, name), (binding, users) in sorted(used_from_async.items()):
         record = project.modules[module]
         if not record.is_target or holds_only_resources(record, name):
             continue
-        if project.config.models.is_bookkeeping("", "", module):
+        if project.config.models.is_bookkeeping("", "", module) and not _keeps_who_asks(
+            record, name
+        ):
             continue  # the runs a tracer follows (`observability.hooks._run_stack`): telemetry
         related = tuple(sorted(set(users), key=lambda r: (r.path, r.line)))
         yield finding(
