@@ -301,6 +301,10 @@ def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> Classi
     return replace(classified, evidence=evidence)
 
 
+# the conventional names of the request object itself (a function handed it is a handler)
+_REQUEST_OBJECT_NAMES = frozenset({"request", "req"})
+
+
 def _keyed_by_an_unknown_caller(
     project: Project, module: str, site: WriteSite, evidence: RequestEvidence
 ) -> bool:
@@ -331,6 +335,8 @@ def _keyed_by_an_unknown_caller(
         return False
     if (set(function.params) & USER_IDENTITY_NAMES) - set(site.value_sources):
         return False
+    if _REQUEST_OBJECT_NAMES & set(function.params):
+        return False  # `handle(request, path, value)`: handed the request, it is a handler
     named = set(reach.entry_points.request_parameters(module, function))
     content = project.config.models.values("request-content-names")
     return all(
