@@ -156,6 +156,9 @@ DEFAULT_SESSION_CONSTRUCTORS = (
     "aiosqlite.connect",
 )
 
+# The standard library's enumerations: their instances are a few fixed members.
+ENUM_BASES = ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
+
 DEFAULT_DSL_BASES = (
     "BaseModel",
     "BaseSettings",
@@ -172,11 +175,7 @@ DEFAULT_DSL_BASES = (
     "TabularInline",
     "StackedInline",
     "DeclarativeBase",
-    "Enum",
-    "IntEnum",
-    "StrEnum",
-    "Flag",
-    "IntFlag",
+    *ENUM_BASES,
     "TypedDict",
     "NamedTuple",
     "Protocol",

@@ -30,7 +30,7 @@ from isolint.analysis.positions import (
     resolve_positions,
     unresolved_spans,
 )
-from isolint.config import DEFAULT_FILE_TIMEOUT, Config
+from isolint.config import DEFAULT_FILE_TIMEOUT, ENUM_BASES, Config
 
 _MAX_HOPS = 8
 _MAX_ALIAS_PARTS = 8
@@ -41,9 +41,7 @@ _INIT_METHODS = frozenset({"__init__", "__post_init__", "__new__", "setUp", "set
 # Declarative bases whose instances are fixed members or values (an enum's members, a named
 # tuple): sharing one shares nothing a request can change. A Pydantic model, settings object
 # or ORM row is a record: one at module level, written by a request, is every request's.
-_FIXED_MEMBER_BASES = frozenset(
-    {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "NamedTuple", "Protocol"}
-)
+_FIXED_MEMBER_BASES = frozenset({*ENUM_BASES, "NamedTuple", "Protocol"})
 
 
 def _fixed_members(class_facts: ClassFacts) -> bool:

@@ -18,7 +18,7 @@ import io
 import itertools
 import re
 import tokenize
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple, TypeVar
@@ -123,7 +123,7 @@ USER_IDENTITY_NAMES = frozenset(
 )
 # Names of the asking user's credentials (the subset of the identity names a key built for
 # them is made from: `_hash(token.token)` partitions a cache by access token).
-_CREDENTIAL_NAMES = frozenset({"token", "access_token", "credentials"})
+CREDENTIAL_NAMES = frozenset({"token", "access_token", "credentials"})
 # Writes into a key-value store and the index of the value argument (the key comes first).
 _STORE_WRITES = {
     "set": 1,
@@ -544,7 +544,8 @@ class ModulePass(cst.CSTVisitor):
                 frame.checks.pop()
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if type(node.value) is cst.Name:
+        function = self.frame.function
+        if type(node.value) is cst.Name and function is not None and function.is_async:
             self._aliased.add(id(node.value))  # `data = PAYLOAD`: used whenever, later
         for target in node.targets:
             self._note_stored(target.target)
@@ -860,7 +861,7 @@ class ModulePass(cst.CSTVisitor):
             frame.fresh.discard(name)
         self._note_fresh_default(frame, name, value)
         tables = _table_entry(frame, value)
-        if tables and not frame.branch_depth and not self._depends_on_user(frame, value, names):
+        if tables and not frame.branch_depth and name not in frame.user_dependent:
             frame.table_entries[name] = tables
         else:
             frame.table_entries.pop(name, None)
@@ -1837,7 +1838,7 @@ class ModulePass(cst.CSTVisitor):
             function.return_sources = sorted(set(function.return_sources) | sources)
             roots, attributes = ex.read_names(node.value)
             if self._reads_user_key(node.value, roots, attributes, frame) or (
-                roots & frame.bound & _CREDENTIAL_NAMES
+                roots & frame.bound & CREDENTIAL_NAMES
             ):
                 # (a key made from the caller's own credential is one per credential)
                 function.returns_user_scoped = True
@@ -3480,13 +3481,21 @@ def _mark_read_back_at_once(frame: _Frame) -> None:
     a global slot overwritten, then read back by the same function before it next awaits.
     On an event loop no other task runs in between, and every call overwrites the slot
     before it reads it, so the value reaches no other request (in this function)."""
+    if not frame.global_writes:
+        return
+    loads: dict[str, list[tuple[int, int]]] = defaultdict(list)  # name -> (order, switches)
+    for order, (name, switches) in enumerate(frame.global_loads):
+        loads[name].append((order, switches))
     for site, loaded, suspensions in frame.global_writes:
         name = site.target.root
         if name in frame.bound and name not in frame.globals:
             continue  # a local
-        before = [s for n, s in frame.global_loads[:loaded] if n == name]
-        after = [s for n, s in frame.global_loads[loaded:] if n == name]
-        site.read_back_at_once = not before and bool(after) and all(s == suspensions for s in after)
+        found = loads.get(name, [])
+        site.read_back_at_once = (
+            bool(found)
+            and found[0][0] >= loaded  # nothing read before the write
+            and all(switches == suspensions for _, switches in found)
+        )
 
 
 def _display_entry(frame: _Frame, value: cst.BaseExpression) -> cst.BaseExpression | None:

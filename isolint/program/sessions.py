@@ -54,12 +54,14 @@ def session_holder(project: Project, module: str, site: WriteSite) -> SessionHol
         return None
     program = program_of(project)
     creations = program.long_lived.inherited_by((module, site.self_class))
+    holder = (module, site.self_class)
+    places = _init_argument_places(function, site)
     if not is_session_parameter(project, module, function, site.value_name):
-        if not _handed_a_session(project, (module, site.self_class), function, site, creations):
+        if places is None or not _handed_a_session(project, holder, places, creations):
             return None
         return SessionHolder(creations[0].how, tuple(creations), "error")
     if creations:
-        if _built_without_one(project, (module, site.self_class), function, site, creations):
+        if places is not None and _built_without_one(project, holder, places, creations):
             return None
         return SessionHolder(creations[0].how, tuple(creations), "error")
     key = (module, site.self_class)
@@ -81,20 +83,13 @@ def session_holder(project: Project, module: str, site: WriteSite) -> SessionHol
 
 
 def _built_without_one(
-    project: Project,
-    holder: tuple[str, str],
-    init: Function,
-    site: WriteSite,
-    creations: list[Creation],
+    project: Project, holder: tuple[str, str], places: frozenset[str], creations: list[Creation]
 ) -> bool:
     """``_service = TokenBlocklistService()`` kept for the process, while requests build
     their own with ``TokenBlocklistService(db=db)``: when every long-lived instance is
     constructed without the session (left out or passed ``None``), none of them holds one.
     Unknown when any construction cannot be read (kept by another object, built by a
-    factory or the framework)."""
-    places = _init_argument_places(init, site)
-    if places is None:
-        return False
+    factory or the framework). ``places``: where a construction passes the parameter."""
     for creation in creations:
         passes = _construction_arguments(project, holder, creation)
         if passes is None or "*" in passes or not places.isdisjoint(passes):
@@ -112,19 +107,12 @@ def _init_argument_places(init: Function, site: WriteSite) -> frozenset[str] | N
 
 
 def _handed_a_session(
-    project: Project,
-    holder: tuple[str, str],
-    init: Function,
-    site: WriteSite,
-    creations: list[Creation],
+    project: Project, holder: tuple[str, str], places: frozenset[str], creations: list[Creation]
 ) -> bool:
     """``repo = UserRepo(SessionLocal())`` at import time, with ``self.session = session``
     in ``UserRepo.__init__``: whatever the parameter is called, a long-lived instance was
     built with a session made for it. (A module-level session passed by name is reported
     where it is made, by ISO301.)"""
-    places = _init_argument_places(init, site)
-    if places is None:
-        return False
     for creation in creations:
         binding = _construction_binding(project, holder, creation)
         if binding is None:

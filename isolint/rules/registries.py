@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from isolint.analysis.facts import Access, DecoratorUse, Function, WriteSite
-from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS
+from isolint.analysis.module_pass import CREDENTIAL_NAMES, REQUEST_ID_PARAMETERS
 from isolint.findings import Finding, Related, Severity
 from isolint.program import program_of
 from isolint.program.entry_points import EntryPoints
@@ -61,24 +61,20 @@ def check(project: Project) -> Iterator[Finding]:
             )
 
 
-# Parameters that carry whose credentials or identity a caller acts with: a singleton built
-# from one serves every later caller with the first caller's.
-_CREDENTIAL_PARAMETERS = frozenset(
-    {
-        "api_key",
-        "apikey",
-        "token",
-        "access_token",
-        "auth_token",
-        "credentials",
-        "password",
-        "secret",
-        "user",
-        "user_id",
-        "tenant",
-        "tenant_id",
-    }
-)
+# Parameters that carry whose credentials or identity a caller acts with (the pass's
+# credential names and more): a singleton built from one serves every later caller with
+# the first caller's.
+_CREDENTIAL_PARAMETERS = CREDENTIAL_NAMES | {
+    "api_key",
+    "apikey",
+    "auth_token",
+    "password",
+    "secret",
+    "user",
+    "user_id",
+    "tenant",
+    "tenant_id",
+}
 
 
 def _singletons_built_from_a_credential(project: Project) -> Iterator[Finding]:

@@ -17,7 +17,7 @@ from isolint.analysis.expressions import (
 )
 from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS, USER_IDENTITY_NAMES
-from isolint.config import FRESH_ID_CALLS
+from isolint.config import ENUM_BASES, FRESH_ID_CALLS
 from isolint.findings import Related
 from isolint.models import method_matches
 from isolint.program import program_of
@@ -371,19 +371,19 @@ def _an_entry_of_constant_tables(project: Project, record: ModuleRecord, site: W
 def _written_anywhere(project: Project, target: Target) -> bool:
     """Some write site in the project writes into the module-level binding, by its name or
     through an import (``settings.SCHEMES[k] = v``)."""
-    for module, other in project.modules.items():
-        imports = other.facts.imports
-        for write in other.facts.writes:
-            root = write.target.root
-            if root != target.name and root not in imports:
-                continue
-            written = project.resolve(module, Access(root, list(write.target.attrs)))
-            if written is not None and (written.module, written.name) == (
-                target.module,
-                target.name,
-            ):
-                return True
-    return False
+    written: set[tuple[str, str]] | None = getattr(project, "_written_bindings", None)
+    if written is None:
+        written = set()
+        for module, record in project.modules.items():
+            for write in record.facts.writes:
+                root = write.target.root
+                if root not in record.facts.bindings and root not in record.facts.imports:
+                    continue
+                made = project.resolve(module, Access(root, list(write.target.attrs)))
+                if made is not None and made.kind == "binding":
+                    written.add((made.module, made.name))
+        project.__dict__["_written_bindings"] = written  # (memoised per project)
+    return (target.module, target.name) in written
 
 
 def _scratch_of_one_task(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
@@ -2436,7 +2436,7 @@ def _enum_member(project: Project, module: str, site: WriteSite) -> bool:
     )
 
 
-_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+_ENUM_BASES = frozenset(ENUM_BASES)
 
 
 def _kept_from_the_constructor(
