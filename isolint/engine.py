@@ -62,6 +62,9 @@ class CheckResult:
     fixmes: list[Finding] = field(default_factory=list)
     # rule families that failed (a bug in isolint): the run is incomplete, and says so
     failures: list[str] = field(default_factory=list)
+    # the project index the findings came from (None when a remembered run answered): it
+    # lives as long as the result, so that a process about to exit need not free it
+    index: Project | None = field(default=None, repr=False, compare=False)
 
 
 def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Settings:
@@ -191,7 +194,7 @@ def _check(
         if run_key is not None and not failures:
             cache.put_run(run_key, findings, fixmes)
     release_program(project)
-    return CheckResult(findings, len(targets), settings, fixmes, failures)
+    return CheckResult(findings, len(targets), settings, fixmes, failures, project)
 
 
 def index_project(

@@ -271,6 +271,24 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path) -> None:
     assert direct.stdout == module.stdout
 
 
+@pytest.mark.parametrize(
+    ("code", "status", "stderr"),
+    [("None", 0, ""), ("1", 1, ""), ("2", 2, ""), ("'a message'", 1, "a message\n")],
+)
+def test_leaving_without_clean_up_keeps_exit_status_and_buffered_output(
+    code: str, status: int, stderr: str
+) -> None:
+    """The console script exits without the interpreter's clean-up: what ``sys.exit(code)``
+    would have meant must hold, and output still in a pipe's buffer must not be lost."""
+    program = f"from isolint.cli import _leave\nprint('x' * 100_000)\n_leave({code})\n"
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == status
+    assert result.stdout == "x" * 100_000 + "\n"
+    assert result.stderr == stderr
+
+
 def test_help_lists_the_check_options() -> None:
     result = run_cli("check", "--help")
     assert result.returncode == 0
