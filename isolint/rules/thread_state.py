@@ -133,13 +133,25 @@ def _field_findings(
 
 def _read_back(entry: _ThreadLocalField, store: _RequestStore, readers: Readers) -> list[Reader]:
     """The request-time functions that read the field back, other than the one that set
-    it (and the ContextVar's other setters and resetters)."""
-    return [
-        reader
-        for reader in readers.of_global(entry.module, entry.name, store.function)
-        if (reader.module, reader.function) != (store.record.name, store.function)
-        and (reader.module, reader.function) not in entry.setters
-    ]
+    it (and the ContextVar's other setters and resetters). A thread local's field set under
+    a condition counts its own function too when that reads the field: a request the
+    condition turns away (``if not hasattr(_local, "user_id")`` on the thread's second
+    request) reads the value the previous one left."""
+    writer = (store.record.name, store.function)
+    found = []
+    for reader in readers.of_global(entry.module, entry.name, store.function):
+        key = (reader.module, reader.function)
+        if _reads_its_own_store(entry, store) if key == writer else key not in entry.setters:
+            found.append(reader)
+    return found
+
+
+def _reads_its_own_store(entry: _ThreadLocalField, store: _RequestStore) -> bool:
+    """The function that sets the thread local's field under a condition reads the field
+    itself (not only the thread local, to set it)."""
+    if not store.conditional or entry.is_context_variable:
+        return False
+    return store.function in store.record.facts.attribute_reads.get(entry.attribute, ())
 
 
 def _request_thread_keeps(project: Project, entry: _ThreadLocalField, store: _RequestStore) -> bool:
