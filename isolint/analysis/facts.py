@@ -288,6 +288,9 @@ class WriteSite:
     # ... and reads them itself, not only through locals computed from them (``request.user``
     # stored, not a project fetched with the user as its access filter)
     value_names_user: bool = False
+    # ... or holds them, or something of theirs, as a part (``{"owner": request.user.name}``,
+    # a response built from it), not only as the filter a thing was looked up with
+    value_carries_user: bool = False
     # the write sits under an ``if`` that tests its target (``if tools: tools[-1] = x``):
     # an empty default never reaches it
     guarded_by_truth: bool = False

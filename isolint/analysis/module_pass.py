@@ -221,6 +221,8 @@ class _Frame:
     stored: set[str] = field(default_factory=set)
     # locals whose value depends on who is asking (read a user object or id)
     user_dependent: set[str] = field(default_factory=set)
+    # of those, the ones holding it as a part (see ``ModulePass._carries_user``)
+    carries_user: set[str] = field(default_factory=set)
     # locals computed from what the next handler answered (``tools = await call_next(ctx)``)
     answers: set[str] = field(default_factory=set)
     # locals computed from the request a per-request handler object keeps on itself
@@ -816,8 +818,14 @@ class ModulePass(cst.CSTVisitor):
         roots, attributes = names
         if self._depends_on_user(frame, value, names):
             frame.user_dependent.add(name)
+            if self._is_user_part(frame, value):  # `name = request.user.username`, a display
+                frame.carries_user.add(name)
+            elif not frame.branch_depth:
+                frame.carries_user.discard(name)
         else:
             frame.user_dependent.discard(name)
+            if not frame.branch_depth:
+                frame.carries_user.discard(name)
         if self._answers_caller(frame, value, *names):
             frame.answers.add(name)
         else:
@@ -1098,6 +1106,7 @@ class ModulePass(cst.CSTVisitor):
         chains = list(ex.dotted_chains(value))
         if site.value_user:
             site.value_names_user = self._names_user(value, names, chains)
+            site.value_carries_user = self._carries_user(frame, value)
         site.value_owner = site.value_id and any(map(self.options.user_keys.matches, chains))
         if frame.self_name is not None:
             site.value_reads_own_request = self._reads_own_request(frame, value, chains)
@@ -1193,6 +1202,39 @@ class ModulePass(cst.CSTVisitor):
             ):
                 return True
         return False
+
+    def _carries_user(self, frame: _Frame, value: cst.BaseExpression) -> bool:
+        """The value holds who is asking, or something of theirs, as one of its parts: a
+        display or an f-string with such a part (``{"owner": request.user.username}``), a
+        local holding one, or what a call builds from such a display or local
+        (``JsonResponse(data)``). Not a thing looked up with the user as its filter
+        (``Report.objects.get(id=report_id, owner=request.user)``): that is the thing, the
+        same whoever holds its id; nor an id of a connection or a client in it."""
+        kind = type(value)
+        if kind is cst.Await:
+            return self._carries_user(frame, value.expression)  # type: ignore[attr-defined]
+        if kind is cst.Name:
+            return value.value in frame.carries_user  # type: ignore[attr-defined]
+        if kind in _DISPLAYS:
+            return any(self._is_user_part(frame, part) for part in _display_parts(value))
+        if kind is cst.Call:
+            return any(
+                (type(arg.value) is cst.Name or type(arg.value) in _DISPLAYS)
+                and self._carries_user(frame, arg.value)
+                for arg in value.args  # type: ignore[attr-defined]
+            )
+        return False
+
+    def _is_user_part(self, frame: _Frame, part: cst.BaseExpression) -> bool:
+        """A part of a display that is the asking user or something of theirs: ``user``,
+        ``request.user.username``, a local holding such a value."""
+        if isinstance(part, cst.Name):
+            return part.value in USER_IDENTITY_NAMES or part.value in frame.carries_user
+        if type(part) in (cst.Attribute, cst.Subscript):
+            roots, attributes = ex.read_names(part)
+            held = not frame.carries_user.isdisjoint(roots)
+            return held or _reads_identity(part, roots, attributes)
+        return self._carries_user(frame, part)
 
     def _names_user(
         self, value: cst.BaseExpression, names: tuple[set[str], set[str]], chains: list[str]
@@ -3651,6 +3693,40 @@ def _value_kind(value: cst.BaseExpression, known: Mapping[str, str] | None = Non
         kinds = {_value_kind(value.left, known), _value_kind(value.right, known)}
         return "number" if kinds == {"number"} else ""
     return ""
+
+
+# Expressions that build a value out of parts (see ``ModulePass._carries_user``).
+_DISPLAYS = frozenset(
+    {
+        cst.Dict,
+        cst.List,
+        cst.Tuple,
+        cst.Set,
+        cst.FormattedString,
+        cst.ConcatenatedString,
+        cst.BinaryOperation,
+    }
+)
+
+
+def _display_parts(value: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """The expressions a display, an f-string or a concatenation is built from."""
+    kind = type(value)
+    if kind is cst.Dict:
+        for element in value.elements:  # type: ignore[attr-defined]
+            if type(element) is cst.DictElement:
+                yield element.key
+            yield element.value
+    elif kind in (cst.List, cst.Tuple, cst.Set):
+        for item in value.elements:  # type: ignore[attr-defined]
+            yield item.value
+    elif kind is cst.FormattedString:
+        for part in value.parts:  # type: ignore[attr-defined]
+            if type(part) is cst.FormattedStringExpression:
+                yield part.expression
+    elif kind in (cst.BinaryOperation, cst.ConcatenatedString):
+        yield value.left  # type: ignore[attr-defined]
+        yield value.right  # type: ignore[attr-defined]
 
 
 def _defaulted(value: cst.BaseExpression) -> cst.BaseExpression:

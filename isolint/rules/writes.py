@@ -2160,8 +2160,10 @@ def _an_entity_s_entry(project: Project, record: ModuleRecord, classified: Class
         for key in keys
     ):
         return False
-    if site.value_names_user:
-        return False  # the asking user themselves (``request.user``), kept as the thing's
+    if site.value_names_user or site.value_carries_user:
+        # the asking user themselves (``request.user``) kept as the thing's, or a value made
+        # for them (a response with their name in it) that the next holder of the id gets
+        return False
     return not any(reader.lists for reader in classified.readers(project))
 
 
