@@ -184,6 +184,24 @@ DEFAULT_DSL_BASES = (
     "Struct",  # msgspec: a mutable default is copied for each instance
 )
 
+# Declarative bases whose plain class-level containers stay ordinary class attributes,
+# one for every instance (Django's forms, models and admin, DRF's serializers): a dict in
+# the body of a `Form` is shared, where pydantic and msgspec copy a mutable default into
+# each instance.
+SHARED_BODY_DSL_BASES = frozenset(
+    {
+        "Form",
+        "ModelForm",
+        "Serializer",
+        "ModelSerializer",
+        "Model",
+        "ModelAdmin",
+        "Admin",
+        "TabularInline",
+        "StackedInline",
+    }
+)
+
 DEFAULT_ENTRY_DECORATORS = (
     "route",
     "get",

@@ -17,7 +17,7 @@ from isolint.analysis.expressions import (
 )
 from isolint.analysis.facts import Access, Binding, Function, Span, WriteSite
 from isolint.analysis.module_pass import REQUEST_ID_PARAMETERS, USER_IDENTITY_NAMES
-from isolint.config import ENUM_BASES, FRESH_ID_CALLS
+from isolint.config import ENUM_BASES, FRESH_ID_CALLS, SHARED_BODY_DSL_BASES
 from isolint.findings import Related
 from isolint.models import method_matches
 from isolint.program import program_of
@@ -1400,13 +1400,18 @@ def _classify_self(
     if class_level is not None:
         return class_level if class_level.code else None
     attribute = attrs[0]
-    if project.class_hierarchy(module, class_name) is None and not program_of(
+    declarative = project.class_hierarchy(module, class_name) is None and not program_of(
         project
-    ).long_lived.kept_bases((module, class_name)):
+    ).long_lived.kept_bases((module, class_name))
+    if declarative:
         # a declarative class (a model, a schema) holds data; but a ModelAdmin, declarative
-        # in its body, is one instance the admin site keeps for every request
-        return None
-    class_binding = project.class_attribute(module, class_name, attribute)
+        # in its body, is one instance the admin site keeps for every request, and a plain
+        # container in a form's body is the class's, not a field
+        class_binding = _plain_container_of_a_shared_body(record, class_name, attribute)
+        if class_binding is None:
+            return None
+    else:
+        class_binding = project.class_attribute(module, class_name, attribute)
     if class_binding is None or class_binding.kind != "container":
         class_binding = _subclass_container(project, module, class_name, attribute) or class_binding
     if class_binding is None:
@@ -1443,6 +1448,8 @@ def _classify_self(
             owner=class_name,
             per_request_instances=per_request,
         )
+    if declarative:
+        return None
     if class_binding is not None and len(attrs) == 1 and is_container_write(site):
         shared = _view_attribute_write(project, record, site, class_name, subject, class_binding)
         if shared is not None:
@@ -2137,6 +2144,23 @@ def _client_made_for_user(project: Project, record: ModuleRecord, site: WriteSit
 
 def _depends_on_user(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
     return program_of(project).reach.depends_on_user(record.name, site)
+
+
+def _plain_container_of_a_shared_body(
+    record: ModuleRecord, class_name: str, attribute: str
+) -> Binding | None:
+    """``defaults = {}`` in the body of a Django form, model or admin or a DRF serializer
+    (a class of the module, on one of ``SHARED_BODY_DSL_BASES``): a plain container, not a
+    field, that every instance shares."""
+    class_facts = record.facts.classes.get(class_name)
+    if class_facts is None:
+        return None
+    if not any(
+        base.text().rsplit(".", 1)[-1] in SHARED_BODY_DSL_BASES for base in class_facts.bases
+    ):
+        return None
+    binding = class_facts.attributes.get(attribute)
+    return binding if binding is not None and binding.kind == "container" else None
 
 
 def _an_entity_s_entry(project: Project, record: ModuleRecord, classified: ClassifiedWrite) -> bool:
