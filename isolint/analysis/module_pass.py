@@ -1498,17 +1498,22 @@ class ModulePass(cst.CSTVisitor):
     def _writes_imported_state_from_a_script(self, written: cst.BaseExpression) -> bool:
         """A store at the top level of a Streamlit script into what another module holds
         (``HISTORY.append(q)``, ``state.SETTINGS["user"] = name`` with ``HISTORY`` and
-        ``state`` imported). Streamlit runs a script's top level for every session, in a
-        fresh namespace each time, so its own globals are the session's; the modules it
-        imports are imported once for the process."""
+        ``state`` imported), or into what one of the script's functions hands out
+        (``get_history().append(q)``: judged later by whether the function keeps its result
+        for the process, as ``@st.cache_resource`` does). Streamlit runs a script's top
+        level for every session, in a fresh namespace each time, so its own globals are the
+        session's; the modules it imports are imported once for the process."""
         if not self._streamlit_script or self.frame.kind != "module":
             return False
         if self._main_guard_depth or self._lambda_depth:
             return False
-        root = written
+        root, called = written, False
         while type(root) in (cst.Attribute, cst.Subscript, cst.Call):
+            called = called or type(root) is cst.Call
             root = root.func if type(root) is cst.Call else root.value  # type: ignore[attr-defined]
-        return type(root) is cst.Name and root.value in self.facts.imports
+        if type(root) is not cst.Name:
+            return False
+        return root.value in self.facts.imports or (called and root.value in self.facts.functions)
 
     def _as_script(self, node: cst.CSTNode) -> _Frame:
         """The module frame, as the script function its top-level writes belong to
