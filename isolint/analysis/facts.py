@@ -274,6 +274,10 @@ class WriteSite:
     key_call: Access | None = None
     # the class of the instance stored, when the value is ``Cls(...)`` or a local holding one
     value_class: Access | None = None
+    # the call whose result the stored local holds (``prompt = st.chat_input()``, then
+    # ``prompt`` stored): for the calls whose result is request data (the models'
+    # ``user-input-calls``)
+    value_result_of: Access | None = None
     # the value when it is a bare name (``self.db = db_session``)
     value_name: str = ""
     # what kind of value is stored: "number" (counts, timings), "bool", "" (anything else)

@@ -1087,6 +1087,7 @@ class ModulePass(cst.CSTVisitor):
         if type(value) is cst.Name:
             site.value_name = value.value
             site.value_class = frame.instances.get(value.value)
+            site.value_result_of = frame.call_results.get(value.value)
         else:
             site.value_class = _new_instance_class(value)
         site.value_kind = _value_kind(value, frame.kinds)
@@ -1348,16 +1349,20 @@ class ModulePass(cst.CSTVisitor):
             if callee is None:
                 callee, result_method = _method_of_call_result(node.func)
             if callee is not None:
+                per_session = self._serves_the_session(callee)
                 call = CallSite(
                     callee,
-                    True,
+                    not per_session,
+                    function=self._as_script(node).owner if per_session else None,
                     span=self._placeholder(),
                     args=_argument_accesses(node),
                     keyword_args=_keyword_accesses(node),
                 )
                 call.result_method = result_method
                 call.chained_result = bool(result_method)
-                call.deferred = self._main_guard_depth > 0 or self._lambda_depth > 0
+                call.deferred = not per_session and (
+                    self._main_guard_depth > 0 or self._lambda_depth > 0
+                )
                 if self.frame.kind == "class":
                     call.in_class_body = self.frame.qualname
                 call.positional, call.keywords = _call_shape(node)
@@ -1516,6 +1521,14 @@ class ModulePass(cst.CSTVisitor):
         if type(root) is not cst.Name:
             return False
         return root.value in self.facts.imports or (called and root.value in self.facts.functions)
+
+    def _serves_the_session(self, callee: Access) -> bool:
+        """A call of one of the script's own functions at the top level of a Streamlit
+        script, main guard included (Streamlit runs the script as ``__main__``): ``main()``
+        runs for every session, as part of the script function."""
+        if not self._streamlit_script or self.frame.kind != "module" or self._lambda_depth:
+            return False
+        return not callee.attrs and not callee.keys and callee.root in self.facts.functions
 
     def _as_script(self, node: cst.CSTNode) -> _Frame:
         """The module frame, as the script function its top-level writes belong to

@@ -585,7 +585,14 @@ class Reach:
         proxies = self._proxies
         if any((module, name) in proxies for name in site.value_imports):
             return True
+        if site.value_result_of is not None and self._is_user_input(module, site.value_result_of):
+            return True  # `prompt = st.chat_input()` in a function of a Streamlit script
         return bool(self.request_data_results(module, site))
+
+    def _is_user_input(self, module: str, callee: Access) -> bool:
+        """A call returning what one user typed or chose (the models' ``user-input-calls``)."""
+        inputs = self.project.config.models.values("user-input-calls")
+        return self.project.callee_name(module, callee) in inputs
 
     def request_data_results(self, module: str, site: WriteSite) -> list[str]:
         """The functions returning request data whose results the stored value is computed

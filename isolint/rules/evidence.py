@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from isolint.analysis.facts import Function, WriteSite
+from isolint.analysis.module_pass import SCRIPT_FUNCTION
 from isolint.findings import Related
 from isolint.program import program_of
 from isolint.program.entry_points import is_lifecycle_name
@@ -45,6 +46,11 @@ class RequestEvidence:
     def phrase(self) -> str:
         if self.reasons:
             return "; it " + " and ".join(self.reasons)
+        if self.path is not None and self.path.entry[1] == SCRIPT_FUNCTION:
+            return (
+                "; it is reached from the top level of a Streamlit script, which runs for "
+                "every session"
+            )
         if self.path is not None:
             return f"; it is reached from request handler `{self.path.entry[1]}`"
         if self.shared_method:
