@@ -170,9 +170,44 @@ def classify_key(
         is_user_chain(chain, matcher, user_names) for chain in dotted_chains(node)
     ):
         return Key("user", text)
+    if not HEADER_MAPPINGS.isdisjoint(attributes) and reads_credential_header(node):
+        return Key("user", text)  # `request.headers["Authorization"]`: one entry per caller
     if is_constant(node):
         return Key("const", text)
     return Key("dynamic", text)
+
+
+# A request's headers and cookies, by the names frameworks give them.
+HEADER_MAPPINGS = frozenset({"headers", "META", "cookies", "COOKIES", "environ"})
+# What names a credential among a request's headers and cookies.
+_CREDENTIAL_HEADER_WORDS = ("authorization", "cookie", "api-key", "api_key", "session", "token")
+
+
+def reads_credential_header(value: cst.BaseExpression) -> bool:
+    """The value reads a credential from the request's headers or cookies by name
+    (``request.headers["Authorization"]``, ``request.COOKIES.get("sessionid")``): who is
+    asking, as much as their user id is."""
+    stack: list[cst.CSTNode] = [value]
+    while stack:
+        node = stack.pop()
+        mapping: cst.BaseExpression | None = None
+        key: cst.BaseExpression | None = None
+        if type(node) is cst.Subscript and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if type(index) is cst.Index:
+                mapping, key = node.value, index.value
+        elif type(node) is cst.Call and type(node.func) is cst.Attribute and node.args:
+            if node.func.attr.value == "get":
+                mapping, key = node.func.value, node.args[0].value
+        if (
+            type(mapping) is cst.Attribute
+            and mapping.attr.value in HEADER_MAPPINGS
+            and type(key) is cst.SimpleString
+            and any(word in key.value.lower() for word in _CREDENTIAL_HEADER_WORDS)
+        ):
+            return True
+        stack.extend(_children(node))
+    return False
 
 
 def is_user_chain(chain: str, matcher: UserKeyMatcher, user_names: AbstractSet[str]) -> bool:

@@ -1173,7 +1173,7 @@ class ModulePass(cst.CSTVisitor):
             return True
         if not frame.user_dependent.isdisjoint(roots):
             return True
-        if not _HEADER_MAPPINGS.isdisjoint(attributes) and _reads_credential_header(value):
+        if not ex.HEADER_MAPPINGS.isdisjoint(attributes) and ex.reads_credential_header(value):
             return True
         if self._answers_caller(frame, value, roots, attributes):
             return True
@@ -3318,39 +3318,8 @@ def _note_credential_read(
         return
     if type(container) is cst.Attribute and container.attr.value == "get":
         container = container.value
-    if type(container) is cst.Attribute and container.attr.value in _HEADER_MAPPINGS:
+    if type(container) is cst.Attribute and container.attr.value in ex.HEADER_MAPPINGS:
         function.reads_caller = True
-
-
-def _reads_credential_header(value: cst.BaseExpression) -> bool:
-    """The value reads a credential from the request's headers or cookies by name
-    (``request.headers["Authorization"]``, ``request.COOKIES.get("sessionid")``): who is
-    asking, as much as their user id is."""
-    stack: list[cst.CSTNode] = [value]
-    while stack:
-        node = stack.pop()
-        mapping: cst.BaseExpression | None = None
-        key: cst.BaseExpression | None = None
-        if type(node) is cst.Subscript and len(node.slice) == 1:
-            index = node.slice[0].slice
-            if type(index) is cst.Index:
-                mapping, key = node.value, index.value
-        elif type(node) is cst.Call and type(node.func) is cst.Attribute and node.args:
-            if node.func.attr.value == "get":
-                mapping, key = node.func.value, node.args[0].value
-        if (
-            type(mapping) is cst.Attribute
-            and mapping.attr.value in _HEADER_MAPPINGS
-            and type(key) is cst.SimpleString
-            and any(word in key.value.lower() for word in _CREDENTIAL_HEADER_WORDS)
-        ):
-            return True
-        stack.extend(children(node))
-    return False
-
-
-# What names a credential among a request's headers and cookies.
-_CREDENTIAL_HEADER_WORDS = ("authorization", "cookie", "api-key", "api_key", "session", "token")
 
 
 def _self_attributes(node: cst.Call, self_name: str) -> list[str]:
@@ -3963,8 +3932,6 @@ _CALLER_ATTRIBUTES = frozenset(
 # the database) is a database session, not the visitor's: reading it says nothing of who asks
 _DATABASE_HANDLE_NAMES = frozenset({"db", "database", "sa", "sqla", "sqlalchemy", "orm"})
 _CREDENTIAL_WORDS = ("authorization", "cookie", "api-key", "api_key", "x-user", "user_id")
-# A request's headers and cookies, by the names frameworks give them
-_HEADER_MAPPINGS = frozenset({"headers", "META", "cookies", "COOKIES", "environ"})
 _THREAD_LOCAL_CLASSES = frozenset({"threading.local", "_threading_local.local"})
 _MOCK = frozenset({"unittest.mock", "mock", "unittest"})
 
