@@ -179,8 +179,10 @@ def classify_key(
 
 # A request's headers and cookies, by the names frameworks give them.
 HEADER_MAPPINGS = frozenset({"headers", "META", "cookies", "COOKIES", "environ"})
-# What names a credential among a request's headers and cookies.
-_CREDENTIAL_HEADER_WORDS = ("authorization", "cookie", "api-key", "api_key", "session", "token")
+# What names who is asking among a request's keys (a header, a cookie, a form field)...
+CREDENTIAL_WORDS = ("authorization", "cookie", "api-key", "api_key", "x-user")
+# ... and among its headers and cookies only, where a session or a token is the caller's.
+_CREDENTIAL_HEADER_WORDS = (*CREDENTIAL_WORDS, "session", "token")
 
 
 def reads_credential_header(value: cst.BaseExpression) -> bool:

@@ -3931,7 +3931,7 @@ _CALLER_ATTRIBUTES = frozenset(
 # `db.session` of Flask-SQLAlchemy (an imported extension object, or a parameter named for
 # the database) is a database session, not the visitor's: reading it says nothing of who asks
 _DATABASE_HANDLE_NAMES = frozenset({"db", "database", "sa", "sqla", "sqlalchemy", "orm"})
-_CREDENTIAL_WORDS = ("authorization", "cookie", "api-key", "api_key", "x-user", "user_id")
+_CREDENTIAL_WORDS = (*ex.CREDENTIAL_WORDS, "user_id")
 _THREAD_LOCAL_CLASSES = frozenset({"threading.local", "_threading_local.local"})
 _MOCK = frozenset({"unittest.mock", "mock", "unittest"})
 
