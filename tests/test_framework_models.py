@@ -86,6 +86,14 @@ CASES: dict[str, tuple[str, str]] = {
         "import somelib\n\ndef answer(key, item):\n    remember(key, item)\n\n"
         "button = somelib.Button('go')\nbutton.click(answer)\n",
     ),
+    "dash": (
+        "from dash import Dash, Input, Output\napp = Dash(__name__)\n\n"
+        "@app.callback(Output('out', 'children'), Input('key', 'value'), Input('item', 'value'))\n"
+        "def answer(key, item):\n    remember(key, item)\n",
+        "from somelib import Dash, Input, Output\napp = Dash(__name__)\n\n"
+        "@app.callback(Output('out', 'children'), Input('key', 'value'), Input('item', 'value'))\n"
+        "def answer(key, item):\n    remember(key, item)\n",
+    ),
     "plugins": (
         "class Filter:\n    def inlet(self, key: str, item: dict, __user__=None) -> dict:\n"
         "        remember(key, item)\n        return item\n",
@@ -1591,3 +1599,28 @@ def test_properties_handing_out_each_other_are_left_untyped(tmp_path: Path) -> N
     root = write_project(tmp_path / "proj", {"app/pair.py": code})
     result = check([root], load_settings([root]), use_cache=False, jobs=1, cwd=root)
     assert (result.findings, result.failures) == ([], [])
+
+
+_DASH_PAGE = """
+from dash import Input, Output, callback
+
+SEEN = {container}
+
+
+@callback(Output("out", "children"), Input("query", "value"))
+def search(query):
+    {store}
+    return query
+"""
+
+
+def test_a_dash_callback_of_the_app_free_form_serves_every_user(project: MakeProject) -> None:
+    source = _DASH_PAGE.format(container="[]", store="SEEN.append(query)")
+    found = project({"app/pages/search.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO101", 9)], found
+    assert "`@callback`" in found[0].message
+
+
+def test_a_dash_callback_keeping_nothing_is_quiet(project: MakeProject) -> None:
+    source = _DASH_PAGE.format(container="{}", store="query = SEEN.get(query, query)")
+    assert project({"app/pages/search.py": source}) == []
