@@ -1624,3 +1624,54 @@ def test_a_dash_callback_of_the_app_free_form_serves_every_user(project: MakePro
 def test_a_dash_callback_keeping_nothing_is_quiet(project: MakeProject) -> None:
     source = _DASH_PAGE.format(container="{}", store="query = SEEN.get(query, query)")
     assert project({"app/pages/search.py": source}) == []
+
+
+_AIOHTTP_ROUTER = """
+from {module} import web
+
+
+class Tool:
+    def __init__(self):
+        self.target = None
+
+    def set_context(self, target):
+        self.target = target
+
+    async def send(self, content):
+        return (self.target, content)
+
+
+class Loop:
+    def __init__(self):
+        self.tool = Tool()
+
+    async def process(self, content, target):
+        self.tool.set_context(target)
+        return await self.tool.send(content)
+
+
+LOOP = Loop()
+
+
+async def chat(request):
+    body = await request.json()
+    return web.json_response(await LOOP.process(body["text"], body["chat"]))
+
+
+app = web.Application()
+app.router.add_post("/chat", chat)
+"""
+
+
+def test_a_handler_added_to_an_aiohttp_application_s_router_serves_requests(
+    project: MakeProject,
+) -> None:
+    found = project({"app/server.py": _AIOHTTP_ROUTER.format(module="aiohttp")})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 10)], found
+    assert "kept on `Loop.tool`" in found[0].message
+
+
+def test_a_router_of_another_library_s_application_registers_nothing(
+    project: MakeProject,
+) -> None:
+    assert project({"app/server.py": _AIOHTTP_ROUTER.format(module="somelib")}) == []

@@ -384,6 +384,8 @@ class CallSite:
     deferred: bool = False
     # made under an ``if`` in its function: a request the test turns away does not make it
     conditional: bool = False
+    # made by a runner the call hands the callable to (``asyncio.to_thread(fn, x)``: ``fn(x)``)
+    handed: bool = False
 
 
 @dataclass(slots=True)

@@ -1390,7 +1390,7 @@ class ModulePass(cst.CSTVisitor):
             _fill_buffers(node, frame)
         handed = self._handed_callable(node)
         if handed is not None:
-            self._record_call(handed, node, frame)  # `run_in_threadpool(agent, body)`
+            self._record_call(handed, node, frame, by_runner=True)  # `run_in_threadpool(agent, body)`
         func = node.func
         if rebound is not None:
             return
@@ -1463,8 +1463,11 @@ class ModulePass(cst.CSTVisitor):
             return runners.get("." + func.attr.value)
         return None
 
-    def _record_call(self, node: cst.Call, at: cst.Call, frame: _Frame) -> None:
-        """A call site for ``node`` (positioned at ``at``, the call written in the source)."""
+    def _record_call(
+        self, node: cst.Call, at: cst.Call, frame: _Frame, *, by_runner: bool = False
+    ) -> None:
+        """A call site for ``node`` (positioned at ``at``, the call written in the source;
+        ``by_runner``: the call a runner makes of the callable ``at`` hands it)."""
         matcher = self.options.user_keys
         callee = ex.access_of(node.func, matcher) or _method_of_new_instance(node.func)
         result_method = ""
@@ -1488,6 +1491,7 @@ class ModulePass(cst.CSTVisitor):
             call.result_method = result_method
             call.chained_result = bool(result_method)
             call.conditional = bool(frame.if_tests)
+            call.handed = by_runner
             if frame.self_name is not None and frame.function is not None and callee.attrs:
                 handed = _self_attributes(node, frame.self_name)
                 if handed:

@@ -68,6 +68,9 @@ class EntryPoints:
                 ):
                     reason = f"`{function.name}` of a Django middleware"
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
+                elif is_middleware_call(record.facts, function) and (module, qualname) not in found:
+                    reason = "`__call__` of a Django middleware (built with `get_response`)"
+                    found[(module, qualname)] = EntryPoint((module, qualname), reason)
                 elif serves_rpc(record.facts, function) and (module, qualname) not in found:
                     reason = f"`{function.name}` of a gRPC servicer (`request, context`)"
                     found[(module, qualname)] = EntryPoint((module, qualname), reason)
@@ -296,10 +299,10 @@ class EntryPoints:
                 if not call.args and not call.keyword_args:
                     continue
                 receiver = Access(callee.root, callee.attrs[:-1])
-                receiver_type = self.types.receiver_type(module, None, None, receiver)
-                if receiver_type is None:
+                receiver_names = self._receiver_names(module, receiver)
+                if receiver_names is None:
                     continue
-                index = self.models.registration_argument(callee.attrs[-1], receiver_type.names)
+                index = self.models.registration_argument(callee.attrs[-1], receiver_names)
                 if index is None:
                     continue
                 # the handler where the model says, or passed by keyword (``fn=respond``)
@@ -473,13 +476,30 @@ class EntryPoints:
         if method in self.models.registration_methods:
             # `button.click(...)` on a widget, not `json.load(...)`: by the receiver's class
             receiver = Access(call.callee.root, call.callee.attrs[:-1])
-            receiver_type = self.types.receiver_type(module, None, None, receiver)
-            if receiver_type is not None and (
-                self.models.registration_argument(method, receiver_type.names) is not None
+            receiver_names = self._receiver_names(module, receiver)
+            if receiver_names is not None and (
+                self.models.registration_argument(method, receiver_names) is not None
             ):
                 return True
         instantiating = self.models.values("instantiating-registrations")
         return self.project.callee_name(module, call.callee) in instantiating
+
+    def _receiver_names(self, module: str, receiver: Access) -> frozenset[str] | None:
+        """The qualified names of the receiver's class; for an attribute of an object of a
+        known class that the index cannot type (``app.router``), that class's names with the
+        attribute (``aiohttp.web.Application.router``), as a model names what a framework
+        object hands out."""
+        found = self.types.receiver_type(module, None, None, receiver)
+        if found is not None:
+            return found.names
+        if not receiver.attrs:
+            return None
+        owner = self.types.receiver_type(
+            module, None, None, Access(receiver.root, receiver.attrs[:-1])
+        )
+        if owner is None:
+            return None
+        return frozenset(f"{name}.{receiver.attrs[-1]}" for name in owner.names)
 
     @cached_property
     def _framework_bases(self) -> frozenset[str]:
@@ -704,6 +724,15 @@ def is_middleware_hook(function: Function) -> bool:
         and len(params) == arity
         and params[0] == "request"
     )
+
+
+def is_middleware_call(facts: ModuleFacts, function: Function) -> bool:
+    """``def __call__(self, request)`` of a class whose ``__init__`` takes ``get_response``:
+    a Django middleware (new style), whose one instance is called with every request."""
+    if function.name != "__call__" or function.params != ["request"] or not function.class_name:
+        return False
+    init = facts.functions.get(f"{function.class_name}.__init__")
+    return init is not None and init.params == ["get_response"]
 
 
 def serves_rpc(facts: ModuleFacts, function: Function) -> bool:

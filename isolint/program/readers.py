@@ -268,11 +268,12 @@ class Readers:
         return {}
 
     def _names_global(self, reader_module: str, local: str, module: str) -> bool:
-        """Whether ``local`` in ``reader_module`` is the module-level name of ``module``."""
+        """Whether ``local`` in ``reader_module`` is the module-level name (an object, or a
+        class) of ``module``."""
         if reader_module == module:
             return True
         target = self.project.resolve(reader_module, Access(local))
-        return target is not None and target.kind == "binding" and target.module == module
+        return target is not None and target.kind in _GLOBALS and target.module == module
 
     @cached_property
     def _global_loads(self) -> dict[str, list[tuple[str, str, str]]]:
@@ -352,3 +353,7 @@ class Readers:
         return bool(built.get(key)) or any(
             built.get(subclass) for subclass in self.reach.types.subclasses.get(key, ())
         )
+
+
+# What a module-level name of another module may resolve to, for its readers.
+_GLOBALS = frozenset({"binding", "class"})

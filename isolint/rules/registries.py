@@ -254,6 +254,8 @@ def _unscoped_cache_keys(project: Project) -> Iterator[Finding]:
         for qualname, function in record.facts.functions.items():
             if not _builds_cache_key(record.name, function):
                 continue
+            if models.is_bookkeeping(function.class_name or "", "", record.name):
+                continue  # a throttle's key counts a client's requests: nothing is served
             # a `query` may be a search, the same for everyone; asked of a model, it is a
             # user's question
             model_answers = models.caches_model_answers(function.class_name or "", record.name)

@@ -56,8 +56,9 @@ class _RequestStore:
 
 @dataclass
 class _ThreadLocalField:
-    """One field of a module-level thread local, or a module-level ContextVar (``attribute``
-    empty): where requests set it, and whether anything clears it."""
+    """One field of a thread local (module-level, or ``Class.attribute`` for one kept in a
+    class body), or a module-level ContextVar (``attribute`` empty): where requests set it,
+    and whether anything clears it."""
 
     module: str
     name: str
@@ -67,6 +68,16 @@ class _ThreadLocalField:
     cleared: bool = False
     # functions that only set or reset the ContextVar: naming it there reads nothing back
     setters: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def holder(self) -> str | None:
+        """The class whose body keeps the thread local (``name`` is ``Class.attribute``)."""
+        return self.name.rpartition(".")[0] or None
+
+    @property
+    def local(self) -> str:
+        """The thread local's own name: the global, or the class attribute."""
+        return self.name.rpartition(".")[2]
 
     @property
     def is_context_variable(self) -> bool:
@@ -107,9 +118,10 @@ def _field_findings(
     project: Project, entry: _ThreadLocalField, readers: Readers
 ) -> Iterator[Finding]:
     """An error for each store under an ``if`` that other request-time code reads back: a
-    request the condition turns away reads the previous one's value. Else a warning for
-    each store that outlives a request a framework serves, when other code reads it back
-    or may (another module imports it)."""
+    request the condition turns away reads the previous one's value. Else, for a
+    module-level thread local, a warning for each store that outlives a request a framework
+    serves, when other code reads it back or may (another module imports it); one an object
+    keeps is usually set and read by the same object's methods in one request."""
     reported = False
     for store in entry.stores:
         if not store.conditional or not _request_thread_keeps(project, entry, store):
@@ -118,8 +130,8 @@ def _field_findings(
         if read_back:
             reported = True
             yield _finding(project, entry, store, read_back, Severity.ERROR)
-    if reported:
-        return
+    if reported or entry.holder is not None:
+        return  # an object's thread local: only the condition shows a request reads another's
     published = _imported_elsewhere(project, entry)
     for store in entry.stores:
         if not _request_thread_keeps(project, entry, store):
@@ -139,11 +151,24 @@ def _read_back(entry: _ThreadLocalField, store: _RequestStore, readers: Readers)
     request) reads the value the previous one left."""
     writer = (store.record.name, store.function)
     found = []
-    for reader in readers.of_global(entry.module, entry.name, store.function):
+    for reader in _readers_of(entry, store, readers):
         key = (reader.module, reader.function)
         if _reads_its_own_store(entry, store) if key == writer else key not in entry.setters:
             found.append(reader)
     return found
+
+
+def _readers_of(entry: _ThreadLocalField, store: _RequestStore, readers: Readers) -> list[Reader]:
+    """Request-time functions that load the thread local: the module-level name, or for one
+    kept in a class body, the class's attribute (``HistoryLog.thread``, ``self.thread``)."""
+    if entry.holder is None:
+        return readers.of_global(entry.module, entry.name, store.function)
+    found = readers.of_object_attribute(entry.module, entry.holder, entry.local)
+    named = {(reader.module, reader.function) for reader in found}
+    through_self = readers.of_attribute(
+        entry.module, [(entry.module, entry.holder)], entry.local, store.function
+    )
+    return found + [r for r in through_self if (r.module, r.function) not in named]
 
 
 def _reads_its_own_store(entry: _ThreadLocalField, store: _RequestStore) -> bool:
@@ -167,7 +192,7 @@ def _imported_elsewhere(project: Project, entry: _ThreadLocalField) -> bool:
     globals``): it is published for code to read, which may be the service's, outside this
     tree."""
     return any(
-        ref.module == entry.module and ref.name == entry.name
+        ref.module == entry.module and ref.name == (entry.holder or entry.name)
         for module, record in project.modules.items()
         if module != entry.module
         for ref in record.facts.imports.values()
@@ -393,9 +418,13 @@ def _clears(site: WriteSite) -> bool:
 def _thread_local_field(
     project: Project, module: str, site: WriteSite
 ) -> tuple[tuple[str, str, str], Binding] | None:
-    """The module-level thread local (its module and name) and the field a write targets
-    (``_locals.user = ...`` here, or through an import of ``_locals``)."""
+    """The thread local (its module and name) and the field a write targets: a module-level
+    one (``_locals.user = ...`` here, or through an import of ``_locals``), or one kept in a
+    class body (``HistoryLog.thread.request = ...``, ``self._local.user = ...``: named
+    ``Class.attribute``)."""
     target = site.target
+    if len(target.attrs) == 2:
+        return _class_thread_local_field(project, module, site)
     if site.self_class is not None or len(target.attrs) != 1:
         return None
     facts = project.modules[module].facts
@@ -411,3 +440,32 @@ def _thread_local_field(
     if binding is None or binding.kind != "threading_local":
         return None
     return (resolved.module, resolved.name, target.attrs[0]), binding
+
+
+def _class_thread_local_field(
+    project: Project, module: str, site: WriteSite
+) -> tuple[tuple[str, str, str], Binding] | None:
+    """``Service.thread.request = request`` or ``self.thread.request = request``, where the
+    class (or a base) sets ``thread = threading.local()`` in its body: one thread local for
+    the class and every instance, as shared as a module-level one."""
+    target = site.target
+    if site.self_class is not None:
+        owner: tuple[str, str] | None = (module, site.self_class)
+    else:
+        facts = project.modules[module].facts
+        if target.root not in facts.classes and target.root not in facts.imports:
+            return None  # most writes: `obj.a.b = ...` on a local or a parameter
+        resolved = project.resolve(module, Access(target.root))
+        owner = None
+        if resolved is not None and resolved.kind == "class" and not resolved.rest:
+            owner = (resolved.module, resolved.name)
+    if owner is None:
+        return None
+    attribute, field_name = target.attrs
+    for defining_module, class_facts, _ in project._hierarchy(*owner):
+        binding = class_facts.attributes.get(attribute)
+        if binding is not None:
+            if binding.kind != "threading_local":
+                return None
+            return (defining_module, f"{class_facts.name}.{attribute}", field_name), binding
+    return None

@@ -243,7 +243,9 @@ def _without_lone_removals(found: list[ClassifiedWrite]) -> list[ClassifiedWrite
 
 def _classify(project: Project, record: ModuleRecord, site: WriteSite) -> ClassifiedWrite | None:
     module = record.name
-    if project.runs_at_import_time(module, site) or _overridden_then_restored(record, site):
+    if project.runs_at_import_time(module, site) or _overridden_then_restored(
+        project, record, site
+    ):
         return None
     if site.memoized and program_of(project).reach.reads_caller_state(module, site.value_imports):
         # `CACHE[name] = {"viewer": session["user"], ...}`: computed from the key and from
@@ -413,14 +415,18 @@ def _scratch_of_one_task(project: Project, record: ModuleRecord, site: WriteSite
     )
 
 
-def _overridden_then_restored(record: ModuleRecord, site: WriteSite) -> bool:
+def _overridden_then_restored(project: Project, record: ModuleRecord, site: WriteSite) -> bool:
     """``saved = node.var; node.var = rendered; ...; node.var = saved``: the function puts
     back the value it found, with no ``await`` or ``yield`` between (or all of it under one
     lock), so the shared object holds this request's value only while the one call runs
     (the override and the restore are both left alone). Under threads the window is still
     there without a lock, but it is the shape maintainers fix leaks with, and a linter that
-    flags the fix is not believed."""
+    flags the fix is not believed; except in a function the code itself hands to a thread
+    pool (``asyncio.to_thread(handle, agent, model)``), which every request then runs on a
+    thread of its own at once."""
     if site.operation not in ("setattr", "setitem"):
+        return False
+    if not site.under_lock and _handed_to_threads(project, record.name, site.function):
         return False
     if site.restores_saved:
         return True
@@ -433,6 +439,16 @@ def _overridden_then_restored(record: ModuleRecord, site: WriteSite) -> bool:
         and _written_place(other) == written
         for other in record.facts.writes
     )
+
+
+def _handed_to_threads(project: Project, module: str, qualname: str) -> bool:
+    """A synchronous function that runners are handed (``asyncio.to_thread(fn, ...)``,
+    ``loop.run_in_executor(None, fn)``) to run on a pool's threads."""
+    function = project.function(module, qualname)
+    if function is None or function.is_async:
+        return False
+    callers = program_of(project).reach.callers.get((module, qualname), ())
+    return any(edge.call.handed for edge in callers)
 
 
 def _written_place(site: WriteSite) -> str:
