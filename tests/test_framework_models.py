@@ -1675,3 +1675,14 @@ def test_a_router_of_another_library_s_application_registers_nothing(
     project: MakeProject,
 ) -> None:
     assert project({"app/server.py": _AIOHTTP_ROUTER.format(module="somelib")}) == []
+
+
+def test_a_handler_added_in_an_aiohttp_app_factory_serves_requests(project: MakeProject) -> None:
+    source = _AIOHTTP_ROUTER.format(module="aiohttp").replace(
+        'app = web.Application()\napp.router.add_post("/chat", chat)\n',
+        "def create_app():\n    app = web.Application()\n"
+        '    app.router.add_post("/chat", chat)\n    return app\n',
+    )
+    assert "def create_app" in source
+    found = project({"app/server.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 10)], found

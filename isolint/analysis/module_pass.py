@@ -1390,7 +1390,9 @@ class ModulePass(cst.CSTVisitor):
             _fill_buffers(node, frame)
         handed = self._handed_callable(node)
         if handed is not None:
-            self._record_call(handed, node, frame, by_runner=True)  # `run_in_threadpool(agent, body)`
+            self._record_call(
+                handed, node, frame, by_runner=True
+            )  # `run_in_threadpool(agent, body)`
         func = node.func
         if rebound is not None:
             return

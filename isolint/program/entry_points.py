@@ -486,16 +486,18 @@ class EntryPoints:
 
     def _receiver_names(self, module: str, receiver: Access) -> frozenset[str] | None:
         """The qualified names of the receiver's class; for an attribute of an object of a
-        known class that the index cannot type (``app.router``), that class's names with the
-        attribute (``aiohttp.web.Application.router``), as a model names what a framework
-        object hands out."""
+        known class that the index cannot type (``app.router``, or ``web.Application.router``
+        for a local ``app = web.Application()`` in an app factory), that class's names with
+        the attribute (``aiohttp.web.Application.router``), as a model names what a
+        framework object hands out."""
         found = self.types.receiver_type(module, None, None, receiver)
         if found is not None:
             return found.names
         if not receiver.attrs:
             return None
-        owner = self.types.receiver_type(
-            module, None, None, Access(receiver.root, receiver.attrs[:-1])
+        holder = Access(receiver.root, receiver.attrs[:-1])
+        owner = self.types.receiver_type(module, None, None, holder) or self.types.class_type(
+            module, holder
         )
         if owner is None:
             return None
