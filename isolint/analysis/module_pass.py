@@ -1389,10 +1389,8 @@ class ModulePass(cst.CSTVisitor):
         if frame.buffers:
             _fill_buffers(node, frame)
         handed = self._handed_callable(node)
-        if handed is not None:
-            self._record_call(
-                handed, node, frame, by_runner=True
-            )  # `run_in_threadpool(agent, body)`
+        if handed is not None:  # `run_in_threadpool(agent, body)`
+            self._record_call(handed, node, frame, by_runner=True)
         func = node.func
         if rebound is not None:
             return
