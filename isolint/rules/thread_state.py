@@ -119,9 +119,10 @@ def _field_findings(
 ) -> Iterator[Finding]:
     """An error for each store under an ``if`` that other request-time code reads back: a
     request the condition turns away reads the previous one's value. Else, for a
-    module-level thread local, a warning for each store that outlives a request a framework
-    serves, when other code reads it back or may (another module imports it); one an object
-    keeps is usually set and read by the same object's methods in one request."""
+    module-level or class-body thread local, a warning for each store that outlives a
+    request a framework serves, when other code reads it back or may (another module
+    imports it); one an object makes for itself in ``__init__`` is usually set and read by
+    the same object's methods in one request."""
     reported = False
     for store in entry.stores:
         if not store.conditional or not _request_thread_keeps(project, entry, store):
@@ -130,8 +131,8 @@ def _field_findings(
         if read_back:
             reported = True
             yield _finding(project, entry, store, read_back, Severity.ERROR)
-    if reported or entry.holder is not None:
-        return  # an object's thread local: only the condition shows a request reads another's
+    if reported or _kept_per_instance(project, entry):
+        return  # an object's own thread local: only the condition shows another's value read
     published = _imported_elsewhere(project, entry)
     for store in entry.stores:
         if not _request_thread_keeps(project, entry, store):
@@ -156,6 +157,15 @@ def _read_back(entry: _ThreadLocalField, store: _RequestStore, readers: Readers)
         if _reads_its_own_store(entry, store) if key == writer else key not in entry.setters:
             found.append(reader)
     return found
+
+
+def _kept_per_instance(project: Project, entry: _ThreadLocalField) -> bool:
+    """The thread local is one an object makes for itself (``self._local =
+    threading.local()`` in ``__init__``), not one in a class body."""
+    if entry.holder is None:
+        return False
+    class_facts = project.modules[entry.module].facts.classes.get(entry.holder)
+    return class_facts is None or entry.local in class_facts.init_attributes
 
 
 def _readers_of(entry: _ThreadLocalField, store: _RequestStore, readers: Readers) -> list[Reader]:
