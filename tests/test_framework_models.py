@@ -1686,3 +1686,39 @@ def test_a_handler_added_in_an_aiohttp_app_factory_serves_requests(project: Make
     assert "def create_app" in source
     found = project({"app/server.py": source})
     assert [(f.code, f.line) for f in found] == [("ISO401", 10)], found
+
+
+_STATE_VALUE_HANDLER = """
+import {module} as gr
+
+
+class Model:
+    def __init__(self):
+        self.api_key = ""
+
+    def set_key(self, key):
+        self.api_key = key.strip()
+
+    def predict(self, text):
+        return f"{{self.api_key[:4]}}: {{text}}"
+
+
+with gr.Blocks() as demo:
+    model = gr.State(Model())
+    key = gr.Textbox()
+    key.change(model.value.set_key, key, None)
+    question = gr.Textbox()
+    question.submit(model.value.predict, question, question)
+"""
+
+
+def test_a_handler_bound_to_a_gradio_state_s_value_runs_on_one_object(
+    project: MakeProject,
+) -> None:
+    found = project({"app/ui.py": _STATE_VALUE_HANDLER.format(module="gradio")})
+    assert [(f.code, f.line) for f in found] == [("ISO401", 10)], found
+    assert "created at import time" in " ".join(r.message for r in found[0].related)
+
+
+def test_a_value_holder_of_another_library_hands_out_nothing(project: MakeProject) -> None:
+    assert project({"app/ui.py": _STATE_VALUE_HANDLER.format(module="somelib")}) == []

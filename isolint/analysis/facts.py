@@ -386,6 +386,9 @@ class CallSite:
     conditional: bool = False
     # made by a runner the call hands the callable to (``asyncio.to_thread(fn, x)``: ``fn(x)``)
     handed: bool = False
+    # the position of a ``*rest`` argument (``self.model.set_key(*args)``): its sources,
+    # recorded at that position, stand for every positional argument from there on
+    star_at: int = -1
 
 
 @dataclass(slots=True)

@@ -1272,7 +1272,9 @@ class ModulePass(cst.CSTVisitor):
         """What each argument is computed from: parameters, ``@import`` names and ``$name``
         objects built at import time in this module."""
         for arg in node.args:
-            if arg.star:
+            if arg.star == "*" and len(call.arg_sources) < 8:
+                call.star_at = len(call.arg_sources)  # `*args`: recorded as the next position
+            elif arg.star:
                 break
             value = _display_entry(frame, arg.value) or arg.value
             # the names an argument reads, found once for the three questions (a hot path)
@@ -1282,6 +1284,8 @@ class ModulePass(cst.CSTVisitor):
                     call.keyword_sources[arg.keyword.value] = []
                 elif len(call.arg_sources) < 8:
                     call.arg_sources.append([])
+                if call.star_at >= 0:
+                    break
                 continue
             sources = sorted(frame.sources_of(names[0]))
             module_names = self._module_names_among(frame, names[0])
@@ -1306,6 +1310,8 @@ class ModulePass(cst.CSTVisitor):
                 if fresh:
                     call.fresh_args.append(str(len(call.arg_sources)))
                 call.arg_sources.append(sources)
+            if call.star_at >= 0:
+                break  # what follows a `*args` has no fixed position
 
     def _mark_check_then_act(self, site: WriteSite, frame: _Frame) -> None:
         if site.operation not in ("setitem", "call:setdefault", "call:__setitem__"):

@@ -155,6 +155,7 @@ _VALUE_KEYS = (
     "singleton-providers",
     "conversation-creators",
     "caller-state-globals",
+    "value-holders",
 )
 _TOP_KEYS = frozenset(
     {

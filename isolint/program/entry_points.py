@@ -23,7 +23,7 @@ from isolint.analysis.module_pass import SCRIPT_FUNCTION
 from isolint.config import DEFAULT_ENTRY_DECORATORS, NOT_SERVED_FOLDERS
 from isolint.models import method_matches
 from isolint.program.types import TypeIndex, ValueType
-from isolint.project import Project
+from isolint.project import Project, Target
 
 FunctionKey = tuple[str, str]  # (module, function qualname)
 
@@ -324,15 +324,31 @@ class EntryPoints:
             return None
         if target.kind == "function" and not target.rest:
             return target.module, target.name
-        if target.kind != "binding" or len(target.rest) != 1:
+        if target.kind != "binding" or len(target.rest) not in (1, 2):
             return None
-        made = self.types.binding_type(target.module, target.name)
+        if len(target.rest) == 1:
+            made = self.types.binding_type(target.module, target.name)
+        else:
+            made = self._held_value_type(target)
         if made is None or made.project is None:
             return None
         for owner, class_facts, _ in self.project._hierarchy(*made.project):
-            if target.rest[0] in class_facts.methods:
-                return owner, f"{class_facts.name}.{target.rest[0]}"
+            if target.rest[-1] in class_facts.methods:
+                return owner, f"{class_facts.name}.{target.rest[-1]}"
         return None
+
+    def _held_value_type(self, target: Target) -> ValueType | None:
+        """The class of what a value holder built at module level gives back
+        (``current_model.value`` with ``current_model = gr.State(ModelManager(...))``: the
+        models' ``value-holders``)."""
+        binding = self.project.binding(target)
+        if binding is None or binding.callee is None:
+            return None
+        holder = self.project.callee_name(target.module, binding.callee)
+        if f"{holder}.{target.rest[0]}" not in self.models.values("value-holders"):
+            return None
+        held = binding.argument_calls.get("0") or binding.argument_calls.get("value")
+        return self.types.class_type(target.module, held) if held is not None else None
 
     def _handlers_passed(self, module: str, call: CallSite) -> list[tuple[FunctionKey, str]]:
         """Project functions passed to a handler class: ``MessageHandler(filters, reply)``,

@@ -70,18 +70,28 @@ class CallEdge:
     def user_keywords(self) -> Sequence[str]:
         return self.call.user_keywords
 
+    def position(self, index: int) -> int:
+        """Where the call's facts record the argument of the parameter at ``index``: the
+        ``*rest`` argument's position for every parameter from there on (-1 for none)."""
+        star_at = self.call.star_at
+        if 0 <= star_at <= index:
+            return star_at if star_at < len(self.arg_sources) else -1
+        return index if 0 <= index < len(self.arg_sources) else -1
+
     def argument(self, index: int, name: str) -> Sources | None:
         """What the call passes the parameter at ``index`` (or named ``name``) is computed
         from, or None when it does not pass it by position or keyword."""
-        if 0 <= index < len(self.arg_sources):
-            return self.arg_sources[index]
+        at = self.position(index)
+        if at >= 0:
+            return self.arg_sources[at]
         return self.call.keyword_sources.get(name)
 
     def asks_who(self, index: int, name: str, fresh_too: bool = True) -> bool:
         """Whether what it passes that parameter depends on who is asking (with
         ``fresh_too=False``: through more than a fresh id such as ``uuid4()``)."""
-        if 0 <= index < len(self.arg_sources):
-            asked, position = index in self.user_args, str(index)
+        at = self.position(index)
+        if at >= 0:
+            asked, position = at in self.user_args, str(at)
         else:
             asked, position = name in self.user_keywords, name
         return asked and (fresh_too or position not in self.call.fresh_args)
@@ -89,8 +99,8 @@ class CallEdge:
     def fresh(self, index: int, name: str) -> bool:
         """Whether what it passes that parameter is a fresh id (``uuid4()``, a token) and
         nothing about who is asking: no other request has it."""
-        position = str(index) if 0 <= index < len(self.arg_sources) else name
-        return position in self.call.fresh_args
+        at = self.position(index)
+        return (str(at) if at >= 0 else name) in self.call.fresh_args
 
     def passes(self, name: str, index: int) -> bool:
         """Whether the call passes the parameter at ``index`` (or named ``name``)."""
@@ -663,6 +673,15 @@ class Reach:
             for index, sources in enumerate(edge.arg_sources)
             if index < len(function.params) and carries(edge, carrying, index, sources)
         }
+        star_at = edge.call.star_at
+        if 0 <= star_at < len(edge.arg_sources):  # `f(*args)`: the rest of its parameters
+            rest = edge.arg_sources[star_at]
+            if carries(edge, carrying, star_at, rest):
+                fed.update(
+                    param
+                    for param in function.params[star_at + 1 :]
+                    if param != function.keywords_param
+                )
         for keyword, sources in edge.keyword_sources:
             receiver = keyword if keyword in function.params else function.keywords_param
             if receiver and carries(edge, carrying, keyword, sources):
