@@ -80,7 +80,10 @@ Schema of a model (every key optional):
   ``singleton-providers`` (dependency-injection providers that build their class once:
   dependency-injector's ``providers.Singleton(Cls)``), ``caller-state-globals`` (framework
   globals holding the asking user's own state: Flask's ``session``; what is read from them
-  is that user's).
+  is that user's), ``value-holders`` (``gradio.State.value``: what ``gr.State(x).value``
+  gives back is ``x`` itself) and ``process-wide-signals`` (signals that keep their
+  receivers for the process, by name or as ``Class()`` for any instance:
+  ``django.db.models.signals.*``, ``django.dispatch.Signal()``).
 """
 
 from __future__ import annotations
@@ -156,6 +159,7 @@ _VALUE_KEYS = (
     "conversation-creators",
     "caller-state-globals",
     "value-holders",
+    "process-wide-signals",
 )
 _TOP_KEYS = frozenset(
     {
