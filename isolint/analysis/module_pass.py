@@ -2267,7 +2267,9 @@ class ModulePass(cst.CSTVisitor):
 
     def _keys_by_user(self, decorator: cst.Call) -> bool:
         """``@cached(key_builder=lambda f, request, user: f"models_{user.id}")``: the key the
-        cache is given names the user, so each user has their own entries."""
+        cache is given names the user, so each user has their own entries; so does one made
+        of the request's whole headers or cookies (``f"{request.headers=}"``), which carry
+        the caller's credentials."""
         matcher = self.options.user_keys
         for arg in decorator.args:
             if arg.keyword is None or arg.keyword.value not in ("key", "key_builder"):
@@ -2275,6 +2277,8 @@ class ModulePass(cst.CSTVisitor):
             for node in walk(arg.value):
                 chain = ex.dotted_name(node) if isinstance(node, cst.Attribute | cst.Name) else None
                 if chain is not None and matcher.matches(chain):
+                    return True
+                if type(node) is cst.Attribute and node.attr.value in ex.HEADER_MAPPINGS:
                     return True
         return False
 

@@ -135,8 +135,26 @@ def _sessions_cached_for_the_process(
 
 
 def _creates_session(project: Project, record: ModuleRecord, binding: Binding) -> bool:
-    return binding.kind == "call" and project.is_session_creation(
-        record.name, binding.callee, binding.call_of_call
+    if binding.kind != "call":
+        return False
+    if project.is_session_creation(record.name, binding.callee, binding.call_of_call):
+        return True
+    return not binding.call_of_call and _returns_a_new_session(project, record.name, binding)
+
+
+def _returns_a_new_session(project: Project, module: str, binding: Binding) -> bool:
+    """``thread_session = make_session()``, where the project's ``make_session`` returns
+    ``SessionLocal()``: the helper's new session, made once, at import time."""
+    if binding.callee is None:
+        return False
+    target = project.resolve(module, binding.callee)
+    if target is None or target.kind != "function" or target.rest:
+        return False
+    function = project.function(target.module, target.name)
+    if function is None or function.is_async:
+        return False
+    return any(
+        project.is_session_creation(target.module, call, False) for call in function.returns_calls
     )
 
 
