@@ -386,8 +386,8 @@ class CallSite:
     conditional: bool = False
     # made by a runner the call hands the callable to (``asyncio.to_thread(fn, x)``: ``fn(x)``)
     handed: bool = False
-    # the position of a ``*rest`` argument (``self.model.set_key(*args)``): its sources,
-    # recorded at that position, stand for every positional argument from there on
+    # the position of a ``*rest`` argument (``self.model.set_key(*args)``): its sources are
+    # recorded at that position, for the parameter there; nothing is known of later ones
     star_at: int = -1
 
 

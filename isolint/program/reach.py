@@ -71,11 +71,14 @@ class CallEdge:
         return self.call.user_keywords
 
     def position(self, index: int) -> int:
-        """Where the call's facts record the argument of the parameter at ``index``: the
-        ``*rest`` argument's position for every parameter from there on (-1 for none)."""
+        """Where the call's facts record the argument of the parameter at ``index`` (-1 for
+        none). A ``*rest`` argument is recorded at its own position and stands for the
+        parameter there (``self.model.set_key(*args)`` passes ``args`` on as the key); what
+        it passes further on is not known, and assuming every later parameter gets the same
+        data marked whole constructors as request data through one wrapper."""
         star_at = self.call.star_at
-        if 0 <= star_at <= index:
-            return star_at if star_at < len(self.arg_sources) else -1
+        if 0 <= star_at < index:
+            return -1
         return index if 0 <= index < len(self.arg_sources) else -1
 
     def argument(self, index: int, name: str) -> Sources | None:
@@ -673,15 +676,6 @@ class Reach:
             for index, sources in enumerate(edge.arg_sources)
             if index < len(function.params) and carries(edge, carrying, index, sources)
         }
-        star_at = edge.call.star_at
-        if 0 <= star_at < len(edge.arg_sources):  # `f(*args)`: the rest of its parameters
-            rest = edge.arg_sources[star_at]
-            if carries(edge, carrying, star_at, rest):
-                fed.update(
-                    param
-                    for param in function.params[star_at + 1 :]
-                    if param != function.keywords_param
-                )
         for keyword, sources in edge.keyword_sources:
             receiver = keyword if keyword in function.params else function.keywords_param
             if receiver and carries(edge, carrying, keyword, sources):
