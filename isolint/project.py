@@ -23,6 +23,7 @@ from isolint.analysis.facts import (
     ModuleFacts,
     Span,
     WriteSite,
+    only_a_protocol,
     public_name,
 )
 from isolint.analysis.positions import (
@@ -442,7 +443,11 @@ class Project:
     def class_hierarchy(self, module: str, class_name: str) -> list[ClassFacts] | None:
         """The class and its project base classes, nearest first; None if any is a DSL class."""
         found: list[ClassFacts] = []
+        dsl_bases = frozenset(self.config.dsl_bases)
         for _, class_facts, bases in self._hierarchy(module, class_name):
+            if found and only_a_protocol(class_facts, dsl_bases):
+                found.append(class_facts)  # a base that is a `Protocol`: this implements it
+                continue
             if class_facts.is_dsl or any(self._is_declarative_base(b) for b in bases):
                 return None
             found.append(class_facts)

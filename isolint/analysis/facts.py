@@ -13,7 +13,7 @@ import re
 import sys
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -730,3 +730,15 @@ def _dataclass_decoder(cls: type) -> _Decoder:
         )
 
     return decode
+
+
+# --- questions about a fact -----------------------------------------------------------------
+
+
+def only_a_protocol(class_facts: ClassFacts, dsl_bases: Set[str]) -> bool:
+    """A ``typing.Protocol`` (declarative only because it derives from ``Protocol``): a
+    class that names it as a base implements it, and is an ordinary class."""
+    names = [(base.attrs or [base.root])[-1] for base in class_facts.bases]
+    return "Protocol" in names and not any(
+        name in dsl_bases and name != "Protocol" for name in names
+    )

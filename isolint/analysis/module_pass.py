@@ -44,6 +44,7 @@ from isolint.analysis.facts import (
     Span,
     Suppression,
     WriteSite,
+    only_a_protocol,
     redefinition_key,
 )
 from isolint.analysis.walk import children, walk
@@ -2792,7 +2793,8 @@ class ModulePass(cst.CSTVisitor):
                 return True
             inherited = self.facts.classes.get(base.root)
             if inherited is not None and inherited.is_dsl and not base.attrs:
-                return True
+                if not only_a_protocol(inherited, self.options.dsl_bases):
+                    return True
         return False
 
     def leave_Module(self, original_node: cst.Module) -> None:
