@@ -247,7 +247,7 @@ class LongLivedObjects:
                 key = (module, class_name)
                 call = record.facts.functions.get(f"{class_name}.__call__")
                 protocol = serves_protocol(call) if call is not None else ""
-                if protocol and self._constructed_per_request(key):
+                if protocol and self._built_by_request_code(key):
                     continue  # a responder built for each request (an ASGI middleware's)
                 if protocol:
                     how = f"an {protocol} application: one instance serves every request"
@@ -436,6 +436,19 @@ class LongLivedObjects:
                         continue
                     how = f"`{class_name}.__new__` keeps one instance of it"
                     found[(sub_module, sub_name)].append(Creation(sub_module, sub_facts.span, how))
+
+    def _built_by_request_code(self, key: ClassKey) -> bool:
+        """Code that runs at request time builds the class (an ASGI middleware's responder,
+        made in its ``__call__``). A function nothing calls does not count, as it does for
+        ``_constructed_per_request``: a library's ``SessionMiddlewareStack(inner)`` wraps the
+        application once, when the service composes it."""
+        request_time = self.reach.request_paths
+        return any(
+            function is not None
+            and (module, function) in request_time
+            and not self.project.builds_once(module, function)
+            for module, function in self.constructions.get(key, [])
+        )
 
     def constructed_per_request(self, key: ClassKey) -> bool:
         """Some request-time code builds the class, so an instance handed to a function may
