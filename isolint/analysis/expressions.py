@@ -114,10 +114,27 @@ def names_an_identifier(name: str) -> bool:
     return name in ("id", "pk") or name.endswith("_id")
 
 
+def unparameterized(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The class a generic alias names: ``ContextVar`` for ``ContextVar[list[str]]`` (called
+    as ``ContextVar[list[str]]("steps", default=[])``, it builds a ``ContextVar``)."""
+    if type(node) is not cst.Subscript:
+        return node
+    value = node.value
+    if type(value) is cst.Name:
+        name = value.value
+    elif type(value) is cst.Attribute:
+        name = value.attr.value
+    else:
+        return node
+    return value if name[:1].isupper() else node
+
+
 def last_name(node: cst.BaseExpression) -> str | None:
     """The rightmost name of a callee or decorator: ``route`` for ``app.route(...)``."""
     if type(node) is cst.Call:
         node = node.func
+    if type(node) is cst.Subscript:
+        node = unparameterized(node)
     if type(node) is cst.Attribute:
         return node.attr.value
     if type(node) is cst.Name:

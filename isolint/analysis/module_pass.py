@@ -2857,7 +2857,7 @@ def _binding(
         call_of_call = type(func) is cst.Call
         if type(func) is cst.Call:
             func = func.func
-        callee = ex.access_of(func, _NO_USER_KEYS)
+        callee = ex.access_of(ex.unparameterized(func), _NO_USER_KEYS)
         if callee is not None:
             arguments = sorted(set().union(*(ex.names_read(arg.value) for arg in value.args)))
             return Binding(

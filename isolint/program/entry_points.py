@@ -372,7 +372,7 @@ class EntryPoints:
         found: set[FunctionKey] = set()
         for module, record in self.project.modules.items():
             for qualname, function in record.facts.functions.items():
-                if is_lifecycle_name(function.name) or self._startup_decorated(module, function):
+                if is_lifecycle_hook(function) or self._startup_decorated(module, function):
                     found.add((module, qualname))
             found.update(self._modelled_methods(module, self.models.startup_methods_of))
         return frozenset(found)
@@ -700,6 +700,17 @@ def is_command_line_module(module: str) -> bool:
 
 def is_lifecycle_name(name: str) -> bool:
     return name.lstrip("_").lower().startswith(_LIFECYCLE_PREFIXES)
+
+
+def is_lifecycle_hook(function: Function) -> bool:
+    """Named like a hook that runs once (``setup``, ``on_startup``), and taking nothing that
+    names who is asking or carries a request: ``setup_cloud_env(user_id)`` is called for a
+    user, for every request that needs their credentials."""
+    return (
+        is_lifecycle_name(function.name)
+        and not function.identity_params
+        and not function.request_params
+    )
 
 
 # The server calls an ASGI application as ``app(scope, receive, send)`` and a WSGI one as

@@ -14,7 +14,7 @@ from isolint.analysis.facts import Function, WriteSite
 from isolint.analysis.module_pass import SCRIPT_FUNCTION
 from isolint.findings import Related
 from isolint.program import program_of
-from isolint.program.entry_points import is_lifecycle_name
+from isolint.program.entry_points import is_lifecycle_hook, is_lifecycle_name
 from isolint.program.reach import RequestPath
 from isolint.project import Project, kept_only
 
@@ -66,7 +66,7 @@ def request_evidence(project: Project, module: str, site: WriteSite) -> RequestE
     program = program_of(project)
     key = (module, site.function)
     function = project.function(module, site.function)
-    if function is None or is_lifecycle_name(function.name):
+    if function is None or is_lifecycle_hook(function):
         return None  # lifecycle hooks run once
     if key in program.reach.serving_no_user:
         return None  # no request runs it, or an administrator's writes are configuration
