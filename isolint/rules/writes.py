@@ -1404,6 +1404,15 @@ def _classify_binding_write(
     )
 
 
+_THREAD_LOCAL_BASES = frozenset({"threading.local", "_threading_local.local"})
+
+
+def _a_thread_local_class(project: Project, module: str, class_name: str) -> bool:
+    """The class derives from ``threading.local``: an attribute set on its instance is the
+    setting thread's own, like a field of a ``threading.local()`` (ISO505's, not shared)."""
+    return not _THREAD_LOCAL_BASES.isdisjoint(project.external_base_names(module, class_name))
+
+
 def _classify_self(
     project: Project, record: ModuleRecord, site: WriteSite, class_name: str
 ) -> ClassifiedWrite | None:
@@ -1415,6 +1424,8 @@ def _classify_self(
     class_level = _class_level_write(project, record, site, class_name, subject)
     if class_level is not None:
         return class_level if class_level.code else None
+    if _a_thread_local_class(project, module, class_name):
+        return None  # `class Middleware(threading.local)`: each thread has its own attributes
     attribute = attrs[0]
     declarative = project.class_hierarchy(module, class_name) is None and not program_of(
         project
