@@ -1722,3 +1722,17 @@ def test_a_handler_bound_to_a_gradio_state_s_value_runs_on_one_object(
 
 def test_a_value_holder_of_another_library_hands_out_nothing(project: MakeProject) -> None:
     assert project({"app/ui.py": _STATE_VALUE_HANDLER.format(module="somelib")}) == []
+
+
+def test_a_view_added_to_a_blueprint_made_in_a_factory_serves_requests(
+    project: MakeProject,
+) -> None:
+    source = (
+        "from flask import Blueprint\n\nSEEN = {}\n\n\n"
+        "def keep(key, item):\n    SEEN[key] = item\n    return SEEN[key]\n\n\n"
+        "def blueprint():\n    bp = Blueprint('webui', __name__)\n"
+        "    bp.add_url_rule('/keep/<key>/<item>', view_func=keep)\n    return bp\n"
+    )
+    found = project({"app/views.py": source})
+    assert [(f.code, f.line) for f in found] == [("ISO402", 7)], found
+    assert "`keep`" in found[0].message

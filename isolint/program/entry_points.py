@@ -501,12 +501,16 @@ class EntryPoints:
         return self.project.callee_name(module, call.callee) in instantiating
 
     def _receiver_names(self, module: str, receiver: Access) -> frozenset[str] | None:
-        """The qualified names of the receiver's class; for an attribute of an object of a
-        known class that the index cannot type (``app.router``, or ``web.Application.router``
-        for a local ``app = web.Application()`` in an app factory), that class's names with
+        """The qualified names of the receiver's class (a local holding an instance reaches
+        the index as its class's path: ``flask.Blueprint`` for ``bp = Blueprint(...)`` in a
+        function); for an attribute of an object of a known class that the index cannot
+        type (``app.router``, or ``web.Application.router`` for a local ``app =
+        web.Application()`` in an app factory), that class's names with
         the attribute (``aiohttp.web.Application.router``), as a model names what a
         framework object hands out."""
         found = self.types.receiver_type(module, None, None, receiver)
+        if found is None:
+            found = self.types.class_type(module, receiver)  # a local's class path
         if found is not None:
             return found.names
         if not receiver.attrs:
