@@ -169,12 +169,21 @@ class Creation:
     how: str
     # the long-lived class whose instance keeps this one (``kept on `Owner.attr```)
     holder: tuple[str, str] | None = None
+    # judged from the class's own code (it keeps a lock for concurrent callers), not from
+    # an allocation seen for the process
+    inferred: bool = False
 
 
 def kept_only(creations: Sequence[Creation]) -> bool:
     """Long-lived only as what other long-lived objects keep: no allocation for the process
     of its own (import time, a singleton, a cached factory, the framework)."""
     return bool(creations) and all(creation.holder is not None for creation in creations)
+
+
+def allocated_for_the_process(creations: Sequence[Creation]) -> bool:
+    """Some creation is an allocation for the process of the object's own, seen in the code
+    (not what another long-lived object keeps, nor what the class's own lock suggests)."""
+    return any(creation.holder is None and not creation.inferred for creation in creations)
 
 
 @dataclass

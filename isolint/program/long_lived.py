@@ -196,7 +196,7 @@ class LongLivedObjects:
                     continue
                 lock = sorted(made.names & locks)[0]
                 how = f"guards itself with `{lock}` (`{site.target.text()}`): built to be shared"
-                found[key].append(Creation(module, site.span, how))
+                found[key].append(Creation(module, site.span, how, inferred=True))
 
     def _captured_by_handlers(self, found: dict[ClassKey, list[Creation]]) -> None:
         """An object an app factory builds or is handed, used by a request handler defined

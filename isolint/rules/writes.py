@@ -30,8 +30,8 @@ from isolint.project import (
     ModuleRecord,
     Project,
     Target,
+    allocated_for_the_process,
     is_init_method,
-    kept_only,
 )
 from isolint.rules.base import (
     CONTAINER_OPERATIONS_PREFIX,
@@ -463,11 +463,12 @@ def _guessed_twice(
     classified: ClassifiedWrite,
     evidence: RequestEvidence,
 ) -> bool:
-    """The object is long-lived only as something a long-lived object keeps, and the write
-    runs at request time only by a guess (a parameter's name, a public method): a kept
-    object is reached through what its keeper does, which the call graph follows from the
-    framework's entry points. Without such a path, two guesses make no finding."""
-    if not kept_only(classified.creations):
+    """The object is long-lived only as something a long-lived object keeps (or as the
+    class's own lock suggests), and the write runs at request time only by a guess (a
+    parameter's name, a public method): a kept object is reached through what its keeper
+    does, which the call graph follows from the framework's entry points. Without such a
+    path, two guesses make no finding."""
+    if not classified.creations or allocated_for_the_process(classified.creations):
         return False
     entries = program_of(project).entry_points.entries
     if (module, site.function) in entries:
