@@ -452,15 +452,17 @@ class Project:
     def class_hierarchy(self, module: str, class_name: str) -> list[ClassFacts] | None:
         """The class and its project base classes, nearest first; None if any is a DSL class."""
         found: list[ClassFacts] = []
-        dsl_bases = frozenset(self.config.dsl_bases)
         for _, class_facts, bases in self._hierarchy(module, class_name):
-            if found and only_a_protocol(class_facts, dsl_bases):
-                found.append(class_facts)  # a base that is a `Protocol`: this implements it
-                continue
             if class_facts.is_dsl or any(self._is_declarative_base(b) for b in bases):
-                return None
+                # a base that is only a `Protocol`: the class implements it
+                if not (found and only_a_protocol(class_facts, self._dsl_bases)):
+                    return None
             found.append(class_facts)
         return found
+
+    @cached_property
+    def _dsl_bases(self) -> frozenset[str]:
+        return frozenset(self.config.dsl_bases)
 
     def _hierarchy(
         self, module: str, class_name: str

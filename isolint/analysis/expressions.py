@@ -195,6 +195,8 @@ def classify_key(
 
 
 # A request's headers and cookies, by the names frameworks give them.
+# The classes whose instances keep one set of attributes per thread.
+THREAD_LOCAL_CLASSES = frozenset({"threading.local", "_threading_local.local"})
 HEADER_MAPPINGS = frozenset({"headers", "META", "cookies", "COOKIES", "environ"})
 # What names who is asking among a request's keys (a header, a cookie, a form field)...
 CREDENTIAL_WORDS = ("authorization", "cookie", "api-key", "api_key", "x-user")

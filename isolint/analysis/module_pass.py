@@ -689,7 +689,7 @@ class ModulePass(cst.CSTVisitor):
         ref = self.facts.imports.get(root)
         if ref is not None:
             module = ref.module if ref.name is None else f"{ref.module}.{ref.name}"
-            return ".".join(part for part in (module, rest) if part) in _THREAD_LOCAL_CLASSES
+            return ".".join(part for part in (module, rest) if part) in ex.THREAD_LOCAL_CLASSES
         class_facts = self.facts.classes.get(dotted)
         if class_facts is None or depth > 3:
             return False
@@ -3948,7 +3948,6 @@ _CALLER_ATTRIBUTES = frozenset(
 # the database) is a database session, not the visitor's: reading it says nothing of who asks
 _DATABASE_HANDLE_NAMES = frozenset({"db", "database", "sa", "sqla", "sqlalchemy", "orm"})
 _CREDENTIAL_WORDS = (*ex.CREDENTIAL_WORDS, "user_id")
-_THREAD_LOCAL_CLASSES = frozenset({"threading.local", "_threading_local.local"})
 _MOCK = frozenset({"unittest.mock", "mock", "unittest"})
 
 

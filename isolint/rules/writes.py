@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from isolint.analysis.expressions import (
     CONTAINER_CONSTRUCTORS,
+    THREAD_LOCAL_CLASSES,
     formatted_parts,
     names_an_identifier,
 )
@@ -1405,13 +1406,10 @@ def _classify_binding_write(
     )
 
 
-_THREAD_LOCAL_BASES = frozenset({"threading.local", "_threading_local.local"})
-
-
 def _a_thread_local_class(project: Project, module: str, class_name: str) -> bool:
     """The class derives from ``threading.local``: an attribute set on its instance is the
     setting thread's own, like a field of a ``threading.local()`` (ISO505's, not shared)."""
-    return not _THREAD_LOCAL_BASES.isdisjoint(project.external_base_names(module, class_name))
+    return not THREAD_LOCAL_CLASSES.isdisjoint(project.external_base_names(module, class_name))
 
 
 def _classify_self(
